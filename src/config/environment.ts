@@ -1,0 +1,29 @@
+/**
+ * The only module that reads `process.env`. Everything else takes explicit options,
+ * so tests and embedders can run several configurations in one process.
+ */
+export interface Environment {
+  clickhouseUrl: string | undefined
+  otlpEndpoint: string | undefined
+  serviceName: string | undefined
+  captureMessageContent: boolean
+  providerKeys: Readonly<Record<string, string | undefined>>
+}
+
+export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
+  return {
+    clickhouseUrl: nonEmpty(source.CLICKHOUSE_URL),
+    otlpEndpoint: nonEmpty(source.OTEL_EXPORTER_OTLP_ENDPOINT),
+    serviceName: nonEmpty(source.OTEL_SERVICE_NAME),
+    captureMessageContent: source.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true',
+    providerKeys: {
+      openai: nonEmpty(source.OPENAI_API_KEY),
+      anthropic: nonEmpty(source.ANTHROPIC_API_KEY),
+      gemini: nonEmpty(source.GEMINI_API_KEY),
+    },
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
+}

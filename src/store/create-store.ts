@@ -1,0 +1,74 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { StoreConfigError } from './store-error.js'
+import { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl, type StoreLocation } from './store-url.js'
+
+/** A ClickHouse store: one `@clickhouse/client`, whichever deployment is behind it. */
+export interface Store {
+  readonly location: StoreLocation
+  readonly client: ClickHouseClient
+  /** The URL without its password, for logs and errors. */
+  readonly displayUrl: string
+  close(): Promise<void>
+}
+
+export interface CreateStoreOptions {
+  /** `chdb://<dir>` or `http(s)://user:pass@host:8123/database`; default `chdb://.switchyard/data`. */
+  url?: string
+  /** Per-request timeout for a ClickHouse server (ignored by the embedded engine). */
+  requestTimeoutMs?: number
+  cwd?: string
+}
+
+/**
+ * Open the store named by a URL. `chdb://` loads the optional `chdb` package only
+ * here, so users of a ClickHouse server can install switchyard without the embedded
+ * engine; a missing `chdb` fails with an error that says how to install it.
+ */
+export async function createStore(options: CreateStoreOptions = {}): Promise<Store> {
+  const url = options.url ?? DEFAULT_STORE_URL
+  const location = parseStoreUrl(url, options.cwd)
+  const displayUrl = redactStoreUrl(url)
+  const client = location.kind === 'chdb'
+    ? await createEmbeddedClient(location.directory)
+    : createClient({
+      url: location.url,
+      username: location.username,
+      password: location.password,
+      database: location.database,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      application: 'switchyard',
+    })
+  return {
+    location,
+    client,
+    displayUrl,
+    close: () => client.close(),
+  }
+}
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
+
+async function createEmbeddedClient(directory: string): Promise<ClickHouseClient> {
+  let chdbConnection: typeof import('chdb/connection')
+  try {
+    chdbConnection = await import('chdb/connection')
+  } catch (error) {
+    throw new StoreConfigError(
+      'the store URL is chdb:// but the embedded ClickHouse engine (the optional `chdb` package) is not installed: '
+      + 'run `npm install chdb`, or set CLICKHOUSE_URL / --store to an http(s):// ClickHouse server',
+      { cause: error },
+    )
+  }
+  try {
+    // chdb implements the client's Connection contract against its own copy of
+    // @clickhouse/client-common; the two copies' types differ only nominally.
+    const connection = chdbConnection.createChdbConnection({ path: directory }) as unknown as ClientConnection
+    return createClient({ connection })
+  } catch (error) {
+    throw new StoreConfigError(
+      `cannot open the embedded store at ${directory}: ${error instanceof Error ? error.message : String(error)} `
+      + '(one process owns a chdb data directory at a time: is a collector or another switchyard process using it?)',
+      { cause: error },
+    )
+  }
+}

@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream'
+import type { Store } from './create-store.js'
+
+export interface InsertJsonRowsOptions {
+  store: Store
+  table: string
+  /** JSONEachRow lines, each ending in a newline. */
+  body: string | Buffer
+  /**
+   * Same token, same data: ClickHouse keeps the first insert and drops the repeats,
+   * in the table and in every materialized view fed from it. Replays of the
+   * collector's queue reuse their segment's token, so a crash never duplicates rows.
+   */
+  deduplicationToken: string
+}
+
+/**
+ * Insert pre-serialized JSONEachRow data with an insert deduplication token.
+ * Over HTTP the token is a per-request setting. The embedded engine turns request
+ * settings into session-wide `SET`s, which would leak into later inserts, so there
+ * it travels in the statement's own SETTINGS clause, still as a bound parameter.
+ */
+export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<void> {
+  const { store, table, body, deduplicationToken } = options
+  if (body.length === 0) return
+  if (store.location.kind === 'chdb') {
+    const result = await store.client.exec({
+      query: `INSERT INTO ${quoteIdentifier(table)} SETTINGS insert_deduplication_token = {token:String} FORMAT JSONEachRow`,
+      query_params: { token: deduplicationToken },
+      values: Readable.from([body]),
+    })
+    result.stream.destroy()
+    return
+  }
+  await store.client.insert({
+    table,
+    format: 'JSONEachRow',
+    values: Readable.from([body]),
+    clickhouse_settings: { insert_deduplication_token: deduplicationToken },
+  })
+}
+
+const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** Table names come from code, never from requests; this guards against a future mistake. */
+export function quoteIdentifier(name: string): string {
+  if (!identifierPattern.test(name)) throw new Error(`not a plain identifier: ${JSON.stringify(name)}`)
+  return `\`${name}\``
+}
