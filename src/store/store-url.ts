@@ -3,6 +3,13 @@ import { StoreConfigError } from './store-error.js'
 
 export const DEFAULT_STORE_URL = 'chdb://.switchyard/data'
 
+/**
+ * The database the docs, the docker compose stack and collector/otelcol-contrib.yaml
+ * use on a ClickHouse server (the contrib exporter's own default), e.g.
+ * `http://default:secret@clickhouse:8123/otel`.
+ */
+export const SERVER_DATABASE = 'otel'
+
 /** The two deployments of the same SQL: the embedded engine, or a ClickHouse server. */
 export type StoreLocation =
   | { kind: 'chdb'; directory: string; database: 'default' }
