@@ -23,20 +23,20 @@ export interface InsertJsonRowsOptions {
 export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<void> {
   const { store, table, body, deduplicationToken } = options
   if (body.length === 0) return
-  if (store.location.kind === 'chdb') {
-    const result = await store.client.exec({
-      query: `INSERT INTO ${quoteIdentifier(table)} SETTINGS insert_deduplication_token = {token:String} FORMAT JSONEachRow`,
-      query_params: { token: deduplicationToken },
-      values: Readable.from([body]),
-    })
-    result.stream.destroy()
-    return
-  }
-  await store.client.insert({
-    table,
-    format: 'JSONEachRow',
+  const embedded = store.location.kind === 'chdb'
+  const result = await store.client.exec({
+    query: embedded
+      ? `INSERT INTO ${quoteIdentifier(table)} SETTINGS insert_deduplication_token = {token:String} FORMAT JSONEachRow`
+      : `INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow`,
+    query_params: embedded ? { token: deduplicationToken } : {},
+    clickhouse_settings: embedded ? {} : { insert_deduplication_token: deduplicationToken },
+    // `exec` sends these bytes as they are; `insert` would re-encode them as JSON values.
     values: Readable.from([body]),
-    clickhouse_settings: { insert_deduplication_token: deduplicationToken },
+  })
+  result.stream.resume()
+  await new Promise<void>((resolve, reject) => {
+    result.stream.once('end', resolve)
+    result.stream.once('error', reject)
   })
 }
 

@@ -1,0 +1,166 @@
+import { diag, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api'
+import type { ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
+import { genAi, switchyardAttributes } from './attribute-names.js'
+import { recordModelCallMetrics } from './model-call-metrics.js'
+import { tracer } from './tracer.js'
+import { parentContext, tagAttributes, type CallScope } from './workflow-context.js'
+
+/** The cost of one call as the pricing module states it. */
+export interface CallCost {
+  costUsd: string
+  source: 'catalog' | 'provider' | 'estimate' | 'unknown'
+  priceVersion?: string
+}
+
+/** The budget decision taken before the call. */
+export interface BudgetDecisionRecord {
+  name: string
+  action: 'allow' | 'warn' | 'downgrade' | 'block'
+  spentUsd: string
+  limitUsd: string
+}
+
+export interface StartModelCallSpanOptions {
+  scope: CallScope
+  providerName: string
+  serverAddress: string
+  serverPort: number
+  request: ProviderRequest
+  stream: boolean
+  route?: string
+  attempt: number
+  hedge?: boolean
+  budget?: BudgetDecisionRecord
+  /** Record prompt text (only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true). */
+  captureContent: boolean
+}
+
+export interface EndModelCallOptions {
+  result?: ProviderResult
+  /** Usage seen, for a failed or cut call (the tokens of a cut stream still count). */
+  usage?: Usage
+  error?: unknown
+  errorType?: string
+  cost?: CallCost
+  ttftMs?: number
+}
+
+/** One `chat {model}` CLIENT span, ended exactly once. */
+export interface ModelCallSpan {
+  readonly span: Span | undefined
+  addEvent(name: string, attributes?: Attributes): void
+  end(options: EndModelCallOptions): void
+}
+
+/**
+ * Start the span of one provider call with every request-side attribute of
+ * DESIGN.md. Recording problems are logged through the OTel diagnostics logger and
+ * never reach the caller: a call without a span is still a call.
+ */
+export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCallSpan {
+  const started = performance.now()
+  let span: Span | undefined
+  try {
+    span = tracer().startSpan(`chat ${options.request.model}`, {
+      kind: SpanKind.CLIENT,
+      attributes: requestAttributes(options),
+    }, parentContext(options.scope))
+  } catch (error) {
+    diag.warn(`switchyard: cannot start a model-call span: ${String(error)}`)
+  }
+  let ended = false
+  return {
+    span,
+    addEvent(name, attributes) {
+      try {
+        span?.addEvent(name, attributes)
+      } catch (error) {
+        diag.warn(`switchyard: cannot add span event ${name}: ${String(error)}`)
+      }
+    },
+    end(endOptions) {
+      if (ended) return
+      ended = true
+      try {
+        const usage = endOptions.result?.usage ?? endOptions.usage
+        span?.setAttributes(responseAttributes(endOptions, usage))
+        if (endOptions.error !== undefined) {
+          const message = endOptions.error instanceof Error ? endOptions.error.message : String(endOptions.error)
+          span?.setStatus({ code: SpanStatusCode.ERROR, message })
+        }
+        if (options.captureContent && endOptions.result !== undefined) {
+          span?.setAttribute(genAi.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: endOptions.result.text }] }]))
+        }
+        span?.end()
+        recordModelCallMetrics({
+          providerName: options.providerName,
+          requestModel: options.request.model,
+          responseModel: endOptions.result?.model,
+          serverAddress: options.serverAddress,
+          errorType: endOptions.error === undefined ? undefined : (endOptions.errorType ?? '_OTHER'),
+          durationSeconds: (performance.now() - started) / 1000,
+          usage,
+          cost: endOptions.cost,
+        })
+      } catch (error) {
+        diag.warn(`switchyard: cannot record a model-call span: ${String(error)}`)
+      }
+    },
+  }
+}
+
+function requestAttributes(options: StartModelCallSpanOptions): Attributes {
+  const { scope, request } = options
+  const attributes: Attributes = {
+    [genAi.operationName]: 'chat',
+    [genAi.providerName]: options.providerName,
+    [genAi.requestModel]: request.model,
+    [genAi.requestStream]: options.stream,
+    [genAi.serverAddress]: options.serverAddress,
+    [genAi.serverPort]: options.serverPort,
+    [switchyardAttributes.attempt]: options.attempt,
+    ...tagAttributes(scope.tags),
+  }
+  if (request.maxTokens !== undefined) attributes[genAi.requestMaxTokens] = request.maxTokens
+  if (request.temperature !== undefined) attributes[genAi.requestTemperature] = request.temperature
+  if (request.topP !== undefined) attributes[genAi.requestTopP] = request.topP
+  if (scope.workflow !== undefined) attributes[genAi.workflowName] = scope.workflow
+  if (scope.workflowRunId !== undefined) attributes[switchyardAttributes.workflowRunId] = scope.workflowRunId
+  if (scope.agent !== undefined) attributes[genAi.agentName] = scope.agent
+  if (scope.step !== undefined) attributes[switchyardAttributes.step] = scope.step
+  if (options.route !== undefined) attributes[switchyardAttributes.route] = options.route
+  if (options.hedge === true) attributes[switchyardAttributes.hedge] = true
+  if (options.budget !== undefined) {
+    attributes[switchyardAttributes.budgetName] = options.budget.name
+    attributes[switchyardAttributes.budgetAction] = options.budget.action
+    attributes[switchyardAttributes.budgetSpentUsd] = options.budget.spentUsd
+    attributes[switchyardAttributes.budgetLimitUsd] = options.budget.limitUsd
+  }
+  if (options.captureContent) attributes[genAi.inputMessages] = JSON.stringify(request.messages)
+  return attributes
+}
+
+function responseAttributes(options: EndModelCallOptions, usage: Usage | undefined): Attributes {
+  const attributes: Attributes = {}
+  const { result } = options
+  if (result !== undefined) {
+    attributes[genAi.responseModel] = result.model
+    attributes[genAi.responseId] = result.id
+    attributes[genAi.responseFinishReasons] = [result.rawFinishReason || result.finishReason]
+  }
+  if (usage !== undefined) {
+    attributes[genAi.usageInputTokens] = usage.inputTokens
+    attributes[genAi.usageOutputTokens] = usage.outputTokens
+    attributes[genAi.usageCacheReadInputTokens] = usage.cacheReadInputTokens
+    attributes[genAi.usageCacheWriteInputTokens] = usage.cacheWriteInputTokens
+    attributes[genAi.usageReasoningOutputTokens] = usage.reasoningOutputTokens
+  }
+  if (options.cost !== undefined) {
+    attributes[switchyardAttributes.costUsd] = options.cost.costUsd
+    attributes[switchyardAttributes.costSource] = options.cost.source
+    if (options.cost.priceVersion !== undefined) attributes[switchyardAttributes.priceVersion] = options.cost.priceVersion
+  }
+  if (options.ttftMs !== undefined) attributes[switchyardAttributes.ttftMs] = Math.round(options.ttftMs * 1000) / 1000
+  if (options.error !== undefined) attributes[genAi.errorType] = options.errorType ?? '_OTHER'
+  return attributes
+}
