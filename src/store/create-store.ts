@@ -1,4 +1,5 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import type * as ChdbConnectionModuleNamespace from 'chdb/connection'
 import { StoreConfigError } from './store-error.js'
 import { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl, type StoreLocation } from './store-url.js'
 
@@ -46,10 +47,11 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
   }
 }
 
+type ChdbConnectionModule = typeof ChdbConnectionModuleNamespace
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
 async function createEmbeddedClient(directory: string): Promise<ClickHouseClient> {
-  let chdbConnection: typeof import('chdb/connection')
+  let chdbConnection: ChdbConnectionModule
   try {
     chdbConnection = await import('chdb/connection')
   } catch (error) {
