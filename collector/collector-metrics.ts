@@ -1,0 +1,58 @@
+/**
+ * The collector's own counters, rendered in Prometheus text format on `GET /metrics`.
+ * Plain numbers on purpose: the collector must not depend on the telemetry it receives.
+ */
+export class CollectorMetrics {
+  requestsTotal = 0
+  requestsRejected = 0
+  spansReceived = 0
+  spansAccepted = 0
+  spansRejected = 0
+  spansWritten = 0
+  batchesWritten = 0
+  storeErrors = 0
+  queueFullResponses = 0
+  insertSecondsSum = 0
+  insertSecondsCount = 0
+  readonly insertBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+  readonly insertBucketCounts = new Array<number>(this.insertBuckets.length).fill(0)
+
+  observeInsert(seconds: number): void {
+    this.insertSecondsSum += seconds
+    this.insertSecondsCount += 1
+    this.insertBuckets.forEach((bound, index) => {
+      if (seconds <= bound) this.insertBucketCounts[index] = (this.insertBucketCounts[index] ?? 0) + 1
+    })
+  }
+
+  render(queue: { segments: number; bytes: number; rows: number }): string {
+    const lines: string[] = []
+    const counter = (name: string, help: string, value: number): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`)
+    }
+    const gauge = (name: string, help: string, value: number): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`)
+    }
+    counter('switchyard_collector_requests_total', 'OTLP export requests received.', this.requestsTotal)
+    counter('switchyard_collector_requests_rejected_total', 'OTLP export requests answered with a 4xx or 5xx.', this.requestsRejected)
+    counter('switchyard_collector_spans_received_total', 'Spans decoded from export requests.', this.spansReceived)
+    counter('switchyard_collector_spans_accepted_total', 'Spans acknowledged (on disk in the queue).', this.spansAccepted)
+    counter('switchyard_collector_spans_rejected_total', 'Spans rejected as invalid (partial success).', this.spansRejected)
+    counter('switchyard_collector_spans_written_total', 'Spans written to ClickHouse.', this.spansWritten)
+    counter('switchyard_collector_batches_written_total', 'Batches inserted into ClickHouse.', this.batchesWritten)
+    counter('switchyard_collector_store_errors_total', 'Failed inserts into ClickHouse (each is retried).', this.storeErrors)
+    counter('switchyard_collector_queue_full_total', 'Requests refused with 503 because the queue was full.', this.queueFullResponses)
+    gauge('switchyard_collector_queue_segments', 'Batches on disk waiting for ClickHouse.', queue.segments)
+    gauge('switchyard_collector_queue_bytes', 'Bytes on disk in the write-ahead queue.', queue.bytes)
+    gauge('switchyard_collector_queue_spans', 'Spans on disk waiting for ClickHouse.', queue.rows)
+    lines.push('# HELP switchyard_collector_insert_duration_seconds Time to insert one batch into ClickHouse.')
+    lines.push('# TYPE switchyard_collector_insert_duration_seconds histogram')
+    this.insertBuckets.forEach((bound, index) => {
+      lines.push(`switchyard_collector_insert_duration_seconds_bucket{le="${bound}"} ${this.insertBucketCounts[index] ?? 0}`)
+    })
+    lines.push(`switchyard_collector_insert_duration_seconds_bucket{le="+Inf"} ${this.insertSecondsCount}`)
+    lines.push(`switchyard_collector_insert_duration_seconds_sum ${this.insertSecondsSum}`)
+    lines.push(`switchyard_collector_insert_duration_seconds_count ${this.insertSecondsCount}`)
+    return `${lines.join('\n')}\n`
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod'
+import { DEFAULT_STORE_URL } from '../src/store/store-url.js'
+
+const mebibyte = 1024 * 1024
+
+/**
+ * Everything `switchyard collector` can be told, with production defaults: safe
+ * fsync, bounded bodies and queue, loopback only unless asked otherwise.
+ */
+export const collectorOptionsSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(4318),
+  store: z.string().min(1).default(DEFAULT_STORE_URL),
+  /** Largest accepted request body, compressed or not, and after decompression (a gzip bomb stops here). */
+  maxBodyBytes: z.number().int().positive().default(16 * mebibyte),
+  queueDirectory: z.string().min(1).default('.switchyard/queue'),
+  /** Bound on the write-ahead queue on disk; beyond it the collector answers 503 with Retry-After. */
+  queueMaxBytes: z.number().int().positive().default(1024 * mebibyte),
+  /** A batch (one insert) closes at this many spans ... */
+  batchSpans: z.number().int().positive().default(20_000),
+  /** ... or this many bytes ... */
+  batchBytes: z.number().int().positive().default(16 * mebibyte),
+  /** ... or this long after its first span. */
+  batchIntervalMs: z.number().int().positive().default(1_000),
+  /** `always`: a 200 means fsynced; `interval`: fsynced within fsyncIntervalMs; `never`: left to the OS. */
+  fsync: z.enum(['always', 'interval', 'never']).default('always'),
+  fsyncIntervalMs: z.number().int().positive().default(200),
+  /** Days to keep spans; unset leaves the store's TTL alone, 0 removes it. */
+  retentionDays: z.number().int().min(0).optional(),
+  maxAttributeValueBytes: z.number().int().positive().default(64 * 1024),
+  maxSpansPerRequest: z.number().int().positive().default(100_000),
+  /** Store retry backoff: first delay and cap. Store errors are retried until shutdown; nothing acknowledged is dropped. */
+  retryBaseDelayMs: z.number().int().positive().default(200),
+  retryMaxDelayMs: z.number().int().positive().default(30_000),
+  /** How long shutdown waits for the queue to drain into the store before leaving the rest on disk. */
+  shutdownTimeoutMs: z.number().int().positive().default(30_000),
+  /** Per-request timeout for a ClickHouse server. */
+  storeRequestTimeoutMs: z.number().int().positive().default(60_000),
+}).strict()
+
+export type CollectorOptions = z.input<typeof collectorOptionsSchema>
+export type ResolvedCollectorOptions = z.output<typeof collectorOptionsSchema>

@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { diag } from '@opentelemetry/api'
+import { z } from 'zod'
+import { createStore, type Store } from '../src/store/create-store.js'
+import { migrate } from '../src/store/migrate.js'
+import { CollectorMetrics } from './collector-metrics.js'
+import { collectorOptionsSchema, type CollectorOptions, type ResolvedCollectorOptions } from './collector-options.js'
+import { receiveTraces } from './receive-traces.js'
+import { QueueFlusher } from './queue-flusher.js'
+import { SegmentQueue } from './queue/segment-queue.js'
+
+export interface Collector {
+  /** `http://host:port`, the OTLP/HTTP endpoint base (POST `${url}/v1/traces`). */
+  readonly url: string
+  readonly port: number
+  readonly options: ResolvedCollectorOptions
+  readonly store: Store
+  readonly metrics: CollectorMetrics
+  readonly queue: SegmentQueue
+  /** Resolves when everything accepted so far is in ClickHouse (or rejects after timeoutMs). */
+  drain(timeoutMs?: number): Promise<void>
+  /** Graceful stop: refuse new requests, flush what the queue holds (bounded by shutdownTimeoutMs), close the store. */
+  close(): Promise<void>
+}
+
+/** A collector option that cannot work; names the option. */
+export class CollectorConfigError extends Error {
+  override readonly name = 'CollectorConfigError'
+}
+
+/**
+ * Start the OTLP/HTTP receiver: migrate the store, open (and replay) the write-ahead
+ * queue, start the flusher, then listen. A `200` from `POST /v1/traces` means the
+ * spans are on disk; they reach ClickHouse even across a crash or a store outage.
+ */
+export async function startCollector(input: CollectorOptions = {}): Promise<Collector> {
+  const parsed = collectorOptionsSchema.safeParse(input)
+  if (!parsed.success) throw new CollectorConfigError(`invalid collector options: ${z.prettifyError(parsed.error)}`)
+  const options = parsed.data
+
+  const store = await createStore({ url: options.store, requestTimeoutMs: options.storeRequestTimeoutMs })
+  let queue: SegmentQueue | undefined
+  try {
+    await migrate({ store, retentionDays: options.retentionDays })
+    queue = await SegmentQueue.open({
+      dir: path.resolve(options.queueDirectory),
+      maxBytes: options.queueMaxBytes,
+      segmentMaxRows: options.batchSpans,
+      segmentMaxBytes: options.batchBytes,
+      segmentMaxAgeMs: options.batchIntervalMs,
+      fsync: options.fsync,
+      fsyncIntervalMs: options.fsyncIntervalMs,
+    })
+  } catch (error) {
+    await queue?.close()
+    await store.close()
+    throw error
+  }
+  const openQueue = queue
+  const metrics = new CollectorMetrics()
+  const flusher = new QueueFlusher({
+    queue: openQueue,
+    store,
+    metrics,
+    retryBaseDelayMs: options.retryBaseDelayMs,
+    retryMaxDelayMs: options.retryMaxDelayMs,
+  })
+  flusher.start()
+
+  let closing = false
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      diag.error(`switchyard collector: unexpected error on ${request.method} ${request.url}: ${String(error)}`)
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
+      response.end('internal error')
+    })
+  })
+  server.keepAliveTimeout = 65_000
+  server.requestTimeout = 60_000
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const pathname = (request.url ?? '/').split('?')[0]
+    if (pathname === '/v1/traces') {
+      if (request.method !== 'POST') return sendText(response, 405, 'use POST for /v1/traces', { allow: 'POST' })
+      if (closing) return sendText(response, 503, 'collector is shutting down', { 'retry-after': '5', connection: 'close' })
+      return receiveTraces({ request, response, options, queue: openQueue, metrics })
+    }
+    if (pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+      const ping = await store.client.ping()
+      const healthy = ping.success && !closing
+      const body = JSON.stringify({
+        status: healthy ? 'ok' : 'unavailable',
+        store: ping.success ? 'ok' : `unreachable: ${ping.success ? '' : String(ping.error.message)}`,
+        lastStoreError: flusher.lastError ?? null,
+        queue: openQueue.stats(),
+      })
+      response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
+      response.end(body)
+      return
+    }
+    if (pathname === '/metrics' && request.method === 'GET') {
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+      response.end(metrics.render(openQueue.stats()))
+      return
+    }
+    sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET /healthz and GET /metrics`)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+
+  async function drain(timeoutMs = options.shutdownTimeoutMs): Promise<void> {
+    await openQueue.sealOpen()
+    const deadline = Date.now() + timeoutMs
+    while (openQueue.stats().segments > 0 || openQueue.stats().openRows > 0) {
+      if (Date.now() > deadline) {
+        throw new Error(`queue not drained after ${timeoutMs} ms: ${openQueue.stats().rows} spans still on disk (last store error: ${flusher.lastError ?? 'none'})`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      if (openQueue.stats().openRows > 0) await openQueue.sealOpen()
+    }
+  }
+
+  let closed: Promise<void> | undefined
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    options,
+    store,
+    metrics,
+    queue: openQueue,
+    drain,
+    close() {
+      closed ??= (async () => {
+        closing = true
+        await closeServer(server)
+        try {
+          await drain()
+        } catch (error) {
+          diag.warn(`switchyard collector: ${String(error)}; the rest is replayed at the next start`)
+        }
+        await flusher.stop()
+        await openQueue.close()
+        await store.close()
+      })()
+      return closed
+    },
+  }
+}
+
+function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers })
+  response.end(text)
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeIdleConnections()
+    setTimeout(() => server.closeAllConnections(), 5_000).unref()
+  })
+}

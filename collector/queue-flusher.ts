@@ -1,0 +1,94 @@
+import { diag } from '@opentelemetry/api'
+import type { Store } from '../src/store/create-store.js'
+import { insertJsonRows } from '../src/store/insert-json-rows.js'
+import type { CollectorMetrics } from './collector-metrics.js'
+import type { SegmentQueue } from './queue/segment-queue.js'
+
+export interface QueueFlusherOptions {
+  queue: SegmentQueue
+  store: Store
+  metrics: CollectorMetrics
+  retryBaseDelayMs: number
+  retryMaxDelayMs: number
+}
+
+/**
+ * Moves sealed queue segments into `otel_traces`, oldest first, one insert per
+ * segment with the segment's token: a retry after a lost response, or a replay after
+ * a crash, is deduplicated by ClickHouse. A segment is acknowledged (deleted) only
+ * after its insert succeeded; store errors are retried with capped exponential
+ * backoff and full jitter for as long as the collector runs.
+ */
+export class QueueFlusher {
+  readonly #options: QueueFlusherOptions
+  readonly #stopController = new AbortController()
+  #running: Promise<void> | undefined
+  #lastError: string | undefined
+
+  constructor(options: QueueFlusherOptions) {
+    this.#options = options
+  }
+
+  /** The last store error, cleared by the next successful insert. */
+  get lastError(): string | undefined {
+    return this.#lastError
+  }
+
+  start(): void {
+    this.#running ??= this.#loop()
+  }
+
+  /** Stop after the current insert attempt; what is not written stays on disk for the next start. */
+  async stop(): Promise<void> {
+    this.#stopController.abort()
+    await this.#running
+  }
+
+  async #loop(): Promise<void> {
+    const { queue, metrics } = this.#options
+    const signal = this.#stopController.signal
+    while (!signal.aborted) {
+      const segment = await queue.nextSealed(signal).catch(() => undefined)
+      if (segment === undefined) continue
+      const body = await segment.read()
+      let attempt = 0
+      while (!signal.aborted) {
+        const started = performance.now()
+        try {
+          await insertJsonRows({ store: this.#options.store, table: 'otel_traces', body, deduplicationToken: segment.token })
+          metrics.observeInsert((performance.now() - started) / 1000)
+          metrics.spansWritten += segment.rows
+          metrics.batchesWritten += 1
+          this.#lastError = undefined
+          await queue.ack(segment.seq)
+          break
+        } catch (error) {
+          attempt += 1
+          metrics.storeErrors += 1
+          this.#lastError = error instanceof Error ? error.message : String(error)
+          diag.warn(`switchyard collector: insert of batch ${segment.token} (${segment.rows} spans) failed, attempt ${attempt}; retrying: ${this.#lastError}`)
+          await sleep(this.#backoff(attempt), signal)
+        }
+      }
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const { retryBaseDelayMs, retryMaxDelayMs } = this.#options
+    const ceiling = Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** Math.min(attempt - 1, 20))
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

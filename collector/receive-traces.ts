@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { diag } from '@opentelemetry/api'
+import type { CollectorMetrics } from './collector-metrics.js'
+import type { ResolvedCollectorOptions } from './collector-options.js'
+import { encodeErrorStatus, grpcCode } from './error-status.js'
+import { decodeTraceRequestJson } from './otlp/decode-json.js'
+import { decodeTraceRequestProtobuf, OtlpDecodeError } from './otlp/decode-protobuf.js'
+import { encodeRowsJsonEachRow } from './otlp/encode-rows.js'
+import { encodeExportResponse } from './otlp/encode-response.js'
+import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
+import type { SegmentQueue } from './queue/segment-queue.js'
+import { readRequestBody, RequestBodyError } from './read-request-body.js'
+
+type Encoding = 'protobuf' | 'json'
+
+const contentTypes: Record<Encoding, string> = {
+  protobuf: 'application/x-protobuf',
+  json: 'application/json',
+}
+
+export interface ReceiveTracesOptions {
+  request: IncomingMessage
+  response: ServerResponse
+  options: ResolvedCollectorOptions
+  queue: SegmentQueue
+  metrics: CollectorMetrics
+}
+
+/**
+ * `POST /v1/traces` per OTLP/HTTP: decode, convert to `otel_traces` rows, append to
+ * the write-ahead queue, and answer in the request's encoding. Invalid spans are
+ * dropped with a partial-success count; a malformed body is a 400, an oversized one
+ * a 413, a full queue a 503 with Retry-After. Only what is on disk is acknowledged.
+ */
+export async function receiveTraces({ request, response, options, queue, metrics }: ReceiveTracesOptions): Promise<void> {
+  metrics.requestsTotal += 1
+  const encoding = requestEncoding(request.headers['content-type'])
+  if (encoding === undefined) {
+    return refuse(response, metrics, {
+      status: 415,
+      encoding: 'json',
+      grpc: grpcCode.invalidArgument,
+      message: `content-type ${JSON.stringify(request.headers['content-type'] ?? '')} is not supported: send application/x-protobuf or application/json`,
+    })
+  }
+
+  let body: Buffer
+  try {
+    body = await readRequestBody(request, options.maxBodyBytes)
+  } catch (error) {
+    const status = error instanceof RequestBodyError ? error.status : 400
+    return refuse(response, metrics, {
+      status,
+      encoding,
+      grpc: status === 413 ? grpcCode.resourceExhausted : grpcCode.invalidArgument,
+      message: error instanceof Error ? error.message : String(error),
+      close: status === 413,
+    })
+  }
+
+  const limits = { maxAttributeValueBytes: options.maxAttributeValueBytes, maxSpans: options.maxSpansPerRequest }
+  let decoded: ReturnType<typeof decodeTraceRequestProtobuf>
+  try {
+    decoded = encoding === 'protobuf'
+      ? decodeTraceRequestProtobuf(body, limits)
+      : decodeTraceRequestJson(body.toString('utf8'), limits)
+  } catch (error) {
+    if (!(error instanceof OtlpDecodeError)) throw error
+    return refuse(response, metrics, {
+      status: 400,
+      encoding,
+      grpc: grpcCode.invalidArgument,
+      message: `malformed OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} trace request: ${error.message}`,
+    })
+  }
+
+  metrics.spansReceived += decoded.rows.length + decoded.rejected
+  metrics.spansRejected += decoded.rejected
+  if (decoded.rows.length > 0) {
+    try {
+      await queue.append(Buffer.from(encodeRowsJsonEachRow(decoded.rows), 'utf8'), decoded.rows.length)
+    } catch (error) {
+      if (error instanceof RecordTooLargeError) {
+        return refuse(response, metrics, {
+          status: 413,
+          encoding,
+          grpc: grpcCode.resourceExhausted,
+          message: `the request's ${decoded.rows.length} spans take ${error.recordBytes} bytes as rows, over the batch limit of ${error.segmentMaxBytes}: send smaller requests`,
+        })
+      }
+      const full = error instanceof QueueFullError
+      if (full) metrics.queueFullResponses += 1
+      else diag.error(`switchyard collector: cannot write to the queue: ${String(error)}`)
+      const retryAfterSeconds = full ? Math.max(1, Math.ceil(error.retryAfterMs / 1000)) : 5
+      return refuse(response, metrics, {
+        status: 503,
+        encoding,
+        grpc: grpcCode.unavailable,
+        message: full
+          ? `the collector's queue is full (${error.bytes} of ${error.maxBytes} bytes): retry after ${retryAfterSeconds} s`
+          : 'the collector cannot write its queue right now: retry later',
+        headers: { 'retry-after': String(retryAfterSeconds) },
+      })
+    }
+    metrics.spansAccepted += decoded.rows.length
+  }
+
+  const partial = decoded.rejected > 0
+    ? { rejectedSpans: decoded.rejected, errorMessage: decoded.errors.join('; ') }
+    : undefined
+  response.writeHead(200, { 'content-type': contentTypes[encoding] })
+  response.end(encodeExportResponse({ encoding, partialSuccess: partial }))
+}
+
+function requestEncoding(contentType: string | undefined): Encoding | undefined {
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
+  if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf'
+  if (mediaType === 'application/json') return 'json'
+  return undefined
+}
+
+function refuse(
+  response: ServerResponse,
+  metrics: CollectorMetrics,
+  refusal: { status: number; encoding: Encoding; grpc: number; message: string; headers?: Record<string, string>; close?: boolean },
+): void {
+  metrics.requestsRejected += 1
+  const headers: Record<string, string> = { 'content-type': contentTypes[refusal.encoding], ...refusal.headers }
+  if (refusal.close) headers.connection = 'close'
+  response.writeHead(refusal.status, headers)
+  response.end(encodeErrorStatus({ contentType: refusal.encoding, grpcCode: refusal.grpc, message: refusal.message }))
+}

@@ -1,0 +1,68 @@
+import { startCollector } from '../../collector/collector.js'
+import { readEnvironment } from '../config/environment.js'
+import { byteSizeOption, numberOption, parseCliArguments } from './cli-arguments.js'
+
+const help = `usage: switchyard collector [options]
+
+  --host <addr>              listen address (default 127.0.0.1)
+  --port <n>                 listen port (default 4318)
+  --store <url>              chdb://<dir> or http(s)://user:pass@host:8123/db
+                             (default $CLICKHOUSE_URL, else chdb://.switchyard/data)
+  --max-body <size>          largest request body, also after decompression (default 16MiB)
+  --queue-dir <dir>          write-ahead queue directory (default .switchyard/queue)
+  --queue-max <size>         bound on the queue on disk; full means 503 (default 1GiB)
+  --batch-spans <n>          spans per insert (default 20000)
+  --batch-interval-ms <n>    longest wait before an insert (default 1000)
+  --fsync <policy>           always | interval | never (default always)
+  --retention-days <n>       keep spans this many days (0 removes the TTL)`
+
+/** `switchyard collector`: run until SIGTERM/SIGINT, then flush and exit. */
+export async function runCollectorCommand(argv: string[]): Promise<number> {
+  const { values } = parseCliArguments(argv, {
+    help: { type: 'boolean' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    store: { type: 'string' },
+    'max-body': { type: 'string' },
+    'queue-dir': { type: 'string' },
+    'queue-max': { type: 'string' },
+    'batch-spans': { type: 'string' },
+    'batch-interval-ms': { type: 'string' },
+    fsync: { type: 'string' },
+    'retention-days': { type: 'string' },
+  })
+  if (values.help) {
+    console.log(help)
+    return 0
+  }
+  const environment = readEnvironment()
+  const fsync = values.fsync
+  if (fsync !== undefined && fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') {
+    throw new Error(`--fsync must be always, interval or never (got ${JSON.stringify(fsync)})`)
+  }
+  const collector = await startCollector({
+    host: values.host,
+    port: numberOption(values.port, 'port'),
+    store: values.store ?? environment.clickhouseUrl,
+    maxBodyBytes: byteSizeOption(values['max-body'], 'max-body'),
+    queueDirectory: values['queue-dir'],
+    queueMaxBytes: byteSizeOption(values['queue-max'], 'queue-max'),
+    batchSpans: numberOption(values['batch-spans'], 'batch-spans'),
+    batchIntervalMs: numberOption(values['batch-interval-ms'], 'batch-interval-ms'),
+    fsync,
+    retentionDays: numberOption(values['retention-days'], 'retention-days'),
+  })
+  const stats = collector.queue.stats()
+  console.log(`switchyard collector listening on ${collector.url} (OTLP/HTTP POST /v1/traces), store ${collector.store.displayUrl}`
+    + (stats.segments > 0 ? `, replaying ${stats.rows} queued spans` : ''))
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      console.log(`switchyard collector: ${signal}, flushing the queue and stopping`)
+      resolve()
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+  await collector.close()
+  return 0
+}

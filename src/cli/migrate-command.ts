@@ -1,0 +1,31 @@
+import { readEnvironment } from '../config/environment.js'
+import { createStore } from '../store/create-store.js'
+import { migrate } from '../store/migrate.js'
+import { numberOption, parseCliArguments } from './cli-arguments.js'
+
+const help = `usage: switchyard migrate [--store <url>] [--retention-days <n>]
+
+Creates or upgrades the store's tables (also done at every collector start).`
+
+/** `switchyard migrate`: bring the store to the newest schema and say what changed. */
+export async function runMigrateCommand(argv: string[]): Promise<number> {
+  const { values } = parseCliArguments(argv, {
+    help: { type: 'boolean' },
+    store: { type: 'string' },
+    'retention-days': { type: 'string' },
+  })
+  if (values.help) {
+    console.log(help)
+    return 0
+  }
+  const store = await createStore({ url: values.store ?? readEnvironment().clickhouseUrl })
+  try {
+    const result = await migrate({ store, retentionDays: numberOption(values['retention-days'], 'retention-days') })
+    console.log(result.applied.length === 0
+      ? `store ${store.displayUrl} is up to date (schema version ${result.to})`
+      : `store ${store.displayUrl}: applied migrations ${result.applied.join(', ')} (schema version ${result.from} -> ${result.to})`)
+    return 0
+  } finally {
+    await store.close()
+  }
+}

@@ -1,0 +1,41 @@
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api'
+import { runCollectorCommand } from './collector-command.js'
+import { runMigrateCommand } from './migrate-command.js'
+
+const usage = `usage: switchyard <command> [options]
+
+commands:
+  collector   run the OTLP/HTTP collector that writes spans into ClickHouse
+  migrate     create or upgrade the store's tables
+  report      spend and latency report            (not yet available)
+  budgets     budget use per budget               (not yet available)
+  demo        run the demo workflows              (not yet available)
+
+Run \`switchyard <command> --help\` for a command's options.`
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  collector: runCollectorCommand,
+  migrate: runMigrateCommand,
+}
+
+/** Run one CLI command; returns the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN)
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage)
+    return command === undefined ? 1 : 0
+  }
+  const run = commands[command]
+  if (run === undefined) {
+    console.error(`switchyard: unknown command ${JSON.stringify(command)}\n\n${usage}`)
+    return 2
+  }
+  try {
+    return await run(rest)
+  } catch (error) {
+    console.error(`switchyard ${command}: ${error instanceof Error ? error.message : String(error)}`)
+    return 1
+  }
+}
+
