@@ -48,7 +48,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       dir: path.resolve(options.queueDirectory),
       maxBytes: options.queueMaxBytes,
       segmentMaxRows: options.batchSpans,
-      segmentMaxBytes: options.batchBytes,
+      segmentMaxBytes: Math.min(options.batchBytes, options.queueMaxBytes),
       segmentMaxAgeMs: options.batchIntervalMs,
       fsync: options.fsync,
       fsyncIntervalMs: options.fsyncIntervalMs,

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api'
 import type { Store } from '../src/store/create-store.js'
 import { insertJsonRows } from '../src/store/insert-json-rows.js'
 import type { CollectorMetrics } from './collector-metrics.js'
+import type { SealedSegment } from './queue/sealed-segment.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 
 export interface QueueFlusherOptions {
@@ -47,10 +48,29 @@ export class QueueFlusher {
   async #loop(): Promise<void> {
     const { queue, metrics } = this.#options
     const signal = this.#stopController.signal
+    let waitFailures = 0
     while (!signal.aborted) {
-      const segment = await queue.nextSealed(signal).catch(() => undefined)
-      if (segment === undefined) continue
-      const body = await segment.read()
+      let segment: SealedSegment
+      try {
+        segment = await queue.nextSealed(signal)
+        waitFailures = 0
+      } catch (error) {
+        if (signal.aborted) break
+        // A closed or failed queue: say so, and do not spin.
+        waitFailures += 1
+        diag.error(`switchyard collector: cannot take the next batch from the queue: ${String(error)}`)
+        await sleep(this.#backoff(waitFailures), signal)
+        continue
+      }
+      let body: Buffer
+      try {
+        body = await segment.read()
+      } catch (error) {
+        // The file stays on disk (and in the queue's depth); the next start offers it again.
+        metrics.unreadableBatches += 1
+        diag.error(`switchyard collector: cannot read batch ${segment.token} (${segment.rows} spans), left on disk for the next start: ${String(error)}`)
+        continue
+      }
       let attempt = 0
       while (!signal.aborted) {
         const started = performance.now()

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import type * as ChdbConnectionModuleNamespace from 'chdb/connection'
 import { StoreConfigError } from './store-error.js'
 import { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl, type StoreLocation } from './store-url.js'
@@ -38,6 +38,9 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
       database: location.database,
       request_timeout: options.requestTimeoutMs ?? 30_000,
       application: 'switchyard',
+      // Callers report store errors themselves (with what they were doing); the
+      // client's own error log would print every retried failure twice.
+      log: { level: ClickHouseLogLevel.OFF },
     })
   return {
     location,

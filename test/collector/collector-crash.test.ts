@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { countStoredSpans } from '../helpers/count-stored-spans.js'
+import { sendSpanStream } from '../helpers/span-stream.js'
+import { startTestCollector } from '../helpers/start-test-collector.js'
+import { makeTempDirectory } from '../helpers/temp-directory.js'
+
+const directory = makeTempDirectory('collector-crash')
+const children: ChildProcess[] = []
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL')
+  directory.remove()
+})
+
+const cli = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url))
+
+/** Start `switchyard collector` as its own process and wait for its listening line. */
+async function spawnCollector(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'collector', '--port', '0',
+    '--store', `chdb://${path.join(directory.path, 'store')}`,
+    '--queue-dir', path.join(directory.path, 'queue'),
+    '--batch-interval-ms', '100', '--batch-spans', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`collector did not start: ${output}`)), 30_000)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output)
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${output}`)))
+  })
+  return { child, url }
+}
+
+describe('kill -9 of the collector in the middle of a stream of spans', () => {
+  it('loses no acknowledged span and duplicates none after the restart replays the queue', async () => {
+    const acknowledged: string[] = []
+    for (let round = 0; round < 2; round++) {
+      const { child, url } = await spawnCollector()
+      const stop = new AbortController()
+      const stream = sendSpanStream({
+        url,
+        spansPerRequest: 50,
+        maxRequests: 400,
+        maxMs: 20_000,
+        workflow: 'crash-test',
+        signal: stop.signal,
+        onAcknowledged: (total) => {
+          // Kill once a good number of spans are acknowledged, while requests are in flight.
+          if (total >= 1500 && !child.killed) {
+            child.kill('SIGKILL')
+            stop.abort()
+          }
+        },
+      })
+      const result = await stream
+      if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve))
+      expect(child.signalCode).toBe('SIGKILL')
+      acknowledged.push(...result.acknowledgedSpanIds)
+    }
+    expect(acknowledged.length).toBeGreaterThanOrEqual(3000)
+
+    const collector = await startTestCollector(directory.path)
+    try {
+      await collector.drain(60_000)
+      const counts = await countStoredSpans(collector.store, 'crash-test', acknowledged)
+      expect(counts.acknowledged).toBe(acknowledged.length)
+      expect(counts.total).toBe(counts.unique)
+    } finally {
+      await collector.close()
+    }
+  }, 120_000)
+})

@@ -1,0 +1,80 @@
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCollector, type Collector } from '../../collector/collector.js'
+import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../helpers/clickhouse-http-front.js'
+import { countStoredSpans } from '../helpers/count-stored-spans.js'
+import { sendSpanStream } from '../helpers/span-stream.js'
+import { makeTempDirectory } from '../helpers/temp-directory.js'
+
+const directory = makeTempDirectory('collector-outage')
+let front: ClickHouseHttpFront
+let collector: Collector
+
+beforeAll(async () => {
+  front = await startClickHouseHttpFront({ dataDir: path.join(directory.path, 'engine'), user: 'collector', password: 'c0llect' })
+  collector = await startCollector({
+    host: '127.0.0.1',
+    port: 0,
+    store: `${front.url}/otel`,
+    queueDirectory: path.join(directory.path, 'queue'),
+    batchIntervalMs: 50,
+    batchSpans: 500,
+    queueMaxBytes: 2 * 1024 * 1024,
+    retryBaseDelayMs: 20,
+    retryMaxDelayMs: 200,
+    storeRequestTimeoutMs: 1_000,
+  })
+})
+afterAll(async () => {
+  await collector?.close()
+  await front?.close()
+  directory.remove()
+})
+
+function countSpans(workflow: string, acknowledged: string[]): Promise<{ total: number; unique: number; acknowledged: number }> {
+  return countStoredSpans(collector.store, workflow, acknowledged)
+}
+
+describe('a ClickHouse server that fails for a while', () => {
+  it('writes every accepted span once the store is back, through failing inserts and reset connections', async () => {
+    front.faults.failNext(1_000_000)
+    const sent = await sendSpanStream({ url: collector.url, spansPerRequest: 100, maxRequests: 20, maxMs: 10_000, workflow: 'outage-fail' })
+    expect(sent.acknowledgedSpanIds).toHaveLength(2000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(collector.metrics.storeErrors).toBeGreaterThan(0)
+    expect(collector.metrics.spansWritten).toBe(0)
+    front.faults.clear()
+    // The store comes back flaky: the next inserts lose their connections.
+    front.faults.resetNextConnections(3)
+    await collector.drain(30_000)
+    expect(front.faults.injected.resets).toBe(3)
+    expect(await countSpans('outage-fail', sent.acknowledgedSpanIds)).toEqual({ total: 2000, unique: 2000, acknowledged: 2000 })
+  })
+
+  it('does not duplicate a batch whose insert landed but whose answer timed out', async () => {
+    const errorsBefore = collector.metrics.storeErrors
+    front.faults.stall(1_500)
+    const sent = await sendSpanStream({ url: collector.url, spansPerRequest: 100, maxRequests: 3, maxMs: 10_000, workflow: 'outage-stall' })
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    front.faults.clear()
+    await collector.drain(30_000)
+    expect(collector.metrics.storeErrors).toBeGreaterThan(errorsBefore)
+    expect(await countSpans('outage-stall', sent.acknowledgedSpanIds)).toEqual({ total: 300, unique: 300, acknowledged: 300 })
+  })
+
+  it('answers 503 with Retry-After when the queue is full, and loses nothing it acknowledged', async () => {
+    front.faults.failNext(1_000_000)
+    const sent = await sendSpanStream({ url: collector.url, spansPerRequest: 200, maxRequests: 60, maxMs: 20_000, workflow: 'outage-full' })
+    expect(sent.refused.length).toBeGreaterThan(0)
+    expect(sent.refused.every((refusal) => refusal.status === 503 && Number(refusal.retryAfter) >= 1)).toBe(true)
+    const health = await fetch(`${collector.url}/healthz`)
+    expect(health.status).toBe(503)
+    front.faults.clear()
+    await collector.drain(30_000)
+    expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
+    expect(collector.metrics.queueFullResponses).toBe(sent.refused.length)
+    const acknowledged = sent.acknowledgedSpanIds
+    expect(acknowledged.length).toBeGreaterThan(0)
+    expect(await countSpans('outage-full', acknowledged)).toEqual({ total: acknowledged.length, unique: acknowledged.length, acknowledged: acknowledged.length })
+  })
+})
