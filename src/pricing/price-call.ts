@@ -1,0 +1,114 @@
+import type { Usage } from '../providers/provider.js'
+import { formatUsd } from './format-usd.js'
+import { parseUsd } from './parse-usd.js'
+import type { PriceKind, PriceSchedule } from './price-schedule.js'
+import type { PriceTable } from './price-table.js'
+import { scheduleForPrompt, type PriceTier } from './schedule-for-prompt.js'
+import { splitUsage, type UsageFlag, type UsageSplit } from './split-usage.js'
+
+/** `switchyard.cost.source`: where a call's cost came from. */
+export type CostSource = 'catalog' | 'provider' | 'estimate' | 'unknown'
+
+export type CostFlag = UsageFlag | 'provider_cost_rounded' | 'provider_cost_invalid'
+
+/** One billed token class: how many tokens, at what price, for how many pico-USD. */
+export interface CostLine {
+  tokens: number
+  /** The price applied, USD per million tokens; absent when the model has no price. */
+  usdPerMillion?: string
+  units: bigint
+}
+
+export interface CostBreakdown {
+  /** The tier the catalog price was taken from; absent when no entry prices the model. */
+  tier?: PriceTier
+  uncachedInput: CostLine
+  cacheRead: CostLine
+  cacheWrite5m: CostLine
+  cacheWrite1h: CostLine
+  /** Output, reasoning included. */
+  output: CostLine
+  /** The reasoning part of the output tokens (billed as output, counted once). */
+  reasoningTokens: number
+  /** The catalog cost (sum of the lines); differs from costUnits when the provider's billed figure won. */
+  catalogUnits: bigint
+  flags: CostFlag[]
+}
+
+export interface PriceResult {
+  /** Cost in pico-USD (1e-12 USD). */
+  costUnits: bigint
+  /** The same cost as an exact decimal string of USD, for `switchyard.cost.usd`. */
+  costUsd: string
+  source: CostSource
+  /** `switchyard.price.version`: the entry whose prices were used, when one was. */
+  priceVersion?: string
+  breakdown: CostBreakdown
+}
+
+export interface PriceCallOptions {
+  table: PriceTable
+  provider: string
+  model: string
+  /** Normalized usage (input includes cached tokens, output includes reasoning). */
+  usage: Usage
+  /** When the call happened. */
+  at: Date
+  /** The usage is an estimate (a cut stream): a catalog price then has source `estimate`. */
+  estimated?: boolean
+}
+
+/**
+ * Prices one model call exactly, in integer pico-USD. A billed figure the
+ * provider reported (`usage.providerCostUsd`, OpenRouter's `usage.cost`) wins
+ * with source `provider`. Otherwise the entry in force at `at` prices each
+ * token class once: uncached input, cache reads, 5-minute and 1-hour cache
+ * writes, and output with reasoning inside it, at the long-context tier when
+ * the prompt exceeds its threshold. A model without a price costs 0 with
+ * source `unknown` (never silently free) and is warned about once through
+ * the OpenTelemetry diagnostics logger.
+ */
+export function priceCall(options: PriceCallOptions): PriceResult {
+  const split = splitUsage(options.usage)
+  const flags: CostFlag[] = [...split.flags]
+  const lookup = options.table.find({ provider: options.provider, model: options.model, at: options.at })
+  const priced = lookup.found ? scheduleForPrompt(lookup.entry, split.inputTokens) : undefined
+  const lines = billLines(split, priced?.schedule)
+  const catalogUnits = lines.uncachedInput.units + lines.cacheRead.units + lines.cacheWrite5m.units + lines.cacheWrite1h.units + lines.output.units
+  const breakdown: CostBreakdown = { ...lines, reasoningTokens: split.reasoningTokens, catalogUnits, flags }
+  if (priced !== undefined) breakdown.tier = priced.tier
+
+  const billed = options.usage.providerCostUsd === undefined ? undefined : parseUsd(options.usage.providerCostUsd)
+  if (options.usage.providerCostUsd !== undefined && billed === undefined) flags.push('provider_cost_invalid')
+  if (billed !== undefined) {
+    if (billed.rounded) flags.push('provider_cost_rounded')
+    return { costUnits: billed.units, costUsd: formatUsd(billed.units), source: 'provider', breakdown }
+  }
+  if (!lookup.found) {
+    options.table.unknownModelWarnings.warnOnce({ provider: options.provider, model: options.model, at: options.at, reason: lookup.reason })
+    return { costUnits: 0n, costUsd: '0', source: 'unknown', breakdown }
+  }
+  return {
+    costUnits: catalogUnits,
+    costUsd: formatUsd(catalogUnits),
+    source: options.estimated === true ? 'estimate' : 'catalog',
+    priceVersion: lookup.entry.version,
+    breakdown,
+  }
+}
+
+type Lines = Pick<CostBreakdown, 'uncachedInput' | 'cacheRead' | 'cacheWrite5m' | 'cacheWrite1h' | 'output'>
+
+function billLines(split: UsageSplit, schedule: PriceSchedule | undefined): Lines {
+  const line = (tokens: number, kind: PriceKind): CostLine => {
+    if (schedule === undefined) return { tokens, units: 0n }
+    return { tokens, usdPerMillion: schedule.usdPerMillion[kind], units: BigInt(tokens) * schedule.unitsPerToken[kind] }
+  }
+  return {
+    uncachedInput: line(split.uncachedInputTokens, 'input'),
+    cacheRead: line(split.cacheReadTokens, 'cachedInput'),
+    cacheWrite5m: line(split.cacheWrite5mTokens, 'cacheWrite5m'),
+    cacheWrite1h: line(split.cacheWrite1hTokens, 'cacheWrite1h'),
+    output: line(split.outputTokens, 'output'),
+  }
+}

@@ -1,0 +1,125 @@
+import { modelIdCandidates } from './model-id-candidates.js'
+import type { SourcedPriceEntry } from './parse-price-entries.js'
+import type { PriceEntry } from './price-entry.js'
+import { PriceTableError } from './price-table-error.js'
+import type { PriceLookup, PriceQuery, PriceTable } from './price-table.js'
+import { providerKey } from './provider-key.js'
+import { UnknownModelWarnings } from './unknown-model-warnings.js'
+
+interface ModelHistory {
+  /** Entries of one model, oldest first. */
+  entries: PriceEntry[]
+}
+
+/**
+ * The lookup structure behind a PriceTable: provider key → model id or alias
+ * → the model's price history. Lookups are case-insensitive; an alias that
+ * two models claim is a PriceTableError at build time, never a coin toss.
+ */
+export class PriceIndex implements PriceTable {
+  readonly entries: readonly PriceEntry[]
+  readonly unknownModelWarnings: UnknownModelWarnings
+  private readonly providers = new Map<string, Map<string, ModelHistory>>()
+  private readonly providerAliases: Readonly<Record<string, string>>
+
+  constructor(sourced: readonly SourcedPriceEntry[], options: { providerAliases: Readonly<Record<string, string>>; warningLimit?: number }) {
+    this.providerAliases = options.providerAliases
+    this.unknownModelWarnings = new UnknownModelWarnings(options.warningLimit)
+    const histories = new Map<string, ModelHistory>()
+    const ordered = [...sourced].sort((left, right) => compareEntries(left.entry, right.entry))
+    for (const { entry } of ordered) {
+      const provider = providerKey(entry.provider, this.providerAliases)
+      const key = `${provider}\u0000${entry.model.toLowerCase()}`
+      let history = histories.get(key)
+      if (history === undefined) {
+        history = { entries: [] }
+        histories.set(key, history)
+        this.claim(provider, entry.model, history, { entry, sourced })
+      }
+      history.entries.push(entry)
+    }
+    for (const { entry } of ordered) {
+      const provider = providerKey(entry.provider, this.providerAliases)
+      const history = histories.get(`${provider}\u0000${entry.model.toLowerCase()}`)
+      if (history === undefined) continue
+      for (const alias of entry.aliases) this.claim(provider, alias, history, { entry, sourced })
+    }
+    this.entries = ordered.map(({ entry }) => entry)
+  }
+
+  find(query: PriceQuery): PriceLookup {
+    for (const { provider, model } of this.candidates(query)) {
+      const history = this.providers.get(provider)?.get(model)
+      if (history === undefined) continue
+      const entry = inForce(history.entries, query.at)
+      return entry === undefined ? { found: false, reason: 'not_in_force' } : { found: true, entry }
+    }
+    return { found: false, reason: 'unknown_model' }
+  }
+
+  /**
+   * Where to look, in order: the model under the call's provider, then, for
+   * an OpenRouter-style id (`openai/gpt-4o`) whose prefix names a provider the
+   * table knows, the rest of the id under that provider. A host whose own ids
+   * contain a slash (Groq's `openai/gpt-oss-120b`) matches in the first step.
+   */
+  private *candidates(query: PriceQuery): Generator<{ provider: string; model: string }> {
+    const provider = providerKey(query.provider, this.providerAliases)
+    for (const model of modelIdCandidates(query.model)) yield { provider, model }
+    const bare = query.model.trim().replace(/^models\//i, '')
+    const slash = bare.indexOf('/')
+    if (slash <= 0) return
+    const vendor = providerKey(bare.slice(0, slash), this.providerAliases)
+    if (vendor === provider || !this.providers.has(vendor)) return
+    for (const model of modelIdCandidates(bare.slice(slash + 1))) yield { provider: vendor, model }
+  }
+
+  private claim(
+    provider: string,
+    name: string,
+    history: ModelHistory,
+    context: { entry: PriceEntry; sourced: readonly SourcedPriceEntry[] },
+  ): void {
+    let models = this.providers.get(provider)
+    if (models === undefined) {
+      models = new Map()
+      this.providers.set(provider, models)
+    }
+    const key = name.toLowerCase()
+    const holder = models.get(key)
+    if (holder === undefined) {
+      models.set(key, history)
+      return
+    }
+    if (holder === history) return
+    const owner = holder.entries[0]?.model ?? '?'
+    const where = context.sourced.find((item) => item.entry === context.entry)
+    throw new PriceTableError({
+      origin: where?.origin ?? 'entries',
+      ...(where === undefined ? {} : { index: where.index }),
+      provider: context.entry.provider,
+      model: context.entry.model,
+      path: 'aliases',
+      problem: `"${name}" already names model ${owner} of provider ${provider}`,
+    })
+  }
+}
+
+function compareEntries(left: PriceEntry, right: PriceEntry): number {
+  return (
+    left.provider.localeCompare(right.provider) ||
+    left.model.localeCompare(right.model) ||
+    left.effectiveFrom.getTime() - right.effectiveFrom.getTime()
+  )
+}
+
+/** The latest entry whose effectiveFrom is not after `at`. */
+function inForce(entries: readonly PriceEntry[], at: Date): PriceEntry | undefined {
+  const time = at.getTime()
+  let chosen: PriceEntry | undefined
+  for (const entry of entries) {
+    if (entry.effectiveFrom.getTime() <= time) chosen = entry
+    else break
+  }
+  return chosen
+}

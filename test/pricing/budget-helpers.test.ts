@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createPriceTable,
+  estimateCutStreamUsage,
+  estimateOutputTokens,
+  formatUsd,
+  isPriceNotFoundError,
+  priceCall,
+  toClickHouseRows,
+  worstCaseCost,
+} from '../../src/pricing/index.js'
+import { normalizedUsage } from './normalized-usage.js'
+
+const table = createPriceTable()
+const at = new Date('2026-02-01T00:00:00Z')
+
+describe('worstCaseCost', () => {
+  it('reserves every prompt token at the dearest input-side price and the whole output limit', () => {
+    const units = worstCaseCost({ table, provider: 'anthropic', model: 'claude-sonnet-4-5', inputTokens: 10_000, maxOutputTokens: 4096, at })
+    // 10000 × $6/M (1-hour cache write) + 4096 × $15/M = 0.06 + 0.06144 = $0.12144
+    expect(formatUsd(units)).toBe('0.12144')
+  })
+
+  it('reserves at the long-context tier for a long prompt', () => {
+    const units = worstCaseCost({ table, provider: 'anthropic', model: 'claude-sonnet-4-5', inputTokens: 300_000, maxOutputTokens: 8192, at })
+    // 300000 × $12/M + 8192 × $22.50/M = 3.6 + 0.18432 = $3.78432
+    expect(formatUsd(units)).toBe('3.78432')
+  })
+
+  it('never reserves less than the priced call then costs', () => {
+    const usage = normalizedUsage({ inputTokens: 1000, cacheReadInputTokens: 400, outputTokens: 900 })
+    const reserved = worstCaseCost({ table, provider: 'openai', model: 'gpt-4o-mini', inputTokens: 1000, maxOutputTokens: 1000, at })
+    const spent = priceCall({ table, provider: 'openai', model: 'gpt-4o-mini', usage, at }).costUnits
+    // 1000 × $0.15/M + 1000 × $0.60/M = $0.00075
+    expect(formatUsd(reserved)).toBe('0.00075')
+    expect(spent <= reserved).toBe(true)
+  })
+
+  it('refuses to reserve for a model without a price', () => {
+    let caught: unknown
+    try {
+      worstCaseCost({ table, provider: 'acme', model: 'acme-1', inputTokens: 1, maxOutputTokens: 1, at })
+    } catch (error) {
+      caught = error
+    }
+    expect(isPriceNotFoundError(caught)).toBe(true)
+    expect(caught).toMatchObject({ provider: 'acme', model: 'acme-1' })
+  })
+})
+
+describe('estimates for cut streams', () => {
+  it('estimates about four characters per token, rounding up, counting code points', () => {
+    expect(estimateOutputTokens('')).toBe(0)
+    expect(estimateOutputTokens('abcd')).toBe(1)
+    expect(estimateOutputTokens('abcde')).toBe(2)
+    expect(estimateOutputTokens('😀😀😀😀')).toBe(1)
+  })
+
+  it('uses a known prompt size when the stream reported no usage at all', () => {
+    const usage = estimateCutStreamUsage({ outputText: 'x'.repeat(400), inputTokens: 1200 })
+    const result = priceCall({ table, provider: 'openai', model: 'gpt-4.1-mini', usage, at, estimated: true })
+    // 1200 × $0.40/M + 100 × $1.60/M = 0.00048 + 0.00016 = $0.00064
+    expect(result).toMatchObject({ costUsd: '0.00064', source: 'estimate', priceVersion: 'openai/gpt-4.1-mini@2025-04-14' })
+  })
+
+  it('keeps a reported output count larger than the text estimate', () => {
+    const partialUsage = normalizedUsage({ inputTokens: 50, outputTokens: 90, reasoningOutputTokens: 80 })
+    expect(estimateCutStreamUsage({ partialUsage, outputText: 'short' })).toMatchObject({ inputTokens: 50, outputTokens: 90, reasoningOutputTokens: 80 })
+  })
+})
+
+describe('toClickHouseRows', () => {
+  it('flattens every entry, price history included, with the fallbacks applied', () => {
+    const rows = toClickHouseRows(table)
+    expect(rows).toHaveLength(table.entries.length)
+    expect(rows.find((row) => row.model === 'gpt-4o')).toMatchObject({
+      provider: 'openai',
+      aliases: ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'],
+      effective_from: '2024-10-02 00:00:00.000',
+      input: '2.5',
+      cached_input: '1.25',
+      cache_write_5m: '2.5',
+      cache_write_1h: '2.5',
+      output: '10',
+      long_context_threshold: 0,
+      long_context_input: '2.5',
+    })
+    expect(rows.find((row) => row.model === 'gemini-2.5-pro')).toMatchObject({
+      provider: 'gcp.gemini',
+      long_context_threshold: 200_000,
+      long_context_input: '2.5',
+      long_context_cached_input: '0.25',
+      long_context_output: '15',
+    })
+    expect(rows.filter((row) => row.model === 'deepseek-chat').map((row) => row.effective_from)).toEqual([
+      '2025-09-05 16:00:00.000',
+      '2025-09-29 00:00:00.000',
+    ])
+  })
+})
