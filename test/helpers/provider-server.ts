@@ -52,6 +52,10 @@ export interface RecordedRequest {
   url: string
   headers: IncomingHttpHeaders
   body: string
+  /** The client's port: the same port twice means a reused keep-alive connection. */
+  remotePort: number | undefined
+  /** When the request arrived (Date.now()), to check retry timing from the server's side. */
+  receivedAt: number
   json(): unknown
 }
 
@@ -70,6 +74,8 @@ export interface ProviderServer {
 export async function startProviderServer(): Promise<ProviderServer> {
   const queue: Reply[] = []
   const requests: RecordedRequest[] = []
+  // Ends scripted delays when the server closes, so no timer outlives the suite.
+  const closing = new AbortController()
   const server = createServer((request, response) => {
     void handle(request, response).catch(() => response.destroy())
   })
@@ -83,10 +89,12 @@ export async function startProviderServer(): Promise<ProviderServer> {
       url: request.url ?? '',
       headers: request.headers,
       body,
+      remotePort: request.socket.remotePort,
+      receivedAt: Date.now(),
       json: () => JSON.parse(body) as unknown,
     })
     const reply = queue.shift() ?? { status: 599, body: { error: { message: 'no scripted reply' } } }
-    if (reply.delayMs !== undefined) await delay(reply.delayMs)
+    if (reply.delayMs !== undefined) await delay(reply.delayMs, undefined, { signal: closing.signal })
     if (reply.reset === true) {
       request.socket.destroy()
       return
@@ -134,6 +142,7 @@ export async function startProviderServer(): Promise<ProviderServer> {
       queue.push(...replies)
     },
     close: async () => {
+      closing.abort()
       server.closeAllConnections()
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
     },

@@ -1,0 +1,118 @@
+import { parseDataUrl } from '../data-url.js'
+import type { ChatMessage, ContentPart, ProviderRequest, ToolCall, ToolDefinition } from '../provider.js'
+import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
+
+type ContentBlock = Record<string, unknown>
+
+interface Turn {
+  role: 'user' | 'assistant'
+  content: ContentBlock[]
+}
+
+export interface AnthropicBodyOptions {
+  /** Sent when the request has no maxTokens: the Messages API requires `max_tokens`. */
+  defaultMaxTokens: number
+  stream: boolean
+  context: ProviderErrorContext
+}
+
+/**
+ * The JSON body of `POST /v1/messages`. System and developer messages go to the
+ * top-level `system`; tool results become `tool_result` blocks of a user turn
+ * and assistant tool calls `tool_use` blocks; consecutive messages of one role
+ * are merged into one turn, as the API wants user and assistant to alternate.
+ */
+export function anthropicBody(request: ProviderRequest, options: AnthropicBodyOptions): Record<string, unknown> {
+  const system = request.messages
+    .filter((message) => message.role === 'system' || message.role === 'developer')
+    .map((message) => message.content)
+  const turns: Turn[] = []
+  for (const message of request.messages) {
+    const turn = turnOf(message, options.context)
+    if (turn === undefined || turn.content.length === 0) continue
+    const last = turns.at(-1)
+    if (last !== undefined && last.role === turn.role) last.content.push(...turn.content)
+    else turns.push(turn)
+  }
+  const body: Record<string, unknown> = {
+    model: request.model,
+    max_tokens: request.maxTokens ?? options.defaultMaxTokens,
+    messages: turns.map(wireTurn),
+  }
+  if (system.length > 0) body.system = system.join('\n\n')
+  if (request.temperature !== undefined) body.temperature = request.temperature
+  if (request.topP !== undefined) body.top_p = request.topP
+  if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop
+  if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools.map(anthropicTool)
+  if (request.toolChoice !== undefined) body.tool_choice = toolChoice(request.toolChoice)
+  if (options.stream) body.stream = true
+  return body
+}
+
+function turnOf(message: ChatMessage, context: ProviderErrorContext): Turn | undefined {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return undefined
+    case 'user':
+      return {
+        role: 'user',
+        content: typeof message.content === 'string' ? textBlocks(message.content) : message.content.map(partBlock),
+      }
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: [
+          ...textBlocks(message.content ?? ''),
+          ...(message.toolCalls ?? []).map((call) => toolUseBlock(call, context)),
+        ],
+      }
+    case 'tool':
+      return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }] }
+  }
+}
+
+/** The API rejects empty text blocks. */
+function textBlocks(text: string): ContentBlock[] {
+  return text === '' ? [] : [{ type: 'text', text }]
+}
+
+function partBlock(part: ContentPart): ContentBlock {
+  if (part.type === 'text') return { type: 'text', text: part.text }
+  const dataUrl = parseDataUrl(part.imageUrl)
+  return dataUrl === undefined
+    ? { type: 'image', source: { type: 'url', url: part.imageUrl } }
+    : { type: 'image', source: { type: 'base64', media_type: dataUrl.mediaType, data: dataUrl.data } }
+}
+
+function toolUseBlock(call: ToolCall, context: ProviderErrorContext): ContentBlock {
+  let input: unknown
+  try {
+    input = JSON.parse(call.arguments || '{}')
+  } catch {
+    throw new ProviderError({
+      ...context,
+      code: 'bad_request',
+      message: `the arguments of tool call ${call.id} (${call.name}) are not JSON, and Anthropic needs an object.`,
+    })
+  }
+  return { type: 'tool_use', id: call.id, name: call.name, input }
+}
+
+/** A turn of one text block is sent as a plain string, the form most requests use. */
+function wireTurn(turn: Turn): Record<string, unknown> {
+  const [first] = turn.content
+  if (turn.content.length === 1 && first?.type === 'text') return { role: turn.role, content: first.text }
+  return { role: turn.role, content: turn.content }
+}
+
+function anthropicTool(tool: ToolDefinition): Record<string, unknown> {
+  const definition: Record<string, unknown> = { name: tool.name, input_schema: tool.parameters }
+  if (tool.description !== undefined) definition.description = tool.description
+  return definition
+}
+
+function toolChoice(choice: NonNullable<ProviderRequest['toolChoice']>): Record<string, unknown> {
+  if (typeof choice === 'object') return { type: 'tool', name: choice.name }
+  return { type: choice === 'required' ? 'any' : choice }
+}

@@ -1,0 +1,94 @@
+import { collectSecrets } from '../collect-secrets.js'
+import { driveStream } from '../drive-stream.js'
+import { HttpTransport } from '../http-transport.js'
+import { parseWire } from '../parse-wire.js'
+import type { Provider, ProviderRequest, ProviderResult, StreamEvent } from '../provider.js'
+import { anthropicBody } from './anthropic-body.js'
+import { anthropicMessageSchema, anthropicResult } from './anthropic-result.js'
+import { AnthropicStreamAccumulator } from './anthropic-stream.js'
+
+export interface AnthropicProviderOptions {
+  apiKey?: string
+  /** Without the version path, as in the official SDK: `https://api.anthropic.com`. */
+  baseURL?: string
+  /** Extra headers for every request (`anthropic-beta`, ...). */
+  headers?: Record<string, string>
+  /** Default `2023-06-01`, the current version of the Messages API. */
+  anthropicVersion?: string
+  /**
+   * `max_tokens` when a request sets none: the Messages API requires it. 4096 fits
+   * every current model's output limit while rarely truncating an ordinary answer.
+   */
+  defaultMaxTokens?: number
+  timeoutMs?: number
+  connections?: number
+}
+
+const defaultBaseURL = 'https://api.anthropic.com'
+const defaultAnthropicVersion = '2023-06-01'
+const defaultMaxTokens = 4096
+
+/** Anthropic's Messages API (`POST /v1/messages`), plain and streamed, over one keep-alive pool. */
+export class AnthropicProvider implements Provider {
+  readonly providerName = 'anthropic'
+  private readonly transport: HttpTransport
+  private readonly defaultMaxTokens: number
+
+  constructor(options: AnthropicProviderOptions = {}) {
+    this.defaultMaxTokens = options.defaultMaxTokens ?? defaultMaxTokens
+    const headers: Record<string, string> = {
+      ...options.headers,
+      'anthropic-version': options.anthropicVersion ?? defaultAnthropicVersion,
+      ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
+    }
+    this.transport = new HttpTransport({
+      providerName: this.providerName,
+      baseURL: options.baseURL ?? defaultBaseURL,
+      headers,
+      timeoutMs: options.timeoutMs,
+      connections: options.connections,
+      secrets: collectSecrets({ apiKey: options.apiKey, headers: options.headers }),
+    })
+  }
+
+  get serverAddress(): string {
+    return this.transport.serverAddress
+  }
+
+  get serverPort(): number {
+    return this.transport.serverPort
+  }
+
+  async chat(request: ProviderRequest): Promise<ProviderResult> {
+    const context = this.transport.context(request.model)
+    const body = await this.transport.postJson({
+      path: '/v1/messages',
+      body: anthropicBody(request, { defaultMaxTokens: this.defaultMaxTokens, stream: false, context }),
+      model: request.model,
+      signal: request.signal,
+    })
+    return anthropicResult(parseWire(body, anthropicMessageSchema, context), context)
+  }
+
+  async *stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+    const context = this.transport.context(request.model)
+    const response = await this.transport.post({
+      path: '/v1/messages',
+      body: anthropicBody(request, { defaultMaxTokens: this.defaultMaxTokens, stream: true, context }),
+      model: request.model,
+      signal: request.signal,
+      stream: true,
+    })
+    const accumulator = new AnthropicStreamAccumulator(context)
+    yield* driveStream({ body: response.body, accumulator, context, signal: request.signal })
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close()
+  }
+}
+
+/** An Anthropic provider (see AnthropicProvider). */
+export function createAnthropicProvider(options: AnthropicProviderOptions = {}): AnthropicProvider {
+  return new AnthropicProvider(options)
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod'
+import { emptyUsage } from '../empty-usage.js'
+import type { ProviderResult } from '../provider.js'
+import type { ProviderErrorContext } from '../provider-error.js'
+import { anthropicFinishReason } from './anthropic-finish-reason.js'
+import { anthropicUsage, anthropicUsageSchema } from './anthropic-usage.js'
+
+/** A `message` object of the Messages API, reading only what we use. */
+export const anthropicMessageSchema = z.object({
+  id: z.string().nullish(),
+  model: z.string().nullish(),
+  content: z
+    .array(
+      z.object({
+        type: z.string(),
+        text: z.string().nullish(),
+        id: z.string().nullish(),
+        name: z.string().nullish(),
+        input: z.unknown().optional(),
+      }),
+    )
+    .nullish(),
+  stop_reason: z.string().nullish(),
+  usage: anthropicUsageSchema.nullish(),
+})
+
+export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>
+
+/** Normalizes a non-streamed message: text blocks joined, `tool_use` blocks as tool calls (thinking blocks left out). */
+export function anthropicResult(message: AnthropicMessage, context: ProviderErrorContext): ProviderResult {
+  const blocks = message.content ?? []
+  return {
+    id: message.id ?? '',
+    model: message.model || context.model,
+    text: blocks
+      .filter((block) => block.type === 'text')
+      .map((block) => block.text ?? '')
+      .join(''),
+    toolCalls: blocks
+      .filter((block) => block.type === 'tool_use')
+      .map((block, index) => ({
+        id: block.id ?? `call_${index}`,
+        name: block.name ?? '',
+        arguments: JSON.stringify(block.input ?? {}),
+      })),
+    finishReason: anthropicFinishReason(message.stop_reason),
+    rawFinishReason: message.stop_reason ?? '',
+    usage: message.usage ? anthropicUsage(message.usage) : emptyUsage(),
+  }
+}

@@ -1,0 +1,55 @@
+import type { ProviderResult, StreamEvent } from './provider.js'
+import { ProviderError, type PartialOutput, type ProviderErrorContext } from './provider-error.js'
+import { providerErrorFromFailure } from './provider-error-from-failure.js'
+import { parseServerSentEvents, type ServerSentEvent } from './sse.js'
+
+/** The per-wire-format half of a stream: turns provider events into normalized ones. */
+export interface StreamAccumulator {
+  /** Handles one event; throws ProviderError for an error the provider reports inside the stream. */
+  accept(event: ServerSentEvent): StreamEvent[]
+  /** True once the provider's terminal event arrived (OpenAI `[DONE]`, Anthropic `message_stop`, ...). */
+  readonly complete: boolean
+  /** The final result; only called when complete. */
+  result(): ProviderResult
+  /** What arrived so far, for an error that ends the stream. */
+  partial(): PartialOutput
+}
+
+export interface DriveStreamOptions {
+  body: AsyncIterable<Uint8Array>
+  accumulator: StreamAccumulator
+  context: ProviderErrorContext
+  signal?: AbortSignal
+}
+
+/**
+ * Runs an SSE body through a wire format's accumulator: yields its events, ends
+ * with `finish`, and turns every way a stream can fail into a ProviderError
+ * carrying the partial text and usage: a connection dropped mid-stream, a body
+ * that ends before the terminal event (`stream_cut`), an abort, an error event.
+ * Events after the terminal one are still read, so the connection is reusable.
+ */
+export async function* driveStream(options: DriveStreamOptions): AsyncGenerator<StreamEvent> {
+  const { accumulator, context, signal } = options
+  try {
+    for await (const event of parseServerSentEvents(options.body)) {
+      yield* accumulator.accept(event)
+    }
+  } catch (error) {
+    throw providerErrorFromFailure({ error, context, signal, phase: 'stream' }).withPartial(accumulator.partial())
+  }
+  if (!accumulator.complete) {
+    if (signal?.aborted === true) {
+      throw providerErrorFromFailure({ error: signal.reason, context, signal, phase: 'stream' }).withPartial(
+        accumulator.partial(),
+      )
+    }
+    throw new ProviderError({
+      ...context,
+      code: 'stream_cut',
+      message: 'the stream ended before its final event.',
+      partial: accumulator.partial(),
+    })
+  }
+  yield { type: 'finish', result: accumulator.result() }
+}

@@ -1,0 +1,133 @@
+import { parseDataUrl } from '../data-url.js'
+import type { ChatMessage, ContentPart, ProviderRequest, ToolDefinition } from '../provider.js'
+import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
+
+type Part = Record<string, unknown>
+
+interface Content {
+  role: 'user' | 'model'
+  parts: Part[]
+}
+
+/**
+ * The JSON body of `models/{model}:generateContent`. System messages become
+ * `systemInstruction`; assistant turns are `model` turns with `functionCall`
+ * parts; tool results are `functionResponse` parts of a user turn, named after
+ * the call they answer (Gemini matches results by function name). Tool
+ * parameters go as `parametersJsonSchema`, which takes JSON Schema as is.
+ */
+export function geminiBody(request: ProviderRequest, context: ProviderErrorContext): Record<string, unknown> {
+  const toolNames = new Map<string, string>()
+  for (const message of request.messages) {
+    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name)
+  }
+  const system = request.messages
+    .filter((message) => message.role === 'system' || message.role === 'developer')
+    .map((message) => ({ text: message.content }))
+  const contents: Content[] = []
+  for (const message of request.messages) {
+    const content = contentOf(message, toolNames, context)
+    if (content === undefined || content.parts.length === 0) continue
+    const last = contents.at(-1)
+    if (last !== undefined && last.role === content.role) last.parts.push(...content.parts)
+    else contents.push(content)
+  }
+  const body: Record<string, unknown> = { contents }
+  if (system.length > 0) body.systemInstruction = { parts: system }
+  const generationConfig: Record<string, unknown> = {}
+  if (request.maxTokens !== undefined) generationConfig.maxOutputTokens = request.maxTokens
+  if (request.temperature !== undefined) generationConfig.temperature = request.temperature
+  if (request.topP !== undefined) generationConfig.topP = request.topP
+  if (request.stop !== undefined && request.stop.length > 0) generationConfig.stopSequences = request.stop
+  if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body.tools = [{ functionDeclarations: request.tools.map(functionDeclaration) }]
+  }
+  if (request.toolChoice !== undefined) body.toolConfig = { functionCallingConfig: functionCallingConfig(request.toolChoice) }
+  return body
+}
+
+function contentOf(
+  message: ChatMessage,
+  toolNames: Map<string, string>,
+  context: ProviderErrorContext,
+): Content | undefined {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return undefined
+    case 'user':
+      return {
+        role: 'user',
+        parts: typeof message.content === 'string' ? textParts(message.content) : message.content.map(part),
+      }
+    case 'assistant':
+      return {
+        role: 'model',
+        parts: [
+          ...textParts(message.content ?? ''),
+          ...(message.toolCalls ?? []).map((call) => ({
+            functionCall: { name: call.name, args: parseArguments(call.arguments, call.id, context) },
+          })),
+        ],
+      }
+    case 'tool':
+      return {
+        role: 'user',
+        parts: [
+          {
+            functionResponse: {
+              name: toolNames.get(message.toolCallId) ?? message.toolCallId,
+              response: functionResponse(message.content),
+            },
+          },
+        ],
+      }
+  }
+}
+
+function textParts(text: string): Part[] {
+  return text === '' ? [] : [{ text }]
+}
+
+function part(content: ContentPart): Part {
+  if (content.type === 'text') return { text: content.text }
+  const dataUrl = parseDataUrl(content.imageUrl)
+  return dataUrl === undefined
+    ? { fileData: { fileUri: content.imageUrl } }
+    : { inlineData: { mimeType: dataUrl.mediaType, data: dataUrl.data } }
+}
+
+function parseArguments(text: string, id: string, context: ProviderErrorContext): unknown {
+  try {
+    return JSON.parse(text || '{}')
+  } catch {
+    throw new ProviderError({
+      ...context,
+      code: 'bad_request',
+      message: `the arguments of tool call ${id} are not JSON, and Gemini needs an object.`,
+    })
+  }
+}
+
+/** `response` must be an object: a JSON object result is sent as is, anything else under `result`. */
+function functionResponse(content: string): unknown {
+  try {
+    const value: unknown = JSON.parse(content)
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value
+    return { result: value }
+  } catch {
+    return { result: content }
+  }
+}
+
+function functionDeclaration(tool: ToolDefinition): Record<string, unknown> {
+  const declaration: Record<string, unknown> = { name: tool.name, parametersJsonSchema: tool.parameters }
+  if (tool.description !== undefined) declaration.description = tool.description
+  return declaration
+}
+
+function functionCallingConfig(choice: NonNullable<ProviderRequest['toolChoice']>): Record<string, unknown> {
+  if (typeof choice === 'object') return { mode: 'ANY', allowedFunctionNames: [choice.name] }
+  return { mode: choice === 'required' ? 'ANY' : choice === 'none' ? 'NONE' : 'AUTO' }
+}

@@ -1,0 +1,92 @@
+import { collectSecrets } from '../collect-secrets.js'
+import { driveStream } from '../drive-stream.js'
+import { HttpTransport } from '../http-transport.js'
+import { parseWire } from '../parse-wire.js'
+import type { Provider, ProviderRequest, ProviderResult, StreamEvent } from '../provider.js'
+import { geminiBody } from './gemini-body.js'
+import { GeminiResponseAccumulator, geminiResponseSchema } from './gemini-response-accumulator.js'
+
+export interface GeminiProviderOptions {
+  apiKey?: string
+  /** Without the version path: `https://generativelanguage.googleapis.com`. */
+  baseURL?: string
+  /** Default `v1beta`, where every current model and feature is served. */
+  apiVersion?: string
+  headers?: Record<string, string>
+  timeoutMs?: number
+  connections?: number
+}
+
+const defaultBaseURL = 'https://generativelanguage.googleapis.com'
+
+/**
+ * The Gemini API (`models/{model}:generateContent` and
+ * `:streamGenerateContent?alt=sse`) over one keep-alive pool. The key travels in
+ * the `x-goog-api-key` header, never in the URL, where proxies and logs keep it.
+ */
+export class GeminiProvider implements Provider {
+  readonly providerName = 'gcp.gemini'
+  private readonly transport: HttpTransport
+  private readonly apiVersion: string
+
+  constructor(options: GeminiProviderOptions = {}) {
+    this.apiVersion = options.apiVersion ?? 'v1beta'
+    this.transport = new HttpTransport({
+      providerName: this.providerName,
+      baseURL: options.baseURL ?? defaultBaseURL,
+      headers: { ...options.headers, ...(options.apiKey ? { 'x-goog-api-key': options.apiKey } : {}) },
+      timeoutMs: options.timeoutMs,
+      connections: options.connections,
+      secrets: collectSecrets({ apiKey: options.apiKey, headers: options.headers }),
+    })
+  }
+
+  get serverAddress(): string {
+    return this.transport.serverAddress
+  }
+
+  get serverPort(): number {
+    return this.transport.serverPort
+  }
+
+  async chat(request: ProviderRequest): Promise<ProviderResult> {
+    const context = this.transport.context(request.model)
+    const body = await this.transport.postJson({
+      path: this.methodPath(request.model, 'generateContent'),
+      body: geminiBody(request, context),
+      model: request.model,
+      signal: request.signal,
+    })
+    const accumulator = new GeminiResponseAccumulator(context)
+    accumulator.acceptResponse(parseWire(body, geminiResponseSchema, context))
+    return accumulator.result()
+  }
+
+  async *stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+    const context = this.transport.context(request.model)
+    const response = await this.transport.post({
+      path: this.methodPath(request.model, 'streamGenerateContent'),
+      query: { alt: 'sse' },
+      body: geminiBody(request, context),
+      model: request.model,
+      signal: request.signal,
+      stream: true,
+    })
+    const accumulator = new GeminiResponseAccumulator(context)
+    yield* driveStream({ body: response.body, accumulator, context, signal: request.signal })
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close()
+  }
+
+  private methodPath(model: string, method: string): string {
+    const name = model.startsWith('models/') ? model.slice('models/'.length) : model
+    return `/${this.apiVersion}/models/${encodeURIComponent(name)}:${method}`
+  }
+}
+
+/** A Gemini provider (see GeminiProvider). */
+export function createGeminiProvider(options: GeminiProviderOptions = {}): GeminiProvider {
+  return new GeminiProvider(options)
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod'
+import type { StreamAccumulator } from '../drive-stream.js'
+import { emptyUsage } from '../empty-usage.js'
+import { readErrorDetails } from '../error-details.js'
+import { parseWireJson } from '../parse-wire.js'
+import type { ProviderResult, StreamEvent, ToolCall, Usage } from '../provider.js'
+import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
+import { providerErrorFromDetails } from '../provider-error-from-response.js'
+import type { ServerSentEvent } from '../sse.js'
+import { geminiFinishReason } from './gemini-finish-reason.js'
+import { geminiUsage, geminiUsageSchema } from './gemini-usage.js'
+
+const partSchema = z.object({
+  text: z.string().nullish(),
+  thought: z.boolean().nullish(),
+  functionCall: z.object({ id: z.string().nullish(), name: z.string().nullish(), args: z.unknown().optional() }).nullish(),
+})
+
+/** A `GenerateContentResponse`: the whole answer, or one chunk of a stream. */
+export const geminiResponseSchema = z.object({
+  candidates: z
+    .array(
+      z.object({
+        content: z.object({ parts: z.array(partSchema).nullish() }).nullish(),
+        finishReason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
+  usageMetadata: geminiUsageSchema.nullish(),
+  modelVersion: z.string().nullish(),
+  responseId: z.string().nullish(),
+  error: z.unknown().optional(),
+})
+
+export type GeminiResponse = z.infer<typeof geminiResponseSchema>
+
+/**
+ * Reads Gemini responses: one for `generateContent`, a sequence of chunks for
+ * `streamGenerateContent?alt=sse`, which has no terminal event: the stream is
+ * complete once a candidate has a `finishReason` (or the prompt was blocked).
+ * Text parts are appended (thought summaries left out), each `functionCall` part
+ * is a whole tool call, and `usageMetadata`, which every chunk repeats
+ * cumulatively, is replaced, never summed.
+ */
+export class GeminiResponseAccumulator implements StreamAccumulator {
+  private id = ''
+  private model = ''
+  private readonly textParts: string[] = []
+  private readonly toolCalls: ToolCall[] = []
+  private finishReason: string | undefined
+  private usage: Usage | undefined
+  /** The prompt itself was blocked (`promptFeedback.blockReason`): there is no candidate. */
+  private promptBlocked = false
+
+  constructor(private readonly context: ProviderErrorContext) {}
+
+  get complete(): boolean {
+    return this.finishReason !== undefined
+  }
+
+  accept(event: ServerSentEvent): StreamEvent[] {
+    const chunk = parseWireJson(event.data, geminiResponseSchema, this.context)
+    if (chunk.error !== undefined && chunk.error !== null) {
+      throw providerErrorFromDetails(readErrorDetails(JSON.parse(event.data)), this.context)
+    }
+    return this.acceptResponse(chunk)
+  }
+
+  acceptResponse(response: GeminiResponse): StreamEvent[] {
+    if (response.responseId && this.id === '') this.id = response.responseId
+    if (response.modelVersion && this.model === '') this.model = response.modelVersion
+    const events: StreamEvent[] = []
+    const candidate = response.candidates?.[0]
+    for (const part of candidate?.content?.parts ?? []) {
+      if (part.text && part.thought !== true) {
+        this.textParts.push(part.text)
+        events.push({ type: 'text-delta', text: part.text })
+      }
+      if (part.functionCall) {
+        const index = this.toolCalls.length
+        const call = {
+          id: part.functionCall.id || `call_${index}`,
+          name: part.functionCall.name ?? '',
+          arguments: JSON.stringify(part.functionCall.args ?? {}),
+        }
+        this.toolCalls.push(call)
+        events.push({ type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments })
+      }
+    }
+    if (candidate?.finishReason) this.finishReason = candidate.finishReason
+    const blockReason = response.promptFeedback?.blockReason
+    if (blockReason) {
+      this.finishReason = blockReason
+      this.promptBlocked = true
+    }
+    if (response.usageMetadata) {
+      this.usage = geminiUsage(response.usageMetadata)
+      events.push({ type: 'usage', usage: this.usage })
+    }
+    return events
+  }
+
+  result(): ProviderResult {
+    return {
+      id: this.id,
+      model: this.model || this.context.model,
+      text: this.textParts.join(''),
+      toolCalls: [...this.toolCalls],
+      finishReason: this.promptBlocked ? 'content_filter' : geminiFinishReason(this.finishReason, this.toolCalls.length > 0),
+      rawFinishReason: this.finishReason ?? '',
+      usage: this.usage ?? emptyUsage(),
+    }
+  }
+
+  partial(): PartialOutput {
+    const partial: PartialOutput = { text: this.textParts.join('') }
+    if (this.usage !== undefined) partial.usage = this.usage
+    return partial
+  }
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod'
+import type { StreamAccumulator } from '../drive-stream.js'
+import { emptyUsage } from '../empty-usage.js'
+import { readErrorDetails } from '../error-details.js'
+import { parseWireJson } from '../parse-wire.js'
+import type { ProviderResult, StreamEvent, Usage } from '../provider.js'
+import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
+import { providerErrorFromDetails } from '../provider-error-from-response.js'
+import type { ServerSentEvent } from '../sse.js'
+import { ToolCallAccumulator } from '../tool-call-accumulator.js'
+import { openaiFinishReason } from './openai-finish-reason.js'
+import { chatCompletionsUsage, chatCompletionsUsageSchema } from './openai-usage.js'
+
+const chunkSchema = z.object({
+  id: z.string().nullish(),
+  model: z.string().nullish(),
+  choices: z
+    .array(
+      z.object({
+        index: z.number().nullish(),
+        delta: z
+          .object({
+            content: z.string().nullish(),
+            tool_calls: z
+              .array(
+                z.object({
+                  index: z.number().nullish(),
+                  id: z.string().nullish(),
+                  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  usage: chatCompletionsUsageSchema.nullish(),
+  error: z.unknown().optional(),
+})
+
+/**
+ * A streamed Chat Completion: `chat.completion.chunk` events with text and
+ * tool-call deltas (by index), a finish reason, then (with `include_usage`) a
+ * chunk with empty `choices` and the usage, then `data: [DONE]`.
+ */
+export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
+  private id = ''
+  private model = ''
+  private readonly textParts: string[] = []
+  private readonly toolCalls = new ToolCallAccumulator()
+  private finishReason: string | undefined
+  private usage: Usage | undefined
+  private done = false
+
+  constructor(private readonly context: ProviderErrorContext) {}
+
+  /**
+   * `[DONE]` ends the stream; a host that omits it is still complete once it sent
+   * the finish reason and the usage, which is all `[DONE]` would confirm.
+   */
+  get complete(): boolean {
+    return this.done || (this.finishReason !== undefined && this.usage !== undefined)
+  }
+
+  accept(event: ServerSentEvent): StreamEvent[] {
+    if (event.data.trim() === '[DONE]') {
+      this.done = true
+      return []
+    }
+    const chunk = parseWireJson(event.data, chunkSchema, this.context)
+    if (chunk.error !== undefined && chunk.error !== null) {
+      throw providerErrorFromDetails(readErrorDetails(chunk), this.context)
+    }
+    if (chunk.id && this.id === '') this.id = chunk.id
+    if (chunk.model && this.model === '') this.model = chunk.model
+    const events: StreamEvent[] = []
+    for (const choice of chunk.choices ?? []) {
+      if ((choice.index ?? 0) !== 0) continue
+      const text = choice.delta?.content
+      if (text) {
+        this.textParts.push(text)
+        events.push({ type: 'text-delta', text })
+      }
+      for (const [position, call] of (choice.delta?.tool_calls ?? []).entries()) {
+        const delta = {
+          index: call.index ?? position,
+          argumentsDelta: call.function?.arguments ?? '',
+          ...(call.id ? { id: call.id } : {}),
+          ...(call.function?.name ? { name: call.function.name } : {}),
+        }
+        this.toolCalls.append(delta)
+        events.push({ type: 'tool-call-delta', ...delta })
+      }
+      if (choice.finish_reason) this.finishReason = choice.finish_reason
+    }
+    if (chunk.usage) {
+      this.usage = chatCompletionsUsage(chunk.usage)
+      events.push({ type: 'usage', usage: this.usage })
+    }
+    return events
+  }
+
+  result(): ProviderResult {
+    return {
+      id: this.id,
+      model: this.model || this.context.model,
+      text: this.textParts.join(''),
+      toolCalls: this.toolCalls.toolCalls(),
+      finishReason: openaiFinishReason(this.finishReason),
+      rawFinishReason: this.finishReason ?? '',
+      usage: this.usage ?? emptyUsage(),
+    }
+  }
+
+  partial(): PartialOutput {
+    const partial: PartialOutput = { text: this.textParts.join('') }
+    if (this.usage !== undefined) partial.usage = this.usage
+    return partial
+  }
+}

@@ -1,0 +1,63 @@
+import type { ChatMessage, ProviderRequest, ToolDefinition } from '../provider.js'
+
+/**
+ * The JSON body of `POST /responses`. Messages become input items in order
+ * (system and developer messages stay messages rather than `instructions`, so
+ * their position is kept); assistant tool calls become `function_call` items and
+ * tool results `function_call_output` items. The Responses API has no stop
+ * sequences, so `request.stop` is not sent.
+ */
+export function responsesBody(request: ProviderRequest, stream: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    model: request.model,
+    input: request.messages.flatMap(inputItems),
+  }
+  if (request.maxTokens !== undefined) body.max_output_tokens = request.maxTokens
+  if (request.temperature !== undefined) body.temperature = request.temperature
+  if (request.topP !== undefined) body.top_p = request.topP
+  if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools.map(responsesTool)
+  if (request.toolChoice !== undefined) {
+    body.tool_choice =
+      typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', name: request.toolChoice.name }
+  }
+  if (stream) body.stream = true
+  return body
+}
+
+function inputItems(message: ChatMessage): Record<string, unknown>[] {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return [{ role: message.role, content: message.content }]
+    case 'user':
+      return [
+        {
+          role: 'user',
+          content:
+            typeof message.content === 'string'
+              ? message.content
+              : message.content.map((part) =>
+                  part.type === 'text'
+                    ? { type: 'input_text', text: part.text }
+                    : { type: 'input_image', image_url: part.imageUrl },
+                ),
+        },
+      ]
+    case 'assistant': {
+      const items: Record<string, unknown>[] = []
+      if (message.content) items.push({ role: 'assistant', content: message.content })
+      for (const call of message.toolCalls ?? []) {
+        items.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: call.arguments })
+      }
+      return items
+    }
+    case 'tool':
+      return [{ type: 'function_call_output', call_id: message.toolCallId, output: message.content }]
+  }
+}
+
+function responsesTool(tool: ToolDefinition): Record<string, unknown> {
+  const definition: Record<string, unknown> = { type: 'function', name: tool.name, parameters: tool.parameters }
+  if (tool.description !== undefined) definition.description = tool.description
+  return definition
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod'
+import { emptyUsage } from '../empty-usage.js'
+import type { FinishReason, ProviderResult } from '../provider.js'
+import type { ProviderErrorContext } from '../provider-error.js'
+import { providerErrorFromDetails } from '../provider-error-from-response.js'
+import { responsesUsage, responsesUsageSchema } from './openai-usage.js'
+
+/** One item of a response's `output` (message, function_call, reasoning, ...). */
+export const responseOutputItemSchema = z.object({
+  type: z.string(),
+  call_id: z.string().nullish(),
+  name: z.string().nullish(),
+  arguments: z.string().nullish(),
+  content: z.array(z.object({ type: z.string(), text: z.string().nullish() })).nullish(),
+})
+
+/** A `response` object of the Responses API, reading only what we use. */
+export const responseSchema = z.object({
+  id: z.string().nullish(),
+  model: z.string().nullish(),
+  status: z.string().nullish(),
+  output: z.array(responseOutputItemSchema).nullish(),
+  incomplete_details: z.object({ reason: z.string().nullish() }).nullish(),
+  error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+  usage: responsesUsageSchema.nullish(),
+})
+
+export type ResponseObject = z.infer<typeof responseSchema>
+
+/**
+ * Normalizes a finished response: the text of its `output_text` parts, its
+ * `function_call` items, a finish reason from `status` and
+ * `incomplete_details.reason`, and usage. A `failed` response is an error.
+ */
+export function responsesResult(response: ResponseObject, context: ProviderErrorContext): ProviderResult {
+  if (response.status === 'failed') {
+    throw providerErrorFromDetails(
+      { code: response.error?.code ?? 'server_error', message: response.error?.message ?? 'the response failed' },
+      context,
+    )
+  }
+  const output = response.output ?? []
+  const text = output
+    .filter((item) => item.type === 'message')
+    .flatMap((item) => item.content ?? [])
+    .filter((part) => part.type === 'output_text')
+    .map((part) => part.text ?? '')
+    .join('')
+  const toolCalls = output
+    .filter((item) => item.type === 'function_call')
+    .map((item, index) => ({
+      id: item.call_id ?? `call_${index}`,
+      name: item.name ?? '',
+      arguments: item.arguments || '{}',
+    }))
+  const incompleteReason = response.incomplete_details?.reason
+  return {
+    id: response.id ?? '',
+    model: response.model || context.model,
+    text,
+    toolCalls,
+    finishReason: finishReason(response.status, incompleteReason, toolCalls.length > 0),
+    rawFinishReason: incompleteReason ?? response.status ?? '',
+    usage: response.usage ? responsesUsage(response.usage) : emptyUsage(),
+  }
+}
+
+function finishReason(status: string | null | undefined, reason: string | null | undefined, hasToolCalls: boolean): FinishReason {
+  if (status === 'completed') return hasToolCalls ? 'tool_calls' : 'stop'
+  if (reason === 'max_output_tokens') return 'length'
+  if (reason === 'content_filter') return 'content_filter'
+  return 'other'
+}
