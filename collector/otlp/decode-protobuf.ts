@@ -1,0 +1,327 @@
+import { newAttributeMap, type AttributeMap } from './attribute-map.js'
+import { resolveDecodeLimits, type DecodeLimits, type ResolvedDecodeLimits } from './decode-limits.js'
+import type { DecodeResult } from './decode-result.js'
+import { hexId } from './hex-id.js'
+import { newSpanRow } from './new-span-row.js'
+import { OtlpDecodeError } from './otlp-decode-error.js'
+import { readKeyValueInto } from './protobuf-attributes.js'
+import { ProtobufReader, wireFixed64, wireLengthDelimited, wireVarint } from './protobuf-reader.js'
+import { SpanRejections } from './span-rejections.js'
+import type { SpanRow } from './span-row.js'
+import { spanKindWord, statusCodeWord } from './span-row-words.js'
+import {
+  eventSchema,
+  linkSchema,
+  requestSchema,
+  resourceSchema,
+  resourceSpansSchema,
+  scopeSchema,
+  scopeSpansSchema,
+  spanSchema,
+  statusSchema,
+} from './trace-message-schemas.js'
+import { durationText, nanosOfSecond, timestampText, wholeSeconds } from './unix-nanos.js'
+
+export { OtlpDecodeError, isOtlpDecodeError } from './otlp-decode-error.js'
+export type { DecodeLimits } from './decode-limits.js'
+export type { DecodeResult } from './decode-result.js'
+
+const tag1 = (1 << 3) | wireLengthDelimited
+const tag2 = (2 << 3) | wireLengthDelimited
+const tag3 = (3 << 3) | wireLengthDelimited
+const tag4 = (4 << 3) | wireLengthDelimited
+const tag5 = (5 << 3) | wireLengthDelimited
+const kindTag = (6 << 3) | wireVarint
+const startTag = (7 << 3) | wireFixed64
+const endTag = (8 << 3) | wireFixed64
+const spanAttributesTag = (9 << 3) | wireLengthDelimited
+const eventsTag = (11 << 3) | wireLengthDelimited
+const linksTag = (13 << 3) | wireLengthDelimited
+const statusTag = (15 << 3) | wireLengthDelimited
+const eventTimeTag = (1 << 3) | wireFixed64
+const statusCodeTag = (3 << 3) | wireVarint
+
+/**
+ * Decodes an OTLP/HTTP protobuf `ExportTraceServiceRequest` straight into `otel_traces`
+ * rows, one per span, exactly as the contrib clickhouse exporter would write them (except
+ * that a span ending before it starts gets Duration 0 where the exporter's uint64
+ * subtraction wraps around). A span with an invalid trace or span id is rejected alone
+ * (counted in `rejected`); a body that is not a valid request throws OtlpDecodeError with
+ * the byte offset of the problem. Rows of one ResourceSpans share one ResourceAttributes
+ * object: treat rows as read-only.
+ */
+export function decodeTraceRequestProtobuf(bytes: Uint8Array, limits?: DecodeLimits): DecodeResult {
+  const decoder = new TraceRequestDecoder(bytes, resolveDecodeLimits(limits))
+  decoder.readRequest()
+  return { rows: decoder.rows, rejected: decoder.rejections.count, errors: decoder.rejections.messages }
+}
+
+class TraceRequestDecoder {
+  readonly rows: SpanRow[] = []
+  readonly rejections = new SpanRejections()
+  private readonly reader: ProtobufReader
+  private readonly limits: ResolvedDecodeLimits
+  private spanCount = 0
+  private resourceIndex = 0
+  private scopeIndex = 0
+  private spanIndex = 0
+  private scopeName = ''
+  private scopeVersion = ''
+  // The first problem with the span being read, if any: it will be rejected.
+  private spanProblem: string | undefined = undefined
+
+  constructor(bytes: Uint8Array, limits: ResolvedDecodeLimits) {
+    this.reader = new ProtobufReader(bytes)
+    this.limits = limits
+  }
+
+  readRequest(): void {
+    const reader = this.reader
+    const end = reader.bytes.length
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === tag1) {
+        this.readResourceSpans(reader.readLengthEnd(end))
+        this.resourceIndex++
+      } else {
+        reader.skipField(tag, end, requestSchema)
+      }
+    }
+  }
+
+  private readResourceSpans(end: number): void {
+    const reader = this.reader
+    const firstRow = this.rows.length
+    const resourceAttributes: AttributeMap = newAttributeMap()
+    this.scopeIndex = 0
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === tag1) {
+        this.readResource(reader.readLengthEnd(end), resourceAttributes)
+      } else if (tag === tag2) {
+        this.readScopeSpans(reader.readLengthEnd(end), resourceAttributes)
+        this.scopeIndex++
+      } else {
+        reader.skipField(tag, end, resourceSpansSchema)
+      }
+    }
+    // The resource may follow its spans on the wire, so the service name is filled in last.
+    const serviceName = Object.hasOwn(resourceAttributes, 'service.name') ? resourceAttributes['service.name']! : ''
+    const rows = this.rows
+    for (let index = firstRow; index < rows.length; index++) rows[index]!.ServiceName = serviceName
+  }
+
+  private readResource(end: number, attributes: AttributeMap): void {
+    const reader = this.reader
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === tag1) readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
+      else reader.skipField(tag, end, resourceSchema)
+    }
+  }
+
+  private readScopeSpans(end: number, resourceAttributes: AttributeMap): void {
+    const reader = this.reader
+    const firstRow = this.rows.length
+    this.scopeName = ''
+    this.scopeVersion = ''
+    this.spanIndex = 0
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === tag2) {
+        this.readSpan(reader.readLengthEnd(end), resourceAttributes)
+        this.spanIndex++
+      } else if (tag === tag1) {
+        this.readScope(reader.readLengthEnd(end))
+      } else {
+        reader.skipField(tag, end, scopeSpansSchema)
+      }
+    }
+    const rows = this.rows
+    for (let index = firstRow; index < rows.length; index++) {
+      const row = rows[index]!
+      row.ScopeName = this.scopeName
+      row.ScopeVersion = this.scopeVersion
+    }
+  }
+
+  private readScope(end: number): void {
+    const reader = this.reader
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === tag1) this.scopeName = reader.readString(end)
+      else if (tag === tag2) this.scopeVersion = reader.readString(end)
+      else reader.skipField(tag, end, scopeSchema)
+    }
+  }
+
+  private readSpan(end: number, resourceAttributes: AttributeMap): void {
+    if (++this.spanCount > this.limits.maxSpans) {
+      throw new OtlpDecodeError({
+        code: 'too_many_spans',
+        message: `request holds more than ${this.limits.maxSpans} spans; send smaller batches`,
+        offset: this.reader.pos,
+      })
+    }
+    const reader = this.reader
+    const bytes = reader.bytes
+    const row = newSpanRow(resourceAttributes)
+    let traceIdStart = 0
+    let traceIdLength = 0
+    let spanIdStart = 0
+    let spanIdLength = 0
+    let parentIdStart = 0
+    let parentIdLength = 0
+    let startLow = 0
+    let startHigh = 0
+    let endLow = 0
+    let endHigh = 0
+    this.spanProblem = undefined
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      switch (tag) {
+        case tag1:
+          traceIdLength = reader.readLengthEnd(end) - reader.pos
+          traceIdStart = reader.pos
+          reader.pos += traceIdLength
+          break
+        case tag2:
+          spanIdLength = reader.readLengthEnd(end) - reader.pos
+          spanIdStart = reader.pos
+          reader.pos += spanIdLength
+          break
+        case tag3:
+          row.TraceState = reader.readString(end)
+          break
+        case tag4:
+          parentIdLength = reader.readLengthEnd(end) - reader.pos
+          parentIdStart = reader.pos
+          reader.pos += parentIdLength
+          break
+        case tag5:
+          row.SpanName = reader.readString(end)
+          break
+        case kindTag:
+          row.SpanKind = spanKindWord(reader.readInt32(end))
+          break
+        case startTag:
+          reader.readFixed64(end)
+          startLow = reader.low
+          startHigh = reader.high
+          break
+        case endTag:
+          reader.readFixed64(end)
+          endLow = reader.low
+          endHigh = reader.high
+          break
+        case spanAttributesTag:
+          readKeyValueInto(reader, reader.readLengthEnd(end), row.SpanAttributes, this.limits)
+          break
+        case eventsTag:
+          this.readEvent(reader.readLengthEnd(end), row)
+          break
+        case linksTag:
+          this.readLink(reader.readLengthEnd(end), row)
+          break
+        case statusTag:
+          this.readStatus(reader.readLengthEnd(end), row)
+          break
+        default:
+          reader.skipField(tag, end, spanSchema)
+      }
+    }
+
+    if (traceIdLength !== 16) this.spanProblem ??= `traceId must be 16 bytes, got ${traceIdLength}`
+    else if ((row.TraceId = hexId(bytes, traceIdStart, 16)) === '') this.spanProblem ??= 'traceId is all zeros'
+    if (spanIdLength !== 8) this.spanProblem ??= `spanId must be 8 bytes, got ${spanIdLength}`
+    else if ((row.SpanId = hexId(bytes, spanIdStart, 8)) === '') this.spanProblem ??= 'spanId is all zeros'
+    if (parentIdLength === 8) row.ParentSpanId = hexId(bytes, parentIdStart, 8)
+    else if (parentIdLength !== 0) this.spanProblem ??= `parentSpanId must be 8 bytes or empty, got ${parentIdLength}`
+    if (this.spanProblem !== undefined) {
+      this.rejections.reject(
+        `resourceSpans[${this.resourceIndex}].scopeSpans[${this.scopeIndex}].spans[${this.spanIndex}]`,
+        this.spanProblem,
+      )
+      return
+    }
+
+    const startNanos = nanosOfSecond(startLow, startHigh)
+    const startSeconds = wholeSeconds(startLow, startHigh, startNanos)
+    const endNanos = nanosOfSecond(endLow, endHigh)
+    const endSeconds = wholeSeconds(endLow, endHigh, endNanos)
+    row.Timestamp = timestampText(startSeconds, startNanos)
+    row.Duration = durationText(startSeconds, startNanos, endSeconds, endNanos)
+    this.rows.push(row)
+  }
+
+  private readEvent(end: number, row: SpanRow): void {
+    const reader = this.reader
+    let low = 0
+    let high = 0
+    let name = ''
+    const attributes: AttributeMap = newAttributeMap()
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === eventTimeTag) {
+        reader.readFixed64(end)
+        low = reader.low
+        high = reader.high
+      } else if (tag === tag2) {
+        name = reader.readString(end)
+      } else if (tag === tag3) {
+        readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
+      } else {
+        reader.skipField(tag, end, eventSchema)
+      }
+    }
+    const nanos = nanosOfSecond(low, high)
+    row['Events.Timestamp'].push(timestampText(wholeSeconds(low, high, nanos), nanos))
+    row['Events.Name'].push(name)
+    row['Events.Attributes'].push(attributes)
+  }
+
+  private readLink(end: number, row: SpanRow): void {
+    const reader = this.reader
+    const bytes = reader.bytes
+    let traceId = ''
+    let spanId = ''
+    let traceState = ''
+    const attributes: AttributeMap = newAttributeMap()
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === tag1) {
+        const idEnd = reader.readLengthEnd(end)
+        const length = idEnd - reader.pos
+        if (length === 16) traceId = hexId(bytes, reader.pos, 16)
+        else if (length !== 0) this.spanProblem ??= `links[].traceId must be 16 bytes or empty, got ${length}`
+        reader.pos = idEnd
+      } else if (tag === tag2) {
+        const idEnd = reader.readLengthEnd(end)
+        const length = idEnd - reader.pos
+        if (length === 8) spanId = hexId(bytes, reader.pos, 8)
+        else if (length !== 0) this.spanProblem ??= `links[].spanId must be 8 bytes or empty, got ${length}`
+        reader.pos = idEnd
+      } else if (tag === tag3) {
+        traceState = reader.readString(end)
+      } else if (tag === tag4) {
+        readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
+      } else {
+        reader.skipField(tag, end, linkSchema)
+      }
+    }
+    row['Links.TraceId'].push(traceId)
+    row['Links.SpanId'].push(spanId)
+    row['Links.TraceState'].push(traceState)
+    row['Links.Attributes'].push(attributes)
+  }
+
+  private readStatus(end: number, row: SpanRow): void {
+    const reader = this.reader
+    while (reader.pos < end) {
+      const tag = reader.readTag(end)
+      if (tag === tag2) row.StatusMessage = reader.readString(end)
+      else if (tag === statusCodeTag) row.StatusCode = statusCodeWord(reader.readInt32(end))
+      else reader.skipField(tag, end, statusSchema)
+    }
+  }
+}

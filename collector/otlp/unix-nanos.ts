@@ -1,0 +1,52 @@
+/*
+ * Unix-nanosecond times are uint64: up to 1.8e19, beyond a double's exact range (2^53).
+ * They are carried as whole seconds plus nanoseconds, two numbers that are both exact, so
+ * timestamps and durations never go through a float that rounds them.
+ */
+
+const nanosPerSecond = 1_000_000_000
+const twoTo32 = 4_294_967_296
+// 2^32 and 2^48 modulo 1e9, to take the remainder of a 64-bit value in exact arithmetic.
+const twoTo32ModBillion = 294_967_296
+const twoTo48ModBillion = 976_710_656
+const maxExactDurationSeconds = 9_007_198
+
+/** The nanoseconds within the second (0..999 999 999) of a uint64 given as 32-bit halves. */
+export function nanosOfSecond(low: number, high: number): number {
+  // Every partial product stays below 2^53, so the remainder is exact.
+  return ((high >>> 16) * twoTo48ModBillion + (high & 0xffff) * twoTo32ModBillion + low) % nanosPerSecond
+}
+
+/** The whole seconds of a uint64 nanosecond count given as 32-bit halves. */
+export function wholeSeconds(low: number, high: number, nanos: number): number {
+  // The sum may round by up to 1024 ns, far less than the half second that Math.round forgives.
+  return Math.round((high * twoTo32 + (low - nanos)) / nanosPerSecond)
+}
+
+/** `"<seconds>.<9 digits>"`, the form ClickHouse reads into DateTime64(9) in any timezone. */
+export function timestampText(seconds: number, nanos: number): string {
+  const digits = String(nanos)
+  return `${seconds}.${'000000000'.slice(digits.length)}${digits}`
+}
+
+/** End minus start in nanoseconds as a decimal string, '0' when the span ends before it starts. */
+export function durationText(startSeconds: number, startNanos: number, endSeconds: number, endNanos: number): string {
+  const seconds = endSeconds - startSeconds
+  if (seconds < 0 || (seconds === 0 && endNanos < startNanos)) return '0'
+  if (seconds < maxExactDurationSeconds) return String(seconds * nanosPerSecond + (endNanos - startNanos))
+  return (BigInt(seconds) * 1_000_000_000n + BigInt(endNanos - startNanos)).toString()
+}
+
+const decimalDigits = /^[0-9]{1,20}$/
+const maxUint64Text = '18446744073709551615'
+
+/**
+ * Seconds and nanoseconds of a uint64 nanosecond count written as decimal text (OTLP/JSON),
+ * or undefined when the text is not an unsigned 64-bit integer.
+ */
+export function splitUnixNanosText(text: string): [seconds: number, nanos: number] | undefined {
+  if (!decimalDigits.test(text)) return undefined
+  if (text.length === 20 && text > maxUint64Text) return undefined
+  if (text.length <= 9) return [0, Number(text)]
+  return [Number(text.slice(0, -9)), Number(text.slice(-9))]
+}
