@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { budgetListSchema } from '../budget/budget-config.js'
 import { providerConfigSchema } from '../providers/create-provider.js'
 
 /*
@@ -28,6 +29,8 @@ export const routeTargetSchema = z.strictObject({
   model: z.string().min(1).max(256),
   /** Only on `weighted` routes; a missing weight counts as 1, and 0 keeps a target as a last resort only. */
   weight: z.number().min(0).max(1_000_000).optional(),
+  /** Prompt + output tokens the model takes, when switchyard's list does not know it (or knows better). */
+  contextWindow: z.number().int().positive().max(100_000_000).optional(),
 })
 
 export const retryConfigSchema = z.strictObject({
@@ -132,12 +135,19 @@ export const routerConfigSchema = z
       .record(providerNameSchema, providerConfigSchema)
       .refine((providers) => Object.keys(providers).length > 0, 'configure at least one provider'),
     routes: z.record(z.string().min(1).max(128), routeConfigSchema).default({}),
-    // TODO(budget ledger issue): src/budget defines the budget schema; until then
-    // entries are accepted unchecked so configs written today keep parsing.
-    budgets: z.array(z.unknown()).max(1_000).default([]),
+    budgets: budgetListSchema.default([]),
     /** `chdb://<dir>` or `http(s)://user:pass@host:8123/db`; validated by src/store. */
     store: z.string().min(1).optional(),
     serviceName: z.string().min(1).max(256).optional(),
+    /** Price table additions and overrides; entries are validated by src/pricing, which names a bad one. */
+    prices: z
+      .strictObject({
+        entries: z.array(z.unknown()).max(10_000).optional(),
+        overrides: z.array(z.unknown()).max(10_000).optional(),
+        file: z.string().min(1).optional(),
+        providerAliases: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
   })
   .superRefine((config, context) => {
     const configured = Object.keys(config.providers).join(', ')

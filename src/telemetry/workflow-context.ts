@@ -11,8 +11,14 @@ export interface CallScope {
   step?: string
   agent?: string
   tags: Readonly<Record<string, string>>
-  /** The OpenTelemetry context of the innermost workflow/step span, as a parent for calls. */
+  /** The OpenTelemetry context of the innermost workflow/step/route span, as a parent for calls. */
   otelContext?: Context
+  /**
+   * The span that was active when `otelContext` was made. While it is still the
+   * active span, nothing newer was opened in between and `otelContext` is the
+   * parent; if the app opened a span of its own inside, that one is.
+   */
+  anchorSpanId?: string
 }
 
 export interface WorkflowOptions {
@@ -49,11 +55,23 @@ export function currentScope(): CallScope {
   }
 }
 
-/** The parent for a new span: the app's active span if its context manager tracks one, else ours. */
+/**
+ * The parent for a new span. Ours (workflow, step or route) unless the app opened a
+ * span of its own inside it, which its context manager then reports as active.
+ * Without a context manager nothing is ever active, and ours still holds.
+ */
 export function parentContext(scope: CallScope = currentScope()): Context {
   const active = otelContext.active()
-  if (trace.getSpan(active) !== undefined || scope.otelContext === undefined) return active
-  return scope.otelContext
+  if (scope.otelContext === undefined) return active
+  const activeSpan = trace.getSpan(active)
+  if (activeSpan === undefined || activeSpan.spanContext().spanId === scope.anchorSpanId) return scope.otelContext
+  return active
+}
+
+/** A scope whose calls are children of `span` (the router's `route` span). */
+export function scopeWithParent(scope: CallScope, span: Span): CallScope {
+  const anchorSpanId = trace.getSpan(otelContext.active())?.spanContext().spanId
+  return { ...scope, otelContext: trace.setSpan(parentContext(scope), span), anchorSpanId }
 }
 
 /**
@@ -120,7 +138,7 @@ function runInSpan<T>(options: { spanName: string; attributes: Record<string, st
   } catch {
     // Telemetry never breaks the caller: without a span the workflow still runs.
   }
-  const inner: CallScope = { ...scope, otelContext: spanContext }
+  const inner: CallScope = { ...scope, otelContext: spanContext, anchorSpanId: span?.spanContext().spanId }
   const end = (error?: unknown): void => {
     if (span === undefined) return
     try {

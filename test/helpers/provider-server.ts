@@ -68,6 +68,8 @@ export interface ProviderServer {
   lastRequest(): RecordedRequest
   /** Queues replies; each request takes the next one (a request with none gets a 599). */
   reply(...replies: Reply[]): void
+  /** Drops unused scripted replies and recorded requests, so one test cannot feed the next. */
+  reset(): void
   close(): Promise<void>
 }
 
@@ -140,6 +142,10 @@ export async function startProviderServer(): Promise<ProviderServer> {
     },
     reply: (...replies) => {
       queue.push(...replies)
+    },
+    reset: () => {
+      queue.length = 0
+      requests.length = 0
     },
     close: async () => {
       closing.abort()

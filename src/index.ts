@@ -1,0 +1,16 @@
+/**
+ * switchyard: routing, observability and budgeting for agent inference.
+ * The public surface; names here stay.
+ */
+export { createRouter, type Router, type RouterDependencies, type BudgetGate } from './router/create-router.js'
+export type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk, AttemptRecord } from './router/chat-request.js'
+export { AllTargetsFailedError, isAllTargetsFailedError, RequestAbortedError, UnknownRouteError } from './router/router-errors.js'
+export { RouterConfigError, isRouterConfigError } from './router/router-config-error.js'
+export type { RouterConfig, RouterConfigInput } from './router/router-config.js'
+export { ProviderError, isProviderError, type ProviderErrorCode } from './providers/provider-error.js'
+export type { ChatMessage, ToolCall, ToolDefinition, Usage } from './providers/provider.js'
+export { workflow, step, currentScope, type WorkflowOptions } from './telemetry/workflow-context.js'
+export { startTelemetry, type StartTelemetryOptions, type Telemetry } from './telemetry/start-telemetry.js'
+export { createPriceTable, priceCall, formatUsd, type PriceTable } from './pricing/index.js'
+export { createStore, type Store } from './store/create-store.js'
+export { migrate } from './store/migrate.js'

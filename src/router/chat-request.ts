@@ -1,0 +1,59 @@
+import type { ChatMessage, FinishReason, ProviderRequest, ToolCall, Usage } from '../providers/provider.js'
+import type { CostSource } from '../pricing/index.js'
+
+/**
+ * A request to the router, in OpenAI chat shape. Name either a configured `route`,
+ * or a `model` as `provider/model` (one target, the default retry policy).
+ */
+export interface ChatRequest extends Omit<ProviderRequest, 'model' | 'signal'> {
+  route?: string
+  model?: string
+  signal?: AbortSignal
+  /** Reporting tags for this call, on top of those of the surrounding workflow. */
+  tags?: Record<string, string>
+}
+
+/** One call to one provider made for a routed request. */
+export interface AttemptRecord {
+  attempt: number
+  provider: string
+  model: string
+  outcome: 'success' | 'error' | 'cancelled'
+  durationMs: number
+  errorCode?: string
+  /** The error's message for a failed attempt (secrets already removed by the adapter). */
+  errorMessage?: string
+  costUsd?: string
+  hedge?: boolean
+}
+
+export interface ChatResult {
+  text: string
+  message: { role: 'assistant'; content: string; toolCalls: ToolCall[] }
+  toolCalls: ToolCall[]
+  finishReason: FinishReason
+  id: string
+  usage: Usage
+  /** Exact decimal string of USD for the winning call (other attempts are on their spans). */
+  costUsd: string
+  costSource: CostSource
+  /** The configured provider name and the model that answered. */
+  provider: string
+  model: string
+  route: string
+  attempts: AttemptRecord[]
+}
+
+/** A streamed response: iterate for deltas, then read `result` (or await it alone). */
+export interface ChatStream extends AsyncIterable<ChatStreamChunk> {
+  /** Resolves with the complete result once the stream ended; rejects like the iteration. */
+  readonly result: Promise<ChatResult>
+  /** Stop the stream early; the call is recorded as cancelled with the tokens seen. */
+  cancel(): void
+}
+
+export type ChatStreamChunk =
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; argumentsDelta: string }
+
+export type { ChatMessage }
