@@ -13,6 +13,7 @@ export class CollectorMetrics {
   storeErrors = 0
   queueFullResponses = 0
   unreadableBatches = 0
+  spansPricedAtIngest = 0
   insertSecondsSum = 0
   insertSecondsCount = 0
   readonly insertBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -43,6 +44,7 @@ export class CollectorMetrics {
     counter('switchyard_collector_batches_written_total', 'Batches inserted into ClickHouse.', this.batchesWritten)
     counter('switchyard_collector_store_errors_total', 'Failed inserts into ClickHouse (each is retried).', this.storeErrors)
     counter('switchyard_collector_queue_full_total', 'Requests refused with 503 because the queue was full.', this.queueFullResponses)
+    counter('switchyard_collector_spans_priced_total', 'GenAI spans that arrived without a cost and were priced at ingest.', this.spansPricedAtIngest)
     counter('switchyard_collector_unreadable_batches_total', 'Queued batches that could not be read back (left on disk for the next start).', this.unreadableBatches)
     gauge('switchyard_collector_queue_segments', 'Batches on disk waiting for ClickHouse.', queue.segments)
     gauge('switchyard_collector_queue_bytes', 'Bytes on disk in the write-ahead queue.', queue.bytes)

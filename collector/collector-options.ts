@@ -34,6 +34,8 @@ export const collectorOptionsSchema = z.object({
   retryMaxDelayMs: z.number().int().positive().default(30_000),
   /** How long shutdown waits for the queue to drain into the store before leaving the rest on disk. */
   shutdownTimeoutMs: z.number().int().positive().default(30_000),
+  /** A JSON price file (`{ entries, overrides }`) added to the built-in catalog, for pricing at ingest. */
+  pricesFile: z.string().min(1).optional(),
   /** Per-request timeout for a ClickHouse server. */
   storeRequestTimeoutMs: z.number().int().positive().default(60_000),
 }).strict()

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { diag } from '@opentelemetry/api'
 import { z } from 'zod'
+import { createPriceTable, toClickHouseRows } from '../src/pricing/index.js'
 import { createStore, type Store } from '../src/store/create-store.js'
+import { loadPriceRows } from '../src/store/load-price-rows.js'
 import { migrate } from '../src/store/migrate.js'
 import { CollectorMetrics } from './collector-metrics.js'
 import { collectorOptionsSchema, type CollectorOptions, type ResolvedCollectorOptions } from './collector-options.js'
@@ -40,10 +42,12 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   if (!parsed.success) throw new CollectorConfigError(`invalid collector options: ${z.prettifyError(parsed.error)}`)
   const options = parsed.data
 
+  const priceTable = createPriceTable({ file: options.pricesFile })
   const store = await createStore({ url: options.store, requestTimeoutMs: options.storeRequestTimeoutMs })
   let queue: SegmentQueue | undefined
   try {
     await migrate({ store, retentionDays: options.retentionDays })
+    await loadPriceRows({ store, rows: toClickHouseRows(priceTable) })
     queue = await SegmentQueue.open({
       dir: path.resolve(options.queueDirectory),
       maxBytes: options.queueMaxBytes,
@@ -85,7 +89,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     if (pathname === '/v1/traces') {
       if (request.method !== 'POST') return sendText(response, 405, 'use POST for /v1/traces', { allow: 'POST' })
       if (closing) return sendText(response, 503, 'collector is shutting down', { 'retry-after': '5', connection: 'close' })
-      return receiveTraces({ request, response, options, queue: openQueue, metrics })
+      return receiveTraces({ priceTable, request, response, options, queue: openQueue, metrics })
     }
     if (pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       const ping = await store.client.ping()

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { diag } from '@opentelemetry/api'
+import type { PriceTable } from '../src/pricing/index.js'
 import type { CollectorMetrics } from './collector-metrics.js'
 import type { ResolvedCollectorOptions } from './collector-options.js'
 import { encodeErrorStatus, grpcCode } from './error-status.js'
@@ -7,6 +8,7 @@ import { decodeTraceRequestJson } from './otlp/decode-json.js'
 import { decodeTraceRequestProtobuf, OtlpDecodeError } from './otlp/decode-protobuf.js'
 import { encodeRowsJsonEachRow } from './otlp/encode-rows.js'
 import { encodeExportResponse } from './otlp/encode-response.js'
+import { priceAtIngest } from './price-at-ingest.js'
 import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
@@ -19,6 +21,7 @@ const contentTypes: Record<Encoding, string> = {
 }
 
 export interface ReceiveTracesOptions {
+  priceTable: PriceTable
   request: IncomingMessage
   response: ServerResponse
   options: ResolvedCollectorOptions
@@ -32,7 +35,7 @@ export interface ReceiveTracesOptions {
  * dropped with a partial-success count; a malformed body is a 400, an oversized one
  * a 413, a full queue a 503 with Retry-After. Only what is on disk is acknowledged.
  */
-export async function receiveTraces({ request, response, options, queue, metrics }: ReceiveTracesOptions): Promise<void> {
+export async function receiveTraces({ priceTable, request, response, options, queue, metrics }: ReceiveTracesOptions): Promise<void> {
   metrics.requestsTotal += 1
   const encoding = requestEncoding(request.headers['content-type'])
   if (encoding === undefined) {
@@ -77,6 +80,12 @@ export async function receiveTraces({ request, response, options, queue, metrics
   metrics.spansReceived += decoded.rows.length + decoded.rejected
   metrics.spansRejected += decoded.rejected
   if (decoded.rows.length > 0) {
+    try {
+      metrics.spansPricedAtIngest += priceAtIngest(decoded.rows, priceTable)
+    } catch (error) {
+      // Pricing is an enrichment: a failure must not lose the spans.
+      diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
+    }
     try {
       await queue.append(Buffer.from(encodeRowsJsonEachRow(decoded.rows), 'utf8'), decoded.rows.length)
     } catch (error) {

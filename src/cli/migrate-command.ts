@@ -1,9 +1,11 @@
 import { readEnvironment } from '../config/environment.js'
+import { createPriceTable, toClickHouseRows } from '../pricing/index.js'
+import { loadPriceRows } from '../store/load-price-rows.js'
 import { createStore } from '../store/create-store.js'
 import { migrate } from '../store/migrate.js'
 import { numberOption, parseCliArguments } from './cli-arguments.js'
 
-const help = `usage: switchyard migrate [--store <url>] [--retention-days <n>]
+const help = `usage: switchyard migrate [--store <url>] [--retention-days <n>] [--prices-file <json>]
 
 Creates or upgrades the store's tables (also done at every collector start).`
 
@@ -13,6 +15,7 @@ export async function runMigrateCommand(argv: string[]): Promise<number> {
     help: { type: 'boolean' },
     store: { type: 'string' },
     'retention-days': { type: 'string' },
+    'prices-file': { type: 'string' },
   })
   if (values.help) {
     console.log(help)
@@ -21,9 +24,11 @@ export async function runMigrateCommand(argv: string[]): Promise<number> {
   const store = await createStore({ url: values.store ?? readEnvironment().clickhouseUrl })
   try {
     const result = await migrate({ store, retentionDays: numberOption(values['retention-days'], 'retention-days') })
+    const prices = await loadPriceRows({ store, rows: toClickHouseRows(createPriceTable({ file: values['prices-file'] })) })
     console.log(result.applied.length === 0
       ? `store ${store.displayUrl} is up to date (schema version ${result.to})`
       : `store ${store.displayUrl}: applied migrations ${result.applied.join(', ')} (schema version ${result.from} -> ${result.to})`)
+    console.log(`loaded ${prices} price rows into llm_prices`)
     return 0
   } finally {
     await store.close()
