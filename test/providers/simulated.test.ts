@@ -206,3 +206,22 @@ describe('SimulatedProvider', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(55)
   })
 })
+
+describe('simulated phases', () => {
+  it('replaces faults and latency inside a time window measured from creation', async () => {
+    let clock = 0
+    const provider = new SimulatedProvider({
+      seed: 9,
+      now: () => clock,
+      latencyMs: { medianMs: 0, p95Ms: 0 },
+      timeToFirstTokenMs: { medianMs: 0, p95Ms: 0 },
+      phases: [{ fromMs: 1_000, toMs: 2_000, faults: { probability: { serverError: 1 } } }],
+    })
+    const request = { model: 'sim', messages: [{ role: 'user' as const, content: 'hi' }] }
+    await expect(provider.chat(request)).resolves.toBeTruthy()
+    clock = 1_500
+    await expect(provider.chat(request)).rejects.toMatchObject({ code: expect.stringMatching(/server_error|overloaded/) })
+    clock = 2_500
+    await expect(provider.chat(request)).resolves.toBeTruthy()
+  })
+})

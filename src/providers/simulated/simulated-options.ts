@@ -52,6 +52,22 @@ export const simulatedOptionsSchema = z.object({
   /** How long a `timeout` fault hangs when the request has no signal. */
   hangMs: z.number().nonnegative().optional(),
   faults: simulatedFaultsSchema.optional(),
+  /**
+   * Time windows, from the provider's creation, that replace the faults or latencies
+   * above: an outage from 10 s to 20 s, a slow spell ... (the demo's scenarios).
+   */
+  phases: z
+    .array(
+      z.object({
+        fromMs: z.number().nonnegative(),
+        toMs: z.number().nonnegative(),
+        faults: simulatedFaultsSchema.optional(),
+        latencyMs: distributionSchema.optional(),
+        timeToFirstTokenMs: distributionSchema.optional(),
+      }),
+    )
+    .max(100)
+    .optional(),
 })
 
 export type SimulatedOptions = z.infer<typeof simulatedOptionsSchema>

@@ -11,6 +11,8 @@ import { charactersPerToken, estimateTokens, simulatedText } from './simulated-t
 export interface SimulatedProviderOptions extends SimulatedOptions {
   /** Replaces real waiting; tests pass one that records the delay and returns at once. */
   sleep?: Sleep
+  /** The clock that phases are measured on; default Date.now. */
+  now?: () => number
 }
 
 interface CallPlan {
@@ -41,9 +43,14 @@ export class SimulatedProvider implements Provider {
   private calls = 0
   private readonly sleep: Sleep
 
+  private readonly now: () => number
+  private readonly createdAt: number
+
   constructor(private readonly options: SimulatedProviderOptions = {}) {
     this.providerName = options.providerName ?? 'simulated'
     this.sleep = options.sleep ?? abortableSleep
+    this.now = options.now ?? Date.now
+    this.createdAt = this.now()
   }
 
   async chat(request: ProviderRequest): Promise<ProviderResult> {
@@ -103,9 +110,11 @@ export class SimulatedProvider implements Provider {
     const call = this.calls
     const seed = this.options.seed ?? 1
     const callRandom = createSeededRandom(mixSeeds(seed, call))
-    const fault = pickFault(call, callRandom, this.options.faults)
-    const timeToFirstTokenMs = sampleLognormal(callRandom, this.options.timeToFirstTokenMs ?? defaultTimeToFirstToken)
-    const latencyMs = Math.max(timeToFirstTokenMs, sampleLognormal(callRandom, this.options.latencyMs ?? defaultLatency))
+    const elapsed = this.now() - this.createdAt
+    const phase = this.options.phases?.find((candidate) => elapsed >= candidate.fromMs && elapsed < candidate.toMs)
+    const fault = pickFault(call, callRandom, phase?.faults ?? this.options.faults)
+    const timeToFirstTokenMs = sampleLognormal(callRandom, phase?.timeToFirstTokenMs ?? this.options.timeToFirstTokenMs ?? defaultTimeToFirstToken)
+    const latencyMs = Math.max(timeToFirstTokenMs, sampleLognormal(callRandom, phase?.latencyMs ?? this.options.latencyMs ?? defaultLatency))
     return { call, fault, timeToFirstTokenMs, latencyMs, result: this.answer(request, seed, call) }
   }
 
