@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createOpenAICompatibleProvider } from '../../src/providers/openai-compatible.js'
 import { OpenAIProvider } from '../../src/providers/openai/openai-provider.js'
 import { isProviderError, type ProviderError } from '../../src/providers/provider-error.js'
@@ -15,8 +15,11 @@ let slowProvider: OpenAIProvider
 beforeAll(async () => {
   server = await startProviderServer()
   provider = new OpenAIProvider({ apiKey, baseURL: `${server.url}/v1` })
-  slowProvider = new OpenAIProvider({ apiKey, baseURL: `${server.url}/v1`, timeoutMs: 500 })
+  slowProvider = new OpenAIProvider({ apiKey, baseURL: `${server.url}/v1`, timeoutMs: 1_500 })
 })
+
+// Each test scripts its own replies: a reply left over by a failed test must not feed the next.
+beforeEach(() => server.reset())
 
 afterAll(async () => {
   await provider.close()

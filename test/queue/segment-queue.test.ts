@@ -131,9 +131,10 @@ describe('SegmentQueue', () => {
   })
 
   it('fsyncs on an interval with fsync "interval"', async () => {
-    const queue = await SegmentQueue.open({ dir, fsync: 'interval', fsyncIntervalMs: 20 })
+    const queue = await SegmentQueue.open({ dir, fsync: 'interval', fsyncIntervalMs: 200 })
     for (let index = 0; index < 20; index += 1) await queue.append(line(`${index}`), 1)
-    expect(queue.stats().fsyncs).toBeLessThan(5)
+    // Appends do not wait for an fsync each: far fewer fsyncs than appends, even on a loaded machine.
+    expect(queue.stats().fsyncs).toBeLessThan(10)
     await vi.waitFor(() => expect(queue.stats().fsyncs).toBeGreaterThanOrEqual(1), { timeout: 2000, interval: 10 })
     await queue.close()
   })
