@@ -1,0 +1,65 @@
+import { formatCount, formatDuration, formatPercent, formatTokens, formatUsdShort } from './format-units.js'
+import type { Report, ReportFigures } from './report-schema.js'
+import { renderTextTable, type TextColumn } from './text-table.js'
+
+const figureColumns: TextColumn[] = [
+  { header: 'calls', align: 'right' },
+  { header: 'runs', align: 'right' },
+  { header: 'input', align: 'right' },
+  { header: 'output', align: 'right' },
+  { header: 'cost', align: 'right' },
+  { header: 'cost/run', align: 'right' },
+  { header: 'p50', align: 'right' },
+  { header: 'p95', align: 'right' },
+  { header: 'p99', align: 'right' },
+  { header: 'ttft p50', align: 'right' },
+  { header: 'errors', align: 'right' },
+  { header: 'retries', align: 'right' },
+  { header: 'fallbacks', align: 'right' },
+]
+
+function figureCells(figures: ReportFigures): string[] {
+  return [
+    formatCount(figures.calls),
+    formatCount(figures.runs),
+    formatTokens(figures.inputTokens),
+    formatTokens(figures.outputTokens),
+    formatUsdShort(figures.costUsd),
+    formatUsdShort(figures.costPerRunUsd),
+    formatDuration(figures.p50Ms),
+    formatDuration(figures.p95Ms),
+    formatDuration(figures.p99Ms),
+    formatDuration(figures.ttftP50Ms),
+    formatPercent(figures.errorRate),
+    formatPercent(figures.retryRate),
+    formatPercent(figures.fallbackRate),
+  ]
+}
+
+/** The report as an aligned terminal table, most expensive first, with a total line. */
+export function formatReportTable(report: Report): string {
+  const title = `switchyard report  ${formatWindow(report.window)}`
+    + (report.by.length === 0 ? '' : `  by ${report.by.join(', ')}`)
+    + (report.workflow === null ? '' : `  workflow ${report.workflow}`)
+  if (report.total.calls === 0) return `${title}\n\nno model calls in this window`
+  const groupColumns: TextColumn[] = report.by.length === 0
+    ? [{ header: '', align: 'left' }]
+    : report.by.map((dimension) => ({ header: dimension, align: 'left' }))
+  const columns = [...groupColumns, ...figureColumns]
+  const blank = (value: string): string => (value === '' ? '(none)' : value)
+  const totalLabel = ['total', ...groupColumns.slice(1).map(() => '')]
+  const table = report.by.length === 0
+    ? renderTextTable({ columns, rows: [[...totalLabel, ...figureCells(report.total)]] })
+    : renderTextTable({
+      columns,
+      rows: report.rows.map((row) => [...report.by.map((dimension) => blank(row.group[dimension] ?? '')), ...figureCells(row)]),
+      footer: [[...totalLabel, ...figureCells(report.total)]],
+    })
+  const omitted = report.omittedRows === 0 ? '' : `\n(${formatCount(report.omittedRows)} more groups not shown; they are in the total: raise --limit to see them)`
+  return `${title}\n\n${table}${omitted}\n\nrates are shares of calls: retries are attempts >= 2 on the same provider/model, fallbacks on another one`
+}
+
+export function formatWindow(window: { from: string; to: string }): string {
+  const short = (iso: string): string => iso.replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, 'Z')
+  return `${short(window.from)} -> ${short(window.to)}`
+}

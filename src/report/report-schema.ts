@@ -1,0 +1,89 @@
+import { z } from 'zod'
+
+/** A USD amount as an exact decimal string (`"0.000123456789"`), never a float. */
+const usdSchema = z.string().regex(/^\d+(\.\d+)?$/)
+
+/**
+ * The figures of one report row (or of the whole window). Latencies are in
+ * milliseconds; rates are fractions of `calls` (0.045 is 4.5%). Retry and fallback
+ * rates count calls, so they add up across groupings: a retry is an attempt >= 2
+ * on the same provider/model as attempt 1 of its routed request, a fallback an
+ * attempt >= 2 on another one.
+ */
+export const reportFiguresSchema = z.object({
+  calls: z.number(),
+  /** Distinct workflow runs with a call in this row. */
+  runs: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  costUsd: usdSchema,
+  /** `costUsd / runs`, rounded half up to the pico-USD; null without runs. */
+  costPerRunUsd: usdSchema.nullable(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  /** Median time to first token of streamed calls; null when none streamed. */
+  ttftP50Ms: z.number().nullable(),
+  errorRate: z.number(),
+  retryRate: z.number(),
+  fallbackRate: z.number(),
+})
+export type ReportFigures = z.infer<typeof reportFiguresSchema>
+
+export const reportRowSchema = reportFiguresSchema.extend({
+  /** The value of each grouping, keyed by its name (`workflow`, `tag:tenant` ...). */
+  group: z.record(z.string(), z.string()),
+})
+export type ReportRow = z.infer<typeof reportRowSchema>
+
+const windowSchema = z.object({ from: z.iso.datetime(), to: z.iso.datetime() })
+
+/** `switchyard report` as data: the JSON format, and what `GET /v1/report` answers. */
+export const reportSchema = z.object({
+  kind: z.literal('report'),
+  window: windowSchema,
+  by: z.array(z.string()),
+  workflow: z.string().nullable(),
+  /** Sorted by cost, most expensive first. */
+  rows: z.array(reportRowSchema),
+  /** Groups past the row limit, left out of `rows` (they still count in `total`). */
+  omittedRows: z.number(),
+  total: reportFiguresSchema,
+})
+export type Report = z.infer<typeof reportSchema>
+
+export const criticalPathStepSchema = z.object({
+  step: z.string(),
+  /** Runs in which the step ran. */
+  runs: z.number(),
+  /** Mean wall time of the step per run it ran in (parallel instances of it counted once). */
+  meanDurationMs: z.number(),
+  /** Mean time per run the step spent on the critical path. */
+  criticalMs: z.number(),
+  /** Mean share of a run's end-to-end time spent in this step on the critical path. */
+  criticalShare: z.number(),
+  /** Mean time per run the step ran in parallel with another step. */
+  overlapMs: z.number(),
+  /** Share of the step's own time that ran in parallel with another step. */
+  overlapShare: z.number(),
+})
+export type CriticalPathStep = z.infer<typeof criticalPathStepSchema>
+
+/** Where a workflow's end-to-end time goes, step by step, averaged over its runs. */
+export const criticalPathReportSchema = z.object({
+  kind: z.literal('critical-path'),
+  workflow: z.string(),
+  window: windowSchema,
+  runs: z.number(),
+  meanRunMs: z.number(),
+  /** Sorted by critical share, largest first. */
+  steps: z.array(criticalPathStepSchema),
+  /** Time on the path outside any step: the workflow's own code, waits between steps. */
+  outsideStepsMs: z.number(),
+  outsideStepsShare: z.number(),
+  /** Runs in the window beyond the analysis limit, not analysed. */
+  omittedRuns: z.number(),
+  /** Step spans past the read limit (200 per analysed run on average), left out of the analysis. */
+  omittedStepSpans: z.number(),
+})
+export type CriticalPathReport = z.infer<typeof criticalPathReportSchema>

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { criticalPathOfRun } from '../../src/report/critical-path-of-run.js'
+import { divideUsd } from '../../src/report/divide-usd.js'
+import { formatDuration, formatPercent, formatTokens, formatUsdShort } from '../../src/report/format-units.js'
+import { parseReportDimensions } from '../../src/report/report-dimension.js'
+import { reportQuery } from '../../src/report/report-query.js'
+import { isReportRequestError } from '../../src/report/report-request-error.js'
+import { resolveReportWindow } from '../../src/report/report-window.js'
+
+describe('report units', () => {
+  it('rounds money from its exact decimal: 4 places, 2 from $100, 2 significant digits below $0.0001', () => {
+    expect(formatUsdShort('1.23456')).toBe('$1.2346')
+    expect(formatUsdShort('1.23455')).toBe('$1.2346')
+    expect(formatUsdShort('0')).toBe('$0.0000')
+    expect(formatUsdShort('1234.567')).toBe('$1,234.57')
+    expect(formatUsdShort('0.000012345')).toBe('$0.000012')
+    expect(formatUsdShort('0.000000000001')).toBe('$0.000000000001')
+    expect(formatUsdShort(null)).toBe('-')
+  })
+
+  it('prints durations, tokens and rates with their units', () => {
+    expect([0, 0.42, 45.4, 999.4, 1234, 59_000, 150_000, null].map(formatDuration)).toEqual(['0 ms', '0.4 ms', '45 ms', '999 ms', '1.2 s', '59.0 s', '2.5 min', '-'])
+    expect([850, 12_345, 1_234_567, 3_400_000_000].map(formatTokens)).toEqual(['850 tok', '12.3k tok', '1.2M tok', '3.4B tok'])
+    expect(formatPercent(0.045)).toBe('4.5%')
+  })
+
+  it('divides exact amounts half up to the pico-USD', () => {
+    expect(divideUsd('1', 3)).toBe('0.333333333333')
+    expect(divideUsd('2', 3)).toBe('0.666666666667')
+    expect(divideUsd('0.0646', 3)).toBe('0.021533333333')
+    expect(divideUsd('0.000000000001', 2)).toBe('0.000000000001')
+  })
+})
+
+describe('report options', () => {
+  const now = new Date('2025-03-01T12:00:00Z')
+
+  it('turns --since and --from/--to into a window, the last 24 hours by default', () => {
+    expect(resolveReportWindow({ now })).toEqual({ from: new Date('2025-02-28T12:00:00Z'), to: now })
+    expect(resolveReportWindow({ since: '90m', now }).from).toEqual(new Date('2025-03-01T10:30:00Z'))
+    expect(resolveReportWindow({ since: '7d', now }).from).toEqual(new Date('2025-02-22T12:00:00Z'))
+    expect(resolveReportWindow({ from: '2025-02-01', to: '2025-02-02T06:00:00Z', now })).toEqual({ from: new Date('2025-02-01T00:00:00Z'), to: new Date('2025-02-02T06:00:00Z') })
+    expect(resolveReportWindow({ from: '2025-02-01', now }).to).toEqual(now)
+  })
+
+  it.each([
+    [{ since: '24 hours' }, /--since must be a duration such as 30m, 24h or 7d/],
+    [{ since: '0h' }, /--since must be a duration/],
+    [{ since: '1h', from: '2025-01-01' }, /--since cannot be combined with --from/],
+    [{ to: '2025-01-01' }, /--to needs --from/],
+    [{ from: '2025-02-02', to: '2025-02-01' }, /--from \(2025-02-02T00:00:00.000Z\) must be before --to/],
+    [{ from: 'soon' }, /--from must be an ISO 8601 time/],
+  ])('refuses %j', (options, message) => {
+    let caught: unknown
+    try {
+      resolveReportWindow({ ...options, now })
+    } catch (error) {
+      caught = error
+    }
+    expect(isReportRequestError(caught)).toBe(true)
+    expect(String(caught)).toMatch(message)
+  })
+
+  it('parses groupings from a comma list, refusing unknown names and odd tag keys', () => {
+    expect(parseReportDimensions('workflow, step,tag:tenant,workflow')).toEqual(['workflow', 'step', 'tag:tenant'])
+    expect(parseReportDimensions(['provider', 'model'])).toEqual(['provider', 'model'])
+    expect(() => parseReportDimensions('cost')).toThrow(/--by accepts workflow, step, provider, model, route or tag:<key> \(got "cost"\)/)
+    expect(() => parseReportDimensions("tag:x') OR 1=1 --")).toThrow(/tag key/)
+    expect(() => parseReportDimensions('workflow,step,provider,model,route')).toThrow(/at most 4/)
+  })
+
+  it('puts tag keys and filters into bound parameters, never into the SQL text', () => {
+    const window = { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-02T00:00:00Z') }
+    const { query, params } = reportQuery({ window, by: ['workflow', 'tag:tenant'], workflow: "o'brien", limit: 10 })
+    expect(query).toContain('Tags[{tag1:String}] AS group1')
+    expect(query).toContain('Workflow = {workflow:String}')
+    expect(query).not.toContain('tenant')
+    expect(query).not.toContain('brien')
+    expect(params).toEqual({ fromMs: window.from.getTime(), toMs: window.to.getTime(), limit: 10, workflow: "o'brien", tag1: 'tenant' })
+  })
+})
+
+describe('criticalPathOfRun', () => {
+  it('follows the step that finished last, so a partly overlapping step gives up only its overlap', () => {
+    // a 0-100, b 50-150, then nothing until 200: b holds 50-150, a 0-50, 150-200 is the workflow's own.
+    const path = criticalPathOfRun({ startMs: 0, endMs: 200 }, [
+      { step: 'a', startMs: 0, endMs: 100 },
+      { step: 'b', startMs: 50, endMs: 150 },
+    ])
+    expect(path.steps.get('a')).toEqual({ busyMs: 100, criticalMs: 50, overlapMs: 50 })
+    expect(path.steps.get('b')).toEqual({ busyMs: 100, criticalMs: 100, overlapMs: 50 })
+    expect(path.outsideMs).toBe(50)
+  })
+
+  it('counts parallel instances of one step once, and clips steps to the run', () => {
+    const path = criticalPathOfRun({ startMs: 0, endMs: 100 }, [
+      { step: 'execute', startMs: 0, endMs: 60 },
+      { step: 'execute', startMs: 10, endMs: 80 },
+      { step: 'late', startMs: 90, endMs: 130 },
+    ])
+    expect(path.steps.get('execute')).toEqual({ busyMs: 80, criticalMs: 80, overlapMs: 0 })
+    expect(path.steps.get('late')).toEqual({ busyMs: 10, criticalMs: 10, overlapMs: 0 })
+    expect(path.outsideMs).toBe(10)
+  })
+})
