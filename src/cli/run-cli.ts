@@ -1,21 +1,25 @@
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api'
+import { runBudgetsCommand } from './budgets-command.js'
 import { runCollectorCommand } from './collector-command.js'
 import { runMigrateCommand } from './migrate-command.js'
+import { runReportCommand } from './report-command.js'
 
 const usage = `usage: switchyard <command> [options]
 
 commands:
   collector   run the OTLP/HTTP collector that writes spans into ClickHouse
   migrate     create or upgrade the store's tables
-  report      spend and latency report            (not yet available)
-  budgets     budget use per budget               (not yet available)
+  report      spend and latency by workflow, step, provider, model, route or tag
+  budgets     spend, limit, burn rate and run-out time per budget
   demo        run the demo workflows              (not yet available)
 
 Run \`switchyard <command> --help\` for a command's options.`
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  budgets: runBudgetsCommand,
   collector: runCollectorCommand,
   migrate: runMigrateCommand,
+  report: runReportCommand,
 }
 
 /** Run one CLI command; returns the process exit code. */

@@ -1,0 +1,60 @@
+import type { BudgetLedger } from './budget-ledger.js'
+import type { BudgetDecisionSummary } from './budget-decision.js'
+import type { BudgetScope } from './budget-scope.js'
+import type { Reservation } from './reservation.js'
+
+/** What a caller tells the gate about a call before it is sent. */
+export interface BudgetGateQuery {
+  scope: BudgetScope
+  /** The route asked for (`provider/model` for a call addressed by model). */
+  route: string
+  /** `gen_ai.provider.name`, when the target is known already (instrumented clients). */
+  provider?: string
+  model?: string
+}
+
+/** One admitted call: what to record on its spans, where to send it, and how to end it. */
+export interface BudgetGateTicket {
+  record?: BudgetDecisionSummary
+  downgradeRoute?: string
+  reservation: Reservation
+  /** Attach each attempt's span, so the ledger sees the call arrive in the store. */
+  attachSpan(spanId: string): void
+  /** The call ended: with its total cost in pico-USD when known (settle), else nothing was billed (release). */
+  release(actualUnits?: bigint): void
+}
+
+export interface BudgetGate {
+  decide(query: BudgetGateQuery): BudgetGateTicket
+}
+
+/**
+ * The ledger behind the one-call gate that the router and instrumented clients
+ * already ask (`decide` before the call, throwing BudgetExceededError to block;
+ * `release` once at the end). Shaped to fit their gate interfaces without importing
+ * them: budgets know nothing of the router. `worstCaseUnits` prices the call's
+ * reservation (prompt tokens at the dearest input price plus the output allowance of
+ * `ledger.outputTokensFor`, through pricing's worstCaseCost); without it a call
+ * reserves nothing and only the spend already made counts.
+ */
+export function createBudgetGate(options: { ledger: BudgetLedger; worstCaseUnits?: (query: BudgetGateQuery) => bigint }): BudgetGate {
+  return {
+    decide(query) {
+      const scope: BudgetScope = { ...query.scope }
+      if (query.provider !== undefined) scope.provider = query.provider
+      if (query.model !== undefined) scope.model = query.model
+      const reservation = options.ledger.reserve({ scope, worstCaseUnits: options.worstCaseUnits?.(query) ?? 0n })
+      const ticket: BudgetGateTicket = {
+        reservation,
+        attachSpan: (spanId) => reservation.attachSpan(spanId),
+        release: (actualUnits) => {
+          if (actualUnits === undefined) reservation.release()
+          else reservation.settle(actualUnits)
+        },
+      }
+      if (reservation.decision.summary !== undefined) ticket.record = reservation.decision.summary
+      if (reservation.decision.downgradeTo !== undefined) ticket.downgradeRoute = reservation.decision.downgradeTo
+      return ticket
+    },
+  }
+}

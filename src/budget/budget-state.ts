@@ -1,0 +1,268 @@
+import { shareMillionths, type BudgetActionConfig, type BudgetConfig } from './budget-config.js'
+import type { BudgetAction, BudgetEvaluation } from './budget-decision.js'
+import { compileMatch, type CompiledMatch } from './budget-match.js'
+import { addSpanId, floorMinute, isInStore, minuteMs, type LocalCall } from './local-call.js'
+import { rollingRetryAt, type LeavingSpend } from './retry-at.js'
+import type { SpendBucket, SpendQuery, SpendSnapshot } from './spend-source.js'
+import { WindowTracker } from './window-span.js'
+
+/** The recent part of a query reads `llm_calls` at least this far back (see store-spend-source.ts). */
+const recentSpanMs = 10 * minuteMs
+/** Span timestamps come from the process clock through the SDK; allow them to run a little behind `atMs`. */
+const clockSkewMs = minuteMs
+
+interface ParsedAction {
+  action: Exclude<BudgetAction, 'allow'>
+  at: number
+  millionths: bigint
+  downgradeTo?: string
+}
+
+export interface BudgetStateOptions {
+  config: BudgetConfig
+  createdAtMs: number
+  /** Finished calls without a span id leave local spend this long after they finished. */
+  ingestDelayMs: number
+  /** The most finished calls kept waiting for the store; past it the oldest are dropped and counted. */
+  maxUnconfirmedCalls: number
+}
+
+/**
+ * One budget's view of spend: the store's buckets from the last refresh, and this
+ * process's reserved and finished calls.
+ *
+ * The handover rule. A finished call is counted here ("unconfirmed") until refreshes
+ * have reported every one of its span ids as seen. The seen ids come from the same
+ * scan of `llm_calls` that sums the recent part of the window (one table, one
+ * snapshot of its parts), and every waited-for span lies in that recent part (it
+ * starts at least a minute after the recent part does). So a call leaves local spend
+ * in exactly the refresh whose figure first includes all of it: never missing from
+ * both (no gap), never in both once that figure is applied (no double count). Three
+ * cases count twice, briefly and on the safe side: a span that reaches the store while
+ * a query runs, of a call that finished after the query was built (its ids were not
+ * asked about; the next refresh settles it); a call with several attempts, some of
+ * whose spans arrived before the others; and a finished call without span ids, which
+ * leaves after `ingestDelayMs` instead (a gap if ingest is slower than that).
+ */
+export class BudgetState {
+  readonly config: BudgetConfig
+  readonly match: CompiledMatch
+  readonly window: WindowTracker
+  private readonly actions: readonly ParsedAction[]
+  private readonly block: ParsedAction | undefined
+  private readonly options: BudgetStateOptions
+  private buckets: SpendBucket[] = []
+  private readonly reserved = new Map<number, LocalCall>()
+  private readonly unconfirmed = new Map<number, LocalCall>()
+  private lastRefreshStartMs: number | undefined
+  private lastErrorMessage: string | undefined
+  private droppedCount = 0
+
+  constructor(options: BudgetStateOptions) {
+    this.options = options
+    this.config = options.config
+    this.match = compileMatch(options.config.match)
+    this.window = new WindowTracker(options.config.window)
+    this.actions = options.config.actions.map(parseAction).sort((left, right) => left.at - right.at)
+    this.block = this.actions.find((action) => action.action === 'block')
+  }
+
+  get reservationCount(): number {
+    return this.reserved.size
+  }
+
+  get unconfirmedCount(): number {
+    return this.unconfirmed.size
+  }
+
+  /** Finished calls dropped because more than maxUnconfirmedCalls waited for the store. */
+  get droppedUnconfirmed(): number {
+    return this.droppedCount
+  }
+
+  get lastError(): string | undefined {
+    return this.lastErrorMessage
+  }
+
+  get lastRefreshMs(): number | undefined {
+    return this.lastRefreshStartMs
+  }
+
+  addReservation(id: number, call: LocalCall): void {
+    this.reserved.set(id, call)
+  }
+
+  attachSpan(id: number, spanId: string): void {
+    const call = this.reserved.get(id) ?? this.unconfirmed.get(id)
+    if (call !== undefined) addSpanId(call, spanId)
+  }
+
+  /** The call finished: its actual cost waits for the store, unless the store already showed all of it. */
+  settle(options: { id: number; units: bigint; spanIds: readonly string[]; nowMs: number }): void {
+    const call = this.reserved.get(options.id)
+    if (call === undefined) return
+    this.reserved.delete(options.id)
+    for (const spanId of options.spanIds) addSpanId(call, spanId)
+    if (isInStore(call) || options.units <= 0n) return
+    this.unconfirmed.set(options.id, { ...call, units: options.units, settledAtMs: options.nowMs })
+    if (this.unconfirmed.size > this.options.maxUnconfirmedCalls) {
+      const oldest = this.unconfirmed.keys().next()
+      if (oldest.done !== true) this.unconfirmed.delete(oldest.value)
+      this.droppedCount += 1
+    }
+  }
+
+  release(id: number): void {
+    this.reserved.delete(id)
+  }
+
+  /** What to ask the store: the window, and the spans this process waits for (oldest first). */
+  spendQuery(nowMs: number, maxSpanIds: number): SpendQuery {
+    const fromMs = floorMinute(this.window.span(nowMs).startMs)
+    const waiting = [...this.unconfirmed.values(), ...this.reserved.values()]
+      .flatMap((call) => call.spanIds.filter((spanId) => !call.seenSpanIds.has(spanId)).map((spanId) => ({ spanId, atMs: call.atMs })))
+      .sort((left, right) => left.atMs - right.atMs)
+      .slice(0, maxSpanIds)
+    const oldest = waiting[0]?.atMs ?? nowMs
+    const recentFromMs = Math.max(fromMs, Math.min(floorMinute(nowMs) - recentSpanMs, floorMinute(oldest) - clockSkewMs))
+    return { match: this.config.match, fromMs, recentFromMs, spanIds: waiting.map((span) => span.spanId) }
+  }
+
+  /** Take a refresh's figure; `startedAtMs` is when its query was built, which is how old the figure is. */
+  applySnapshot(options: { snapshot: SpendSnapshot; startedAtMs: number }): void {
+    const { snapshot, startedAtMs } = options
+    this.buckets = snapshot.buckets
+    this.lastRefreshStartMs = startedAtMs
+    this.lastErrorMessage = undefined
+    const seen = new Set(snapshot.seenSpanIds)
+    const windowStartMs = this.window.span(startedAtMs).startMs
+    const markSeen = (call: LocalCall): void => {
+      for (const spanId of call.spanIds) if (seen.has(spanId)) call.seenSpanIds.add(spanId)
+    }
+    for (const [id, call] of this.unconfirmed) {
+      markSeen(call)
+      const confirmed = call.spanIds.length === 0
+        ? (call.settledAtMs ?? 0) + this.options.ingestDelayMs <= startedAtMs
+        : isInStore(call)
+      if (confirmed || floorMinute(call.atMs) + minuteMs <= windowStartMs) this.unconfirmed.delete(id)
+    }
+    for (const call of this.reserved.values()) markSeen(call)
+  }
+
+  recordFailure(message: string): void {
+    this.lastErrorMessage = message
+  }
+
+  /** This budget's figures and action for a call costing at most `worstCaseUnits`. */
+  evaluate(nowMs: number, worstCaseUnits: bigint): BudgetEvaluation {
+    const config = this.config
+    const span = this.window.span(nowMs)
+    const rollingMs = this.window.rollingMs
+    const inWindow = (startMs: number, durationMs: number): boolean => startMs + durationMs > span.startMs
+    const leaving: LeavingSpend[] = []
+    let settledUnits = 0n
+    for (const bucket of this.buckets) {
+      if (!inWindow(bucket.startMs, bucket.durationMs)) continue
+      settledUnits += bucket.units
+      leaving.push({ units: bucket.units, leavesAtMs: bucket.startMs + bucket.durationMs + (rollingMs ?? 0) })
+    }
+    const sumLocal = (calls: Map<number, LocalCall>): bigint => {
+      let sum = 0n
+      for (const call of calls.values()) {
+        const minute = floorMinute(call.atMs)
+        if (!inWindow(minute, minuteMs)) continue
+        sum += call.units
+        // The store will bucket the call at its span's start, so it leaves the window from there.
+        leaving.push({ units: call.units, leavesAtMs: minute + minuteMs + (rollingMs ?? 0) })
+      }
+      return sum
+    }
+    const unconfirmedUnits = sumLocal(this.unconfirmed)
+    const reservedUnits = sumLocal(this.reserved)
+    const spentUnits = settledUnits + unconfirmedUnits + reservedUnits
+    const storeAgeMs = this.lastRefreshStartMs === undefined ? undefined : nowMs - this.lastRefreshStartMs
+    const blindMs = nowMs - (this.lastRefreshStartMs ?? this.options.createdAtMs)
+    const stale = blindMs > config.maxStalenessMs
+    const evaluation: BudgetEvaluation = {
+      name: config.name,
+      action: 'allow',
+      settledUnits,
+      unconfirmedUnits,
+      reservedUnits,
+      spentUnits,
+      worstCaseUnits,
+      limitUnits: config.limitUnits,
+      share: Number((spentUnits * 1_000_000n) / config.limitUnits) / 1_000_000,
+      window: config.window,
+      windowStartMs: span.startMs,
+      stale,
+    }
+    if (span.endMs !== undefined) evaluation.windowEndMs = span.endMs
+    if (storeAgeMs !== undefined) evaluation.storeAgeMs = storeAgeMs
+    if (this.block !== undefined) evaluation.blockAt = this.block.at
+
+    if (stale && config.onStoreUnavailable === 'block') {
+      evaluation.action = 'block'
+      evaluation.reason = 'store_unavailable'
+      return evaluation
+    }
+    const projected = (spentUnits + worstCaseUnits) * 1_000_000n
+    // The strictest action that applies; between two of a kind the one with the highest
+    // share, so a second downgrade (to an even cheaper route) takes over from the first.
+    let chosen: ParsedAction | undefined
+    for (const action of this.actions) {
+      if (projected <= config.limitUnits * action.millionths) continue
+      if (chosen === undefined || severityOf(action) >= severityOf(chosen)) chosen = action
+    }
+    if (chosen === undefined) return evaluation
+    evaluation.action = chosen.action
+    evaluation.actionAt = chosen.at
+    if (chosen.downgradeTo !== undefined) evaluation.downgradeTo = chosen.downgradeTo
+    if (chosen.action === 'block' && this.block !== undefined) {
+      evaluation.reason = 'limit'
+      // Room again means under the lowest block threshold, whichever block action was chosen.
+      const blockMillionths = this.block.millionths
+      const retryAtMs = span.endMs !== undefined
+        ? ((worstCaseUnits * 1_000_000n <= config.limitUnits * blockMillionths) ? span.endMs : undefined)
+        : rollingRetryAt({ spend: leaving, spentUnits, worstCaseUnits, limitUnits: config.limitUnits, blockMillionths })
+      if (retryAtMs !== undefined) evaluation.retryAtMs = retryAtMs
+    }
+    return evaluation
+  }
+
+  /**
+   * For `stopStreamAtLimit`: how much reservation `id` may cost before the spend of
+   * everything else plus its own passes the lowest block threshold (never below 0).
+   */
+  streamRoom(id: number, nowMs: number): bigint | undefined {
+    if (!this.config.stopStreamAtLimit || this.block === undefined) return undefined
+    const evaluation = this.evaluate(nowMs, 0n)
+    const own = this.reserved.get(id)
+    const ownCounted = own !== undefined && floorMinute(own.atMs) + minuteMs > evaluation.windowStartMs
+    const others = evaluation.spentUnits - (ownCounted ? own.units : 0n)
+    const threshold = (this.config.limitUnits * this.block.millionths) / 1_000_000n
+    return threshold > others ? threshold - others : 0n
+  }
+
+  /** Spend that started in `[fromMs, nowMs]`, buckets pro rata: for burn rates. */
+  spendSince(fromMs: number, nowMs: number): bigint {
+    let sum = 0n
+    for (const bucket of this.buckets) {
+      const overlap = Math.min(bucket.startMs + bucket.durationMs, nowMs) - Math.max(bucket.startMs, fromMs)
+      if (overlap <= 0) continue
+      sum += (bucket.units * BigInt(Math.min(overlap, bucket.durationMs))) / BigInt(bucket.durationMs)
+    }
+    for (const call of this.unconfirmed.values()) if (call.atMs >= fromMs) sum += call.units
+    return sum
+  }
+}
+
+function parseAction(action: BudgetActionConfig): ParsedAction {
+  const millionths = shareMillionths(action.at)
+  if (typeof action.do === 'string') return { action: action.do, at: action.at, millionths }
+  return { action: 'downgrade', at: action.at, millionths, downgradeTo: action.do.downgrade }
+}
+
+function severityOf(action: ParsedAction): number {
+  return action.action === 'block' ? 3 : action.action === 'downgrade' ? 2 : 1
+}

@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { createBudgetLedger } from '../budget/budget-ledger.js'
+import type { BudgetStatus } from '../budget/budget-status.js'
+import { parseBudgets } from '../budget/parse-budgets.js'
+import { createSpendSource } from '../budget/spend-source.js'
+import { describeWindow } from '../budget/window-span.js'
+import { readEnvironment } from '../config/environment.js'
+import { formatUsd } from '../pricing/format-usd.js'
+import { createStore } from '../store/create-store.js'
+import { CliUsageError, parseCliArguments } from './cli-arguments.js'
+
+const help = `usage: switchyard budgets [--config <file>] [--store <url>] [--format table|json]
+
+Shows each budget's window, spend, limit, share used, burn rate and when it runs out
+at that rate. Spend is what the store holds; "reserved" is what this process holds in
+flight, so always 0 here (a router's own ledger.status() shows its reservations).
+
+  --config <file>   { "budgets": [...] } as in the router config, or a bare list, as JSON,
+                    or an ES module (.mjs/.js) exporting it as default or as \`budgets\`
+                    (default switchyard.config.json)
+  --store <url>     chdb://<dir> or http(s)://user:pass@host:8123/db (default: the
+                    config's store, else $CLICKHOUSE_URL, else chdb://.switchyard/data)
+  --format <f>      table (default) or json; json amounts are exact decimal strings`
+
+/** `switchyard budgets`: read every budget's spend from the store once and print it. */
+export async function runBudgetsCommand(argv: string[]): Promise<number> {
+  const { values } = parseCliArguments(argv, {
+    help: { type: 'boolean' },
+    config: { type: 'string' },
+    store: { type: 'string' },
+    format: { type: 'string' },
+  })
+  if (values.help) {
+    console.log(help)
+    return 0
+  }
+  const format = values.format ?? 'table'
+  if (format !== 'table' && format !== 'json') throw new CliUsageError(`--format must be table or json (got ${JSON.stringify(format)})`)
+  const config = await loadConfig(values.config ?? 'switchyard.config.json')
+  const budgets = parseBudgets(config.budgets)
+  const store = await createStore({ url: values.store ?? config.store ?? readEnvironment().clickhouseUrl })
+  try {
+    const ledger = createBudgetLedger({ budgets, source: createSpendSource({ store }) })
+    await ledger.refresh()
+    const statuses = ledger.status()
+    console.log(format === 'json' ? JSON.stringify(statuses.map(toJson), null, 2) : renderTable(statuses, Date.now()))
+    return statuses.some((status) => status.lastError !== undefined) ? 1 : 0
+  } finally {
+    await store.close()
+  }
+}
+
+async function loadConfig(file: string): Promise<{ budgets: unknown; store?: string }> {
+  const absolute = path.resolve(file)
+  let value: unknown
+  try {
+    if (/\.(mjs|js)$/.test(file)) {
+      const module = await import(pathToFileURL(absolute).href) as { default?: unknown; budgets?: unknown }
+      value = module.default ?? module
+    } else {
+      value = JSON.parse(await readFile(absolute, 'utf8'))
+    }
+  } catch (error) {
+    throw new CliUsageError(`cannot read the budgets from --config ${file}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (Array.isArray(value)) return { budgets: value }
+  if (typeof value === 'object' && value !== null && 'budgets' in value) {
+    const store = 'store' in value && typeof value.store === 'string' ? value.store : undefined
+    return { budgets: value.budgets, store }
+  }
+  throw new CliUsageError(`--config ${file} has no budgets: give { "budgets": [...] } or a list of budgets`)
+}
+
+function toJson(status: BudgetStatus): Record<string, unknown> {
+  return {
+    name: status.name,
+    window: status.window,
+    windowStart: new Date(status.windowStartMs).toISOString(),
+    windowEnd: status.windowEndMs === undefined ? null : new Date(status.windowEndMs).toISOString(),
+    spentUsd: formatUsd(status.spentUnits),
+    settledUsd: formatUsd(status.settledUnits),
+    reservedUsd: formatUsd(status.reservedUnits),
+    limitUsd: formatUsd(status.limitUnits),
+    share: status.share,
+    burnRate: { usdPerHour: formatUsd(status.burnRatePerHourUnits), basis: status.burnRateBasis },
+    runsOutAt: status.runsOutAtMs === undefined ? null : new Date(status.runsOutAtMs).toISOString(),
+    stale: status.stale,
+    error: status.lastError ?? null,
+  }
+}
+
+function renderTable(statuses: readonly BudgetStatus[], nowMs: number): string {
+  if (statuses.length === 0) return 'no budgets configured'
+  const header = ['budget', 'window', 'spent', 'reserved', 'limit', 'used', 'burn rate', 'runs out']
+  const rows = statuses.map((status) => [
+    status.name,
+    describeWindow(status.window),
+    `$${formatUsd(status.spentUnits)}`,
+    `$${formatUsd(status.reservedUnits)}`,
+    `$${formatUsd(status.limitUnits)}`,
+    `${(status.share * 100).toFixed(1)}%`,
+    `$${roundedUsd(status.burnRatePerHourUnits)}/h (${status.burnRateBasis})`,
+    runsOut(status, nowMs),
+  ])
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)))
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()
+  const notes = statuses
+    .filter((status) => status.lastError !== undefined)
+    .map((status) => `! ${status.name}: the store could not be read (${status.lastError}); figures are incomplete`)
+  return [line(header), ...rows.map(line), ...notes].join('\n')
+}
+
+function runsOut(status: BudgetStatus, nowMs: number): string {
+  if (status.runsOutAtMs === undefined) return status.windowEndMs === undefined ? 'not at this rate' : 'not before the window resets'
+  if (status.runsOutAtMs <= nowMs) return 'now (limit reached)'
+  const minutes = Math.round((status.runsOutAtMs - nowMs) / 60_000)
+  const inText = minutes >= 60 ? `${Math.floor(minutes / 60)}h ${minutes % 60}m` : `${minutes}m`
+  return `${new Date(status.runsOutAtMs).toISOString()} (in ${inText})`
+}
+
+/** A rate for reading, to the micro-dollar; the JSON output keeps every digit. */
+function roundedUsd(units: bigint): string {
+  const step = 1_000_000n
+  return formatUsd(((units + step / 2n) / step) * step)
+}

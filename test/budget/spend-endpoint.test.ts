@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBudgetLedger, createSpendSource, handleSpendRequest, parseBudgets } from '../../src/budget/index.js'
+import type { Store } from '../../src/store/create-store.js'
+import { insertCalls, manualClock, openBudgetStore, spanId, usd } from './budget-test-store.js'
+
+let store: Store
+let closeStore: () => Promise<void>
+const now = Date.parse('2026-03-10T10:00:30Z')
+const at = (iso: string): number => Date.parse(iso)
+const seenId = spanId()
+
+beforeAll(async () => {
+  const opened = await openBudgetStore('budget-endpoint')
+  store = opened.store
+  closeStore = opened.close
+  await insertCalls(store, [
+    { spanId: seenId, workflow: 'endpoint', step: 'plan', costUsd: '0.1', atMs: at('2026-03-10T09:59:10Z') },
+    { workflow: 'endpoint', step: 'plan', costUsd: '0.000000000001', atMs: at('2026-03-10T09:30:00Z') },
+    { workflow: 'endpoint', step: 'answer', costUsd: '2.5', atMs: at('2026-03-10T08:00:00Z'), tags: { tenant: 'acme' } },
+    { workflow: 'endpoint-other', costUsd: '9', atMs: at('2026-03-10T09:45:00Z') },
+    { workflow: 'under_score', costUsd: '1', atMs: at('2026-03-10T09:45:00Z') },
+    { workflow: 'underXscore', costUsd: '2', atMs: at('2026-03-10T09:45:00Z') },
+    { workflow: '100%', costUsd: '4', atMs: at('2026-03-10T09:45:00Z') },
+  ])
+})
+afterAll(async () => {
+  await closeStore?.()
+})
+
+function request(query: string) {
+  return handleSpendRequest({ store, searchParams: new URLSearchParams(query), now: () => now })
+}
+
+describe('GET /v1/spend', () => {
+  it('answers with exact decimal strings for a rolling window', async () => {
+    const response = await request('workflow=endpoint&window=1h')
+    expect(response).toEqual({
+      status: 200,
+      body: {
+        window: '1h',
+        from: '2026-03-10T09:00:00.000Z',
+        to: null,
+        spentUsd: '0.100000000001',
+        buckets: [
+          { start: '2026-03-10T09:30:00.000Z', seconds: 60, costUsd: '0.000000000001' },
+          { start: '2026-03-10T09:59:00.000Z', seconds: 60, costUsd: '0.1' },
+        ],
+        seenSpanIds: [],
+      },
+    })
+  })
+
+  it('takes wildcards, tags, calendar windows and span ids', async () => {
+    expect((await request('workflow=endpoint*&window=24h')).body).toMatchObject({ spentUsd: '11.600000000001' })
+    expect((await request('workflow=endpoint&tag.tenant=acme&window=24h')).body).toMatchObject({ spentUsd: '2.5' })
+    // "_" and "%" in a pattern are literal: only "*" is a wildcard.
+    expect((await request('workflow=under_*&window=1h')).body).toMatchObject({ spentUsd: '1' })
+    expect((await request(`workflow=${encodeURIComponent('100%*')}&window=1h`)).body).toMatchObject({ spentUsd: '4' })
+    expect((await request('workflow=1*&window=1h')).body).toMatchObject({ spentUsd: '4' })
+    expect((await request('workflow=endpoint&step=pl*&window=day&timeZone=Asia/Kolkata')).body).toMatchObject({
+      window: { calendar: 'day', timeZone: 'Asia/Kolkata' },
+      from: '2026-03-09T18:30:00.000Z',
+      to: '2026-03-10T18:30:00.000Z',
+      spentUsd: '0.100000000001',
+    })
+    const missing = spanId()
+    const withIds = await request(`workflow=endpoint&from=2026-03-10T09:00:00Z&recentFrom=2026-03-10T09:50:00Z&spanIds=${seenId},${missing}`)
+    expect(withIds.body).toMatchObject({ spentUsd: '0.100000000001', seenSpanIds: [seenId] })
+  })
+
+  it.each([
+    ['', /either window .* or from/],
+    ['workflow=endpoint', /either window .* or from/],
+    ['window=1h&from=2026-03-10T09:00:00Z', /not both/],
+    ['window=2h', /bad window/],
+    ['window=1h&timeZone=UTC', /timeZone applies only to the calendar windows/],
+    ['window=day&timeZone=Mars/Olympus', /IANA time zone/],
+    ['from=yesterday', /from must be an ISO 8601 instant/],
+    ['from=2026-03-10T09:00:00Z&recentFrom=2026-03-10T08:00:00Z', /recentFrom must not be before/],
+    ['window=1h&spanIds=xyz', /is not a span id/],
+    [`window=1h&spanIds=${Array.from({ length: 1001 }, () => 'a'.repeat(16)).join(',')}`, /at most 1000/],
+    ['window=1h&workflw=endpoint', /unknown parameter "workflw"/],
+    ['window=1h&window=24h', /given 2 times/],
+    ['window=1h&tag.tenant=', /bad match/],
+  ])('answers 400 to %j', async (query, message) => {
+    const response = await request(query)
+    expect(response.status).toBe(400)
+    expect(response.body).toEqual({ error: expect.stringMatching(message) })
+  })
+})
+
+describe('a ledger reading a collector\'s spend endpoint', () => {
+  let server: Server
+  let url: string
+
+  beforeAll(async () => {
+    server = createServer((incoming, outgoing) => {
+      const parsed = new URL(incoming.url ?? '/', 'http://collector')
+      void handleSpendRequest({ store, searchParams: parsed.searchParams }).then((response) => {
+        outgoing.writeHead(response.status, { 'content-type': 'application/json' })
+        outgoing.end(JSON.stringify(response.body))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+
+  it('hands finished calls over through the endpoint and survives its outage', async () => {
+    const clock = manualClock(Date.now())
+    const ledger = createBudgetLedger({
+      budgets: parseBudgets([{ name: 'remote', match: { workflow: 'remote' }, window: '1h', limitUsd: 1, maxStalenessMs: 3_000, onStoreUnavailable: 'block' }]),
+      source: createSpendSource({ url }),
+      now: clock.now,
+    })
+    await insertCalls(store, [{ workflow: 'remote', costUsd: '0.25', atMs: clock.now() - 120_000 }])
+    await ledger.refresh()
+    const id = spanId()
+    const reservation = ledger.reserve({ scope: { workflow: 'remote' }, worstCaseUnits: usd('0.5'), spanId: id })
+    reservation.settle(usd('0.375'))
+    await ledger.refresh()
+    expect(ledger.decide({ workflow: 'remote' }).budget).toMatchObject({ settledUnits: usd('0.25'), unconfirmedUnits: usd('0.375') })
+    await insertCalls(store, [{ spanId: id, workflow: 'remote', costUsd: '0.375', atMs: clock.now() }])
+    await ledger.refresh()
+    expect(ledger.decide({ workflow: 'remote' }).budget).toMatchObject({ settledUnits: usd('0.625'), unconfirmedUnits: 0n })
+
+    server.closeAllConnections()
+    server.close()
+    clock.advance(1_000)
+    await ledger.refresh()
+    expect(ledger.stats().refreshFailures).toBe(1)
+    expect(ledger.decide({ workflow: 'remote' }).action).toBe('allow')
+    clock.advance(2_001)
+    expect(ledger.decide({ workflow: 'remote' }).error).toMatchObject({ reason: 'store_unavailable', spentUnits: usd('0.625') })
+  })
+})
