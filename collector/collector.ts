@@ -4,6 +4,8 @@ import path from 'node:path'
 import { diag } from '@opentelemetry/api'
 import { z } from 'zod'
 import { createPriceTable, toClickHouseRows } from '../src/pricing/index.js'
+import { handleSpendRequest } from '../src/budget/index.js'
+import { handleReportRequest } from '../src/report/handle-report-request.js'
 import { createStore, type Store } from '../src/store/create-store.js'
 import { loadPriceRows } from '../src/store/load-price-rows.js'
 import { migrate } from '../src/store/migrate.js'
@@ -104,12 +106,26 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       response.end(body)
       return
     }
+    if (pathname === '/v1/spend' && request.method === 'GET') {
+      // Settled spend for routers whose budgets read this collector's embedded store.
+      const answer = await handleSpendRequest({ store, searchParams: new URL(request.url ?? '/', 'http://collector').searchParams })
+      response.writeHead(answer.status, { 'content-type': 'application/json' })
+      response.end(JSON.stringify(answer.body))
+      return
+    }
+    if (pathname === '/v1/report' && request.method === 'GET') {
+      // The report for CLIs whose store is embedded in this collector (one process owns it).
+      const answer = await handleReportRequest({ store, searchParams: new URL(request.url ?? '/', 'http://collector').searchParams })
+      response.writeHead(answer.status, { 'content-type': answer.contentType })
+      response.end(answer.body)
+      return
+    }
     if (pathname === '/metrics' && request.method === 'GET') {
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
       response.end(metrics.render(openQueue.stats()))
       return
     }
-    sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET /healthz and GET /metrics`)
+    sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
   }
 
   await new Promise<void>((resolve, reject) => {

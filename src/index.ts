@@ -14,3 +14,17 @@ export { startTelemetry, type StartTelemetryOptions, type Telemetry } from './te
 export { createPriceTable, priceCall, formatUsd, type PriceTable } from './pricing/index.js'
 export { createStore, type Store } from './store/create-store.js'
 export { migrate } from './store/migrate.js'
+export { instrument } from './wrap/instrument.js'
+export type { InstrumentOptions } from './wrap/instrument-options.js'
+export type { CallBudgetGate, CallBudgetQuery, CallBudgetTicket } from './wrap/call-budget-gate.js'
+export { switchyardMiddleware, type SwitchyardMiddleware, type SwitchyardMiddlewareOptions } from './wrap/switchyard-middleware.js'
+export {
+  BudgetExceededError,
+  isBudgetExceededError,
+  createBudgetLedger,
+  createBudgetGate,
+  createSpendSource,
+  type BudgetConfigInput,
+  type BudgetLedger,
+  type BudgetDecision,
+} from './budget/index.js'

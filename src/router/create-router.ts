@@ -1,11 +1,13 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { readEnvironment } from '../config/environment.js'
-import { createPriceTable, estimateCutStreamUsage, priceCall, type PriceEntryInput, type PriceTable } from '../pricing/index.js'
+import { createBudgetLedger, createSpendSource, isBudgetExceededError, type BudgetLedger, type BudgetScope, type Reservation, type SpendSource } from '../budget/index.js'
+import { createPriceTable, estimateCutStreamUsage, isPriceNotFoundError, parseUsd, priceCall, worstCaseCost, type PriceEntryInput, type PriceTable } from '../pricing/index.js'
+import { createStore, type Store } from '../store/create-store.js'
 import { createProvider } from '../providers/create-provider.js'
 import { isProviderError } from '../providers/provider-error.js'
 import type { Provider, ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
-import { switchyardAttributes } from '../telemetry/attribute-names.js'
-import type { BudgetDecisionRecord, CallCost } from '../telemetry/model-call-span.js'
+import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
+import type { CallCost } from '../telemetry/model-call-span.js'
 import { tracer } from '../telemetry/tracer.js'
 import { currentScope, parentContext, scopeWithParent, type CallScope } from '../telemetry/workflow-context.js'
 import type { ChatRequest, ChatResult, ChatStream } from './chat-request.js'
@@ -14,23 +16,22 @@ import { parseRouterConfig } from './parse-router-config.js'
 import { RetryBudget } from './retry-budget.js'
 import { routeAttempts, type AttemptCall } from './route-attempts.js'
 import { routeConfigSchema, type RouteConfig, type RouterConfig, type RouterConfigInput } from './router-config.js'
-import { UnknownRouteError } from './router-errors.js'
+import { isAllTargetsFailedError, RequestAbortedError, UnknownRouteError } from './router-errors.js'
+import { RouterConfigError } from './router-config-error.js'
 import { selectTargets } from './select-targets.js'
 import { openRoutedStream } from './routed-stream.js'
 import { TargetHealth } from './target-health.js'
 
-/** Before each routed request: the budget decision, which may reroute or refuse. */
-export interface BudgetGate {
-  /** Synchronous by contract: the decision never waits on the store. Throws BudgetExceededError to block. */
-  decide(options: { scope: CallScope; route: string }): { record?: BudgetDecisionRecord; downgradeRoute?: string; release(actual?: bigint): void }
-}
+/** The gate shape budgets offer to callers (instrumented clients use it; the router asks the ledger directly). */
+export type { BudgetGate } from '../budget/index.js'
 
 export interface RouterDependencies {
   now?: () => number
   random?: () => number
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   priceTable?: PriceTable
-  budgets?: BudgetGate
+  /** Where budgets read settled spend; default: config.spendEndpoint, else config.store. */
+  spendSource?: SpendSource
   /** Replace the adapters built from config (tests). */
   providers?: ReadonlyMap<string, Provider>
 }
@@ -44,6 +45,10 @@ export interface Router {
   breakerStates(): Record<string, string>
   readonly config: RouterConfig
   readonly priceTable: PriceTable
+  /** The budget ledger, when budgets are configured. */
+  readonly budgets: BudgetLedger | undefined
+  /** Resolves once budgets have read the store's spend (immediately without budgets). */
+  ready(): Promise<void>
   close(): Promise<void>
 }
 
@@ -70,6 +75,8 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   const health = new TargetHealth(now)
   const retryBudgets = new Map<string, RetryBudget>()
   const modelRoutes = new Map<string, RouteConfig>()
+  const budgetSetup = setUpBudgets({ config, dependencies, now })
+  const ledger = budgetSetup?.ledger
 
   const resolveRoute = (request: ChatRequest): { name: string; route: RouteConfig } => {
     if (request.route !== undefined) {
@@ -117,20 +124,57 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     return priceUsage(call, call.target.model, usage, true)
   }
 
+  /**
+   * The reservation of a routed request: the dearest target's worst case, prompt
+   * tokens estimated from the request plus `maxTokens` (else the output this
+   * workflow, step and model produced before, else the model's maximum) at the
+   * output price. A target without a price reserves nothing: it cannot be counted.
+   */
+  const worstCaseOfRoute = (route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope): bigint => {
+    const inputTokens = estimatePromptTokens(request)
+    let worst = 0n
+    for (const target of route.targets) {
+      const provider = providers.get(target.provider)
+      if (provider === undefined) continue
+      const maxOutputTokens = request.maxTokens ?? ledger?.outputTokensFor({ scope: { ...budgetScope(scope), provider: provider.providerName, model: target.model } }).tokens ?? 4_096
+      try {
+        const units = worstCaseCost({ table: priceTable, provider: provider.providerName, model: target.model, inputTokens, maxOutputTokens, at: new Date(now()) })
+        if (units > worst) worst = units
+      } catch (error) {
+        if (!isPriceNotFoundError(error)) throw error
+      }
+    }
+    return worst
+  }
+
   /** The shared front half of chat and stream: scope, budget, route span, target order. */
   const prepare = (request: ChatRequest, stream: boolean) => {
     const resolved = resolveRoute(request)
     const outer = currentScope()
     const scope: CallScope = request.tags === undefined ? outer : { ...outer, tags: { ...outer.tags, ...request.tags } }
-    const decision = dependencies.budgets?.decide({ scope, route: resolved.name })
     let { name, route } = resolved
-    if (decision?.downgradeRoute !== undefined && config.routes[decision.downgradeRoute] !== undefined) {
-      name = decision.downgradeRoute
-      route = config.routes[decision.downgradeRoute]!
-    }
     const routeSpan = startRouteSpan(name, scope)
-    const routeScope: CallScope = routeSpan === undefined ? scope : scopeWithParent(scope, routeSpan)
     const baseRequest = providerRequestOf(request)
+    let reservation: Reservation | undefined
+    if (ledger !== undefined) {
+      try {
+        reservation = ledger.reserve({ scope: budgetScope(scope), worstCaseUnits: worstCaseOfRoute(route, baseRequest, scope) })
+      } catch (error) {
+        // A block: recorded on the route span, and no provider is called.
+        recordBudgetEvent(routeSpan, error)
+        endRouteSpan(routeSpan, error)
+        throw error
+      }
+      const decision = reservation.decision
+      recordBudgetEvent(routeSpan, decision)
+      if (decision.downgradeTo !== undefined && config.routes[decision.downgradeTo] !== undefined) {
+        name = decision.downgradeTo
+        route = config.routes[decision.downgradeTo]!
+        routeSpan?.setAttribute(switchyardAttributes.route, name)
+        routeSpan?.updateName(`route ${name}`)
+      }
+    }
+    const routeScope: CallScope = routeSpan === undefined ? scope : scopeWithParent(scope, routeSpan)
     const selection = selectTargets({
       route,
       request: baseRequest,
@@ -160,7 +204,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
       name,
       route,
       routeSpan,
-      decision,
+      reservation,
       attemptsOptions: {
         routeName: name,
         route,
@@ -175,7 +219,8 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         callerSignal: request.signal,
         deadlineSignal,
         deadlineAt: now() + route.timeouts.totalMs,
-        budget: decision?.record,
+        budget: reservation?.decision.summary,
+        onAttemptStarted: (call: AttemptCall) => attachSpan(reservation, call),
         captureContent: environment.captureMessageContent,
         now,
         random,
@@ -188,6 +233,8 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   return {
     config,
     priceTable,
+    budgets: ledger,
+    ready: () => budgetSetup?.ready ?? Promise.resolve(),
     breakerStates: () => health.breakerStates(),
 
     async chat(request) {
@@ -204,11 +251,11 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         call.span.end({ result: value, cost })
         attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd, hedge: call.hedge })
         endRouteSpan(prepared.routeSpan)
-        prepared.decision?.release()
+        settle(prepared.reservation, attempts)
         return toChatResult({ result: value, cost, call, attempts, route: prepared.name })
       } catch (error) {
         endRouteSpan(prepared.routeSpan, error)
-        prepared.decision?.release()
+        settle(prepared.reservation, isAllTargetsFailedError(error) || error instanceof RequestAbortedError ? error.attempts : [])
         throw error
       }
     },
@@ -221,11 +268,13 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         priceUsage,
         toChatResult,
         endRouteSpan,
+        settle,
       })
     },
 
     async close() {
       await Promise.all([...providers.values()].map((provider) => provider.close()))
+      await budgetSetup?.close()
     },
   }
 }
@@ -255,7 +304,12 @@ function providerRequestOf(request: ChatRequest): Omit<ProviderRequest, 'model' 
 
 function startRouteSpan(name: string, scope: CallScope): Span | undefined {
   try {
-    return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes: { [switchyardAttributes.route]: name } }, parentContext(scope))
+    const attributes: Record<string, string> = { [switchyardAttributes.route]: name }
+    // Dashboards filter route-level rates (breaker skips) by workflow and step too.
+    if (scope.workflow !== undefined) attributes[genAi.workflowName] = scope.workflow
+    if (scope.workflowRunId !== undefined) attributes[switchyardAttributes.workflowRunId] = scope.workflowRunId
+    if (scope.step !== undefined) attributes[switchyardAttributes.step] = scope.step
+    return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes }, parentContext(scope))
   } catch {
     return undefined
   }
@@ -292,4 +346,99 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true })
   })
+}
+
+function budgetScope(scope: CallScope): BudgetScope {
+  const budget: BudgetScope = { tags: scope.tags }
+  if (scope.workflow !== undefined) budget.workflow = scope.workflow
+  if (scope.step !== undefined) budget.step = scope.step
+  return budget
+}
+
+function attachSpan(reservation: Reservation | undefined, call: AttemptCall): void {
+  const spanId = call.span.span?.spanContext().spanId
+  if (reservation !== undefined && spanId !== undefined && spanId !== '0000000000000000') reservation.attachSpan(spanId)
+}
+
+/** End a request's reservation with what its attempts cost in all (each attempt is billed). */
+export function settle(reservation: Reservation | undefined, attempts: readonly { costUsd?: string }[]): void {
+  if (reservation === undefined) return
+  let units = 0n
+  for (const attempt of attempts) {
+    if (attempt.costUsd === undefined) continue
+    units += parseUsd(attempt.costUsd)?.units ?? 0n
+  }
+  if (units === 0n) reservation.release()
+  else reservation.settle(units)
+}
+
+function recordBudgetEvent(span: Span | undefined, outcome: unknown): void {
+  if (span === undefined) return
+  try {
+    if (isBudgetExceededError(outcome)) {
+      span.setAttributes({
+        [switchyardAttributes.budgetName]: outcome.budget,
+        [switchyardAttributes.budgetAction]: 'block',
+      })
+      span.addEvent('switchyard.budget.decision', { action: 'block', budget: outcome.budget })
+      return
+    }
+    const decision = outcome as { action?: string; summary?: { name: string; action: string; spentUsd: string; limitUsd: string } }
+    if (decision.summary === undefined) return
+    span.setAttributes({
+      [switchyardAttributes.budgetName]: decision.summary.name,
+      [switchyardAttributes.budgetAction]: decision.summary.action,
+      [switchyardAttributes.budgetSpentUsd]: decision.summary.spentUsd,
+      [switchyardAttributes.budgetLimitUsd]: decision.summary.limitUsd,
+    })
+    span.addEvent('switchyard.budget.decision', { ...decision.summary })
+  } catch {
+    // Telemetry never breaks the call.
+  }
+}
+
+function setUpBudgets(options: { config: RouterConfig; dependencies: RouterDependencies; now: () => number }): { ledger: BudgetLedger; ready: Promise<void>; close(): Promise<void> } | undefined {
+  const { config, dependencies } = options
+  if (config.budgets.length === 0) return undefined
+  let ownedStore: Store | undefined
+  let source = dependencies.spendSource
+  const pending: Promise<void>[] = []
+  if (source === undefined && config.spendEndpoint !== undefined) source = createSpendSource({ url: config.spendEndpoint })
+  if (source === undefined && config.store !== undefined) {
+    const storeUrl = config.store
+    // The store opens asynchronously; until then the ledger runs on local spend only.
+    let resolveStore!: (store: Store) => void
+    const storeReady = new Promise<Store>((resolve) => { resolveStore = resolve })
+    source = lazySpendSource(storeReady)
+    pending.push(createStore({ url: storeUrl }).then((store) => {
+      ownedStore = store
+      resolveStore(store)
+    }))
+  }
+  if (source === undefined) {
+    throw new RouterConfigError([{ path: 'budgets', message: 'budgets need settled spend: set `store` (a ClickHouse URL) or `spendEndpoint` (a collector URL)' }])
+  }
+  const ledger = createBudgetLedger({ budgets: config.budgets, source, now: options.now })
+  const ready = Promise.all(pending).then(() => ledger.start())
+  ready.catch(() => undefined)
+  return {
+    ledger,
+    ready,
+    async close() {
+      await ledger.close()
+      await ownedStore?.close()
+    },
+  }
+}
+
+/** A store-backed spend source whose store is still opening. */
+function lazySpendSource(store: Promise<Store>): SpendSource {
+  let source: Promise<SpendSource> | undefined
+  const get = (): Promise<SpendSource> => (source ??= store.then((opened) => createSpendSource({ store: opened })))
+  return {
+    description: 'the store (opening)',
+    maxSpanIds: 1_000,
+    fetchSpend: async (query) => (await get()).fetchSpend(query),
+    fetchOutputTokenPercentiles: async (options) => (await (await get()).fetchOutputTokenPercentiles?.(options)) ?? [],
+  }
 }

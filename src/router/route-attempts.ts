@@ -43,6 +43,8 @@ export interface RouteAttemptsOptions<T> {
   now: () => number
   random: () => number
   sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Told of each call as it starts (the budget ledger attaches its span). */
+  onAttemptStarted?: (call: AttemptCall) => void
   /** Perform the call; throw on failure. On success the caller completes the attempt (span, breaker, latency). */
   perform: (call: AttemptCall) => Promise<T>
   /** Record a failed attempt's cost from what it used (input counted, output seen), if anything. */
@@ -99,7 +101,9 @@ export async function routeAttempts<T>(options: RouteAttemptsOptions<T>): Promis
       budget: options.budget,
       captureContent: options.captureContent,
     })
-    return { target, provider, request, span, attempt: attemptNumber, hedge, startedAt: now(), signal }
+    const call: AttemptCall = { target, provider, request, span, attempt: attemptNumber, hedge, startedAt: now(), signal }
+    options.onAttemptStarted?.(call)
+    return call
   }
 
   /** End a failed call: span, breaker, latency, record. Returns the error to decide on. */

@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api'
-import { estimateCutStreamUsage } from '../pricing/index.js'
+import type { Reservation } from '../budget/index.js'
+import { estimateCutStreamUsage, parseUsd } from '../pricing/index.js'
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { ProviderResult, StreamEvent, Usage } from '../providers/provider.js'
 import type { CallCost } from '../telemetry/model-call-span.js'
@@ -8,13 +9,14 @@ import { estimatePromptTokens } from './context-window.js'
 import { countsAsBreakerFailure } from './counts-as-breaker-failure.js'
 import { routeAttempts, type AttemptCall, type RouteAttemptsOptions } from './route-attempts.js'
 import type { RouteConfig } from './router-config.js'
+import { isAllTargetsFailedError, RequestAbortedError } from './router-errors.js'
 import type { TargetHealth } from './target-health.js'
 
 interface PreparedStream {
   name: string
   route: RouteConfig
   routeSpan: Span | undefined
-  decision: { release(actual?: bigint): void } | undefined
+  reservation: Reservation | undefined
   attemptsOptions: Omit<RouteAttemptsOptions<OpenedStream>, 'perform'>
 }
 
@@ -31,6 +33,7 @@ export interface OpenRoutedStreamOptions {
   priceUsage: (call: AttemptCall, model: string, usage: Usage, estimated: boolean) => CallCost
   toChatResult: (options: { result: ProviderResult; cost: CallCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }) => ChatResult
   endRouteSpan: (span: Span | undefined, error?: unknown) => void
+  settle: (reservation: Reservation | undefined, attempts: readonly { costUsd?: string }[]) => void
 }
 
 /**
@@ -68,7 +71,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       })
     } catch (error) {
       options.endRouteSpan(prepared.routeSpan, error)
-      prepared.decision?.release()
+      options.settle(prepared.reservation, isAllTargetsFailedError(error) || error instanceof RequestAbortedError ? error.attempts : [])
       rejectResult(error)
       throw error
     }
@@ -91,8 +94,17 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       call.span.end({ error, errorType: outcome === 'cancelled' ? 'cancelled' : (isProviderError(error) ? error.code : '_OTHER'), usage, cost, ttftMs: value.ttftMs })
       attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome, durationMs: now() - call.startedAt, errorCode: isProviderError(error) ? error.code : undefined, costUsd: cost.costUsd })
       options.endRouteSpan(prepared.routeSpan, outcome === 'cancelled' ? undefined : error)
-      prepared.decision?.release()
+      options.settle(prepared.reservation, attempts)
     }
+    /** With `stopStreamAtLimit`, a stream about to cross a hard budget limit is ended cleanly. */
+    const overBudget = (): boolean => {
+      const limit = prepared.reservation?.streamLimitUnits()
+      if (limit === undefined) return false
+      const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: estimatePromptTokens(call.request) })
+      const cost = options.priceUsage(call, call.target.model, usage, true)
+      return (parseUsd(cost.costUsd)?.units ?? 0n) > limit
+    }
+    let stoppedAtLimit = false
     let completed = false
     try {
       while (!next.done) {
@@ -100,6 +112,10 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
         if (event.type === 'text-delta') {
           text += event.text
           yield { type: 'text-delta', text: event.text }
+          if (overBudget()) {
+            stoppedAtLimit = true
+            break
+          }
         } else if (event.type === 'tool-call-delta') {
           yield event
         } else if (event.type === 'usage') {
@@ -117,6 +133,21 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
         completed = true
         return
       }
+      if (stoppedAtLimit) {
+        await value.iterator.return?.()
+        const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: estimatePromptTokens(call.request) })
+        finished = { id: '', model: call.target.model, text, toolCalls: [], finishReason: 'length', rawFinishReason: 'budget_limit', usage }
+        call.span.addEvent('switchyard.budget.stream_stopped', { reason: 'stopStreamAtLimit' })
+        breaker.recordNeutral()
+        const cost = options.priceUsage(call, call.target.model, usage, true)
+        call.span.end({ result: finished, cost, ttftMs: value.ttftMs })
+        attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs: now() - call.startedAt, costUsd: cost.costUsd })
+        options.endRouteSpan(prepared.routeSpan)
+        options.settle(prepared.reservation, attempts)
+        completed = true
+        resolveResult(options.toChatResult({ result: finished, cost, call, attempts, route: prepared.name }))
+        return
+      }
       if (finished === undefined) {
         throw new ProviderError({ code: 'stream_cut', message: 'the stream ended without its final event', provider: call.target.provider, model: call.target.model, partial: { text, usage: lastUsage } })
       }
@@ -126,7 +157,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       call.span.end({ result: finished, cost, ttftMs: value.ttftMs })
       attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs: now() - call.startedAt, costUsd: cost.costUsd })
       options.endRouteSpan(prepared.routeSpan)
-      prepared.decision?.release()
+      options.settle(prepared.reservation, attempts)
       completed = true
       resolveResult(options.toChatResult({ result: finished, cost, call, attempts, route: prepared.name }))
     } catch (error) {

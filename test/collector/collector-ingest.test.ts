@@ -242,3 +242,14 @@ describe('health and metrics', () => {
     expect(metrics).toMatch(/^switchyard_collector_insert_duration_seconds_count [1-9]\d*$/m)
   })
 })
+
+describe('the report endpoint for an embedded store', () => {
+  it('answers GET /v1/report with the spend of what was ingested, and 400 for a bad parameter', async () => {
+    const answer = await fetch(`${collector.url}/v1/report?since=24h&by=workflow`)
+    expect(answer.status).toBe(200)
+    const body = await answer.json() as { rows: { group: Record<string, string>; costUsd: string; calls: number }[] }
+    const partial = body.rows.find((row) => row.group.workflow === 'partial')
+    expect(partial).toMatchObject({ calls: 1, costUsd: '0.0001' })
+    expect((await fetch(`${collector.url}/v1/report?since=banana`)).status).toBe(400)
+  })
+})

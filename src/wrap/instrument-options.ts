@@ -1,0 +1,18 @@
+import type { PriceTable } from '../pricing/price-table.js'
+import type { CallBudgetGate } from './call-budget-gate.js'
+
+/** Options of `instrument(client, options)`. */
+export interface InstrumentOptions {
+  /**
+   * `gen_ai.provider.name` of the calls, and the provider the price table is
+   * searched under. Default `openai` or `anthropic` by client; set it for an
+   * OpenAI-compatible base URL (`openrouter`, `deepseek`, `groq`, ...).
+   */
+  provider?: string
+  /** Default reporting tags (`switchyard.tag.<key>`); tags of the enclosing workflow win over these. */
+  tags?: Record<string, string>
+  /** Budgets every call passes before its request is sent; a block throws and nothing is sent. */
+  budgets?: CallBudgetGate
+  /** Prices calls; default the built-in catalog. */
+  priceTable?: PriceTable
+}

@@ -1,0 +1,39 @@
+import { readEnvironment } from '../config/environment.js'
+import { createPriceTable } from '../pricing/create-price-table.js'
+import type { PriceTable } from '../pricing/price-table.js'
+import type { CallBudgetGate } from './call-budget-gate.js'
+import type { ServerEndpoint } from './server-of-url.js'
+
+/** Everything an instrumented call needs besides its own request, fixed when the client is instrumented. */
+export interface WrapSettings {
+  providerName: string
+  server: ServerEndpoint
+  priceTable: PriceTable
+  budgets: CallBudgetGate | undefined
+  tags: Readonly<Record<string, string>>
+  captureContent: boolean
+}
+
+let defaultPriceTable: PriceTable | undefined
+
+/**
+ * Settings from the user's options. The built-in catalog is parsed once and
+ * shared by every instrumented client that brings no price table of its own.
+ */
+export function wrapSettings(options: {
+  providerName: string
+  server: ServerEndpoint
+  priceTable?: PriceTable
+  budgets?: CallBudgetGate
+  tags?: Record<string, string>
+}): WrapSettings {
+  const priceTable = options.priceTable ?? (defaultPriceTable ??= createPriceTable())
+  return {
+    providerName: options.providerName,
+    server: options.server,
+    priceTable,
+    budgets: options.budgets,
+    tags: { ...options.tags },
+    captureContent: readEnvironment().captureMessageContent,
+  }
+}

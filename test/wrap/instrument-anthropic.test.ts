@@ -1,0 +1,152 @@
+import Anthropic from '@anthropic-ai/sdk'
+import { Stream } from '@anthropic-ai/sdk/streaming'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
+import { step, workflow } from '../../src/telemetry/workflow-context.js'
+import { instrument } from '../../src/wrap/instrument.js'
+import { byteOffsetOf, collect, fixture, fixtureJson, rejection, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import { startSpanRecorder, type SpanRecorder } from './span-recorder.js'
+import { testBudgetGate } from './test-budget-gate.js'
+
+const apiKey = 'sk-ant-wrap-test-SECRET'
+const request = { model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Weather in Zürich?' }] }
+const messageStream = fixture('anthropic/message-stream.sse')
+
+let recorder: SpanRecorder
+let server: ProviderServer
+let plain: Anthropic
+let wrapped: Anthropic
+
+function newClient(): Anthropic {
+  return new Anthropic({ apiKey, baseURL: server.url, maxRetries: 0 })
+}
+
+beforeAll(async () => {
+  recorder = startSpanRecorder()
+  server = await startProviderServer()
+  plain = newClient()
+  wrapped = instrument(newClient())
+})
+afterAll(async () => {
+  await server.close()
+  await recorder.shutdown()
+})
+beforeEach(() => {
+  recorder.reset()
+  server.reset()
+})
+
+describe('messages.create', () => {
+  it('returns exactly what the unwrapped client returns, priced with 5-minute and 1-hour cache writes', async () => {
+    server.reply({ body: fixtureJson('anthropic/message.json') }, { body: fixtureJson('anthropic/message.json') })
+    const expected = await plain.messages.create(request)
+    const actual = await workflow('weather', () => step('answer', () => wrapped.messages.create(request)))
+    expect(actual).toEqual(expected)
+    expect(server.requests[1]!.json()).toEqual(server.requests[0]!.json())
+
+    const [call] = recorder.calls()
+    // 21 uncached × $3 + 8192 read × $0.3 + 1024 5-min writes × $3.75 + 2048 1-hour writes × $6 + 12 output × $15
+    // = 63 + 2457.6 + 3840 + 12288 + 180 = $18828.6 per million
+    expect(call!.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': 'claude-sonnet-4-6',
+      'gen_ai.request.max_tokens': 1024,
+      'gen_ai.response.model': 'claude-sonnet-4-5-20250929',
+      'gen_ai.response.finish_reasons': ['end_turn'],
+      'gen_ai.usage.input_tokens': 21 + 8192 + 3072,
+      'gen_ai.usage.cache_read.input_tokens': 8192,
+      'gen_ai.usage.cache_write.input_tokens': 3072,
+      'gen_ai.usage.output_tokens': 12,
+      'gen_ai.workflow.name': 'weather',
+      'switchyard.step': 'answer',
+      'switchyard.cost.usd': '0.0188286',
+      'switchyard.cost.source': 'catalog',
+      'server.address': '127.0.0.1',
+    })
+  })
+
+  it('keeps .withResponse() and the same error classes', async () => {
+    server.reply({ body: fixtureJson('anthropic/message.json'), headers: { 'request-id': 'req_ant_1' } })
+    const { data, response, request_id: requestId } = await wrapped.messages.create(request).withResponse()
+    expect(data.id).toBe('msg_01HCvTg4xQe1kYpW7nR2sJ5m')
+    expect(response.headers.get('request-id')).toBe('req_ant_1')
+    expect(requestId).toBe('req_ant_1')
+
+    const error = fixtureJson('anthropic/error-rate-limit.json')
+    server.reply({ status: 429, body: error }, { status: 429, body: error })
+    const expected = await rejection(plain.messages.create(request))
+    const actual = await rejection(wrapped.messages.create(request))
+    expect(actual).toBeInstanceOf(Anthropic.RateLimitError)
+    expect(actual).toEqual(expected)
+    expect(recorder.calls()[1]!.attributes['error.type']).toBe('rate_limit')
+  })
+})
+
+describe('streamed messages', () => {
+  it('returns the same events as the unwrapped client from create({ stream: true }), priced from the cumulative usage', async () => {
+    server.reply({ sse: messageStream }, { sse: messageStream })
+    const expected = await collect(await plain.messages.create({ ...request, stream: true }))
+    const stream = await wrapped.messages.create({ ...request, stream: true })
+    expect(stream).toBeInstanceOf(Stream)
+    const actual = await collect(stream)
+    expect(actual).toEqual(expected)
+    expect(server.requests[1]!.json()).toEqual(server.requests[0]!.json())
+
+    const [call] = recorder.calls()
+    // 18 uncached × $3 + 8192 × $0.3 + 1024 × $3.75 + 2048 × $6 + 89 output × $15 = $19974.6 per million
+    expect(call!.attributes).toMatchObject({
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': 'msg_01XFDUDYJgAACzvnptvVoYEL',
+      'gen_ai.response.finish_reasons': ['tool_use'],
+      'gen_ai.usage.output_tokens': 89,
+      'switchyard.cost.usd': '0.0199746',
+      'switchyard.cost.source': 'catalog',
+    })
+    expect(call!.attributes['switchyard.ttft_ms']).toBeGreaterThanOrEqual(0)
+  })
+
+  it('returns the same final message from the messages.stream() helper, recorded once', async () => {
+    server.reply({ sse: messageStream }, { sse: messageStream })
+    const expected = await plain.messages.stream(request).finalMessage()
+    const helper = wrapped.messages.stream(request)
+    const texts: string[] = []
+    helper.on('text', (text) => texts.push(text))
+    const actual = await helper.finalMessage()
+    expect(actual).toEqual(expected)
+    expect(texts.join('')).toBe('Je vérifie la météo à Zürich ☀️ et 東京.')
+    expect(recorder.calls()).toHaveLength(1)
+    expect(recorder.calls()[0]!.attributes['switchyard.cost.usd']).toBe('0.0199746')
+  })
+
+  it('records a stream cut before message_stop as an error billed for the input it reported', async () => {
+    const cut = { sse: messageStream, cutAfterBytes: byteOffsetOf(messageStream, 'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}') }
+    server.reply(cut, cut)
+    const expected = await collect(await plain.messages.create({ ...request, stream: true }))
+    const actual = await collect(await wrapped.messages.create({ ...request, stream: true }))
+    expect(actual).toEqual(expected)
+    const [call] = recorder.calls()
+    expect(call!.status.code).toBe(2)
+    // Reported at message_start: 18 uncached, 8192 read, 1024 + 2048 written, 2 output; the delivered text
+    // "Je vérifie la météo à Zürich ☀️ et 東京." is 39 code points ≈ 10 output tokens, more than the 2 reported:
+    // 54 + 2457.6 + 3840 + 12288 + 10 × 15 = $18789.6 per million
+    expect(call!.attributes).toMatchObject({ 'error.type': 'stream_cut', 'switchyard.cost.usd': '0.0187896', 'switchyard.cost.source': 'estimate' })
+  })
+
+  it('sends nothing when a budget blocks, directly or through the helper (which wraps it as its cause)', async () => {
+    const blocked = instrument(newClient(), { budgets: testBudgetGate({ block: true }) })
+    expect(isBudgetExceededError(await rejection(blocked.messages.create(request)))).toBe(true)
+    const error = await rejection(blocked.messages.stream(request).finalMessage())
+    expect(error).toBeInstanceOf(Anthropic.AnthropicError)
+    expect(isBudgetExceededError((error as Error).cause)).toBe(true)
+    expect(server.requests).toHaveLength(0)
+    expect(recorder.calls()).toHaveLength(0)
+  })
+
+  it('turns off the SDK\'s own call span on the instrumented client only, so each call is counted once', async () => {
+    server.reply({ body: fixtureJson('anthropic/message.json') }, { body: fixtureJson('anthropic/message.json') })
+    await plain.messages.create(request)
+    await wrapped.messages.create(request)
+    const clientSpans = recorder.spans().filter((span) => span.kind === 2)
+    expect(clientSpans.map((span) => span.instrumentationScope.name)).toEqual(['com.anthropic.sdk.typescript', 'switchyard'])
+  })
+})
