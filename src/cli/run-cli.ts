@@ -1,6 +1,7 @@
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api'
 import { runBudgetsCommand } from './budgets-command.js'
 import { runCollectorCommand } from './collector-command.js'
+import { runDemoCommand } from './demo-command.js'
 import { runMigrateCommand } from './migrate-command.js'
 import { runReportCommand } from './report-command.js'
 
@@ -11,13 +12,14 @@ commands:
   migrate     create or upgrade the store's tables
   report      spend and latency by workflow, step, provider, model, route or tag
   budgets     spend, limit, burn rate and run-out time per budget
-  demo        run the demo workflows              (not yet available)
+  demo        run simulated agent workflows through router, collector and store, then report
 
 Run \`switchyard <command> --help\` for a command's options.`
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   budgets: runBudgetsCommand,
   collector: runCollectorCommand,
+  demo: runDemoCommand,
   migrate: runMigrateCommand,
   report: runReportCommand,
 }
