@@ -14,7 +14,8 @@ const help = `usage: switchyard collector [options]
   --batch-spans <n>          spans per insert (default 20000)
   --batch-interval-ms <n>    longest wait before an insert (default 1000)
   --fsync <policy>           always | interval | never (default always)
-  --retention-days <n>       keep spans this many days (0 removes the TTL)`
+  --retention-days <n>       keep spans this many days (0 removes the TTL)
+  --prices-file <json>       price entries added to the catalog, for pricing at ingest`
 
 /** `switchyard collector`: run until SIGTERM/SIGINT, then flush and exit. */
 export async function runCollectorCommand(argv: string[]): Promise<number> {
@@ -30,6 +31,7 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     'batch-interval-ms': { type: 'string' },
     fsync: { type: 'string' },
     'retention-days': { type: 'string' },
+    'prices-file': { type: 'string' },
   })
   if (values.help) {
     console.log(help)
@@ -51,6 +53,7 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     batchIntervalMs: numberOption(values['batch-interval-ms'], 'batch-interval-ms'),
     fsync,
     retentionDays: numberOption(values['retention-days'], 'retention-days'),
+    pricesFile: values['prices-file'],
   })
   const stats = collector.queue.stats()
   console.log(`switchyard collector listening on ${collector.url} (OTLP/HTTP POST /v1/traces), store ${collector.store.displayUrl}`
