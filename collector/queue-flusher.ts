@@ -4,6 +4,7 @@ import { insertJsonRows } from '../src/store/insert-json-rows.js'
 import type { CollectorMetrics } from './collector-metrics.js'
 import type { SealedSegment } from './queue/sealed-segment.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
+import { sleepUntilAborted } from '../src/shared/sleep-until-aborted.js'
 
 export interface QueueFlusherOptions {
   queue: SegmentQueue
@@ -59,7 +60,7 @@ export class QueueFlusher {
         // A closed or failed queue: say so, and do not spin.
         waitFailures += 1
         diag.error(`switchyard collector: cannot take the next batch from the queue: ${String(error)}`)
-        await sleep(this.#backoff(waitFailures), signal)
+        await sleepUntilAborted(this.#backoff(waitFailures), signal)
         continue
       }
       let body: Buffer
@@ -87,7 +88,7 @@ export class QueueFlusher {
           metrics.storeErrors += 1
           this.#lastError = error instanceof Error ? error.message : String(error)
           diag.warn(`switchyard collector: insert of batch ${segment.token} (${segment.rows} spans) failed, attempt ${attempt}; retrying: ${this.#lastError}`)
-          await sleep(this.#backoff(attempt), signal)
+          await sleepUntilAborted(this.#backoff(attempt), signal)
         }
       }
     }
@@ -98,17 +99,4 @@ export class QueueFlusher {
     const ceiling = Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** Math.min(attempt - 1, 20))
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -21,6 +21,7 @@ import { RouterConfigError } from './router-config-error.js'
 import { selectTargets } from './select-targets.js'
 import { openRoutedStream } from './routed-stream.js'
 import { TargetHealth } from './target-health.js'
+import { sleepUntilAborted } from '../shared/sleep-until-aborted.js'
 
 /** The gate shape budgets offer to callers (instrumented clients use it; the router asks the ledger directly). */
 export type { BudgetGate } from '../budget/index.js'
@@ -64,7 +65,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   const config = parseRouterConfig(withEnvironmentKeys(input, environment.providerKeys))
   const now = dependencies.now ?? Date.now
   const random = dependencies.random ?? Math.random
-  const sleep = dependencies.sleep ?? abortableSleep
+  const sleep = dependencies.sleep ?? sleepUntilAborted
   const priceTable = dependencies.priceTable ?? createPriceTable({
     entries: config.prices?.entries as PriceEntryInput[] | undefined,
     overrides: config.prices?.overrides as PriceEntryInput[] | undefined,
@@ -333,19 +334,6 @@ function withEnvironmentKeys(input: RouterConfigInput, keys: Readonly<Record<str
     return [name, key === undefined ? provider : { ...provider, apiKey: key }]
   }))
   return { ...input, providers } as RouterConfigInput
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
 
 function budgetScope(scope: CallScope): BudgetScope {
