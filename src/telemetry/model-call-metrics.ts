@@ -13,9 +13,13 @@ interface Instruments {
 }
 
 let instruments: Instruments | undefined
+let instrumentsProvider: unknown
 
 function getInstruments(): Instruments {
-  if (instruments !== undefined) return instruments
+  // The app may register its meter provider after switchyard's first call: follow it.
+  const provider = metrics.getMeterProvider()
+  if (instruments !== undefined && instrumentsProvider === provider) return instruments
+  instrumentsProvider = provider
   const meter = metrics.getMeter('switchyard', '0.1.0')
   instruments = {
     duration: meter.createHistogram('gen_ai.client.operation.duration', {

@@ -40,6 +40,26 @@ async function spawnCollector(): Promise<{ child: ChildProcess; url: string }> {
   return { child, url }
 }
 
+describe('SIGTERM', () => {
+  it('stops accepting, flushes what it holds into the store, and exits 0', async () => {
+    const { child, url } = await spawnCollector()
+    const sent = await sendSpanStream({ url, spansPerRequest: 100, maxRequests: 10, maxMs: 10_000, workflow: 'sigterm-test' })
+    expect(sent.acknowledgedSpanIds).toHaveLength(1000)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    const collector = await startTestCollector(directory.path)
+    try {
+      // Nothing was left to replay: the shutdown flushed it all.
+      expect(collector.queue.stats().recoveredSegments).toBe(0)
+      const counts = await countStoredSpans(collector.store, 'sigterm-test', sent.acknowledgedSpanIds)
+      expect(counts).toEqual({ total: 1000, unique: 1000, acknowledged: 1000 })
+    } finally {
+      await collector.close()
+    }
+  }, 60_000)
+})
+
 describe('kill -9 of the collector in the middle of a stream of spans', () => {
   it('loses no acknowledged span and duplicates none after the restart replays the queue', async () => {
     const acknowledged: string[] = []

@@ -253,3 +253,12 @@ describe('the report endpoint for an embedded store', () => {
     expect((await fetch(`${collector.url}/v1/report?since=banana`)).status).toBe(400)
   })
 })
+
+describe('the spend endpoint for routers whose budgets read an embedded store', () => {
+  it('answers GET /v1/spend with an exact decimal, and 400 for a bad window', async () => {
+    const answer = await fetch(`${collector.url}/v1/spend?workflow=partial&window=24h`)
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toMatchObject({ spentUsd: '0.0001' })
+    expect((await fetch(`${collector.url}/v1/spend?workflow=partial&window=banana`)).status).toBe(400)
+  })
+})
