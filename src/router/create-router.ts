@@ -200,7 +200,6 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     if (routeSpan !== undefined && selection.skipped.length > 0) {
       routeSpan.setAttribute(switchyardAttributes.skippedTargets, selection.skipped.map((skip) => `${skip.target.provider}/${skip.target.model}:${skip.reason}:${skip.detail}`))
     }
-    const deadlineSignal = AbortSignal.timeout(route.timeouts.totalMs)
     return {
       name,
       route,
@@ -218,7 +217,6 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         baseRequest,
         stream,
         callerSignal: request.signal,
-        deadlineSignal,
         deadlineAt: now() + route.timeouts.totalMs,
         budget: reservation?.decision.summary,
         onAttemptStarted: (call: AttemptCall) => attachSpan(reservation, call),
@@ -246,6 +244,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
           perform: (attemptCall) => attemptCall.provider.chat(attemptCall.request),
         })
         const durationMs = now() - call.startedAt
+        call.control.dispose()
         health.breaker(call.target, prepared.route.breaker).recordSuccess()
         health.latency(call.target).recordLatency(durationMs)
         const cost = priceUsage(call, value.model || call.target.model, value.usage, false)

@@ -3,6 +3,7 @@ import type { Provider, ProviderRequest } from '../providers/provider.js'
 import { startModelCallSpan, type BudgetDecisionRecord, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import type { CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptRecord } from './chat-request.js'
+import { attemptSignal, type AttemptSignal } from './attempt-signal.js'
 import { countsAsBreakerFailure } from './counts-as-breaker-failure.js'
 import { planRetry } from './retry-plan.js'
 import type { RetryBudget } from './retry-budget.js'
@@ -22,6 +23,8 @@ export interface AttemptCall {
   startedAt: number
   /** Aborts on the caller's signal, the total deadline, the attempt timeout, or a lost hedge race. */
   signal: AbortSignal
+  /** The signal's controller: why it aborted, cancelling, and clearing its timer. */
+  control: AttemptSignal
 }
 
 export interface RouteAttemptsOptions<T> {
@@ -36,7 +39,6 @@ export interface RouteAttemptsOptions<T> {
   baseRequest: Omit<ProviderRequest, 'model' | 'signal'>
   stream: boolean
   callerSignal: AbortSignal | undefined
-  deadlineSignal: AbortSignal
   deadlineAt: number
   budget: BudgetDecisionRecord | undefined
   captureContent: boolean
@@ -75,18 +77,16 @@ export async function routeAttempts<T>(options: RouteAttemptsOptions<T>): Promis
 
   const aborted = (): RequestAbortedError | undefined => {
     if (options.callerSignal?.aborted === true) return new RequestAbortedError({ deadline: false, route: options.routeName, attempts, totalMs: route.timeouts.totalMs })
-    if (options.deadlineSignal.aborted) return new RequestAbortedError({ deadline: true, route: options.routeName, attempts, totalMs: route.timeouts.totalMs })
+    if (now() >= options.deadlineAt) return new RequestAbortedError({ deadline: true, route: options.routeName, attempts, totalMs: route.timeouts.totalMs })
     return undefined
   }
 
-  const startCall = (target: RouteTarget, hedge: boolean, extraSignal?: AbortSignal): AttemptCall => {
+  const startCall = (target: RouteTarget, hedge: boolean): AttemptCall => {
     attemptNumber += 1
     const provider = options.providers.get(target.provider)
     if (provider === undefined) throw new Error(`provider "${target.provider}" is not configured`)
-    const signals = [options.deadlineSignal, AbortSignal.timeout(route.timeouts.attemptMs)]
-    if (options.callerSignal !== undefined) signals.push(options.callerSignal)
-    if (extraSignal !== undefined) signals.push(extraSignal)
-    const signal = AbortSignal.any(signals)
+    const control = attemptSignal({ callerSignal: options.callerSignal, deadlineAt: options.deadlineAt, attemptMs: route.timeouts.attemptMs, now })
+    const signal = control.signal
     const request: ProviderRequest = { ...options.baseRequest, model: target.model, signal }
     const span = startModelCallSpan({
       scope: options.scope,
@@ -101,13 +101,14 @@ export async function routeAttempts<T>(options: RouteAttemptsOptions<T>): Promis
       budget: options.budget,
       captureContent: options.captureContent,
     })
-    const call: AttemptCall = { target, provider, request, span, attempt: attemptNumber, hedge, startedAt: now(), signal }
+    const call: AttemptCall = { target, provider, request, span, attempt: attemptNumber, hedge, startedAt: now(), signal, control }
     options.onAttemptStarted?.(call)
     return call
   }
 
   /** End a failed call: span, breaker, latency, record. Returns the error to decide on. */
   const failCall = (call: AttemptCall, thrown: unknown, outcome: 'error' | 'cancelled' = 'error'): unknown => {
+    call.control.dispose()
     const error = normalizeError(thrown, call)
     const durationMs = now() - call.startedAt
     const breaker = health.breaker(call.target, route.breaker)
@@ -196,7 +197,7 @@ export async function routeAttempts<T>(options: RouteAttemptsOptions<T>): Promis
           moveOn = true
           continue
         }
-        await options.sleep(plan.delayMs, AbortSignal.any(options.callerSignal === undefined ? [options.deadlineSignal] : [options.deadlineSignal, options.callerSignal]))
+        await options.sleep(Math.min(plan.delayMs, Math.max(0, options.deadlineAt - now())), options.callerSignal ?? neverAborted)
       }
     }
     index += 1
@@ -210,7 +211,7 @@ interface RaceOptions<T> {
   options: RouteAttemptsOptions<T>
   target: RouteTarget
   hedgeTarget: RouteTarget
-  startCall: (target: RouteTarget, hedge: boolean, extraSignal?: AbortSignal) => AttemptCall
+  startCall: (target: RouteTarget, hedge: boolean) => AttemptCall
   failCall: (call: AttemptCall, thrown: unknown, outcome?: 'error' | 'cancelled') => unknown
   health: TargetHealth
 }
@@ -224,9 +225,7 @@ interface RaceOptions<T> {
 async function raceWithHedge<T>(race: RaceOptions<T>): Promise<{ winner?: { value: T; call: AttemptCall } }> {
   const { options, target, hedgeTarget, startCall, failCall, health } = race
   const delayMs = options.route.hedge.delayMs ?? health.latency(target).snapshot().latency?.p95Ms ?? 1_000
-  const primaryLoser = new AbortController()
-  const hedgeLoser = new AbortController()
-  const primary = startCall(target, false, primaryLoser.signal)
+  const primary = startCall(target, false)
   let hedge: AttemptCall | undefined
 
   return new Promise((resolve) => {
@@ -237,7 +236,7 @@ async function raceWithHedge<T>(race: RaceOptions<T>): Promise<{ winner?: { valu
       done = true
       resolve({})
     }
-    const run = (call: AttemptCall, other: () => { call: AttemptCall | undefined; controller: AbortController }): void => {
+    const run = (call: AttemptCall, other: () => AttemptCall | undefined): void => {
       options.perform(call).then(
         (value) => {
           pending -= 1
@@ -248,8 +247,7 @@ async function raceWithHedge<T>(race: RaceOptions<T>): Promise<{ winner?: { valu
             return
           }
           done = true
-          const loser = other()
-          if (loser.call !== undefined) loser.controller.abort(new Error('hedge lost'))
+          other()?.control.cancel()
           resolve({ winner: { value, call } })
         },
         (error: unknown) => {
@@ -260,25 +258,26 @@ async function raceWithHedge<T>(race: RaceOptions<T>): Promise<{ winner?: { valu
         },
       )
     }
-    run(primary, () => ({ call: hedge, controller: hedgeLoser }))
+    run(primary, () => hedge)
     const timer = setTimeout(() => {
-      if (done || options.deadlineSignal.aborted) return
+      if (done || options.now() >= options.deadlineAt) return
       if (!options.retryBudget.tryAcquireRetry()) return
       const breaker = health.breaker(hedgeTarget, options.route.breaker)
       if (!breaker.allowRequest()) return
-      hedge = startCall(hedgeTarget, true, hedgeLoser.signal)
+      hedge = startCall(hedgeTarget, true)
       pending += 1
-      run(hedge, () => ({ call: primary, controller: primaryLoser }))
+      run(hedge, () => primary)
     }, delayMs)
     timer.unref()
     primary.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
   })
 }
 
+const neverAborted = new AbortController().signal
+
 function normalizeError(thrown: unknown, call: AttemptCall): unknown {
   if (isProviderError(thrown) && thrown.code === 'aborted' && call.signal.aborted) {
-    const reason: unknown = call.signal.reason
-    if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+    if (call.control.cause === 'attempt-timeout' || call.control.cause === 'deadline') {
       return new ProviderError({
         code: 'timeout',
         message: `no complete answer within the attempt timeout`,

@@ -83,6 +83,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
     let next: IteratorResult<StreamEvent> = value.first
     const breaker = health.breaker(call.target, prepared.route.breaker)
     const fail = (error: unknown, outcome: 'error' | 'cancelled'): void => {
+      call.control.dispose()
       if (outcome === 'cancelled' || !countsAsBreakerFailure(error)) breaker.recordNeutral()
       else breaker.recordFailure()
       const usage = estimateCutStreamUsage({
@@ -138,6 +139,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
         const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: estimatePromptTokens(call.request) })
         finished = { id: '', model: call.target.model, text, toolCalls: [], finishReason: 'length', rawFinishReason: 'budget_limit', usage }
         call.span.addEvent('switchyard.budget.stream_stopped', { reason: 'stopStreamAtLimit' })
+        call.control.dispose()
         breaker.recordNeutral()
         const cost = options.priceUsage(call, call.target.model, usage, true)
         call.span.end({ result: finished, cost, ttftMs: value.ttftMs })
@@ -151,6 +153,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       if (finished === undefined) {
         throw new ProviderError({ code: 'stream_cut', message: 'the stream ended without its final event', provider: call.target.provider, model: call.target.model, partial: { text, usage: lastUsage } })
       }
+      call.control.dispose()
       breaker.recordSuccess()
       health.latency(call.target).recordLatency(now() - call.startedAt)
       const cost = options.priceUsage(call, finished.model || call.target.model, finished.usage, false)
