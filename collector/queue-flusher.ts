@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api'
 import type { Store } from '../src/store/create-store.js'
 import { insertJsonRows } from '../src/store/insert-json-rows.js'
+import { spanRowColumns } from './otlp/span-row.js'
 import type { CollectorMetrics } from './collector-metrics.js'
 import type { SealedSegment } from './queue/sealed-segment.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
@@ -76,7 +77,7 @@ export class QueueFlusher {
       while (!signal.aborted) {
         const started = performance.now()
         try {
-          await insertJsonRows({ store: this.#options.store, table: 'otel_traces', body, deduplicationToken: segment.token })
+          await insertJsonRows({ store: this.#options.store, table: 'otel_traces', body, columns: spanRowColumns, deduplicationToken: segment.token })
           metrics.observeInsert((performance.now() - started) / 1000)
           metrics.spansWritten += segment.rows
           metrics.batchesWritten += 1

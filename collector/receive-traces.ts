@@ -6,7 +6,7 @@ import type { ResolvedCollectorOptions } from './collector-options.js'
 import { encodeErrorStatus, grpcCode } from './error-status.js'
 import { decodeTraceRequestJson } from './otlp/decode-json.js'
 import { decodeTraceRequestProtobuf, OtlpDecodeError } from './otlp/decode-protobuf.js'
-import { encodeRowsJsonEachRow } from './otlp/encode-rows.js'
+import { encodeRowsJsonCompact } from './otlp/encode-rows.js'
 import { encodeExportResponse } from './otlp/encode-response.js'
 import { priceAtIngest } from './price-at-ingest.js'
 import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
@@ -87,7 +87,7 @@ export async function receiveTraces({ priceTable, request, response, options, qu
       diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
     }
     try {
-      await queue.append(Buffer.from(encodeRowsJsonEachRow(decoded.rows), 'utf8'), decoded.rows.length)
+      await queue.append(Buffer.from(encodeRowsJsonCompact(decoded.rows), 'utf8'), decoded.rows.length)
     } catch (error) {
       if (error instanceof RecordTooLargeError) {
         return refuse(response, metrics, {

@@ -35,3 +35,11 @@ export interface SpanRow {
   'Links.TraceState': string[]
   'Links.Attributes': Record<string, string>[]
 }
+
+/** The columns of a SpanRow in `otel_traces` order, for the compact (array) row format. */
+export const spanRowColumns = [
+  'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName',
+  'ResourceAttributes', 'ScopeName', 'ScopeVersion', 'SpanAttributes', 'Duration', 'StatusCode', 'StatusMessage',
+  'Events.Timestamp', 'Events.Name', 'Events.Attributes',
+  'Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes',
+] as const satisfies readonly (keyof SpanRow)[]

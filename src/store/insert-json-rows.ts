@@ -4,8 +4,10 @@ import type { Store } from './create-store.js'
 export interface InsertJsonRowsOptions {
   store: Store
   table: string
-  /** JSONEachRow lines, each ending in a newline. */
+  /** JSONEachRow lines (or JSONCompactEachRow arrays in `columns` order), each ending in a newline. */
   body: string | Buffer
+  /** With `columns`, the body is JSONCompactEachRow: one array per row, values in that order. */
+  columns?: readonly string[]
   /**
    * Same token, same data: ClickHouse keeps the first insert and drops the repeats,
    * in the table and in every materialized view fed from it. Replays of the
@@ -21,13 +23,15 @@ export interface InsertJsonRowsOptions {
  * it travels in the statement's own SETTINGS clause, still as a bound parameter.
  */
 export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<void> {
-  const { store, table, body, deduplicationToken } = options
+  const { store, table, body, deduplicationToken, columns } = options
   if (body.length === 0) return
   const embedded = store.location.kind === 'chdb'
+  const target = columns === undefined ? quoteIdentifier(table) : `${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')})`
+  const format = columns === undefined ? 'JSONEachRow' : 'JSONCompactEachRow'
   const result = await store.client.exec({
     query: embedded
-      ? `INSERT INTO ${quoteIdentifier(table)} SETTINGS insert_deduplication_token = {token:String} FORMAT JSONEachRow`
-      : `INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow`,
+      ? `INSERT INTO ${target} SETTINGS insert_deduplication_token = {token:String} FORMAT ${format}`
+      : `INSERT INTO ${target} FORMAT ${format}`,
     query_params: embedded ? { token: deduplicationToken } : {},
     clickhouse_settings: embedded ? {} : { insert_deduplication_token: deduplicationToken },
     // `exec` sends these bytes as they are; `insert` would re-encode them as JSON values.
@@ -40,9 +44,9 @@ export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<vo
   })
 }
 
-const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
+const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
 
-/** Table names come from code, never from requests; this guards against a future mistake. */
+/** Table and column names come from code, never from requests; this guards against a future mistake. */
 export function quoteIdentifier(name: string): string {
   if (!identifierPattern.test(name)) throw new Error(`not a plain identifier: ${JSON.stringify(name)}`)
   return `\`${name}\``
