@@ -149,9 +149,8 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   }
 
   /** The shared front half of chat and stream: scope, budget, route span, target order. */
-  const prepare = (request: ChatRequest, stream: boolean) => {
+  const prepare = (request: ChatRequest, stream: boolean, outer: CallScope = currentScope()) => {
     const resolved = resolveRoute(request)
-    const outer = currentScope()
     const scope: CallScope = request.tags === undefined ? outer : { ...outer, tags: { ...outer.tags, ...request.tags } }
     let { name, route } = resolved
     const routeSpan = startRouteSpan(name, scope)
@@ -261,8 +260,11 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     },
 
     stream(request) {
+      // The stream starts when it is first read, possibly after the workflow or step
+      // that asked for it returned: take their scope now.
+      const scope = currentScope()
       return openRoutedStream({
-        prepare: () => prepare(request, true),
+        prepare: () => prepare(request, true, scope),
         health,
         now,
         priceUsage,

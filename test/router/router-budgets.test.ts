@@ -7,6 +7,8 @@ import { startTelemetry, type Telemetry } from '../../src/telemetry/start-teleme
 import { step, workflow } from '../../src/telemetry/workflow-context.js'
 import { startTestCollector } from '../helpers/start-test-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
+import { insertJsonRows } from '../../src/store/insert-json-rows.js'
+import { hex, jsonLines, modelCallRow } from '../store/store-suite.js'
 
 const directory = makeTempDirectory('router-budgets')
 let collector: Collector
@@ -100,6 +102,29 @@ describe('budgets enforced by the router', () => {
     expect(actions).toEqual(expect.arrayContaining(['warn', 'downgrade', 'block']))
     expect(routes).toContain('cheap')
     expect(routes.indexOf('cheap')).toBeGreaterThan(routes.indexOf('triage'))
+    await router.close()
+  })
+
+  it('ends a stream cleanly, and marks it, when it would cross a stopStreamAtLimit budget', async () => {
+    // History says this step answers in ~10 tokens, so the reservation is small; this answer runs long.
+    const history = Array.from({ length: 20 }, () => modelCallRow({ workflow: 'long-stream', step: 'answer', attributes: { 'gen_ai.request.model': 'gpt-4.1', 'gen_ai.response.model': 'gpt-4.1', 'gen_ai.usage.output_tokens': '10' } }))
+    await insertJsonRows({ store: collector.store, table: 'otel_traces', body: jsonLines(history), deduplicationToken: `history-${hex(4)}` })
+    const router = createRouter({
+      providers: { openai: { type: 'simulated', seed: 8, providerName: 'openai', latencyMs: quick, timeToFirstTokenMs: quick, outputTokens: { min: 3_000, max: 3_000 } } },
+      routes: { answer: { targets: [{ provider: 'openai', model: 'gpt-4.1' }] } },
+      budgets: [{ name: 'answers', match: { workflow: 'long-stream' }, window: '1h', limitUsd: 0.005, stopStreamAtLimit: true }],
+    }, { spendSource: createSpendSource({ store: collector.store }) })
+    await router.ready()
+    const stream = workflow('long-stream', () => step('answer', () => router.stream({ route: 'answer', messages })))
+    let text = ''
+    for await (const chunk of stream) if (chunk.type === 'text-delta') text += chunk.text
+    const result = await stream.result
+    expect(result.finishReason).toBe('length')
+    expect(text.length).toBeGreaterThan(0)
+    expect(result.usage.outputTokens).toBeLessThan(3_000)
+    // gpt-4.1 output at $8/M: the stream stopped near the $0.005 limit, not at the $0.024 the full answer costs.
+    expect(Number(result.costUsd)).toBeLessThanOrEqual(0.0052)
+    expect(router.budgets?.stats().activeReservations).toBe(0)
     await router.close()
   })
 })
