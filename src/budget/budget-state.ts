@@ -52,6 +52,12 @@ export class BudgetState {
   private readonly block: ParsedAction | undefined
   private readonly options: BudgetStateOptions
   private buckets: SpendBucket[] = []
+  /**
+   * The settled sum of the buckets in the window, valid for window starts in
+   * [fromMs, untilMs): buckets only change at a refresh, and only leave the window when
+   * its start passes their end. Keeps a decision from adding up every bucket each time.
+   */
+  private settledCache: { buckets: SpendBucket[]; fromMs: number; untilMs: number; units: bigint } | undefined
   private readonly reserved = new Map<number, LocalCall>()
   private readonly unconfirmed = new Map<number, LocalCall>()
   private lastRefreshStartMs: number | undefined
@@ -159,22 +165,10 @@ export class BudgetState {
     const span = this.window.span(nowMs)
     const rollingMs = this.window.rollingMs
     const inWindow = (startMs: number, durationMs: number): boolean => startMs + durationMs > span.startMs
-    const leaving: LeavingSpend[] = []
-    let settledUnits = 0n
-    for (const bucket of this.buckets) {
-      if (!inWindow(bucket.startMs, bucket.durationMs)) continue
-      settledUnits += bucket.units
-      leaving.push({ units: bucket.units, leavesAtMs: bucket.startMs + bucket.durationMs + (rollingMs ?? 0) })
-    }
+    const settledUnits = this.settledSince(span.startMs)
     const sumLocal = (calls: Map<number, LocalCall>): bigint => {
       let sum = 0n
-      for (const call of calls.values()) {
-        const minute = floorMinute(call.atMs)
-        if (!inWindow(minute, minuteMs)) continue
-        sum += call.units
-        // The store will bucket the call at its span's start, so it leaves the window from there.
-        leaving.push({ units: call.units, leavesAtMs: minute + minuteMs + (rollingMs ?? 0) })
-      }
+      for (const call of calls.values()) if (inWindow(floorMinute(call.atMs), minuteMs)) sum += call.units
       return sum
     }
     const unconfirmedUnits = sumLocal(this.unconfirmed)
@@ -224,10 +218,43 @@ export class BudgetState {
       const blockMillionths = this.block.millionths
       const retryAtMs = span.endMs !== undefined
         ? ((worstCaseUnits * 1_000_000n <= config.limitUnits * blockMillionths) ? span.endMs : undefined)
-        : rollingRetryAt({ spend: leaving, spentUnits, worstCaseUnits, limitUnits: config.limitUnits, blockMillionths })
+        : rollingRetryAt({ spend: this.leavingSpend(span.startMs, rollingMs ?? 0), spentUnits, worstCaseUnits, limitUnits: config.limitUnits, blockMillionths })
       if (retryAtMs !== undefined) evaluation.retryAtMs = retryAtMs
     }
     return evaluation
+  }
+
+  private settledSince(windowStartMs: number): bigint {
+    const cache = this.settledCache
+    if (cache !== undefined && cache.buckets === this.buckets && windowStartMs >= cache.fromMs && windowStartMs < cache.untilMs) return cache.units
+    let units = 0n
+    let untilMs = Number.POSITIVE_INFINITY
+    for (const bucket of this.buckets) {
+      const endMs = bucket.startMs + bucket.durationMs
+      if (endMs <= windowStartMs) continue
+      units += bucket.units
+      if (endMs < untilMs) untilMs = endMs
+    }
+    this.settledCache = { buckets: this.buckets, fromMs: windowStartMs, untilMs, units }
+    return units
+  }
+
+  /** When each part of the spend in the window leaves it: only needed to say when a blocked budget has room. */
+  private leavingSpend(windowStartMs: number, rollingMs: number): LeavingSpend[] {
+    const leaving: LeavingSpend[] = []
+    for (const bucket of this.buckets) {
+      if (bucket.startMs + bucket.durationMs <= windowStartMs) continue
+      leaving.push({ units: bucket.units, leavesAtMs: bucket.startMs + bucket.durationMs + rollingMs })
+    }
+    for (const calls of [this.unconfirmed, this.reserved]) {
+      for (const call of calls.values()) {
+        const minute = floorMinute(call.atMs)
+        if (minute + minuteMs <= windowStartMs) continue
+        // The store will bucket the call at its span's start, so it leaves the window from there.
+        leaving.push({ units: call.units, leavesAtMs: minute + minuteMs + rollingMs })
+      }
+    }
+    return leaving
   }
 
   /**
