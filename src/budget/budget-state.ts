@@ -5,6 +5,7 @@ import { addSpanId, floorMinute, isInStore, minuteMs, type LocalCall } from './l
 import { rollingRetryAt, type LeavingSpend } from './retry-at.js'
 import type { SpendBucket, SpendQuery, SpendSnapshot } from './spend-source.js'
 import { WindowTracker } from './window-span.js'
+import { LocalSpend } from './local-spend.js'
 
 /** The recent part of a query reads `llm_calls` at least this far back (see store-spend-source.ts). */
 const recentSpanMs = 10 * minuteMs
@@ -58,8 +59,8 @@ export class BudgetState {
    * its start passes their end. Keeps a decision from adding up every bucket each time.
    */
   private settledCache: { buckets: SpendBucket[]; fromMs: number; untilMs: number; units: bigint } | undefined
-  private readonly reserved = new Map<number, LocalCall>()
-  private readonly unconfirmed = new Map<number, LocalCall>()
+  private readonly reserved = new LocalSpend()
+  private readonly unconfirmed = new LocalSpend()
   private lastRefreshStartMs: number | undefined
   private lastErrorMessage: string | undefined
   private droppedCount = 0
@@ -164,15 +165,10 @@ export class BudgetState {
     const config = this.config
     const span = this.window.span(nowMs)
     const rollingMs = this.window.rollingMs
-    const inWindow = (startMs: number, durationMs: number): boolean => startMs + durationMs > span.startMs
     const settledUnits = this.settledSince(span.startMs)
-    const sumLocal = (calls: Map<number, LocalCall>): bigint => {
-      let sum = 0n
-      for (const call of calls.values()) if (inWindow(floorMinute(call.atMs), minuteMs)) sum += call.units
-      return sum
-    }
-    const unconfirmedUnits = sumLocal(this.unconfirmed)
-    const reservedUnits = sumLocal(this.reserved)
+    const inWindowOptions = { windowStartMs: span.startMs, floorMinute, minuteMs }
+    const unconfirmedUnits = this.unconfirmed.unitsInWindow(inWindowOptions)
+    const reservedUnits = this.reserved.unitsInWindow(inWindowOptions)
     const spentUnits = settledUnits + unconfirmedUnits + reservedUnits
     const storeAgeMs = this.lastRefreshStartMs === undefined ? undefined : nowMs - this.lastRefreshStartMs
     const blindMs = nowMs - (this.lastRefreshStartMs ?? this.options.createdAtMs)
