@@ -1,0 +1,172 @@
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { decodeTraceRequestProtobuf } from '../collector/otlp/decode-protobuf.js'
+import { encodeRowsJsonEachRow } from '../collector/otlp/encode-rows.js'
+import { makeModelCallSpans, serializeSpans } from '../test/helpers/sdk-spans.js'
+import { benchOptions, log, writeResult } from './lib/bench-options.js'
+import { startCollectorProcess, type CollectorProcess } from './lib/collector.js'
+import { figure, type Figure } from './lib/figure.js'
+import { sendSpanBodies, type SpanBody } from './lib/otlp-sender.js'
+import { median, round } from './lib/stats.js'
+
+/*
+ * Collector ingest, end to end: OTLP protobuf requests from concurrent exporters,
+ * decoded, appended to the durable queue (fsync always: a 200 means on disk),
+ * flushed into otel_traces (and, through the materialized views, llm_calls and
+ * the spend rollups) until every span is visible to a count(). The baseline is a
+ * bare batched insert of the same rows, in batches of the collector's batch size,
+ * into the same store in the same process. Then a burst larger than the queue,
+ * to show the queue bound turning into 503s while memory stays flat.
+ */
+
+const options = benchOptions()
+const quick = options.quick
+const startedAt = new Date().toISOString()
+
+const spansPerRequest = 1000
+const distinctBodies = quick ? 10 : 50
+const repeat = quick ? 2 : 20
+const totalSpans = spansPerRequest * distinctBodies * repeat
+const senders = 8
+const rounds = quick ? 1 : 2
+const batchSpans = 20_000
+
+log(`making ${distinctBodies * spansPerRequest} distinct SDK spans in ${distinctBodies} OTLP protobuf bodies`)
+const bodies: SpanBody[] = []
+for (let index = 0; index < distinctBodies; index++) {
+  bodies.push({ bytes: serializeSpans(makeModelCallSpans(spansPerRequest, { workflow: `ingest-${index % 5}` }), 'protobuf'), spans: spansPerRequest })
+}
+const scratch = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-rows-'))
+const rowsFile = path.join(scratch, 'rows.jsonl')
+// The baseline's rows are exactly what the collector queues for these bodies.
+writeFileSync(rowsFile, bodies.map((body) => encodeRowsJsonEachRow(decodeTraceRequestProtobuf(body.bytes).rows)).join(''))
+
+const collector = await startCollectorProcess({ fsync: 'always' })
+const figures: Figure[] = []
+const details: Record<string, unknown> = {}
+
+async function endToEnd(target: CollectorProcess): Promise<{ spansPerSecond: number; acceptedPerSecond: number; refused: number; ms: number }> {
+  await target.request('truncate')
+  const started = performance.now()
+  const sent = await sendSpanBodies({ url: target.url, bodies, repeat, concurrency: senders, retryFullAfterMs: 50, maxMs: quick ? 60_000 : 300_000 })
+  if (sent.otherErrors > 0) throw new Error(`sending failed: ${sent.firstError}`)
+  await target.request('waitForTraces', { traces: totalSpans, timeoutMs: 300_000 }, 310_000)
+  const ms = performance.now() - started
+  return { spansPerSecond: totalSpans / (ms / 1000), acceptedPerSecond: sent.acceptedSpans / (sent.ms / 1000), refused: sent.refusedRequests, ms }
+}
+
+async function bareInsert(target: CollectorProcess): Promise<{ spansPerSecond: number; ms: number }> {
+  await target.request('truncate')
+  const loaded = await target.request<{ batches: number; lines: number }>('loadRows', { file: rowsFile, batchRows: batchSpans })
+  const started = performance.now()
+  for (let pass = 0; pass < repeat; pass++) await target.request('bareInsert', { tokenPrefix: `bare-${Date.now()}-${pass}` }, 600_000)
+  const ms = performance.now() - started
+  const { traces } = await target.request<{ traces: number }>('counts')
+  if (traces !== loaded.lines * repeat) throw new Error(`bare insert: ${traces} rows visible, expected ${loaded.lines * repeat}`)
+  return { spansPerSecond: totalSpans / (ms / 1000), ms }
+}
+
+log('warming up the collector and the store')
+await sendSpanBodies({ url: collector.url, bodies: bodies.slice(0, 5), repeat: 1, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
+await collector.request('settle', { timeoutMs: 30_000 })
+
+const runs: { collector: Awaited<ReturnType<typeof endToEnd>>; bare: Awaited<ReturnType<typeof bareInsert>> }[] = []
+for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
+  const collectorRun = await endToEnd(collector)
+  log(`round ${roundIndex + 1}: collector end to end: ${round(collectorRun.spansPerSecond, 0)} spans/s (${totalSpans} spans, accepted at ${round(collectorRun.acceptedPerSecond, 0)} spans/s, ${collectorRun.refused} refused requests)`)
+  await collector.request('settle', { timeoutMs: 60_000 })
+  const bareRun = await bareInsert(collector)
+  log(`round ${roundIndex + 1}: bare batched insert: ${round(bareRun.spansPerSecond, 0)} spans/s`)
+  await collector.request('settle', { timeoutMs: 60_000 })
+  runs.push({ collector: collectorRun, bare: bareRun })
+}
+details.throughputRuns = runs
+details.collectorMetrics = await collector.request('metrics')
+await collector.close()
+
+const endToEndRate = median(runs.map((run) => run.collector.spansPerSecond))
+const bareRate = median(runs.map((run) => run.bare.spansPerSecond))
+figures.push(figure({
+  name: 'collector end to end, fsync always (OTLP protobuf in → rows visible)',
+  value: round(endToEndRate, 0),
+  unit: 'spans/s',
+  baseline: { name: 'bare batched insert of the same rows', value: round(bareRate, 0) },
+  target: { text: 'at least 50,000 spans/s', measure: 'value', comparison: '>=', threshold: 50_000 },
+}))
+figures.push(figure({
+  name: 'collector end to end vs bare batched insert',
+  value: round(endToEndRate / bareRate, 3),
+  unit: '× bare',
+  baseline: { name: 'bare batched insert', value: round(bareRate, 0), unit: 'spans/s' },
+  ratio: round(endToEndRate / bareRate, 3),
+  target: { text: 'at least 0.7 of the bare insert', measure: 'ratio', comparison: '>=', threshold: 0.7 },
+}))
+figures.push(figure({
+  name: 'collector acceptance rate (200 = fsynced in the queue)',
+  value: round(median(runs.map((run) => run.collector.acceptedPerSecond)), 0),
+  unit: 'spans/s',
+}))
+
+// The burst: a small queue, and bursts of 2× and 8× its size from 32 exporters that do not retry.
+const queueMaxBytes = (quick ? 8 : 64) * 2 ** 20
+const rowBytes = Buffer.byteLength(encodeRowsJsonEachRow(decodeTraceRequestProtobuf(bodies[0]!.bytes).rows)) / spansPerRequest
+const burstCollector = await startCollectorProcess({ fsync: 'always', queueMaxBytes, batchBytes: Math.min(8 * 2 ** 20, queueMaxBytes / 2) })
+await sendSpanBodies({ url: burstCollector.url, bodies: bodies.slice(0, 5), repeat: 1, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
+await burstCollector.request('settle', { timeoutMs: 30_000 })
+const idle = await burstCollector.request<Record<string, number>>('memory')
+const bursts: Record<string, unknown>[] = []
+for (const multiple of [2, 8]) {
+  const burstRequests = Math.ceil((multiple * queueMaxBytes) / (rowBytes * spansPerRequest))
+  await burstCollector.request('startSampling')
+  const sent = await sendSpanBodies({ url: burstCollector.url, bodies, repeat: Math.ceil(burstRequests / bodies.length), concurrency: 32, maxMs: quick ? 20_000 : 120_000 })
+  const sampled = await burstCollector.request<Record<string, number>>('stopSampling')
+  await burstCollector.request('settle', { timeoutMs: 120_000 })
+  const metrics = await burstCollector.request<{ queueFullResponses: number }>('metrics')
+  bursts.push({ multiple, sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, queueFullTotal: metrics.queueFullResponses })
+  log(`burst ${multiple}× the queue: ${sent.acceptedSpans} spans accepted, ${sent.refusedRequests} requests refused with 503, peak RSS ${round(sampled.peakRssMiB ?? 0, 0)} MiB`)
+}
+await burstCollector.close()
+rmSync(scratch, { recursive: true, force: true })
+details.burst = { queueMaxBytes, rowBytes: round(rowBytes, 0), idle, bursts }
+
+const small = bursts[0] as { peakRssMiB: number; refusedRequests: number }
+const large = bursts[1] as { peakRssMiB: number; refusedRequests: number }
+figures.push(figure({
+  name: `collector peak RSS, burst 8× the queue (${queueMaxBytes / 2 ** 20} MiB) vs burst 2×`,
+  value: round(large.peakRssMiB, 0),
+  unit: 'MiB',
+  baseline: { name: 'burst 2×', value: round(small.peakRssMiB, 0) },
+  target: { text: 'memory flat: at most 1.1× the smaller burst\'s peak', measure: 'ratio', comparison: '<=', threshold: 1.1 },
+}))
+figures.push(figure({
+  name: 'collector RSS growth over idle during the 8× burst',
+  value: round(large.peakRssMiB - (idle.rssMiB ?? 0), 0),
+  unit: 'MiB',
+  baseline: { name: 'idle RSS', value: round(idle.rssMiB ?? 0, 0), unit: 'MiB' },
+}))
+figures.push(figure({ name: 'requests refused with 503 during the 8× burst', value: large.refusedRequests, unit: 'requests' }))
+
+writeResult(options, {
+  benchmark: 'collector-ingest',
+  mode: quick ? 'quick' : 'full',
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  conditions: {
+    spans: totalSpans,
+    spansPerRequest,
+    distinctSpans: distinctBodies * spansPerRequest,
+    senders,
+    rounds,
+    collector: 'own process, chdb store, fsync always, batchSpans 20,000, batchIntervalMs 1,000 (defaults), queueMaxBytes 1 GiB',
+    retryOn503: '50 ms (shortened Retry-After) in the throughput runs; no retry in the bursts',
+    burst: { queueMaxBytes, senders: 32 },
+  },
+  figures,
+  details,
+  notes: [
+    'End to end = from the first request sent until count() of otel_traces shows every span; includes the last batch waiting up to batchIntervalMs to seal.',
+    'The bare insert sends the same JSONEachRow rows in 20,000-row batches, one insert after another, with the materialized views on, into the same store (tables truncated before each run).',
+  ],
+})
+process.exit(0)

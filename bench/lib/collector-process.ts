@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { startCollector } from '../../collector/collector.js'
+import type { CollectorOptions } from '../../collector/collector-options.js'
+import { insertJsonRows } from '../../src/store/insert-json-rows.js'
+import { serveParent } from './child-process.js'
+
+/*
+ * A collector in a process of its own: it owns its chdb data directory (one owner
+ * per directory), and its memory is its own to measure. Besides the collector it
+ * answers the benchmark's questions about its store, and can do the bare batched
+ * insert that the collector's end-to-end rate is compared with, into the same store.
+ * Argument: the collector options as JSON; `removeOnClose` names a directory to delete.
+ */
+const input = JSON.parse(process.argv[2] ?? '{}') as CollectorOptions & { removeOnClose?: string }
+const { removeOnClose, ...collectorOptions } = input
+const collector = await startCollector(collectorOptions)
+const client = collector.store.client
+
+async function count(table: string): Promise<number> {
+  const result = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })
+  const rows = await result.json<{ n: number | string }>()
+  return Number(rows[0]?.n ?? 0)
+}
+
+let sampler: NodeJS.Timeout | undefined
+let peakRss = 0
+let rows: Buffer[] = []
+
+function memory(): Record<string, number> {
+  const usage = process.memoryUsage()
+  return {
+    rssMiB: usage.rss / 2 ** 20,
+    heapUsedMiB: usage.heapUsed / 2 ** 20,
+    externalMiB: usage.external / 2 ** 20,
+    arrayBuffersMiB: usage.arrayBuffers / 2 ** 20,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+  }
+}
+
+serveParent({
+  ready: { url: collector.url },
+  handlers: {
+    drain: async () => {
+      await collector.drain(120_000)
+      return true
+    },
+    /**
+     * Drain, then wait (at most `timeoutMs` more) until ClickHouse has no merge running and
+     * this process used under 5% of a core for 200 ms: the next timed variant should
+     * not share the machine with the last one's background work.
+     */
+    settle: async (payload) => {
+      const { timeoutMs } = (payload ?? { timeoutMs: 30_000 }) as { timeoutMs: number }
+      // Everything accepted reaches the store whatever the timeout; only the wait for quiet is cut short.
+      await collector.drain(120_000)
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const merges = await client.query({ query: 'SELECT count() AS n FROM system.merges', format: 'JSONEachRow' })
+        const running = Number((await merges.json<{ n: number | string }>())[0]?.n ?? 0)
+        const before = process.cpuUsage()
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        const used = process.cpuUsage(before)
+        const share = (used.user + used.system) / 200_000
+        if ((running === 0 && share < 0.05) || Date.now() > deadline) return { running, share }
+      }
+    },
+    counts: async () => ({ traces: await count('otel_traces'), calls: await count('llm_calls') }),
+    /** Resolves once `otel_traces` holds at least `traces` rows; polls every 10 ms, gives up after `timeoutMs`. */
+    waitForTraces: async (payload) => {
+      const { traces, timeoutMs } = payload as { traces: number; timeoutMs: number }
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const now = await count('otel_traces')
+        if (now >= traces) return now
+        if (Date.now() > deadline) throw new Error(`only ${now} of ${traces} spans visible after ${timeoutMs} ms`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    },
+    truncate: async () => {
+      for (const table of ['otel_traces', 'otel_traces_trace_id_ts', 'llm_calls', 'llm_spend_minute', 'llm_spend_hour']) {
+        await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` })
+      }
+      return true
+    },
+    metrics: () => ({
+      requestsTotal: collector.metrics.requestsTotal,
+      requestsRejected: collector.metrics.requestsRejected,
+      spansAccepted: collector.metrics.spansAccepted,
+      spansWritten: collector.metrics.spansWritten,
+      batchesWritten: collector.metrics.batchesWritten,
+      queueFullResponses: collector.metrics.queueFullResponses,
+      storeErrors: collector.metrics.storeErrors,
+      insertSecondsSum: collector.metrics.insertSecondsSum,
+      queue: collector.queue.stats(),
+    }),
+    memory: () => memory(),
+    startSampling: () => {
+      peakRss = process.memoryUsage().rss
+      sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss)
+      }, 20)
+      return true
+    },
+    stopSampling: () => {
+      if (sampler !== undefined) clearInterval(sampler)
+      sampler = undefined
+      return { peakRssMiB: peakRss / 2 ** 20, ...memory() }
+    },
+    /** Read pre-encoded JSONEachRow rows (what the collector queues), split into batches of `batchRows`. */
+    loadRows: (payload) => {
+      const { file, batchRows } = payload as { file: string; batchRows: number }
+      const text = readFileSync(file)
+      rows = []
+      let start = 0
+      let lines = 0
+      for (let index = 0; index < text.length; index++) {
+        if (text[index] !== 0x0a) continue
+        lines += 1
+        if (lines % batchRows === 0) {
+          rows.push(text.subarray(start, index + 1))
+          start = index + 1
+        }
+      }
+      if (start < text.length) rows.push(text.subarray(start))
+      return { batches: rows.length, lines }
+    },
+    /** The baseline: the loaded batches inserted one after another, as the flusher does, with no queue in front. */
+    bareInsert: async (payload) => {
+      const { tokenPrefix } = payload as { tokenPrefix: string }
+      const started = performance.now()
+      let index = 0
+      for (const body of rows) {
+        await insertJsonRows({ store: collector.store, table: 'otel_traces', body, deduplicationToken: `${tokenPrefix}-${index++}` })
+      }
+      return { ms: performance.now() - started, batches: rows.length }
+    },
+  },
+  onClose: async () => {
+    if (sampler !== undefined) clearInterval(sampler)
+    await collector.close()
+    if (removeOnClose !== undefined) await rm(removeOnClose, { recursive: true, force: true })
+  },
+})

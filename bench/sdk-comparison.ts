@@ -1,0 +1,163 @@
+import { benchOptions, log, writeResult } from './lib/bench-options.js'
+import { startChild } from './lib/child-process.js'
+import { startCollectorProcess } from './lib/collector.js'
+import { figure, todoFigure, type Figure } from './lib/figure.js'
+import type { InstrumentationName } from './lib/peer-instrumentations.js'
+import { median, round, summarizeNanoseconds, type LatencySummary } from './lib/stats.js'
+import { startUpstream } from './lib/upstream.js'
+
+/*
+ * The same call through the bare `openai` SDK, through switchyard's
+ * `instrument(openai)`, and through the peer instrumentations that install from
+ * npm, against the same upstream in the same run. Each variant runs in a process
+ * of its own (instrumentations patch the SDK process-wide), once per round, rounds
+ * interleaved with the order rotated. Instrumented variants export through the same
+ * OpenTelemetry pipeline to the same collector.
+ */
+
+const options = benchOptions()
+const quick = options.quick
+const startedAt = new Date().toISOString()
+const concurrency = 32
+
+const ours: InstrumentationName = 'switchyard instrument()'
+const peers: InstrumentationName[] = quick
+  ? ['traceloop', 'langfuse']
+  : ['traceloop', 'traceloop, content off', 'openinference', 'openinference, content off', 'langfuse']
+const variants: InstrumentationName[] = ['none', ours, ...(quick ? [] : ['switchyard instrument() + budgets' as const]), ...peers]
+const rounds = quick ? 1 : 2
+const counts = {
+  chat: { warmup: quick ? 100 : 1000, sequential: quick ? 100 : 1500, concurrent: quick ? 300 : 6000 },
+  stream: { warmup: quick ? 50 : 500, sequential: quick ? 50 : 800, concurrent: quick ? 150 : 3000 },
+}
+const maxMs = quick ? 1_000 : 60_000
+
+log('starting the upstream and the collector (fsync always)')
+const upstream = await startUpstream({ streamChunks: 32 })
+const collector = await startCollectorProcess({ fsync: 'always' })
+
+interface Runs { samples: number[]; throughputs: number[]; errors: number; firstError?: string; setupError?: string }
+const results = new Map<string, Runs>()
+const keyOf = (variant: string, kind: string): string => `${kind}: ${variant}`
+/** Spans each variant's process delivered to the collector (all rounds): shows every instrumentation really exported. */
+const spansByVariant: Record<string, number> = {}
+let storedBefore = 0
+
+for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
+  const order = [...variants.slice(roundIndex % variants.length), ...variants.slice(0, roundIndex % variants.length)]
+  for (const variant of order) {
+    const child = await startChild<{ setupError?: string }>({ script: 'bench/lib/sdk-variant-process.ts', args: [variant, upstream.url, collector.url] })
+    try {
+      for (const kind of ['chat', 'stream'] as const) {
+        const entry = results.get(keyOf(variant, kind)) ?? { samples: [], throughputs: [], errors: 0 }
+        results.set(keyOf(variant, kind), entry)
+        if (child.ready.setupError !== undefined) {
+          entry.setupError = child.ready.setupError
+          continue
+        }
+        const run = await child.request<{ samples: number[]; errors: number; firstError?: string; perSecond: number }>('run', { kind, ...counts[kind], concurrency, maxMs })
+        entry.samples.push(...run.samples)
+        entry.throughputs.push(run.perSecond)
+        entry.errors += run.errors
+        entry.firstError ??= run.firstError
+        log(`round ${roundIndex + 1}: ${kind}: ${variant}: ${round(run.perSecond, 0)} calls/s at c=${concurrency}`)
+        await child.request('flush')
+      }
+    } finally {
+      await child.close()
+    }
+    await collector.request(quick ? 'drain' : 'settle', { timeoutMs: 30_000 })
+    const { traces } = await collector.request<{ traces: number }>('counts')
+    spansByVariant[variant] = (spansByVariant[variant] ?? 0) + traces - storedBefore
+    storedBefore = traces
+  }
+}
+
+const stored = await collector.request<{ traces: number; calls: number }>('counts')
+await collector.close()
+await upstream.close()
+
+const figures: Figure[] = []
+const details: Record<string, unknown> = { spansStored: stored, spansByVariant }
+for (const kind of ['chat', 'stream'] as const) {
+  const summaries = new Map<string, (LatencySummary & { throughput: number; errors: number; firstError?: string }) | { setupError: string }>()
+  for (const variant of variants) {
+    const entry = results.get(keyOf(variant, kind))!
+    summaries.set(variant, entry.setupError !== undefined
+      ? { setupError: entry.setupError }
+      : { ...summarizeNanoseconds(entry.samples), throughput: median(entry.throughputs), errors: entry.errors, firstError: entry.firstError })
+  }
+  details[kind] = Object.fromEntries(summaries)
+  const bare = summaries.get('none')
+  if (bare === undefined || 'setupError' in bare) throw new Error('the bare openai SDK did not run')
+  const added = (variant: string): { p50: number; throughputRatio: number } | undefined => {
+    const summary = summaries.get(variant)
+    if (summary === undefined || 'setupError' in summary) return undefined
+    return { p50: summary.p50Us - bare.p50Us, throughputRatio: summary.throughput / bare.throughput }
+  }
+  for (const variant of variants.slice(1)) {
+    const summary = summaries.get(variant)!
+    if ('setupError' in summary) {
+      figures.push(todoFigure(`${kind}: ${variant}: added p50 per call (c=1)`, `could not run: ${summary.setupError}`))
+      continue
+    }
+    figures.push(figure({
+      name: `${kind}: ${variant}: added p50 per call (c=1)`,
+      value: round(summary.p50Us - bare.p50Us, 1),
+      unit: 'µs',
+      baseline: { name: `bare openai SDK p50 ${bare.p50Us} µs; instrumented p50`, value: summary.p50Us, unit: 'µs' },
+      ratio: round(summary.p50Us / bare.p50Us, 3),
+    }))
+    figures.push(figure({
+      name: `${kind}: ${variant}: throughput at c=${concurrency}`,
+      value: round(summary.throughput, 0),
+      unit: 'calls/s',
+      baseline: { name: 'bare openai SDK', value: round(bare.throughput, 0) },
+    }))
+  }
+  const ourFigures = added(ours)
+  const peerFigures = peers.map((peer) => ({ peer, figures: added(peer) })).filter((entry) => entry.figures !== undefined)
+  if (ourFigures === undefined) {
+    figures.push(todoFigure(`${kind}: instrument(openai) vs the lightest peer`, 'instrument() could not run; see its row'))
+  } else if (peerFigures.length > 0) {
+    const lightest = peerFigures.reduce((best, entry) => (entry.figures!.p50 < best.figures!.p50 ? entry : best))
+    figures.push(figure({
+      name: `${kind}: instrument(openai) added p50 vs the lightest peer (${lightest.peer})`,
+      value: round(ourFigures.p50, 1),
+      unit: 'µs',
+      baseline: { name: lightest.peer, value: round(lightest.figures!.p50, 1) },
+      target: { text: 'added p50 no larger than the lightest peer', measure: 'value', comparison: '<=', threshold: Math.max(0, round(lightest.figures!.p50, 1)) },
+    }))
+    const bestThroughput = peerFigures.reduce((best, entry) => (entry.figures!.throughputRatio > best.figures!.throughputRatio ? entry : best))
+    figures.push(figure({
+      name: `${kind}: instrument(openai) throughput share of bare vs the lightest peer (${bestThroughput.peer})`,
+      value: round(ourFigures.throughputRatio, 3),
+      unit: '× bare',
+      baseline: { name: bestThroughput.peer, value: round(bestThroughput.figures!.throughputRatio, 3) },
+      target: { text: 'throughput no lower than the lightest peer', measure: 'ratio', comparison: '>=', threshold: 1 },
+    }))
+  }
+}
+
+writeResult(options, {
+  benchmark: 'sdk-comparison',
+  mode: quick ? 'quick' : 'full',
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  conditions: {
+    upstream: 'OpenAI-format loopback server in its own process, zero delay, fixed bodies',
+    variants,
+    rounds,
+    counts,
+    concurrency,
+    telemetry: 'instrumented variants: BatchSpanProcessor + OTLP/HTTP protobuf exporter (startTelemetry defaults) to a switchyard collector (chdb, fsync always); bare SDK: no OpenTelemetry SDK',
+    content: 'traceloop, openinference and langfuse record prompt and completion text by default; "content off" variants turn that off where the peer allows it. switchyard records none unless asked.',
+  },
+  figures,
+  details,
+  notes: [
+    'Added p50 = variant p50 - bare openai SDK p50 at concurrency 1, samples pooled over the rounds.',
+    'instrument() runs without budgets (the peers have none); "+ budgets" adds the 7-budget ledger through createBudgetGate.',
+  ],
+})
+process.exit(0)
