@@ -38,10 +38,10 @@ export function estimatePromptTokens(request: Pick<ProviderRequest, 'messages' |
   return Math.ceil(characters / 4)
 }
 
-export function fitsContextWindow(options: { model: string; contextWindow?: number; request: Pick<ProviderRequest, 'messages' | 'tools' | 'maxTokens'> }): ContextFit {
+export function fitsContextWindow(options: { model: string; contextWindow?: number; promptTokens: number; maxTokens?: number }): ContextFit {
   const window = options.contextWindow ?? contextWindowOf(options.model)
   if (window === undefined) return { fits: true }
-  const needed = estimatePromptTokens(options.request) + (options.request.maxTokens ?? 0)
+  const needed = options.promptTokens + (options.maxTokens ?? 0)
   if (needed <= window) return { fits: true }
   return { fits: false, reason: `needs ~${needed} tokens, ${options.model} takes ${window}` }
 }

@@ -131,8 +131,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
    * workflow, step and model produced before, else the model's maximum) at the
    * output price. A target without a price reserves nothing: it cannot be counted.
    */
-  const worstCaseOfRoute = (route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope): bigint => {
-    const inputTokens = estimatePromptTokens(request)
+  const worstCaseOfRoute = (route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope, inputTokens: number): bigint => {
     let worst = 0n
     for (const target of route.targets) {
       const provider = providers.get(target.provider)
@@ -155,10 +154,12 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     let { name, route } = resolved
     const routeSpan = startRouteSpan(name, scope)
     const baseRequest = providerRequestOf(request)
+    // Estimated once per request: the budget, the context check and the cost order all use it.
+    const promptTokens = estimatePromptTokens(baseRequest)
     let reservation: Reservation | undefined
     if (ledger !== undefined) {
       try {
-        reservation = ledger.reserve({ scope: budgetScope(scope), worstCaseUnits: worstCaseOfRoute(route, baseRequest, scope) })
+        reservation = ledger.reserve({ scope: budgetScope(scope), worstCaseUnits: worstCaseOfRoute(route, baseRequest, scope, promptTokens) })
       } catch (error) {
         // A block: recorded on the route span, and no provider is called.
         recordBudgetEvent(routeSpan, error)
@@ -181,7 +182,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
       stream,
       breakerFor: (target) => health.breaker(target, route.breaker),
       latencyFor: (target) => health.latency(target).snapshot(),
-      fitsContext: (target, candidate) => fitsContextWindow({ model: target.model, contextWindow: target.contextWindow, request: candidate }),
+      fitsContext: (target, candidate) => fitsContextWindow({ model: target.model, contextWindow: target.contextWindow, promptTokens, maxTokens: candidate.maxTokens }),
       estimateCost: (target, candidate) => {
         const provider = providers.get(target.provider)
         if (provider === undefined) return undefined
@@ -189,7 +190,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
           table: priceTable,
           provider: provider.providerName,
           model: target.model,
-          usage: { inputTokens: estimatePromptTokens(candidate), outputTokens: candidate.maxTokens ?? 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0, reasoningOutputTokens: 0 },
+          usage: { inputTokens: promptTokens, outputTokens: candidate.maxTokens ?? 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0, reasoningOutputTokens: 0 },
           at: new Date(now()),
         })
         return priced.source === 'unknown' ? undefined : priced.costUnits

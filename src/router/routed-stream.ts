@@ -81,6 +81,8 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
     let lastUsage: Usage | undefined
     let finished: ProviderResult | undefined
     let next: IteratorResult<StreamEvent> = value.first
+    // Counted once: the stop-at-limit check below runs on every text chunk.
+    const promptTokens = estimatePromptTokens(call.request)
     const breaker = health.breaker(call.target, prepared.route.breaker)
     const fail = (error: unknown, outcome: 'error' | 'cancelled'): void => {
       call.control.dispose()
@@ -89,7 +91,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       const usage = estimateCutStreamUsage({
         partialUsage: (isProviderError(error) ? error.partialUsage : undefined) ?? lastUsage,
         outputText: text,
-        inputTokens: estimatePromptTokens(call.request),
+        inputTokens: promptTokens,
       })
       const cost = options.priceUsage(call, call.target.model, usage, true)
       call.span.end({ error, errorType: outcome === 'cancelled' ? 'cancelled' : (isProviderError(error) ? error.code : '_OTHER'), usage, cost, ttftMs: value.ttftMs })
@@ -101,7 +103,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
     const overBudget = (): boolean => {
       const limit = prepared.reservation?.streamLimitUnits()
       if (limit === undefined) return false
-      const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: estimatePromptTokens(call.request) })
+      const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: promptTokens })
       const cost = options.priceUsage(call, call.target.model, usage, true)
       return (parseUsd(cost.costUsd)?.units ?? 0n) > limit
     }
@@ -136,7 +138,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       }
       if (stoppedAtLimit) {
         await value.iterator.return?.()
-        const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: estimatePromptTokens(call.request) })
+        const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: promptTokens })
         finished = { id: '', model: call.target.model, text, toolCalls: [], finishReason: 'length', rawFinishReason: 'budget_limit', usage }
         call.span.addEvent('switchyard.budget.stream_stopped', { reason: 'stopStreamAtLimit' })
         call.control.dispose()

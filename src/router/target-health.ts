@@ -5,9 +5,18 @@ import { targetKey } from './target-key.js'
 
 /**
  * Breakers and latency per target (`provider/model`), shared by every route that
- * uses the target: an outage seen through one route protects the others. Bounded by
- * the configured targets.
+ * uses the target: an outage seen through one route protects the others. Requests
+ * addressed by `provider/model` can name any model, so the maps are bounded: past
+ * `maxTargets` the least recently created entry goes (its target starts afresh).
  */
+const maxTargets = 1_024
+
+function remember<T>(map: Map<string, T>, key: string, value: T): T {
+  if (map.size >= maxTargets) map.delete(map.keys().next().value!)
+  map.set(key, value)
+  return value
+}
+
 export class TargetHealth {
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #latency = new Map<string, LatencyTracker>()
@@ -21,8 +30,7 @@ export class TargetHealth {
     const key = targetKey(target)
     let breaker = this.#breakers.get(key)
     if (breaker === undefined) {
-      breaker = new CircuitBreaker({ ...config, now: this.#now })
-      this.#breakers.set(key, breaker)
+      breaker = remember(this.#breakers, key, new CircuitBreaker({ ...config, now: this.#now }))
     }
     return breaker
   }
@@ -31,8 +39,7 @@ export class TargetHealth {
     const key = targetKey(target)
     let tracker = this.#latency.get(key)
     if (tracker === undefined) {
-      tracker = new LatencyTracker({ now: this.#now })
-      this.#latency.set(key, tracker)
+      tracker = remember(this.#latency, key, new LatencyTracker({ now: this.#now }))
     }
     return tracker
   }
