@@ -142,7 +142,7 @@ export class BudgetLedger {
     if (decision.error !== undefined) throw decision.error
     const id = ++this.nextId
     for (const state of states) {
-      state.addReservation(id, { units: options.worstCaseUnits, atMs: nowMs, spanIds: options.spanId === undefined ? [] : [options.spanId], seenSpanIds: new Set() })
+      state.addReservation(id, { units: options.worstCaseUnits, atMs: nowMs, spanIds: options.spanId === undefined ? [] : [options.spanId] })
     }
     const reservation = new LedgerReservation({
       id,

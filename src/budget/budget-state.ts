@@ -1,7 +1,7 @@
 import { shareMillionths, type BudgetActionConfig, type BudgetConfig } from './budget-config.js'
 import type { BudgetAction, BudgetEvaluation } from './budget-decision.js'
 import { compileMatch, type CompiledMatch } from './budget-match.js'
-import { addSpanId, floorMinute, isInStore, minuteMs, type LocalCall } from './local-call.js'
+import { addSpanId, floorMinute, isInStore, markSeen, minuteMs, type LocalCall } from './local-call.js'
 import { rollingRetryAt, type LeavingSpend } from './retry-at.js'
 import type { SpendBucket, SpendQuery, SpendSnapshot } from './spend-source.js'
 import { WindowTracker } from './window-span.js'
@@ -60,7 +60,12 @@ export class BudgetState {
    */
   private settledCache: { buckets: SpendBucket[]; fromMs: number; untilMs: number; units: bigint } | undefined
   private readonly reserved = new LocalSpend()
+  /** Finished calls with span ids, until the store has shown all of them. */
   private readonly unconfirmed = new LocalSpend()
+  /** Finished calls without a span id, until `ingestDelayMs` after they finished (in that order). */
+  private readonly unconfirmedByTime = new LocalSpend()
+  /** The span ids the last query asked about, each with its call. */
+  private asked = new Map<string, number>()
   private lastRefreshStartMs: number | undefined
   private lastErrorMessage: string | undefined
   private droppedCount = 0
@@ -79,7 +84,7 @@ export class BudgetState {
   }
 
   get unconfirmedCount(): number {
-    return this.unconfirmed.size
+    return this.unconfirmed.size + this.unconfirmedByTime.size
   }
 
   /** Finished calls dropped because more than maxUnconfirmedCalls waited for the store. */
@@ -101,7 +106,16 @@ export class BudgetState {
 
   attachSpan(id: number, spanId: string): void {
     const call = this.reserved.get(id) ?? this.unconfirmed.get(id)
-    if (call !== undefined) addSpanId(call, spanId)
+    if (call !== undefined) {
+      addSpanId(call, spanId)
+      return
+    }
+    // A finished call waiting by time gained a span (a late hedge): wait for the span instead.
+    const timed = this.unconfirmedByTime.get(id)
+    if (timed === undefined) return
+    addSpanId(timed, spanId)
+    this.unconfirmedByTime.delete(id)
+    this.unconfirmed.set(id, timed)
   }
 
   /** The call finished: its actual cost waits for the store, unless the store already showed all of it. */
@@ -111,28 +125,55 @@ export class BudgetState {
     this.reserved.delete(options.id)
     for (const spanId of options.spanIds) addSpanId(call, spanId)
     if (isInStore(call) || options.units <= 0n) return
-    this.unconfirmed.set(options.id, { ...call, units: options.units, settledAtMs: options.nowMs })
-    if (this.unconfirmed.size > this.options.maxUnconfirmedCalls) {
-      const oldest = this.unconfirmed.keys().next()
-      if (oldest.done !== true) this.unconfirmed.delete(oldest.value)
-      this.droppedCount += 1
+    const waiting = call.spanIds.length === 0 ? this.unconfirmedByTime : this.unconfirmed
+    // The call object is this budget's own: it moves over with its actual cost.
+    call.units = options.units
+    call.settledAtMs = options.nowMs
+    waiting.set(options.id, call)
+    if (this.unconfirmedCount > this.options.maxUnconfirmedCalls) this.dropOldestUnconfirmed()
+  }
+
+  private dropOldestUnconfirmed(): void {
+    const withSpans = this.unconfirmed.entries().next()
+    const byTime = this.unconfirmedByTime.entries().next()
+    const fromByTime = withSpans.done === true
+      || (byTime.done !== true && (byTime.value[1].settledAtMs ?? 0) < (withSpans.value[1].settledAtMs ?? 0))
+    if (fromByTime) {
+      if (byTime.done !== true) this.unconfirmedByTime.delete(byTime.value[0])
+    } else {
+      this.unconfirmed.delete(withSpans.value[0])
     }
+    this.droppedCount += 1
   }
 
   release(id: number): void {
     this.reserved.delete(id)
   }
 
-  /** What to ask the store: the window, and the spans this process waits for (oldest first). */
+  /**
+   * What to ask the store: the window, and up to `maxSpanIds` spans this process waits
+   * for, oldest first (finished calls in the order they finished, then calls in flight).
+   * Walks only as far as it asks, so a refresh costs the same with 100 or 100,000 calls waiting.
+   */
   spendQuery(nowMs: number, maxSpanIds: number): SpendQuery {
     const fromMs = floorMinute(this.window.span(nowMs).startMs)
-    const waiting = [...this.unconfirmed.values(), ...this.reserved.values()]
-      .flatMap((call) => call.spanIds.filter((spanId) => !call.seenSpanIds.has(spanId)).map((spanId) => ({ spanId, atMs: call.atMs })))
-      .sort((left, right) => left.atMs - right.atMs)
-      .slice(0, maxSpanIds)
-    const oldest = waiting[0]?.atMs ?? nowMs
+    const spanIds: string[] = []
+    const asked = new Map<string, number>()
+    let oldest = nowMs
+    for (const calls of [this.unconfirmed, this.reserved]) {
+      for (const [id, call] of calls) {
+        if (spanIds.length >= maxSpanIds) break
+        for (const spanId of call.spanIds) {
+          if (call.seenSpanIds?.has(spanId) === true || spanIds.length >= maxSpanIds) continue
+          spanIds.push(spanId)
+          asked.set(spanId, id)
+          if (call.atMs < oldest) oldest = call.atMs
+        }
+      }
+    }
+    this.asked = asked
     const recentFromMs = Math.max(fromMs, Math.min(floorMinute(nowMs) - recentSpanMs, floorMinute(oldest) - clockSkewMs))
-    return { match: this.config.match, fromMs, recentFromMs, spanIds: waiting.map((span) => span.spanId) }
+    return { match: this.config.match, fromMs, recentFromMs, spanIds }
   }
 
   /** Take a refresh's figure; `startedAtMs` is when its query was built, which is how old the figure is. */
@@ -141,19 +182,26 @@ export class BudgetState {
     this.buckets = snapshot.buckets
     this.lastRefreshStartMs = startedAtMs
     this.lastErrorMessage = undefined
-    const seen = new Set(snapshot.seenSpanIds)
-    const windowStartMs = this.window.span(startedAtMs).startMs
-    const markSeen = (call: LocalCall): void => {
-      for (const spanId of call.spanIds) if (seen.has(spanId)) call.seenSpanIds.add(spanId)
+    const seenCalls = new Set<number>()
+    for (const spanId of snapshot.seenSpanIds) {
+      const id = this.asked.get(spanId)
+      if (id === undefined) continue
+      const call = this.unconfirmed.get(id) ?? this.reserved.get(id)
+      if (call === undefined) continue
+      markSeen(call, spanId)
+      seenCalls.add(id)
     }
-    for (const [id, call] of this.unconfirmed) {
-      markSeen(call)
-      const confirmed = call.spanIds.length === 0
-        ? (call.settledAtMs ?? 0) + this.options.ingestDelayMs <= startedAtMs
-        : isInStore(call)
-      if (confirmed || floorMinute(call.atMs) + minuteMs <= windowStartMs) this.unconfirmed.delete(id)
+    for (const id of seenCalls) {
+      const call = this.unconfirmed.get(id)
+      if (call !== undefined && isInStore(call)) this.unconfirmed.delete(id)
     }
-    for (const call of this.reserved.values()) markSeen(call)
+    for (const [id, call] of this.unconfirmedByTime) {
+      if ((call.settledAtMs ?? 0) + this.options.ingestDelayMs > startedAtMs) break
+      this.unconfirmedByTime.delete(id)
+    }
+    const inWindowOptions = { windowStartMs: this.window.span(startedAtMs).startMs, floorMinute, minuteMs }
+    this.unconfirmed.deleteOutsideWindow(inWindowOptions)
+    this.unconfirmedByTime.deleteOutsideWindow(inWindowOptions)
   }
 
   recordFailure(message: string): void {
@@ -167,7 +215,7 @@ export class BudgetState {
     const rollingMs = this.window.rollingMs
     const settledUnits = this.settledSince(span.startMs)
     const inWindowOptions = { windowStartMs: span.startMs, floorMinute, minuteMs }
-    const unconfirmedUnits = this.unconfirmed.unitsInWindow(inWindowOptions)
+    const unconfirmedUnits = this.unconfirmed.unitsInWindow(inWindowOptions) + this.unconfirmedByTime.unitsInWindow(inWindowOptions)
     const reservedUnits = this.reserved.unitsInWindow(inWindowOptions)
     const spentUnits = settledUnits + unconfirmedUnits + reservedUnits
     const storeAgeMs = this.lastRefreshStartMs === undefined ? undefined : nowMs - this.lastRefreshStartMs
@@ -242,7 +290,7 @@ export class BudgetState {
       if (bucket.startMs + bucket.durationMs <= windowStartMs) continue
       leaving.push({ units: bucket.units, leavesAtMs: bucket.startMs + bucket.durationMs + rollingMs })
     }
-    for (const calls of [this.unconfirmed, this.reserved]) {
+    for (const calls of [this.unconfirmed, this.unconfirmedByTime, this.reserved]) {
       for (const call of calls.values()) {
         const minute = floorMinute(call.atMs)
         if (minute + minuteMs <= windowStartMs) continue
@@ -275,7 +323,9 @@ export class BudgetState {
       if (overlap <= 0) continue
       sum += (bucket.units * BigInt(Math.min(overlap, bucket.durationMs))) / BigInt(bucket.durationMs)
     }
-    for (const call of this.unconfirmed.values()) if (call.atMs >= fromMs) sum += call.units
+    for (const calls of [this.unconfirmed, this.unconfirmedByTime]) {
+      for (const call of calls.values()) if (call.atMs >= fromMs) sum += call.units
+    }
     return sum
   }
 }

@@ -9,8 +9,8 @@ export interface LocalCall {
   atMs: number
   /** The spans of the call: one per provider attempt (retries, fallbacks and hedges add more). */
   spanIds: string[]
-  /** The spans the store has shown so far. */
-  seenSpanIds: Set<string>
+  /** The spans the store has shown so far (made at the first one: most calls never need it). */
+  seenSpanIds?: Set<string>
   /** When it finished, for calls without a span id (see ingestDelayMs). */
   settledAtMs?: number
 }
@@ -26,7 +26,12 @@ export function floorMinute(ms: number): number {
 
 /** Every span of the call is in the store, so the store's figure holds its whole cost. */
 export function isInStore(call: LocalCall): boolean {
-  return call.spanIds.length > 0 && call.spanIds.every((spanId) => call.seenSpanIds.has(spanId))
+  const seen = call.seenSpanIds
+  return seen !== undefined && call.spanIds.length > 0 && call.spanIds.every((spanId) => seen.has(spanId))
+}
+
+export function markSeen(call: LocalCall, spanId: string): void {
+  (call.seenSpanIds ??= new Set()).add(spanId)
 }
 
 export function addSpanId(call: LocalCall, spanId: string): void {

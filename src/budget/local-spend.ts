@@ -33,6 +33,18 @@ export class LocalSpend extends Map<number, LocalCall> {
     this.#earliestAtMs = Number.POSITIVE_INFINITY
   }
 
+  /** Drop the calls whose start minute has left a window starting at `windowStartMs`; walks only when one may have. */
+  deleteOutsideWindow(options: { windowStartMs: number; floorMinute: (ms: number) => number; minuteMs: number }): void {
+    const { windowStartMs, floorMinute, minuteMs } = options
+    if (this.size === 0 || floorMinute(this.#earliestAtMs) + minuteMs > windowStartMs) return
+    let earliest = Number.POSITIVE_INFINITY
+    for (const [id, call] of this) {
+      if (floorMinute(call.atMs) + minuteMs <= windowStartMs) this.delete(id)
+      else if (call.atMs < earliest) earliest = call.atMs
+    }
+    this.#earliestAtMs = earliest
+  }
+
   /** The units of the calls whose start minute is still inside a window starting at `windowStartMs`. */
   unitsInWindow(options: { windowStartMs: number; floorMinute: (ms: number) => number; minuteMs: number }): bigint {
     const { windowStartMs, floorMinute, minuteMs } = options

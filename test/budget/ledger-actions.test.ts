@@ -9,6 +9,7 @@ import {
   type BudgetConfigInput,
   type BudgetDecision,
   type BudgetLedgerOptions,
+  type SpendSource,
 } from '../../src/budget/index.js'
 import type { BudgetGate as RouterBudgetGate } from '../../src/router/create-router.js'
 import type { Store } from '../../src/store/create-store.js'
@@ -203,6 +204,54 @@ describe('handing finished calls over to the store', () => {
     clock.advance(1_000)
     await ledger.refresh()
     expect(ledger.decide({ workflow: 'no-span' }).budget?.unconfirmedUnits).toBe(0n)
+  })
+
+  it('asks about at most maxSpanIds spans a refresh, oldest first, and hands every call over in later refreshes', async () => {
+    const storeSource = createSpendSource({ store })
+    const asked: string[][] = []
+    const source: SpendSource = {
+      description: 'the store, three spans a query',
+      maxSpanIds: 3,
+      fetchSpend: (query) => {
+        asked.push([...query.spanIds])
+        return storeSource.fetchSpend(query)
+      },
+    }
+    const clock = manualClock(start)
+    const ledger = createBudgetLedger({ budgets: parseBudgets([{ name: 'paced', match: { workflow: 'paced' }, window: '1h', limitUsd: 1 }]), source, now: clock.now })
+    const scope = { workflow: 'paced' }
+    const ids = Array.from({ length: 7 }, () => spanId())
+    for (const [index, id] of ids.entries()) {
+      ledger.reserve({ scope, worstCaseUnits: usd('0.1') }).settle(usd(`0.0${index + 1}`), { spanId: id })
+      clock.advance(100)
+    }
+    await insertCalls(store, ids.map((id, index) => ({ spanId: id, workflow: 'paced', costUsd: `0.0${index + 1}`, atMs: start + index * 100 })))
+    const all = usd('0.28')
+    // The store already holds every call; the ones not asked about yet still count
+    // locally too (over, never under) until a refresh asks about them.
+    for (const [refresh, left, stillLocal] of [[1, 4, '0.22'], [2, 1, '0.07'], [3, 0, '0']] as const) {
+      await ledger.refresh()
+      expect(asked.at(-1)).toEqual(ids.slice((refresh - 1) * 3, refresh * 3))
+      expect(ledger.decide(scope).budget).toMatchObject({ settledUnits: all, unconfirmedUnits: usd(stillLocal) })
+      expect(ledger.stats().unconfirmedCalls).toBe(left)
+    }
+    expect(ledger.decide(scope).budget).toMatchObject({ settledUnits: all, unconfirmedUnits: 0n, spentUnits: all })
+  })
+
+  it('waits for the span of a call that gained one after it finished without, however long ingest takes', async () => {
+    const { ledger, clock } = await ledgerWith([{ name: 'late-span', match: { workflow: 'late-span' }, window: '1h', limitUsd: 1 }], { ingestDelayMs: 10_000 })
+    const scope = { workflow: 'late-span' }
+    const reservation = ledger.reserve({ scope, worstCaseUnits: usd('0.5') })
+    reservation.settle(usd('0.2'))
+    // A hedge that lost the race reports its span after the call was settled.
+    const late = spanId()
+    reservation.attachSpan(late)
+    clock.advance(20_000)
+    await ledger.refresh()
+    expect(ledger.decide(scope).budget).toMatchObject({ settledUnits: 0n, unconfirmedUnits: usd('0.2') })
+    await insertCalls(store, [{ spanId: late, workflow: 'late-span', costUsd: '0.2', atMs: start }])
+    await ledger.refresh()
+    expect(ledger.decide(scope).budget).toMatchObject({ settledUnits: usd('0.2'), unconfirmedUnits: 0n })
   })
 
   it('releases a reservation nobody ended after reservationTtlMs, and counts it', async () => {

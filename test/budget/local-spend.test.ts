@@ -24,4 +24,22 @@ describe('LocalSpend', () => {
     spend.clear()
     expect(spend.unitsInWindow(window(0))).toBe(0n)
   })
+
+  it('drops the calls that left the window, and walks them only when one may have', () => {
+    const spend = new LocalSpend()
+    spend.set(1, call(5n, 10 * minuteMs))
+    spend.set(2, call(7n, 20 * minuteMs + 30_000))
+    spend.set(3, call(11n, 30 * minuteMs))
+    spend.deleteOutsideWindow(window(5 * minuteMs))
+    expect(spend.size).toBe(3)
+    // A call leaves with the end of its minute: 20:30 is still in a window from 21:00 minus a minute.
+    spend.deleteOutsideWindow(window(21 * minuteMs - 1))
+    expect([...spend.keys()]).toEqual([2, 3])
+    spend.deleteOutsideWindow(window(21 * minuteMs))
+    expect([...spend.keys()]).toEqual([3])
+    expect(spend.unitsInWindow(window(0))).toBe(11n)
+    spend.deleteOutsideWindow(window(31 * minuteMs))
+    expect(spend.size).toBe(0)
+    expect(spend.unitsInWindow(window(0))).toBe(0n)
+  })
 })
