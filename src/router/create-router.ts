@@ -7,7 +7,7 @@ import { createProvider } from '../providers/create-provider.js'
 import { isProviderError } from '../providers/provider-error.js'
 import type { Provider, ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
 import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
-import type { CallCost } from '../telemetry/model-call-span.js'
+import { exportedSpanId, type CallCost } from '../telemetry/model-call-span.js'
 import { tracer } from '../telemetry/tracer.js'
 import { currentScope, parentContext, scopeWithParent, type CallScope } from '../telemetry/workflow-context.js'
 import type { ChatRequest, ChatResult, ChatStream } from './chat-request.js'
@@ -346,8 +346,8 @@ function budgetScope(scope: CallScope): BudgetScope {
 }
 
 function attachSpan(reservation: Reservation | undefined, call: AttemptCall): void {
-  const spanId = call.span.span?.spanContext().spanId
-  if (reservation !== undefined && spanId !== undefined && spanId !== '0000000000000000') reservation.attachSpan(spanId)
+  const spanId = exportedSpanId(call.span.span)
+  if (reservation !== undefined && spanId !== undefined) reservation.attachSpan(spanId)
 }
 
 /** End a request's reservation with what its attempts cost in all (each attempt is billed). */

@@ -1,4 +1,4 @@
-import { diag, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api'
+import { diag, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
 import type { ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
 import { genAi, switchyardAttributes } from './attribute-names.js'
 import { recordModelCallMetrics } from './model-call-metrics.js'
@@ -50,6 +50,16 @@ export interface ModelCallSpan {
   readonly span: Span | undefined
   addEvent(name: string, attributes?: Attributes): void
   end(options: EndModelCallOptions): void
+}
+
+/**
+ * The id of a span that will reach the store: a sampled span. An unsampled span has
+ * an id too, but it is never exported, so a budget waiting for it would wait in vain.
+ */
+export function exportedSpanId(span: Span | undefined): string | undefined {
+  const context = span?.spanContext()
+  if (context === undefined || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined
+  return context.spanId
 }
 
 /**

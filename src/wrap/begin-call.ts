@@ -5,7 +5,7 @@ import { priceCall } from '../pricing/price-call.js'
 import type { PartialOutput } from '../providers/provider-error.js'
 import type { ProviderResult, Usage } from '../providers/provider.js'
 import { genAi } from '../telemetry/attribute-names.js'
-import { startModelCallSpan, type CallCost, type EndModelCallOptions, type ModelCallSpan } from '../telemetry/model-call-span.js'
+import { exportedSpanId, startModelCallSpan, type CallCost, type EndModelCallOptions, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import { currentScope, type CallScope } from '../telemetry/workflow-context.js'
 import { sdkErrorType } from './sdk-error-type.js'
 import type { WrapSettings } from './wrap-settings.js'
@@ -83,7 +83,7 @@ function openRecord(options: { settings: WrapSettings; call: CallDescription; sc
     captureContent: false,
   })
   guard('describe the span', () => {
-    const spanId = span.span?.spanContext().spanId
+    const spanId = exportedSpanId(span.span)
     if (spanId !== undefined) decision?.attachSpan?.(spanId)
     if (call.operation !== 'chat') {
       span.span?.updateName(`${call.operation} ${call.model}`)
