@@ -11,6 +11,9 @@ interface ModelHistory {
   entries: PriceEntry[]
 }
 
+const unknownModel = Symbol('unknown model')
+const resolvedLimit = 4_096
+
 /**
  * The lookup structure behind a PriceTable: provider key → model id or alias
  * → the model's price history. Lookups are case-insensitive; an alias that
@@ -21,6 +24,7 @@ export class PriceIndex implements PriceTable {
   readonly unknownModelWarnings: UnknownModelWarnings
   private readonly providers = new Map<string, Map<string, ModelHistory>>()
   private readonly providerAliases: Readonly<Record<string, string>>
+  private readonly resolved = new Map<string, ModelHistory | typeof unknownModel>()
 
   constructor(sourced: readonly SourcedPriceEntry[], options: { providerAliases: Readonly<Record<string, string>>; warningLimit?: number }) {
     this.providerAliases = options.providerAliases
@@ -48,13 +52,30 @@ export class PriceIndex implements PriceTable {
   }
 
   find(query: PriceQuery): PriceLookup {
+    const history = this.historyOf(query)
+    if (history === undefined) return { found: false, reason: 'unknown_model' }
+    const entry = inForce(history.entries, query.at)
+    return entry === undefined ? { found: false, reason: 'not_in_force' } : { found: true, entry }
+  }
+
+  /**
+   * The price history a provider and model id resolve to, remembered: every call is
+   * priced, and resolving means lower-casing, alias lookups and snapshot patterns.
+   * The table never changes, so neither does the answer. At most `resolvedLimit`
+   * ids are kept (a caller may send any model id); past it the memo starts over.
+   */
+  private historyOf(query: PriceQuery): ModelHistory | undefined {
+    const key = `${query.provider}\u0000${query.model}`
+    const known = this.resolved.get(key)
+    if (known !== undefined) return known === unknownModel ? undefined : known
+    let found: ModelHistory | undefined
     for (const { provider, model } of this.candidates(query)) {
-      const history = this.providers.get(provider)?.get(model)
-      if (history === undefined) continue
-      const entry = inForce(history.entries, query.at)
-      return entry === undefined ? { found: false, reason: 'not_in_force' } : { found: true, entry }
+      found = this.providers.get(provider)?.get(model)
+      if (found !== undefined) break
     }
-    return { found: false, reason: 'unknown_model' }
+    if (this.resolved.size >= resolvedLimit) this.resolved.clear()
+    this.resolved.set(key, found ?? unknownModel)
+    return found
   }
 
   /**

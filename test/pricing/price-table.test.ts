@@ -61,6 +61,21 @@ describe('model resolution', () => {
     expect(versionOf('OpenAI', 'GPT-4.1')).toBe('openai/gpt-4.1@2025-04-14')
   })
 
+  it('answers a repeated lookup the same way, on either side of a price change and past its memo of ids', () => {
+    const table = createPriceTable({ catalog: false, entries: [acme('2026-01-01', '1', '2'), acme('2026-07-01', '0.5', '1')] })
+    const find = (model: string, iso: string) => table.find({ provider: 'acme', model, at: new Date(iso) })
+    for (let round = 0; round < 2; round++) {
+      // The id resolves once; the entry in force still depends on the call's time.
+      expect(find('ACME-1-20260301', '2025-12-31T00:00:00Z')).toEqual({ found: false, reason: 'not_in_force' })
+      expect(find('ACME-1-20260301', '2026-02-01T00:00:00Z')).toMatchObject({ found: true, entry: { version: 'acme/acme-1@2026-01-01' } })
+      expect(find('ACME-1-20260301', '2026-08-01T00:00:00Z')).toMatchObject({ found: true, entry: { version: 'acme/acme-1@2026-07-01' } })
+      expect(find('acme-2', '2026-08-01T00:00:00Z')).toEqual({ found: false, reason: 'unknown_model' })
+    }
+    // More distinct ids than the memo keeps: answers stay right after it starts over.
+    for (let index = 0; index < 5_000; index++) expect(find(`unknown-${index}`, '2026-08-01T00:00:00Z').found).toBe(false)
+    expect(find('acme-1', '2026-08-01T00:00:00Z')).toMatchObject({ found: true, entry: { version: 'acme/acme-1@2026-07-01' } })
+  })
+
   it('maps a configured provider name to a catalog provider', () => {
     const mapped = createPriceTable({ providerAliases: { 'my-gateway': 'openai' } })
     expect(priceCall({ table: mapped, provider: 'my-gateway', model: 'gpt-4o-mini', usage: oneMillionEach, at }).costUsd).toBe('0.75')
