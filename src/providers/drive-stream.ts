@@ -7,6 +7,12 @@ import { parseServerSentEvents, type ServerSentEvent } from './sse.js'
 export interface StreamAccumulator {
   /** Handles one event; throws ProviderError for an error the provider reports inside the stream. */
   accept(event: ServerSentEvent): StreamEvent[]
+  /**
+   * Handles the data of one event that is already parsed from its JSON text (the
+   * items of an official SDK's stream), validated as `accept` validates it, without
+   * a round trip through JSON text.
+   */
+  acceptParsed(data: unknown): StreamEvent[]
   /** True once the provider's terminal event arrived (OpenAI `[DONE]`, Anthropic `message_stop`, ...). */
   readonly complete: boolean
   /** The final result; only called when complete. */

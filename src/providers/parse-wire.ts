@@ -23,15 +23,13 @@ export function parseWire<Schema extends z.ZodType>(
   })
 }
 
-/** Parses one JSON text from a stream (an SSE `data` field), then validates it like parseWire. */
-export function parseWireJson<Schema extends z.ZodType>(
-  text: string,
-  schema: Schema,
-  context: ProviderErrorContext,
-): z.output<Schema> {
-  let value: unknown
+/**
+ * Parses one JSON text from a stream (an SSE `data` field), to be validated with
+ * parseWire. Malformed JSON is the provider's fault too: a `server_error`.
+ */
+export function parseWireJson(text: string, context: ProviderErrorContext): unknown {
   try {
-    value = JSON.parse(text)
+    return JSON.parse(text)
   } catch {
     throw new ProviderError({
       ...context,
@@ -39,5 +37,4 @@ export function parseWireJson<Schema extends z.ZodType>(
       message: `the stream carried malformed JSON (${text.length} characters).`,
     })
   }
-  return parseWire(value, schema, context)
 }

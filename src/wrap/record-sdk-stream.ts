@@ -34,25 +34,76 @@ export function recordSdkStream(options: RecordSdkStreamOptions): SdkStream {
   return new StreamClass(() => recordItems(options, stream[Symbol.asyncIterator]()), stream.controller, options.client)
 }
 
-async function* recordItems(options: RecordSdkStreamOptions, source: AsyncIterator<unknown>): AsyncGenerator<unknown, void, undefined> {
+/**
+ * The SDK's iterator, observed: each item is tallied as its `next()` settles, so
+ * it costs the caller one promise hop (an async generator around it would cost
+ * several). Like an async generator, it serves overlapping `next()` calls (the
+ * SDK's `tee()` makes them) in order. The call is recorded when the iterator ends
+ * or fails, or when the caller stops reading (`return()`, `throw()`).
+ */
+function recordItems(options: RecordSdkStreamOptions, source: AsyncIterator<unknown>): AsyncIterator<unknown> {
   const { tally, recorder } = options
   let settled = false
-  try {
-    for await (const item of { [Symbol.asyncIterator]: () => source }) {
-      if (tally.accept(item)) recorder.firstOutput()
-      if (!shown(options, item)) continue
-      yield item
+  let sawOutput = false
+  /** `next()` calls not answered yet; while there are any, a new one waits for the last. */
+  let waiting = 0
+  let latest: Promise<IteratorResult<unknown>> | undefined
+
+  const onResult = (result: IteratorResult<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
+    if (result.done === true) {
+      waiting -= 1
+      if (!settled) {
+        settled = true
+        recordEnd(options)
+      }
+      return result
     }
-    settled = true
-    recordEnd(options)
-  } catch (error) {
+    if (!settled) {
+      if (tally.accept(result.value) && !sawOutput) {
+        sawOutput = true
+        recorder.firstOutput()
+      }
+    }
+    // A hidden item is skipped: the caller's request is answered by the next one.
+    if (!shown(options, result.value)) return source.next().then(onResult, onError)
+    waiting -= 1
+    return result
+  }
+  const fail = (error: unknown): void => {
+    if (settled) return
     settled = true
     const type = sdkErrorType(error)
     recorder.fail(error, { partial: tally.partial(), errorType: type === '_OTHER' ? 'stream_cut' : type })
+  }
+  const onError = (error: unknown): never => {
+    waiting -= 1
+    fail(error)
     throw error
-  } finally {
-    // The caller broke out of its loop (the SDK's stream then aborts its request).
-    if (!settled) recorder.fail(new Error('the caller stopped reading the stream'), { partial: tally.partial(), errorType: 'cancelled' })
+  }
+  const pull = (): Promise<IteratorResult<unknown>> => source.next().then(onResult, onError)
+
+  return {
+    next() {
+      const answer = waiting === 0 || latest === undefined ? pull() : latest.then(pull, pull)
+      waiting += 1
+      latest = answer
+      return answer
+    },
+    async return(value?: unknown) {
+      // The caller stopped reading (the SDK's stream then aborts its request).
+      if (!settled) {
+        settled = true
+        recorder.fail(new Error('the caller stopped reading the stream'), { partial: tally.partial(), errorType: 'cancelled' })
+      }
+      if (source.return === undefined) return { done: true, value }
+      return source.return(value)
+    },
+    async throw(error?: unknown) {
+      fail(error)
+      if (source.throw !== undefined) return source.throw(error)
+      await source.return?.()
+      throw error
+    },
   }
 }
 

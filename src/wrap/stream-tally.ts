@@ -21,12 +21,13 @@ export interface StreamTally {
 
 /**
  * A tally over the adapter's own stream accumulator, fed the items the SDK has
- * already parsed (as the JSON text the accumulator reads), so an instrumented SDK
- * is read exactly as the router reads the same wire format. `finishedEarly` says
- * whether a stream that stopped without its terminal event still finished: a Chat
- * Completions stream that sent its finish reason but no usage did (its host
- * ignores `include_usage`). A tally that cannot read an item stops reading; the
- * call is then recorded without an answer.
+ * already parsed (validated with the same wire schema, without a round trip
+ * through JSON text), so an instrumented SDK is read exactly as the router reads
+ * the same wire format. `finishedEarly` says whether a stream that stopped
+ * without its terminal event still finished: a Chat Completions stream that sent
+ * its finish reason but no usage did (its host ignores `include_usage`). A tally
+ * that cannot read an item stops reading; the call is then recorded without an
+ * answer.
  */
 export function streamTally(accumulator: StreamAccumulator, finishedEarly?: (result: ProviderResult) => boolean): StreamTally {
   let unreadable = false
@@ -34,8 +35,11 @@ export function streamTally(accumulator: StreamAccumulator, finishedEarly?: (res
     accept(item) {
       if (unreadable) return false
       try {
-        const events = accumulator.accept({ event: 'message', data: JSON.stringify(item) })
-        return events.some((event) => event.type === 'text-delta' || event.type === 'tool-call-delta')
+        const events = accumulator.acceptParsed(item)
+        for (const event of events) {
+          if (event.type === 'text-delta' || event.type === 'tool-call-delta') return true
+        }
+        return false
       } catch (error) {
         unreadable = true
         diag.warn(`switchyard: cannot read a streamed item: ${String(error)}`)

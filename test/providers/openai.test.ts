@@ -191,6 +191,15 @@ describe('OpenAI Chat Completions', () => {
     expect(error.code).toBe('server_error')
     expect(error.status).toBeUndefined()
   })
+
+  it('rejects a chunk with an unexpected shape as a non-retryable server_error naming the field', async () => {
+    const sse = fixture('openai/chat-stream.sse').replace('"delta":{"content":"Café"}', '"delta":{"content":42}')
+    server.reply({ sse })
+    const error = await providerError(collect(provider.stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })))
+    expect(error.code).toBe('server_error')
+    expect(error.retryable).toBe(false)
+    expect(error.message).toContain('choices.0.delta.content')
+  })
 })
 
 describe('OpenAI Responses API', () => {

@@ -132,6 +132,17 @@ describe('streamed messages', () => {
     expect(call!.attributes).toMatchObject({ 'error.type': 'stream_cut', 'switchyard.cost.usd': '0.0187896', 'switchyard.cost.source': 'estimate' })
   })
 
+  it('records a caller who stops reading early as cancelled, billed for the text it read', async () => {
+    server.reply({ sse: messageStream })
+    const stream = await wrapped.messages.create({ ...request, stream: true })
+    for await (const event of stream) {
+      if (event.type === 'content_block_delta') break
+    }
+    const [call] = recorder.calls()
+    expect(recorder.calls()).toHaveLength(1)
+    expect(call!.attributes).toMatchObject({ 'error.type': 'cancelled', 'switchyard.cost.source': 'estimate' })
+  })
+
   it('sends nothing when a budget blocks, directly or through the helper (which wraps it as its cause)', async () => {
     const blocked = instrument(newClient(), { budgets: testBudgetGate({ block: true }) })
     expect(isBudgetExceededError(await rejection(blocked.messages.create(request)))).toBe(true)

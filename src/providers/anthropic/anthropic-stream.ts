@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { readErrorDetails } from '../error-details.js'
 import { emptyUsage } from '../empty-usage.js'
-import { parseWireJson } from '../parse-wire.js'
+import { parseWire, parseWireJson } from '../parse-wire.js'
 import type { ProviderResult, StreamEvent, Usage } from '../provider.js'
 import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
@@ -56,7 +56,11 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
   }
 
   accept(event: ServerSentEvent): StreamEvent[] {
-    const data = parseWireJson(event.data, streamEventSchema, this.context)
+    return this.acceptParsed(parseWireJson(event.data, this.context))
+  }
+
+  acceptParsed(value: unknown): StreamEvent[] {
+    const data = parseWire(value, streamEventSchema, this.context)
     switch (data.type) {
       case 'message_start':
         this.id = data.message?.id ?? ''
@@ -73,7 +77,7 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
         this.done = true
         return []
       case 'error':
-        throw providerErrorFromDetails(readErrorDetails(JSON.parse(event.data)), this.context)
+        throw providerErrorFromDetails(readErrorDetails(value), this.context)
       default:
         return []
     }

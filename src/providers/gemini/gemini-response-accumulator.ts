@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { emptyUsage } from '../empty-usage.js'
 import { readErrorDetails } from '../error-details.js'
-import { parseWireJson } from '../parse-wire.js'
+import { parseWire, parseWireJson } from '../parse-wire.js'
 import type { ProviderResult, StreamEvent, ToolCall, Usage } from '../provider.js'
 import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
@@ -60,9 +60,13 @@ export class GeminiResponseAccumulator implements StreamAccumulator {
   }
 
   accept(event: ServerSentEvent): StreamEvent[] {
-    const chunk = parseWireJson(event.data, geminiResponseSchema, this.context)
+    return this.acceptParsed(parseWireJson(event.data, this.context))
+  }
+
+  acceptParsed(value: unknown): StreamEvent[] {
+    const chunk = parseWire(value, geminiResponseSchema, this.context)
     if (chunk.error !== undefined && chunk.error !== null) {
-      throw providerErrorFromDetails(readErrorDetails(JSON.parse(event.data)), this.context)
+      throw providerErrorFromDetails(readErrorDetails(value), this.context)
     }
     return this.acceptResponse(chunk)
   }

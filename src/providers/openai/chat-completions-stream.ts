@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { emptyUsage } from '../empty-usage.js'
 import { readErrorDetails } from '../error-details.js'
-import { parseWireJson } from '../parse-wire.js'
+import { parseWire, parseWireJson } from '../parse-wire.js'
 import type { ProviderResult, StreamEvent, Usage } from '../provider.js'
 import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
@@ -69,7 +69,11 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
       this.done = true
       return []
     }
-    const chunk = parseWireJson(event.data, chunkSchema, this.context)
+    return this.acceptParsed(parseWireJson(event.data, this.context))
+  }
+
+  acceptParsed(data: unknown): StreamEvent[] {
+    const chunk = parseWire(data, chunkSchema, this.context)
     if (chunk.error !== undefined && chunk.error !== null) {
       throw providerErrorFromDetails(readErrorDetails(chunk), this.context)
     }

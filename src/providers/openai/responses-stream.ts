@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
-import { parseWireJson } from '../parse-wire.js'
+import { parseWire, parseWireJson } from '../parse-wire.js'
 import type { ProviderResult, StreamEvent } from '../provider.js'
 import { ProviderError, type PartialOutput, type ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
@@ -39,7 +39,11 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
   }
 
   accept(event: ServerSentEvent): StreamEvent[] {
-    const data = parseWireJson(event.data, streamEventSchema, this.context)
+    return this.acceptParsed(parseWireJson(event.data, this.context))
+  }
+
+  acceptParsed(value: unknown): StreamEvent[] {
+    const data = parseWire(value, streamEventSchema, this.context)
     switch (data.type) {
       case 'response.output_text.delta':
         if (!data.delta) return []
