@@ -1,7 +1,7 @@
 import type { ProviderResult, StreamEvent } from './provider.js'
 import { ProviderError, type PartialOutput, type ProviderErrorContext } from './provider-error.js'
 import { providerErrorFromFailure } from './provider-error-from-failure.js'
-import { parseServerSentEvents, type ServerSentEvent } from './sse.js'
+import { ServerSentEventParser, type ServerSentEvent } from './sse.js'
 
 /** The per-wire-format half of a stream: turns provider events into normalized ones. */
 export interface StreamAccumulator {
@@ -22,7 +22,11 @@ export interface StreamAccumulator {
 }
 
 export interface DriveStreamOptions {
-  body: AsyncIterable<Uint8Array>
+  /**
+   * Sends the request and resolves with the open SSE body. Called when the stream is
+   * first read; what it throws (an HTTP error as a ProviderError) passes through as is.
+   */
+  open: () => Promise<AsyncIterable<Uint8Array>>
   accumulator: StreamAccumulator
   context: ProviderErrorContext
   signal?: AbortSignal
@@ -34,12 +38,21 @@ export interface DriveStreamOptions {
  * carrying the partial text and usage: a connection dropped mid-stream, a body
  * that ends before the terminal event (`stream_cut`), an abort, an error event.
  * Events after the terminal one are still read, so the connection is reusable.
+ * One generator from the body's chunks to the caller: the SSE parser and the
+ * accumulator run synchronously inside it, so an event costs one async step.
  */
 export async function* driveStream(options: DriveStreamOptions): AsyncGenerator<StreamEvent> {
   const { accumulator, context, signal } = options
+  const body = await options.open()
+  const parser = new ServerSentEventParser()
   try {
-    for await (const event of parseServerSentEvents(options.body)) {
-      yield* accumulator.accept(event)
+    for await (const chunk of body) {
+      for (const event of parser.push(chunk)) {
+        for (const streamEvent of accumulator.accept(event)) yield streamEvent
+      }
+    }
+    for (const event of parser.end()) {
+      for (const streamEvent of accumulator.accept(event)) yield streamEvent
     }
   } catch (error) {
     throw providerErrorFromFailure({ error, context, signal, phase: 'stream' }).withPartial(accumulator.partial())

@@ -40,47 +40,64 @@ export async function* parseServerSentEvents(
   chunks: AsyncIterable<Uint8Array>,
   limits: ServerSentEventLimits = {},
 ): AsyncGenerator<ServerSentEvent> {
-  const maxLineLength = limits.maxLineLength ?? defaultMaxLineLength
-  const maxEventLength = limits.maxEventLength ?? defaultMaxEventLength
-  const decoder = new TextDecoder('utf-8')
-  const builder = new EventBuilder(maxEventLength)
-  let pending = ''
-  let skipLineFeed = false
+  const parser = new ServerSentEventParser(limits)
+  for await (const chunk of chunks) yield* parser.push(chunk)
+  yield* parser.end()
+}
 
-  function* lines(text: string): Generator<string> {
+/**
+ * The same parser, fed by hand: `push` each body chunk and take the events it
+ * completed, then `end`. Synchronous, so a reader that already loops over the
+ * body (driveStream) adds no async step per event.
+ */
+export class ServerSentEventParser {
+  private readonly maxLineLength: number
+  private readonly decoder = new TextDecoder('utf-8')
+  private readonly builder: EventBuilder
+  private pending = ''
+  private skipLineFeed = false
+
+  constructor(limits: ServerSentEventLimits = {}) {
+    this.maxLineLength = limits.maxLineLength ?? defaultMaxLineLength
+    this.builder = new EventBuilder(limits.maxEventLength ?? defaultMaxEventLength)
+  }
+
+  /** The events that `chunk` completes; throws ServerSentEventTooLongError past a limit. */
+  push(chunk: Uint8Array): ServerSentEvent[] {
+    return this.read(this.decoder.decode(chunk, { stream: true }))
+  }
+
+  /** The body ended: the events completed by what the decoder still held. */
+  end(): ServerSentEvent[] {
+    return this.read(this.decoder.decode())
+  }
+
+  private read(text: string): ServerSentEvent[] {
+    const events: ServerSentEvent[] = []
     let start = 0
-    if (skipLineFeed && text.length > 0) {
+    if (this.skipLineFeed && text.length > 0) {
       if (text[0] === '\n') start = 1
-      skipLineFeed = false
+      this.skipLineFeed = false
     }
     while (start < text.length) {
       const end = nextLineBreak(text, start)
       if (end === -1) {
-        pending += text.slice(start)
-        if (pending.length > maxLineLength) throw new ServerSentEventTooLongError('line', maxLineLength)
-        return
+        this.pending += text.slice(start)
+        if (this.pending.length > this.maxLineLength) throw new ServerSentEventTooLongError('line', this.maxLineLength)
+        break
       }
-      const line = pending + text.slice(start, end)
-      pending = ''
-      if (line.length > maxLineLength) throw new ServerSentEventTooLongError('line', maxLineLength)
+      const line = this.pending + text.slice(start, end)
+      this.pending = ''
+      if (line.length > this.maxLineLength) throw new ServerSentEventTooLongError('line', this.maxLineLength)
       start = end + 1
       if (text[end] === '\r') {
-        if (end + 1 === text.length) skipLineFeed = true
+        if (end + 1 === text.length) this.skipLineFeed = true
         else if (text[end + 1] === '\n') start += 1
       }
-      yield line
+      const event = this.builder.accept(line)
+      if (event !== undefined) events.push(event)
     }
-  }
-
-  for await (const chunk of chunks) {
-    for (const line of lines(decoder.decode(chunk, { stream: true }))) {
-      const event = builder.accept(line)
-      if (event !== undefined) yield event
-    }
-  }
-  for (const line of lines(decoder.decode())) {
-    const event = builder.accept(line)
-    if (event !== undefined) yield event
+    return events
   }
 }
 

@@ -70,17 +70,16 @@ export class AnthropicProvider implements Provider {
     return anthropicResult(parseWire(body, anthropicMessageSchema, context), context)
   }
 
-  async *stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+  stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
     const context = this.transport.context(request.model)
-    const response = await this.transport.post({
+    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.transport.post({
       path: '/v1/messages',
       body: anthropicBody(request, { defaultMaxTokens: this.defaultMaxTokens, stream: true, context }),
       model: request.model,
       signal: request.signal,
       stream: true,
-    })
-    const accumulator = new AnthropicStreamAccumulator(context)
-    yield* driveStream({ body: response.body, accumulator, context, signal: request.signal })
+    })).body
+    return driveStream({ open, accumulator: new AnthropicStreamAccumulator(context), context, signal: request.signal })
   }
 
   async close(): Promise<void> {

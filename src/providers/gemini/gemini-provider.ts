@@ -62,18 +62,17 @@ export class GeminiProvider implements Provider {
     return accumulator.result()
   }
 
-  async *stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+  stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
     const context = this.transport.context(request.model)
-    const response = await this.transport.post({
+    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.transport.post({
       path: this.methodPath(request.model, 'streamGenerateContent'),
       query: { alt: 'sse' },
       body: geminiBody(request, context),
       model: request.model,
       signal: request.signal,
       stream: true,
-    })
-    const accumulator = new GeminiResponseAccumulator(context)
-    yield* driveStream({ body: response.body, accumulator, context, signal: request.signal })
+    })).body
+    return driveStream({ open, accumulator: new GeminiResponseAccumulator(context), context, signal: request.signal })
   }
 
   async close(): Promise<void> {

@@ -86,20 +86,20 @@ export class OpenAIProvider implements Provider {
     return chatCompletionResult(parseWire(body, chatCompletionSchema, context), context)
   }
 
-  async *stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+  stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
     const context = this.transport.context(request.model)
     const responses = request.api === 'responses'
-    const response = await this.transport.post({
+    const accumulator: StreamAccumulator = responses
+      ? new ResponsesStreamAccumulator(context)
+      : new ChatCompletionsStreamAccumulator(context)
+    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.transport.post({
       path: responses ? '/responses' : '/chat/completions',
       body: responses ? responsesBody(request, true) : chatCompletionsBody(request, this.dialect, true),
       model: request.model,
       signal: request.signal,
       stream: true,
-    })
-    const accumulator: StreamAccumulator = responses
-      ? new ResponsesStreamAccumulator(context)
-      : new ChatCompletionsStreamAccumulator(context)
-    yield* driveStream({ body: response.body, accumulator, context, signal: request.signal })
+    })).body
+    return driveStream({ open, accumulator, context, signal: request.signal })
   }
 
   async close(): Promise<void> {
