@@ -20,6 +20,9 @@ export const queriedWorkflow = 'workflow-3'
  * chunks so no single insert holds more than `chunkRows` rows. Every value is a
  * function of the row number (deterministic, no rand()), and timestamps are a
  * permutation of the row number over the window, so every hour and minute holds calls.
+ * Each call is its own routed request (its own route span as parent), except every
+ * 50th, which is attempt 2 of the call before it: same trace and parent, the next
+ * provider (a fallback), as the report's retry/fallback figures expect.
  */
 const providers = "['openai', 'anthropic', 'gcp.gemini']"
 const models = "['gpt-4.1-mini', 'claude-sonnet-4-5', 'gemini-2.5-flash']"
@@ -36,8 +39,10 @@ function derived(shape: CallShape): string {
     100 + (n % 4000) AS input_tokens,
     10 + (n % 700) AS output_tokens,
     toDecimal128((100 + (n % 4000)) * 150 + (10 + (n % 700)) * 600, 12) / 1000000000 AS cost,
-    lower(hex(cityHash64(intDiv(n, 4)))) AS trace_id,
+    if(n % 50 = 0, n - 1, n) AS request,
+    lower(hex(cityHash64(intDiv(request, 4)))) AS trace_id,
     lower(hex(cityHash64(n, 1))) AS span_id,
+    lower(hex(cityHash64(request, 2))) AS parent_id,
     concat('run-', toString(intDiv(n, 4))) AS run_id,
     concat('tenant-', toString(n % ${shape.tenants})) AS tenant,
     if(n % 50 = 0, 2, 1) AS attempt,
@@ -48,7 +53,7 @@ function derived(shape: CallShape): string {
 /** SELECT of `rows` rows shaped like `otel_traces`, so the materialized views fill llm_calls and the rollups. */
 function otelTracesSelect(shape: CallShape, offset: number, rows: number): string {
   return `SELECT
-    ts AS Timestamp, trace_id AS TraceId, span_id AS SpanId, '' AS ParentSpanId, '' AS TraceState,
+    ts AS Timestamp, trace_id AS TraceId, span_id AS SpanId, parent_id AS ParentSpanId, '' AS TraceState,
     concat('chat ', model) AS SpanName, 'Client' AS SpanKind, 'agent-service' AS ServiceName,
     map('service.name', 'agent-service') AS ResourceAttributes, 'switchyard' AS ScopeName, '0.1.0' AS ScopeVersion,
     map(
@@ -76,7 +81,7 @@ FROM (SELECT ${derived(shape)} FROM numbers(${offset}, ${rows}))`
 /** SELECT of `rows` rows shaped like `llm_calls` (what its view would have made), for the rollup views. */
 function llmCallsSelect(shape: CallShape, offset: number, rows: number): string {
   return `SELECT
-    ts AS Timestamp, trace_id AS TraceId, span_id AS SpanId, '' AS ParentSpanId, 'agent-service' AS ServiceName,
+    ts AS Timestamp, trace_id AS TraceId, span_id AS SpanId, parent_id AS ParentSpanId, 'agent-service' AS ServiceName,
     workflow AS Workflow, run_id AS WorkflowRunId, step AS Step, '' AS Agent, 'default' AS Route, attempt AS Attempt,
     'chat' AS Operation, provider AS Provider, model AS RequestModel, model AS ResponseModel, false AS Stream,
     input_tokens AS InputTokens, output_tokens AS OutputTokens, 0 AS CacheReadInputTokens, 0 AS CacheWriteInputTokens,
