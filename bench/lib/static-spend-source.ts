@@ -16,7 +16,8 @@ export function staticSpendSource(options: { recentMinutes?: number; unitsPerMin
   const perMinute = options.unitsPerMinute ?? 1_000_000_000n
   return {
     description: 'static bench figures',
-    maxSpanIds: 1_000,
+    // As many as the store's source asks about per query.
+    maxSpanIds: 10_000,
     async fetchSpend(query: SpendQuery): Promise<SpendSnapshot> {
       const buckets: SpendBucket[] = []
       const nowMinute = Math.floor(Date.now() / minuteMs) * minuteMs

@@ -238,6 +238,17 @@ describe('handing finished calls over to the store', () => {
     expect(ledger.decide(scope).budget).toMatchObject({ settledUnits: all, unconfirmedUnits: 0n, spentUnits: all })
   })
 
+  it('hands thousands of finished calls over to the store in one refresh', async () => {
+    const { ledger } = await ledgerWith([{ name: 'busy', match: { workflow: 'busy' }, window: '1h', limitUsd: 100 }])
+    const scope = { workflow: 'busy' }
+    const calls = Array.from({ length: 2_500 }, (_, index) => ({ spanId: spanId(), workflow: 'busy', costUsd: '0.001', atMs: start + index }))
+    for (const call of calls) ledger.reserve({ scope, worstCaseUnits: usd('0.01') }).settle(usd(call.costUsd), { spanId: call.spanId })
+    await insertCalls(store, calls)
+    await ledger.refresh()
+    expect(ledger.stats().unconfirmedCalls).toBe(0)
+    expect(ledger.decide(scope).budget).toMatchObject({ settledUnits: usd('2.5'), unconfirmedUnits: 0n, spentUnits: usd('2.5') })
+  })
+
   it('waits for the span of a call that gained one after it finished without, however long ingest takes', async () => {
     const { ledger, clock } = await ledgerWith([{ name: 'late-span', match: { workflow: 'late-span' }, window: '1h', limitUsd: 1 }], { ingestDelayMs: 10_000 })
     const scope = { workflow: 'late-span' }
