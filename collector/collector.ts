@@ -4,7 +4,6 @@ import path from 'node:path'
 import { diag } from '@opentelemetry/api'
 import { z } from 'zod'
 import { createPriceTable, toClickHouseRows } from '../src/pricing/index.js'
-import { handleSpendRequest } from '../src/budget/index.js'
 import { handleReportRequest } from '../src/report/handle-report-request.js'
 import { createStore, type Store } from '../src/store/create-store.js'
 import { loadPriceRows } from '../src/store/load-price-rows.js'
@@ -12,6 +11,7 @@ import { migrate } from '../src/store/migrate.js'
 import { CollectorMetrics } from './collector-metrics.js'
 import { collectorOptionsSchema, type CollectorOptions, type ResolvedCollectorOptions } from './collector-options.js'
 import { receiveTraces } from './receive-traces.js'
+import { serveSpendRequest } from './spend-route.js'
 import { QueueFlusher } from './queue-flusher.js'
 import { SegmentQueue } from './queue/segment-queue.js'
 
@@ -106,11 +106,8 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       response.end(body)
       return
     }
-    if (pathname === '/v1/spend' && request.method === 'GET') {
-      // Settled spend for routers whose budgets read this collector's embedded store.
-      const answer = await handleSpendRequest({ store, searchParams: new URL(request.url ?? '/', 'http://collector').searchParams })
-      response.writeHead(answer.status, { 'content-type': 'application/json' })
-      response.end(JSON.stringify(answer.body))
+    if (pathname === '/v1/spend') {
+      await serveSpendRequest({ request, response, store })
       return
     }
     if (pathname === '/v1/report' && request.method === 'GET') {
@@ -125,7 +122,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       response.end(metrics.render(openQueue.stats()))
       return
     }
-    sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
+    sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { parseUsd } from '../pricing/parse-usd.js'
 import type { SpendQuery, SpendSnapshot, SpendSource } from './spend-source.js'
 
-/** Span ids per request: ~7 KB of URL, under every common request-line limit. */
-const maxSpanIds = 400
+/** Span ids per request, as many as the store is asked about (a ~190 KB form body). */
+const maxSpanIds = 10_000
 
 /** Lenient: only the fields the ledger reads. */
 const responseSchema = z.object({
@@ -12,7 +12,8 @@ const responseSchema = z.object({
 })
 
 /**
- * Reads spend from a collector's `GET /v1/spend` (spend-request-handler.ts), for
+ * Reads spend from a collector's `/v1/spend` (spend-request-handler.ts), sending the
+ * parameters as a form body (`POST`) because span ids do not fit in a URL, for
  * routers whose store is the collector's embedded engine: only one process can own
  * a chdb data directory, so the others ask the one that does.
  */
@@ -23,12 +24,12 @@ export function createHttpSpendSource(options: { url: string; timeoutMs?: number
     description: `collector ${base.origin}`,
     maxSpanIds,
     async fetchSpend(query: SpendQuery): Promise<SpendSnapshot> {
-      const url = new URL('/v1/spend', base)
-      for (const [key, pattern] of Object.entries(query.match)) url.searchParams.set(key, pattern)
-      url.searchParams.set('from', new Date(query.fromMs).toISOString())
-      url.searchParams.set('recentFrom', new Date(query.recentFromMs).toISOString())
-      if (query.spanIds.length > 0) url.searchParams.set('spanIds', query.spanIds.slice(0, maxSpanIds).join(','))
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+      const form = new URLSearchParams()
+      for (const [key, pattern] of Object.entries(query.match)) form.set(key, pattern)
+      form.set('from', new Date(query.fromMs).toISOString())
+      form.set('recentFrom', new Date(query.recentFromMs).toISOString())
+      if (query.spanIds.length > 0) form.set('spanIds', query.spanIds.slice(0, maxSpanIds).join(','))
+      const response = await fetch(new URL('/v1/spend', base), { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs) })
       const text = await response.text()
       if (!response.ok) {
         throw new Error(`the collector's spend endpoint answered ${response.status}: ${text.slice(0, 300)}`)

@@ -6,9 +6,9 @@ import { readStoreSpend } from './store-spend-source.js'
 import { WindowTracker } from './window-span.js'
 
 /** The most span ids one request may ask about. */
-export const maxSpendRequestSpanIds = 1_000
+export const maxSpendRequestSpanIds = 10_000
 
-/** The body of a 200 answer of `GET /v1/spend`: every amount an exact decimal string of USD. */
+/** The body of a 200 answer of `/v1/spend`: every amount an exact decimal string of USD. */
 export interface SpendResponseBody {
   /** The window asked for, or null when the request gave `from`. */
   window: BudgetWindow | null
@@ -36,7 +36,7 @@ const spanIdPattern = /^[0-9a-f]{16}$/
 const instantSchema = z.iso.datetime({ offset: true })
 
 /**
- * `GET /v1/spend`: the spend of one scope in one window, for routers whose store is
+ * `GET /v1/spend` (or `POST` with the same parameters as a form body): the spend of one scope in one window, for routers whose store is
  * embedded in the collector. Parameters: the match (`workflow`, `step`, `provider`,
  * `model`, `tag.<key>`, with `*` wildcards), then either `window` (`15m` ... `30d`, or
  * `day` / `month` with an optional `timeZone`) or `from` (an ISO 8601 instant); for

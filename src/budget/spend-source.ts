@@ -55,7 +55,7 @@ export interface SpendSource {
 
 export type CreateSpendSourceOptions =
   | { store: Store }
-  | { /** The collector's base URL, e.g. `http://127.0.0.1:4318`; spend is read from `GET /v1/spend`. */ url: string; timeoutMs?: number }
+  | { /** The collector's base URL, e.g. `http://127.0.0.1:4318`; spend is read from `/v1/spend`. */ url: string; timeoutMs?: number }
 
 /** A spend source for a store (ClickHouse directly) or for a collector's spend endpoint. */
 export function createSpendSource(options: CreateSpendSourceOptions): SpendSource {

@@ -138,7 +138,7 @@ export const routerConfigSchema = z
     budgets: budgetListSchema.default([]),
     /** `chdb://<dir>` or `http(s)://user:pass@host:8123/db`; validated by src/store. */
     store: z.string().min(1).optional(),
-    /** A collector's base URL whose spend endpoint (GET /v1/spend) budgets read, when its store is embedded in it. */
+    /** A collector's base URL whose spend endpoint (/v1/spend) budgets read, when its store is embedded in it. */
     spendEndpoint: z.url({ protocol: /^https?$/ }).optional(),
     serviceName: z.string().min(1).max(256).optional(),
     /** Price table additions and overrides; entries are validated by src/pricing, which names a bad one. */

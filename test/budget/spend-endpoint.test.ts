@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBudgetLedger, createSpendSource, handleSpendRequest, parseBudgets } from '../../src/budget/index.js'
 import type { Store } from '../../src/store/create-store.js'
+import { serveSpendRequest } from '../../collector/spend-route.js'
 import { insertCalls, manualClock, openBudgetStore, spanId, usd } from './budget-test-store.js'
 
 let store: Store
@@ -80,7 +81,6 @@ describe('GET /v1/spend', () => {
     ['from=yesterday', /from must be an ISO 8601 instant/],
     ['from=2026-03-10T09:00:00Z&recentFrom=2026-03-10T08:00:00Z', /recentFrom must not be before/],
     ['window=1h&spanIds=xyz', /is not a span id/],
-    [`window=1h&spanIds=${Array.from({ length: 1001 }, () => 'a'.repeat(16)).join(',')}`, /at most 1000/],
     ['window=1h&workflw=endpoint', /unknown parameter "workflw"/],
     ['window=1h&window=24h', /given 2 times/],
     ['window=1h&tag.tenant=', /bad match/],
@@ -89,6 +89,11 @@ describe('GET /v1/spend', () => {
     expect(response.status).toBe(400)
     expect(response.body).toEqual({ error: expect.stringMatching(message) })
   })
+
+  it('answers 400 to more span ids than one request may carry', async () => {
+    const response = await request(`window=1h&spanIds=${Array.from({ length: 10_001 }, () => 'a'.repeat(16)).join(',')}`)
+    expect(response).toEqual({ status: 400, body: { error: expect.stringMatching(/at most 10000/) } })
+  })
 })
 
 describe('a ledger reading a collector\'s spend endpoint', () => {
@@ -96,12 +101,9 @@ describe('a ledger reading a collector\'s spend endpoint', () => {
   let url: string
 
   beforeAll(async () => {
+    // The collector's own route, over this file's store.
     server = createServer((incoming, outgoing) => {
-      const parsed = new URL(incoming.url ?? '/', 'http://collector')
-      void handleSpendRequest({ store, searchParams: parsed.searchParams }).then((response) => {
-        outgoing.writeHead(response.status, { 'content-type': 'application/json' })
-        outgoing.end(JSON.stringify(response.body))
-      })
+      void serveSpendRequest({ request: incoming, response: outgoing, store })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -109,6 +111,27 @@ describe('a ledger reading a collector\'s spend endpoint', () => {
   afterAll(() => {
     server.closeAllConnections()
     server.close()
+  })
+
+  it('hands a thousand finished calls over in one refresh, their span ids in a form body', async () => {
+    const ledger = createBudgetLedger({ budgets: parseBudgets([{ name: 'remote-busy', match: { workflow: 'remote-busy' }, window: '1h', limitUsd: 100 }]), source: createSpendSource({ url }) })
+    const calls = Array.from({ length: 1_000 }, (_, index) => ({ spanId: spanId(), workflow: 'remote-busy', costUsd: '0.001', atMs: Date.now() - 1_000 + index }))
+    for (const call of calls) ledger.reserve({ scope: { workflow: 'remote-busy' }, worstCaseUnits: usd('0.01') }).settle(usd(call.costUsd), { spanId: call.spanId })
+    await insertCalls(store, calls)
+    await ledger.refresh()
+    expect(ledger.stats()).toMatchObject({ refreshFailures: 0, unconfirmedCalls: 0 })
+    expect(ledger.decide({ workflow: 'remote-busy' }).budget).toMatchObject({ settledUnits: usd('1'), unconfirmedUnits: 0n })
+  })
+
+  it('answers a POST that is not a form, or that mixes URL and body parameters, with the reason', async () => {
+    const json = await fetch(`${url}/v1/spend`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"window":"1h"}' })
+    expect(json.status).toBe(415)
+    expect(await json.json()).toEqual({ error: expect.stringMatching(/application\/x-www-form-urlencoded/) })
+    const mixed = await fetch(`${url}/v1/spend?workflow=endpoint`, { method: 'POST', body: new URLSearchParams({ window: '1h' }) })
+    expect(mixed.status).toBe(400)
+    expect(await mixed.json()).toEqual({ error: expect.stringMatching(/in the body only/) })
+    const form = await fetch(`${url}/v1/spend`, { method: 'POST', body: new URLSearchParams({ workflow: 'endpoint*', from: '2026-03-09T10:00:00Z' }) })
+    expect(await form.json()).toMatchObject({ spentUsd: '11.600000000001' })
   })
 
   it('hands finished calls over through the endpoint and survives its outage', async () => {

@@ -261,4 +261,13 @@ describe('the spend endpoint for routers whose budgets read an embedded store', 
     expect(await answer.json()).toMatchObject({ spentUsd: '0.0001' })
     expect((await fetch(`${collector.url}/v1/spend?workflow=partial&window=banana`)).status).toBe(400)
   })
+
+  it('takes the same parameters as a POSTed form, which is how routers send many span ids', async () => {
+    const answer = await fetch(`${collector.url}/v1/spend`, { method: 'POST', body: new URLSearchParams({ workflow: 'partial', window: '24h', spanIds: 'ffffffffffffffff' }) })
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toMatchObject({ spentUsd: '0.0001', seenSpanIds: [] })
+    const put = await fetch(`${collector.url}/v1/spend`, { method: 'PUT', body: 'window=24h' })
+    expect(put.status).toBe(405)
+    expect(put.headers.get('allow')).toBe('GET, POST')
+  })
 })
