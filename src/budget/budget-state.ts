@@ -182,18 +182,17 @@ export class BudgetState {
     this.buckets = snapshot.buckets
     this.lastRefreshStartMs = startedAtMs
     this.lastErrorMessage = undefined
-    const seenCalls = new Set<number>()
     for (const spanId of snapshot.seenSpanIds) {
       const id = this.asked.get(spanId)
       if (id === undefined) continue
-      const call = this.unconfirmed.get(id) ?? this.reserved.get(id)
-      if (call === undefined) continue
-      markSeen(call, spanId)
-      seenCalls.add(id)
-    }
-    for (const id of seenCalls) {
-      const call = this.unconfirmed.get(id)
-      if (call !== undefined && isInStore(call)) this.unconfirmed.delete(id)
+      const finished = this.unconfirmed.get(id)
+      if (finished !== undefined) {
+        markSeen(finished, spanId)
+        if (isInStore(finished)) this.unconfirmed.delete(id)
+        continue
+      }
+      const inFlight = this.reserved.get(id)
+      if (inFlight !== undefined) markSeen(inFlight, spanId)
     }
     for (const [id, call] of this.unconfirmedByTime) {
       if ((call.settledAtMs ?? 0) + this.options.ingestDelayMs > startedAtMs) break
