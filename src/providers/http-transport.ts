@@ -1,9 +1,9 @@
-import { Pool, type Dispatcher } from 'undici'
+import { Pool } from 'undici'
 import type { ResponseHeaders } from './header-value.js'
-import { ProviderError, type ProviderErrorContext } from './provider-error.js'
+import type { ProviderErrorContext } from './provider-error.js'
 import { providerErrorFromFailure } from './provider-error-from-failure.js'
-import { providerErrorFromResponse } from './provider-error-from-response.js'
-import { readBodyText, type ReadableBody } from './read-body.js'
+import { PostExchange, type ExchangeAnswer } from './post-exchange.js'
+import type { ReadableBody } from './read-body.js'
 
 export interface HttpTransportOptions {
   providerName: string
@@ -56,12 +56,19 @@ export class HttpTransport {
   readonly serverPort: number
   private readonly pool: Pool
   private readonly basePath: string
+  private readonly jsonHeaders: Record<string, string>
+  private readonly streamHeaders: Record<string, string>
+  /** The configured query string, encoded once. */
+  private readonly query: string
 
   constructor(private readonly options: HttpTransportOptions) {
     const url = new URL(options.baseURL)
     this.serverAddress = url.hostname
     this.serverPort = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)
     this.basePath = url.pathname.replace(/\/+$/, '')
+    this.jsonHeaders = { ...options.headers, 'content-type': 'application/json', accept: 'application/json' }
+    this.streamHeaders = { ...options.headers, 'content-type': 'application/json', accept: 'text/event-stream' }
+    this.query = new URLSearchParams(options.query).toString()
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? defaultConnections,
       headersTimeout: options.timeoutMs ?? defaultTimeoutMs,
@@ -74,63 +81,47 @@ export class HttpTransport {
     return { provider: this.options.providerName, model, secrets: this.options.secrets }
   }
 
-  /** POSTs JSON; resolves with the open response for a 2xx, rejects with a ProviderError otherwise. */
+  /** POSTs JSON; resolves with the open response for a 2xx (its body unread), rejects with a ProviderError otherwise. */
   async post(request: PostRequest): Promise<HttpResponse> {
-    const context = this.context(request.model)
-    const { signal } = request
-    if (signal?.aborted === true) throw providerErrorFromFailure({ error: signal.reason, context, signal, phase: 'request' })
-    let response: Dispatcher.ResponseData
-    try {
-      response = await this.pool.request({
-        method: 'POST',
-        path: this.pathWithQuery(request),
-        headers: {
-          ...this.options.headers,
-          'content-type': 'application/json',
-          accept: request.stream ? 'text/event-stream' : 'application/json',
-        },
-        body: JSON.stringify(request.body),
-        signal,
-      })
-    } catch (error) {
-      throw providerErrorFromFailure({ error, context, signal, phase: 'request' })
-    }
-    if (response.statusCode >= 300) {
-      const bodyText = await readBodyText(response.body, { limitBytes: errorBodyLimitBytes, overflow: 'truncate' }).catch(
-        () => '',
-      )
-      throw providerErrorFromResponse({ status: response.statusCode, headers: response.headers, bodyText, context })
-    }
-    return { headers: response.headers, body: response.body }
+    const answer = await this.exchange(request, 'stream')
+    if (answer.kind !== 'stream') throw new Error('an open-body POST answered as JSON')
+    return { headers: answer.headers, body: answer.body }
   }
 
   /** POSTs JSON and reads a JSON answer (bounded in size). */
   async postJson(request: Omit<PostRequest, 'stream'>): Promise<unknown> {
-    const context = this.context(request.model)
-    const response = await this.post({ ...request, stream: false })
-    let text: string
-    try {
-      text = await readBodyText(response.body, { limitBytes: successBodyLimitBytes, overflow: 'throw' })
-    } catch (error) {
-      throw providerErrorFromFailure({ error, context, signal: request.signal, phase: 'body' })
-    }
-    try {
-      return JSON.parse(text)
-    } catch {
-      throw new ProviderError({
-        ...context,
-        code: 'server_error',
-        message: `the response body is not JSON (${text.length} characters).`,
-      })
-    }
+    const answer = await this.exchange({ ...request, stream: false }, 'json')
+    if (answer.kind !== 'json') throw new Error('a JSON POST answered as a stream')
+    return answer.value
   }
 
   async close(): Promise<void> {
     await this.pool.close()
   }
 
+  private exchange(request: PostRequest, mode: 'json' | 'stream'): Promise<ExchangeAnswer> {
+    const context = this.context(request.model)
+    const { signal } = request
+    if (signal?.aborted === true) return Promise.reject(providerErrorFromFailure({ error: signal.reason, context, signal, phase: 'request' }))
+    let body: string
+    try {
+      body = JSON.stringify(request.body)
+    } catch (error) {
+      return Promise.reject(providerErrorFromFailure({ error, context, signal, phase: 'request' }))
+    }
+    return new Promise((resolve, reject) => {
+      const handler = new PostExchange({ context, signal, mode, successBodyLimitBytes, errorBodyLimitBytes, resolve, reject })
+      this.pool.dispatch({
+        method: 'POST',
+        path: this.pathWithQuery(request),
+        headers: request.stream ? this.streamHeaders : this.jsonHeaders,
+        body,
+      }, handler)
+    })
+  }
+
   private pathWithQuery(request: PostRequest): string {
-    const query = new URLSearchParams({ ...this.options.query, ...request.query }).toString()
+    const query = request.query === undefined ? this.query : new URLSearchParams({ ...this.options.query, ...request.query }).toString()
     return `${this.basePath}${request.path}${query === '' ? '' : `?${query}`}`
   }
 }

@@ -155,4 +155,39 @@ describe('transport failures', () => {
     expect(result.text).toBe('ok')
     expect(result.usage.inputTokens).toBe(0)
   })
+
+  it('keeps the first 64 KiB of an oversized error body and still reports the provider error', async () => {
+    const padding = 'x'.repeat(200 * 1024)
+    server.reply({ status: 500, body: `{"error":{"message":"overloaded ${padding}"}}`, chunkSizes: [16 * 1024] })
+    const error = await providerError(provider.chat(request))
+    expect(error).toMatchObject({ code: 'server_error', status: 500, retryable: true })
+    expect(error.message.length).toBeLessThan(70 * 1024)
+  })
+
+  it('refuses a success body over 32 MiB instead of buffering it', async () => {
+    server.reply({ body: `{"id":"${'y'.repeat(33 * 1024 * 1024)}"}`, chunkSizes: [4 * 1024 * 1024] })
+    const error = await providerError(provider.chat(request))
+    expect(error).toMatchObject({ code: 'server_error', retryable: false })
+    expect(error.message).toContain('exceeded the limit of 33554432 bytes')
+  })
+
+  it('reports an abort while the JSON body is arriving as aborted', async () => {
+    const body = JSON.stringify({ id: 'chatcmpl-1', choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] })
+    server.reply({ body, cutAfterBytes: 10, hang: true })
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const error = await providerError(provider.chat({ ...request, signal: controller.signal }))
+    expect(error).toMatchObject({ code: 'aborted', retryable: false })
+  })
+
+  it('drops the connection of a stream its reader leaves early, and serves the next call', async () => {
+    const sse = fixture('openai/chat-stream.sse')
+    server.reply({ sse, cutAfterBytes: Buffer.byteLength(sse.slice(0, sse.indexOf('data:', 400))), hang: true })
+    for await (const event of provider.stream(request)) {
+      if (event.type === 'text-delta') break
+    }
+    server.reply({ body: { id: 'chatcmpl-2', choices: [{ message: { content: 'next' }, finish_reason: 'stop' }] } })
+    const result = await provider.chat(request)
+    expect(result.text).toBe('next')
+  })
 })
