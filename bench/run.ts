@@ -1,20 +1,24 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
-import { repositoryRoot } from './lib/child-process.js'
+import { buildDirectory, compiledEntry, repositoryRoot } from './lib/child-process.js'
 import type { BenchResult, Figure } from './lib/figure.js'
 import { cpuBusyShare, describeMachine } from './lib/machine.js'
 
 /*
- * npm run bench [-- --quick] [--only a,b] [--profile] [--wait-quiet <seconds>]
+ * npm run bench [-- --quick] [--only a,b] [--profile] [--wait-quiet <seconds>] [--build-only]
  *
- * Runs each benchmark in a child process of its own (chdb allows one owner per
- * data directory, and a benchmark's JIT, heap and patched modules must not leak
- * into the next), prints every figure with its same-run baseline, the ratio and
- * the target, and writes everything to bench/results/<time>-<mode>.json. A missed
- * target is a finding, not a failure: the exit code is non-zero only when a
- * benchmark could not run.
+ * First compiles the library and the benchmarks with tsc (bench/tsconfig.json):
+ * what is measured is the plain JS users run, not tsx's transform of the source
+ * (its `__name` wrappers, its loader hooks). `--build-only` stops there. Then runs
+ * each compiled benchmark with plain node in a child process of its own (chdb
+ * allows one owner per data directory, and a benchmark's JIT, heap and patched
+ * modules must not leak into the next), prints every figure with its same-run
+ * baseline, the ratio and the target, and writes everything to
+ * bench/results/<time>-<mode>.json. A missed target is a finding, not a failure:
+ * the exit code is non-zero only when a benchmark could not run.
  */
 
 const benchmarks = ['router-overhead', 'sdk-comparison', 'collector-ingest', 'budget-decision', 'spend-queries'] as const
@@ -23,6 +27,7 @@ type BenchmarkName = (typeof benchmarks)[number]
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 const profile = argv.includes('--profile')
+const buildOnly = argv.includes('--build-only')
 const onlyIndex = argv.indexOf('--only')
 const selected = onlyIndex === -1 ? [...benchmarks] : (argv[onlyIndex + 1] ?? '').split(',').filter((name): name is BenchmarkName => {
   if ((benchmarks as readonly string[]).includes(name)) return true
@@ -37,6 +42,33 @@ const benchDirectory = path.join(repositoryRoot, 'bench')
 const resultsDirectory = path.join(benchDirectory, 'results')
 const profileDirectory = path.join(resultsDirectory, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
 mkdirSync(resultsDirectory, { recursive: true })
+
+/**
+ * Compile src, collector and bench into the build directory (incremental: a rebuild
+ * with nothing changed takes seconds). tsc emits even when it finds type errors; tsx
+ * never checked types, so those are reported and the emitted JS runs anyway.
+ */
+function build(): void {
+  process.stderr.write(`compiling the library and the benchmarks (tsc -p bench/tsconfig.json) into ${path.relative(repositoryRoot, buildDirectory)} ...\n`)
+  const started = performance.now()
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  const { status } = spawnSync(process.execPath, [tsc, '-p', path.join('bench', 'tsconfig.json')], { cwd: repositoryRoot, stdio: 'inherit' })
+  // 2: type errors, outputs written; anything else non-zero: nothing usable was written.
+  if (status === 2) process.stderr.write('  tsc reported type errors (above); running the JS it emitted anyway\n')
+  else if (status !== 0) throw new Error(`tsc -p bench/tsconfig.json exited with ${status}`)
+  // The compiled benchmarks must find the peers in bench/node_modules first, as their sources do.
+  const peers = path.join(buildDirectory, 'bench', 'node_modules')
+  if (!existsSync(peers) && !isLink(peers)) symlinkSync(path.join(benchDirectory, 'node_modules'), peers, 'junction')
+  process.stderr.write(`  compiled in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+}
+
+function isLink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink()
+  } catch {
+    return false
+  }
+}
 
 /** The peers of sdk-comparison live in bench/node_modules, installed from bench/package-lock.json on first use. */
 function installPeers(): void {
@@ -61,8 +93,8 @@ async function waitForQuiet(): Promise<number | undefined> {
 function runBenchmark(name: BenchmarkName): Promise<{ result?: BenchResult; error?: string; seconds: number }> {
   const out = path.join(os.tmpdir(), `switchyard-bench-${name}-${process.pid}.json`)
   rmSync(out, { force: true })
-  const execArgv = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDirectory, name)] : [])]
-  const args = [...execArgv, path.join('bench', `${name}.ts`), ...(quick ? ['--quick'] : []), '--out', out]
+  const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDirectory, name)] : []
+  const args = [...execArgv, compiledEntry(path.join('bench', `${name}.ts`)), ...(quick ? ['--quick'] : []), '--out', out]
   const started = performance.now()
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'inherit', 'inherit'] })
@@ -99,6 +131,9 @@ function printFigures(name: string, figures: readonly Figure[]): void {
     process.stdout.write(`  [${item.status.padEnd(4)}] ${item.name}: ${formatNumber(item.value, item.unit)}${baseline}${ratio}${target}${item.note === undefined ? '' : `  (${item.note})`}\n`)
   }
 }
+
+build()
+if (buildOnly) process.exit(0)
 
 const machine = describeMachine()
 process.stdout.write(`switchyard benchmarks (${quick ? 'quick' : 'full'}) on ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}\n`)

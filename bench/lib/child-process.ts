@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /*
@@ -21,10 +22,34 @@ export interface ChildHandle<Ready> {
   close(timeoutMs?: number): Promise<void>
 }
 
-export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
+/**
+ * Where `tsc -p bench/tsconfig.json` writes the library and the benchmarks as plain
+ * JS, relative to the repository root. Not bench/.build: eslint.config.js and
+ * .gitignore already leave `.switchyard/` alone, and code under bench/ would resolve
+ * the library's dependencies from bench/node_modules before the root's.
+ */
+export const buildDirectoryName = path.join('.switchyard', 'bench-build')
+
+const aboveLib = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** True when this file runs as tsc output (what `npm run bench` starts), false when it runs as source through tsx. */
+export const runsCompiled = aboveLib.endsWith(path.sep + buildDirectoryName)
+
+export const repositoryRoot = runsCompiled ? path.resolve(aboveLib, '..', '..') : aboveLib
+
+export const buildDirectory = path.join(repositoryRoot, buildDirectoryName)
+
+/** The compiled JS of `script` (a `.ts` path relative to the repository root), as an absolute path. */
+export function compiledEntry(script: string): string {
+  return path.join(buildDirectory, script.replace(/\.ts$/, '.js'))
+}
 
 export interface StartChildOptions {
-  /** Path of the child's entry file, relative to the repository root. */
+  /**
+   * Path of the child's `.ts` entry file, relative to the repository root. A compiled
+   * parent starts its compiled JS with plain node; a parent run through tsx starts
+   * the source through tsx.
+   */
   script: string
   args?: string[]
   /** Extra node flags (e.g. `--cpu-prof`). */
@@ -34,9 +59,10 @@ export interface StartChildOptions {
 }
 
 export function startChild<Ready>(options: StartChildOptions): Promise<ChildHandle<Ready>> {
-  const child = fork(options.script, options.args ?? [], {
+  const entry = runsCompiled ? compiledEntry(options.script) : options.script
+  const child = fork(entry, options.args ?? [], {
     cwd: repositoryRoot,
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    execArgv: [...(runsCompiled ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: options.env ?? process.env,
   })

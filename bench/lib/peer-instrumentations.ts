@@ -34,8 +34,8 @@ export async function applyInstrumentation(name: InstrumentationName, client: Op
       return client
     case 'switchyard instrument()':
     case 'switchyard instrument() + budgets': {
-      const wrap = await importPeer(new URL('../../src/wrap/instrument.ts', import.meta.url).href)
-      const instrument = wrap.instrument as (target: OpenAI, options?: { budgets?: BudgetGate }) => OpenAI
+      // Imported on demand, so that the peers' processes never load switchyard.
+      const { instrument } = await import('../../src/wrap/instrument.js')
       return instrument(client, name === 'switchyard instrument() + budgets' ? { budgets } : {})
     }
     case 'traceloop':

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { repositoryRoot } from './child-process.js'
 
-const fixtures = new URL('../../test/fixtures/openai/', import.meta.url)
+const fixtures = path.join(repositoryRoot, 'test', 'fixtures', 'openai')
 
 /** The recorded Chat Completions answer (o4-mini, with cached and reasoning tokens), as the upstream sends it. */
 export function chatCompletionBody(): Buffer {
-  const parsed = JSON.parse(readFileSync(new URL('chat-completion.json', fixtures), 'utf8')) as unknown
+  const parsed = JSON.parse(readFileSync(path.join(fixtures, 'chat-completion.json'), 'utf8')) as unknown
   return Buffer.from(JSON.stringify(parsed), 'utf8')
 }
 
@@ -14,7 +16,7 @@ export function chatCompletionBody(): Buffer {
  * then `[DONE]`: one SSE event each.
  */
 export function chatStreamEvents(contentChunks: number): Buffer[] {
-  const recorded = readFileSync(new URL('chat-stream.sse', fixtures), 'utf8')
+  const recorded = readFileSync(path.join(fixtures, 'chat-stream.sse'), 'utf8')
   const events = recorded.split('\n\n').map((event) => event.trim()).filter((event) => event.startsWith('data: {'))
   const first = JSON.parse(events[0]!.slice('data: '.length)) as Record<string, unknown>
   const last = JSON.parse(events.at(-1)!.slice('data: '.length)) as Record<string, unknown>
