@@ -1,5 +1,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
+import type * as ChdbModuleNamespace from 'chdb'
 import type * as ChdbConnectionModuleNamespace from 'chdb/connection'
+import { embeddedEngineArgs } from './embedded-engine-args.js'
 import { StoreConfigError } from './store-error.js'
 import { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl, type StoreLocation } from './store-url.js'
 
@@ -50,12 +52,15 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
   }
 }
 
+type ChdbModule = typeof ChdbModuleNamespace
 type ChdbConnectionModule = typeof ChdbConnectionModuleNamespace
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
 async function createEmbeddedClient(directory: string): Promise<ClickHouseClient> {
+  let chdb: ChdbModule
   let chdbConnection: ChdbConnectionModule
   try {
+    chdb = await import('chdb')
     chdbConnection = await import('chdb/connection')
   } catch (error) {
     throw new StoreConfigError(
@@ -65,9 +70,20 @@ async function createEmbeddedClient(directory: string): Promise<ClickHouseClient
     )
   }
   try {
-    // chdb implements the client's Connection contract against its own copy of
-    // @clickhouse/client-common; the two copies' types differ only nominally.
-    const connection = chdbConnection.createChdbConnection({ path: directory }) as unknown as ClientConnection
+    // chdb runs one engine per data directory and process, started by the first
+    // connection to it (later ones join it as it is); createChdbConnection takes no
+    // engine arguments, so a session with them starts the engine, the client's
+    // connection joins it, and the engine stays up with that connection once the
+    // starting session is closed.
+    const starter = new chdb.Session(directory, { connectionArgs: await embeddedEngineArgs(directory) })
+    let connection: ClientConnection
+    try {
+      // chdb implements the client's Connection contract against its own copy of
+      // @clickhouse/client-common; the two copies' types differ only nominally.
+      connection = chdbConnection.createChdbConnection({ path: directory }) as unknown as ClientConnection
+    } finally {
+      starter.close()
+    }
     return createClient({ connection })
   } catch (error) {
     throw new StoreConfigError(
