@@ -5,6 +5,7 @@ import { decodeTraceRequestProtobuf } from '../collector/otlp/decode-protobuf.js
 import { encodeRowsJsonEachRow } from '../collector/otlp/encode-rows.js'
 import { makeModelCallSpans, serializeSpans } from '../test/helpers/sdk-spans.js'
 import { benchOptions, log, writeResult } from './lib/bench-options.js'
+import { startClickHouseFront } from './lib/clickhouse-front.js'
 import { startCollectorProcess, type CollectorProcess } from './lib/collector.js'
 import { figure, type Figure } from './lib/figure.js'
 import { sendSpanBodies, type SpanBody } from './lib/otlp-sender.js'
@@ -17,7 +18,9 @@ import { median, round } from './lib/stats.js'
  * the spend rollups) until every span is visible to a count(). The baseline is a
  * bare batched insert of the same rows, in batches of the collector's batch size,
  * into the same store in the same process. Then a burst larger than the queue,
- * to show the queue bound turning into 503s while memory stays flat.
+ * to show the queue bound turning into 503s while memory stays flat: once with the
+ * embedded store (the engine's memory is the collector's), once with the store over
+ * HTTP in another process, as in production.
  */
 
 const options = benchOptions()
@@ -111,27 +114,51 @@ figures.push(figure({
 // The burst: a small queue, and bursts of 2× and 8× its size from 32 exporters that do not retry.
 const queueMaxBytes = (quick ? 8 : 64) * 2 ** 20
 const rowBytes = Buffer.byteLength(encodeRowsJsonEachRow(decodeTraceRequestProtobuf(bodies[0]!.bytes).rows)) / spansPerRequest
-const burstCollector = await startCollectorProcess({ fsync: 'always', queueMaxBytes, batchBytes: Math.min(8 * 2 ** 20, queueMaxBytes / 2) })
-await sendSpanBodies({ url: burstCollector.url, bodies: bodies.slice(0, 5), repeat: 1, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
-await burstCollector.request('settle', { timeoutMs: 30_000 })
-const idle = await burstCollector.request<Record<string, number>>('memory')
-const bursts: Record<string, unknown>[] = []
-for (const multiple of [2, 8]) {
-  const burstRequests = Math.ceil((multiple * queueMaxBytes) / (rowBytes * spansPerRequest))
-  await burstCollector.request('startSampling')
-  const sent = await sendSpanBodies({ url: burstCollector.url, bodies, repeat: Math.ceil(burstRequests / bodies.length), concurrency: 32, maxMs: quick ? 20_000 : 120_000 })
-  const sampled = await burstCollector.request<Record<string, number>>('stopSampling')
-  await burstCollector.request('settle', { timeoutMs: 120_000 })
-  const metrics = await burstCollector.request<{ queueFullResponses: number }>('metrics')
-  bursts.push({ multiple, sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, queueFullTotal: metrics.queueFullResponses })
-  log(`burst ${multiple}× the queue: ${sent.acceptedSpans} spans accepted, ${sent.refusedRequests} requests refused with 503, peak RSS ${round(sampled.peakRssMiB ?? 0, 0)} MiB`)
-}
-await burstCollector.close()
-rmSync(scratch, { recursive: true, force: true })
-details.burst = { queueMaxBytes, rowBytes: round(rowBytes, 0), idle, bursts }
+const burstCollectorOptions = { fsync: 'always', queueMaxBytes, batchBytes: Math.min(8 * 2 ** 20, queueMaxBytes / 2) } as const
 
-const small = bursts[0] as { peakRssMiB: number; refusedRequests: number }
-const large = bursts[1] as { peakRssMiB: number; refusedRequests: number }
+interface Burst {
+  multiple: number
+  peakRssMiB: number
+  refusedRequests: number
+  [measure: string]: unknown
+}
+
+/** Warm `target` up, then send it the 2× and 8× bursts, sampling its RSS through each. */
+async function measureBursts(label: string, target: CollectorProcess): Promise<{ idle: Record<string, number>; bursts: Burst[] }> {
+  await sendSpanBodies({ url: target.url, bodies: bodies.slice(0, 5), repeat: 1, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
+  await target.request('settle', { timeoutMs: 30_000 })
+  const idle = await target.request<Record<string, number>>('memory')
+  const bursts: Burst[] = []
+  for (const multiple of [2, 8]) {
+    const burstRequests = Math.ceil((multiple * queueMaxBytes) / (rowBytes * spansPerRequest))
+    await target.request('startSampling')
+    const sent = await sendSpanBodies({ url: target.url, bodies, repeat: Math.ceil(burstRequests / bodies.length), concurrency: 32, maxMs: quick ? 20_000 : 120_000 })
+    const sampled = await target.request<Record<string, number> & { peakRssMiB: number }>('stopSampling')
+    // The store engine's own view as the burst ends (for an http:// store, the other process's).
+    const engine = await target.request<Record<string, number>>('engineMemory')
+    await target.request('settle', { timeoutMs: 120_000 })
+    const metrics = await target.request<{ queueFullResponses: number }>('metrics')
+    bursts.push({ multiple, sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, engine, queueFullTotal: metrics.queueFullResponses })
+    log(`${label}: burst ${multiple}× the queue: ${sent.acceptedSpans} spans accepted, ${sent.refusedRequests} requests refused with 503, peak RSS ${round(sampled.peakRssMiB, 0)} MiB`)
+  }
+  return { idle, bursts }
+}
+
+const burstCollector = await startCollectorProcess(burstCollectorOptions)
+const embedded = await measureBursts('embedded store', burstCollector)
+await burstCollector.close()
+details.burst = { queueMaxBytes, rowBytes: round(rowBytes, 0), ...embedded }
+
+// The same bursts with the store in another process, as in production: only the collector's own memory is measured.
+const front = await startClickHouseFront()
+const httpCollector = await startCollectorProcess({ ...burstCollectorOptions, store: front.url })
+const overHttp = await measureBursts('store over HTTP', httpCollector)
+await httpCollector.close()
+details.burstHttpStore = { ...overHttp, storeProcessMemory: await front.memory() }
+await front.close()
+rmSync(scratch, { recursive: true, force: true })
+
+const [small, large] = embedded.bursts as [Burst, Burst]
 figures.push(figure({
   name: `collector peak RSS, burst 8× the queue (${queueMaxBytes / 2 ** 20} MiB) vs burst 2×`,
   value: round(large.peakRssMiB, 0),
@@ -141,11 +168,19 @@ figures.push(figure({
 }))
 figures.push(figure({
   name: 'collector RSS growth over idle during the 8× burst',
-  value: round(large.peakRssMiB - (idle.rssMiB ?? 0), 0),
+  value: round(large.peakRssMiB - (embedded.idle.rssMiB ?? 0), 0),
   unit: 'MiB',
-  baseline: { name: 'idle RSS', value: round(idle.rssMiB ?? 0, 0), unit: 'MiB' },
+  baseline: { name: 'idle RSS', value: round(embedded.idle.rssMiB ?? 0, 0), unit: 'MiB' },
 }))
 figures.push(figure({ name: 'requests refused with 503 during the 8× burst', value: large.refusedRequests, unit: 'requests' }))
+const [httpSmall, httpLarge] = overHttp.bursts as [Burst, Burst]
+figures.push(figure({
+  name: `collector peak RSS with its store over HTTP in another process, burst 8× the queue (${queueMaxBytes / 2 ** 20} MiB) vs burst 2×`,
+  value: round(httpLarge.peakRssMiB, 0),
+  unit: 'MiB',
+  baseline: { name: 'burst 2×', value: round(httpSmall.peakRssMiB, 0) },
+  target: { text: 'memory flat: at most 1.1× the smaller burst\'s peak', measure: 'ratio', comparison: '<=', threshold: 1.1 },
+}))
 
 writeResult(options, {
   benchmark: 'collector-ingest',
@@ -161,6 +196,7 @@ writeResult(options, {
     collector: 'own process, chdb store, fsync always, batchSpans 20,000, batchIntervalMs 1,000 (defaults), queueMaxBytes 1 GiB',
     retryOn503: '50 ms (shortened Retry-After) in the throughput runs; no retry in the bursts',
     burst: { queueMaxBytes, senders: 32 },
+    burstHttpStore: 'the same bursts into a collector whose store is http:// to the tests\' ClickHouse HTTP front over chdb, in a process of its own; the figure is the collector process\'s RSS only',
   },
   figures,
   details,

@@ -27,14 +27,60 @@ let sampler: NodeJS.Timeout | undefined
 let peakRss = 0
 let rows: Buffer[] = []
 
+/** RSS split into anonymous memory (the V8 heap, malloc, the engine's allocations) and mapped files (libchdb's code), in MiB. */
+function residentParts(): Record<string, number> {
+  const parts: Record<string, number> = {}
+  try {
+    for (const line of readFileSync('/proc/self/status', 'utf8').split('\n')) {
+      const match = /^(RssAnon|RssFile):\s+(\d+) kB/.exec(line)
+      if (match !== null) parts[`${match[1]}MiB`] = Number(match[2]) / 1024
+    }
+  } catch {
+    // Not Linux: RSS alone.
+  }
+  return parts
+}
+
+/**
+ * What the store's engine says about its own memory, in MiB: its memory tracker and
+ * every non-empty cache (system.metrics), the merges running (system.merges), and
+ * what its allocator holds (system.jemalloc_stats): allocated by the engine, and
+ * resident, the difference being freed pages not yet returned. Asked of whatever
+ * the store is, so for an http:// store it describes the server. On the embedded
+ * engine it runs between the flusher's inserts, not beside them.
+ */
+async function engineMemory(): Promise<Record<string, number>> {
+  const result = await client.query({
+    query: `SELECT metric, value / 1048576 AS mebibytes FROM system.metrics
+        WHERE metric = 'MemoryTracking' OR (metric LIKE '%CacheBytes' AND value != 0)
+      UNION ALL SELECT 'Merges', sum(memory_usage) / 1048576 FROM system.merges`,
+    format: 'JSONEachRow',
+  })
+  const engine: Record<string, number> = {}
+  for (const row of await result.json<{ metric: string; mebibytes: number }>()) engine[`${row.metric.replace(/Bytes$/, '')}MiB`] = row.mebibytes
+  try {
+    const stats = await client.query({ query: 'SELECT stats FROM system.jemalloc_stats', format: 'JSONEachRow' })
+    const summary = /Allocated: (\d+), active: \d+, metadata: \d+.*?resident: (\d+)/.exec((await stats.json<{ stats: string }>())[0]?.stats ?? '')
+    if (summary !== null) {
+      engine.allocatorAllocatedMiB = Number(summary[1]) / 2 ** 20
+      engine.allocatorResidentMiB = Number(summary[2]) / 2 ** 20
+    }
+  } catch {
+    // A build without jemalloc has no such table.
+  }
+  return engine
+}
+
 function memory(): Record<string, number> {
   const usage = process.memoryUsage()
   return {
     rssMiB: usage.rss / 2 ** 20,
     heapUsedMiB: usage.heapUsed / 2 ** 20,
+    heapTotalMiB: usage.heapTotal / 2 ** 20,
     externalMiB: usage.external / 2 ** 20,
     arrayBuffersMiB: usage.arrayBuffers / 2 ** 20,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    ...residentParts(),
   }
 }
 
@@ -95,6 +141,7 @@ serveParent({
       queue: collector.queue.stats(),
     }),
     memory: () => memory(),
+    engineMemory: () => engineMemory(),
     startSampling: () => {
       peakRss = process.memoryUsage().rss
       sampler = setInterval(() => {
