@@ -12,6 +12,8 @@ export class CollectorMetrics {
   batchesWritten = 0
   storeErrors = 0
   queueFullResponses = 0
+  /** Of queueFullResponses, those refused before their body was read. */
+  requestsShed = 0
   unreadableBatches = 0
   spansPricedAtIngest = 0
   insertSecondsSum = 0
@@ -44,6 +46,7 @@ export class CollectorMetrics {
     counter('switchyard_collector_batches_written_total', 'Batches inserted into ClickHouse.', this.batchesWritten)
     counter('switchyard_collector_store_errors_total', 'Failed inserts into ClickHouse (each is retried).', this.storeErrors)
     counter('switchyard_collector_queue_full_total', 'Requests refused with 503 because the queue was full.', this.queueFullResponses)
+    counter('switchyard_collector_requests_shed_total', 'Requests refused with 503 unread, while the queue stayed full (part of queue_full_total).', this.requestsShed)
     counter('switchyard_collector_spans_priced_total', 'GenAI spans that arrived without a cost and were priced at ingest.', this.spansPricedAtIngest)
     counter('switchyard_collector_unreadable_batches_total', 'Queued batches that could not be read back (left on disk for the next start).', this.unreadableBatches)
     gauge('switchyard_collector_queue_segments', 'Batches on disk waiting for ClickHouse.', queue.segments)

@@ -10,6 +10,7 @@ import { encodeRowsJsonCompact } from './otlp/encode-rows.js'
 import { encodeExportResponse } from './otlp/encode-response.js'
 import { priceAtIngest } from './price-at-ingest.js'
 import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
+import type { QueueShedding } from './queue-shedding.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
 
@@ -26,6 +27,8 @@ export interface ReceiveTracesOptions {
   response: ServerResponse
   options: ResolvedCollectorOptions
   queue: SegmentQueue
+  /** Refuses requests unread while the queue is full on disk. */
+  shedding: QueueShedding
   metrics: CollectorMetrics
 }
 
@@ -33,9 +36,10 @@ export interface ReceiveTracesOptions {
  * `POST /v1/traces` per OTLP/HTTP: decode, convert to `otel_traces` rows, append to
  * the write-ahead queue, and answer in the request's encoding. Invalid spans are
  * dropped with a partial-success count; a malformed body is a 400, an oversized one
- * a 413, a full queue a 503 with Retry-After. Only what is on disk is acknowledged.
+ * a 413, a full queue a 503 with Retry-After (unread, while the queue stays full).
+ * Only what is on disk is acknowledged.
  */
-export async function receiveTraces({ priceTable, request, response, options, queue, metrics }: ReceiveTracesOptions): Promise<void> {
+export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics }: ReceiveTracesOptions): Promise<void> {
   metrics.requestsTotal += 1
   const encoding = requestEncoding(request.headers['content-type'])
   if (encoding === undefined) {
@@ -45,6 +49,14 @@ export async function receiveTraces({ priceTable, request, response, options, qu
       grpc: grpcCode.invalidArgument,
       message: `content-type ${JSON.stringify(request.headers['content-type'] ?? '')} is not supported: send application/x-protobuf or application/json`,
     })
+  }
+
+  const shedRetryAfterMs = shedding.refuseFor()
+  if (shedRetryAfterMs !== undefined) {
+    // Node discards the unread body once the answer is sent, and keeps the connection.
+    metrics.queueFullResponses += 1
+    metrics.requestsShed += 1
+    return refuseQueueFull(response, metrics, encoding, shedRetryAfterMs, `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`)
   }
 
   let body: Buffer
@@ -97,18 +109,18 @@ export async function receiveTraces({ priceTable, request, response, options, qu
           message: `the request's ${decoded.rows.length} spans take ${error.recordBytes} bytes as rows, over the batch limit of ${error.segmentMaxBytes}: send smaller requests`,
         })
       }
-      const full = error instanceof QueueFullError
-      if (full) metrics.queueFullResponses += 1
-      else diag.error(`switchyard collector: cannot write to the queue: ${String(error)}`)
-      const retryAfterSeconds = full ? Math.max(1, Math.ceil(error.retryAfterMs / 1000)) : 5
+      if (error instanceof QueueFullError) {
+        metrics.queueFullResponses += 1
+        if (error.resource === 'disk') shedding.queueFull(error.retryAfterMs)
+        return refuseQueueFull(response, metrics, encoding, error.retryAfterMs, `the collector's queue is full (${error.bytes} of ${error.maxBytes} bytes)`)
+      }
+      diag.error(`switchyard collector: cannot write to the queue: ${String(error)}`)
       return refuse(response, metrics, {
         status: 503,
         encoding,
         grpc: grpcCode.unavailable,
-        message: full
-          ? `the collector's queue is full (${error.bytes} of ${error.maxBytes} bytes): retry after ${retryAfterSeconds} s`
-          : 'the collector cannot write its queue right now: retry later',
-        headers: { 'retry-after': String(retryAfterSeconds) },
+        message: 'the collector cannot write its queue right now: retry later',
+        headers: { 'retry-after': '5' },
       })
     }
     metrics.spansAccepted += decoded.rows.length
@@ -126,6 +138,17 @@ function requestEncoding(contentType: string | undefined): Encoding | undefined 
   if (mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf') return 'protobuf'
   if (mediaType === 'application/json') return 'json'
   return undefined
+}
+
+function refuseQueueFull(response: ServerResponse, metrics: CollectorMetrics, encoding: Encoding, retryAfterMs: number, what: string): void {
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
+  refuse(response, metrics, {
+    status: 503,
+    encoding,
+    grpc: grpcCode.unavailable,
+    message: `${what}: retry after ${retryAfterSeconds} s`,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  })
 }
 
 function refuse(

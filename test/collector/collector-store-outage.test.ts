@@ -73,7 +73,14 @@ describe('a ClickHouse server that fails for a while', () => {
     await collector.drain(30_000)
     expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
     expect(collector.metrics.queueFullResponses).toBe(sent.refused.length)
-    const acknowledged = sent.acknowledgedSpanIds
+    // Once full, later requests were refused before their bodies were read...
+    expect(collector.metrics.requestsShed).toBeGreaterThan(0)
+    expect(collector.metrics.requestsShed).toBeLessThanOrEqual(sent.refused.length)
+    // ...and once the flusher has made room, requests are read and accepted again.
+    const after = await sendSpanStream({ url: collector.url, spansPerRequest: 200, maxRequests: 3, maxMs: 10_000, workflow: 'outage-full' })
+    expect(after.refused).toEqual([])
+    await collector.drain(30_000)
+    const acknowledged = [...sent.acknowledgedSpanIds, ...after.acknowledgedSpanIds]
     expect(acknowledged.length).toBeGreaterThan(0)
     expect(await countSpans('outage-full', acknowledged)).toEqual({ total: acknowledged.length, unique: acknowledged.length, acknowledged: acknowledged.length })
   })
