@@ -24,7 +24,9 @@ export class PriceIndex implements PriceTable {
   readonly unknownModelWarnings: UnknownModelWarnings
   private readonly providers = new Map<string, Map<string, ModelHistory>>()
   private readonly providerAliases: Readonly<Record<string, string>>
-  private readonly resolved = new Map<string, ModelHistory | typeof unknownModel>()
+  /** Provider → model id → what it resolved to; nested rather than keyed by a joined string, which would be built on every lookup. */
+  private readonly resolved = new Map<string, Map<string, ModelHistory | typeof unknownModel>>()
+  private resolvedCount = 0
 
   constructor(sourced: readonly SourcedPriceEntry[], options: { providerAliases: Readonly<Record<string, string>>; warningLimit?: number }) {
     this.providerAliases = options.providerAliases
@@ -65,16 +67,25 @@ export class PriceIndex implements PriceTable {
    * ids are kept (a caller may send any model id); past it the memo starts over.
    */
   private historyOf(query: PriceQuery): ModelHistory | undefined {
-    const key = `${query.provider}\u0000${query.model}`
-    const known = this.resolved.get(key)
+    let models = this.resolved.get(query.provider)
+    const known = models?.get(query.model)
     if (known !== undefined) return known === unknownModel ? undefined : known
     let found: ModelHistory | undefined
     for (const { provider, model } of this.candidates(query)) {
       found = this.providers.get(provider)?.get(model)
       if (found !== undefined) break
     }
-    if (this.resolved.size >= resolvedLimit) this.resolved.clear()
-    this.resolved.set(key, found ?? unknownModel)
+    if (this.resolvedCount >= resolvedLimit) {
+      this.resolved.clear()
+      this.resolvedCount = 0
+      models = undefined
+    }
+    if (models === undefined) {
+      models = new Map()
+      this.resolved.set(query.provider, models)
+    }
+    models.set(query.model, found ?? unknownModel)
+    this.resolvedCount += 1
     return found
   }
 

@@ -33,17 +33,12 @@ export interface UsageSplit {
  */
 export function splitUsage(usage: Usage): UsageSplit {
   const flags: UsageFlag[] = []
-  const count = (value: number): number => {
-    const whole = Number.isFinite(value) ? Math.max(0, Math.trunc(value)) : 0
-    if (whole !== value && !flags.includes('invalid_token_count')) flags.push('invalid_token_count')
-    return whole
-  }
-  const inputTokens = count(usage.inputTokens)
-  const outputTokens = count(usage.outputTokens)
-  let cacheRead = count(usage.cacheReadInputTokens)
-  let cacheWrite = count(usage.cacheWriteInputTokens)
-  let cacheWrite1h = count(usage.cacheWrite1hInputTokens)
-  let reasoning = count(usage.reasoningOutputTokens)
+  const inputTokens = wholeCount(usage.inputTokens, flags)
+  const outputTokens = wholeCount(usage.outputTokens, flags)
+  let cacheRead = wholeCount(usage.cacheReadInputTokens, flags)
+  let cacheWrite = wholeCount(usage.cacheWriteInputTokens, flags)
+  let cacheWrite1h = wholeCount(usage.cacheWrite1hInputTokens, flags)
+  let reasoning = wholeCount(usage.reasoningOutputTokens, flags)
   if (cacheRead > inputTokens) {
     flags.push('cache_read_exceeds_input')
     cacheRead = inputTokens
@@ -70,4 +65,11 @@ export function splitUsage(usage: Usage): UsageSplit {
     reasoningTokens: reasoning,
     flags,
   }
+}
+
+/** A count as a whole non-negative number, flagging (once) a count that was not one. */
+function wholeCount(value: number, flags: UsageFlag[]): number {
+  const whole = Number.isFinite(value) ? Math.max(0, Math.trunc(value)) : 0
+  if (whole !== value && !flags.includes('invalid_token_count')) flags.push('invalid_token_count')
+  return whole
 }

@@ -27,9 +27,10 @@ export function worstCaseCost(options: WorstCaseCostOptions): bigint {
   const inputTokens = wholeCount(options.inputTokens, 'inputTokens')
   const { schedule } = scheduleForPrompt(lookup.entry, inputTokens)
   const prices = schedule.unitsPerToken
-  const dearestInput = [prices.input, prices.cachedInput, prices.cacheWrite5m, prices.cacheWrite1h].reduce((left, right) =>
-    left > right ? left : right,
-  )
+  let dearestInput = prices.input
+  if (prices.cachedInput > dearestInput) dearestInput = prices.cachedInput
+  if (prices.cacheWrite5m > dearestInput) dearestInput = prices.cacheWrite5m
+  if (prices.cacheWrite1h > dearestInput) dearestInput = prices.cacheWrite1h
   return BigInt(inputTokens) * dearestInput + BigInt(wholeCount(options.maxOutputTokens, 'maxOutputTokens')) * prices.output
 }
 
