@@ -5,7 +5,8 @@ import type { BudgetScope } from './budget-scope.js'
 import { BudgetState } from './budget-state.js'
 import { budgetStatus, type BudgetStatus } from './budget-status.js'
 import { OutputTokenPercentiles, type OutputTokenEstimate, type OutputTokenPercentilesOptions } from './output-token-percentiles.js'
-import { LedgerReservation, type Reservation } from './reservation.js'
+import { LedgerReservation, type Reservation, type ReservationHooks } from './reservation.js'
+import { addSpanId, type LocalCall } from './local-call.js'
 import type { SpendSource } from './spend-source.js'
 
 export interface BudgetLedgerOptions {
@@ -141,29 +142,15 @@ export class BudgetLedger {
     const { decision, states } = this.evaluate(options.scope, options.worstCaseUnits, nowMs)
     if (decision.error !== undefined) throw decision.error
     const id = ++this.nextId
-    for (const state of states) {
-      state.addReservation(id, { units: options.worstCaseUnits, atMs: nowMs, spanIds: options.spanId === undefined ? [] : [options.spanId] })
-    }
+    // One call object for every matching budget (see LocalCall).
+    const call: LocalCall = { units: options.worstCaseUnits, atMs: nowMs, spanIds: options.spanId === undefined ? [] : [options.spanId] }
+    for (const state of states) state.addReservation(id, call)
     const reservation = new LedgerReservation({
       id,
       decision,
       worstCaseUnits: options.worstCaseUnits,
       reservedAtMs: nowMs,
-      hooks: {
-        attachSpan: (reservationId, spanId) => {
-          for (const state of states) state.attachSpan(reservationId, spanId)
-        },
-        settle: (reservationId, units, spanIds) => {
-          this.active.delete(reservationId)
-          const settledAtMs = this.now()
-          for (const state of states) state.settle({ id: reservationId, units, spanIds, nowMs: settledAtMs })
-        },
-        release: (reservationId) => {
-          this.active.delete(reservationId)
-          for (const state of states) state.release(reservationId)
-        },
-        streamLimitUnits: (reservationId) => this.streamLimit(reservationId, states),
-      },
+      hooks: new ReservedBudgets({ call, states, active: this.active, now: this.now }),
     })
     this.active.set(id, { reservation, states })
     return reservation
@@ -229,16 +216,6 @@ export class BudgetLedger {
     return { decision, states }
   }
 
-  private streamLimit(id: number, states: readonly BudgetState[]): bigint | undefined {
-    const nowMs = this.now()
-    let limit: bigint | undefined
-    for (const state of states) {
-      const room = state.streamRoom(id, nowMs)
-      if (room !== undefined && (limit === undefined || room < limit)) limit = room
-    }
-    return limit
-  }
-
   private async refreshAll(): Promise<void> {
     this.expireReservations()
     const queue = [...this.states]
@@ -295,6 +272,59 @@ export class BudgetLedger {
       this.timers.push(timer)
     }
     schedule()
+  }
+}
+
+/**
+ * What ending a reservation does to the budgets it was reserved against. A class, not
+ * four closures per reservation: the router reserves before every call.
+ */
+class ReservedBudgets implements ReservationHooks {
+  readonly #call: LocalCall
+  readonly #states: readonly BudgetState[]
+  readonly #active: Map<number, ActiveReservation>
+  readonly #now: () => number
+
+  constructor(options: { call: LocalCall; states: readonly BudgetState[]; active: Map<number, ActiveReservation>; now: () => number }) {
+    this.#call = options.call
+    this.#states = options.states
+    this.#active = options.active
+    this.#now = options.now
+  }
+
+  attachSpan(id: number, spanId: string): void {
+    for (const state of this.#states) state.attachSpan(id, spanId)
+  }
+
+  settle(id: number, units: bigint, spanIds: readonly string[]): void {
+    this.#active.delete(id)
+    const call = this.#call
+    for (const spanId of spanIds) addSpanId(call, spanId)
+    // Every budget takes the worst case out before the units change, then the budgets
+    // that must wait for the store count the actual cost (a LocalSpend's total relies on it).
+    let waiting: BudgetState[] | undefined
+    for (const state of this.#states) {
+      if (state.finishReservation(id, units)) (waiting ??= []).push(state)
+    }
+    if (waiting === undefined) return
+    call.units = units
+    call.settledAtMs = this.#now()
+    for (const state of waiting) state.addFinished(id, call)
+  }
+
+  release(id: number): void {
+    this.#active.delete(id)
+    for (const state of this.#states) state.release(id)
+  }
+
+  streamLimitUnits(id: number): bigint | undefined {
+    const nowMs = this.#now()
+    let limit: bigint | undefined
+    for (const state of this.#states) {
+      const room = state.streamRoom(id, nowMs)
+      if (room !== undefined && (limit === undefined || room < limit)) limit = room
+    }
+    return limit
   }
 }
 

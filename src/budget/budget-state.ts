@@ -1,7 +1,7 @@
 import { shareMillionths, type BudgetActionConfig, type BudgetConfig } from './budget-config.js'
 import type { BudgetAction, BudgetEvaluation } from './budget-decision.js'
 import { compileMatch, type CompiledMatch } from './budget-match.js'
-import { addSpanId, floorMinute, isInStore, markSeen, minuteMs, type LocalCall } from './local-call.js'
+import { addSpanId, floorMinute, isInStore, minuteMs, type LocalCall } from './local-call.js'
 import { rollingRetryAt, type LeavingSpend } from './retry-at.js'
 import type { SpendBucket, SpendQuery, SpendSnapshot } from './spend-source.js'
 import { WindowTracker } from './window-span.js'
@@ -16,6 +16,8 @@ interface ParsedAction {
   action: Exclude<BudgetAction, 'allow'>
   at: number
   millionths: bigint
+  /** limitUnits × millionths, the action's threshold for (spent + worst case) × 1,000,000: made once, not per decision. */
+  thresholdMillionths: bigint
   downgradeTo?: string
 }
 
@@ -66,6 +68,8 @@ export class BudgetState {
   private readonly unconfirmedByTime = new LocalSpend()
   /** The span ids the last query asked about, each with its call. */
   private asked = new Map<string, number>()
+  /** The spans of each call this budget's refreshes have shown (made at the first one: most calls never need it). */
+  private readonly seen = new WeakMap<LocalCall, Set<string>>()
   private lastRefreshStartMs: number | undefined
   private lastErrorMessage: string | undefined
   private droppedCount = 0
@@ -75,7 +79,7 @@ export class BudgetState {
     this.config = options.config
     this.match = compileMatch(options.config.match)
     this.window = new WindowTracker(options.config.window)
-    this.actions = options.config.actions.map(parseAction).sort((left, right) => left.at - right.at)
+    this.actions = options.config.actions.map((action) => parseAction(action, options.config.limitUnits)).sort((left, right) => left.at - right.at)
     this.block = this.actions.find((action) => action.action === 'block')
   }
 
@@ -118,30 +122,36 @@ export class BudgetState {
     this.unconfirmed.set(id, timed)
   }
 
-  /** The call finished: its actual cost waits for the store, unless the store already showed all of it. */
-  settle(options: { id: number; units: bigint; spanIds: readonly string[]; nowMs: number }): void {
-    const call = this.reserved.get(options.id)
-    if (call === undefined) return
-    this.reserved.delete(options.id)
-    for (const spanId of options.spanIds) addSpanId(call, spanId)
-    if (isInStore(call) || options.units <= 0n) return
+  /**
+   * The call finished, having cost `units` in all (its span ids already on the call):
+   * its worst case leaves reserved spend. True when its actual cost must then wait for
+   * the store here (hand it over with `addFinished`); false when this budget's refreshes
+   * already showed all of it, or it cost nothing. The ledger sets the call's actual
+   * units in between, once for every budget (see LocalCall).
+   */
+  finishReservation(id: number, units: bigint): boolean {
+    const call = this.reserved.get(id)
+    if (call === undefined) return false
+    this.reserved.delete(id)
+    return !isInStore(call, this.seen.get(call)) && units > 0n
+  }
+
+  /** A finished call, now with its actual units and settledAtMs, waits here until the store shows it. */
+  addFinished(id: number, call: LocalCall): void {
     const waiting = call.spanIds.length === 0 ? this.unconfirmedByTime : this.unconfirmed
-    // The call object is this budget's own: it moves over with its actual cost.
-    call.units = options.units
-    call.settledAtMs = options.nowMs
-    waiting.set(options.id, call)
+    waiting.set(id, call)
     if (this.unconfirmedCount > this.options.maxUnconfirmedCalls) this.dropOldestUnconfirmed()
   }
 
   private dropOldestUnconfirmed(): void {
-    const withSpans = this.unconfirmed.entries().next()
-    const byTime = this.unconfirmedByTime.entries().next()
-    const fromByTime = withSpans.done === true
-      || (byTime.done !== true && (byTime.value[1].settledAtMs ?? 0) < (withSpans.value[1].settledAtMs ?? 0))
+    const withSpans = this.unconfirmed.oldest()
+    const byTime = this.unconfirmedByTime.oldest()
+    const fromByTime = withSpans === undefined
+      || (byTime !== undefined && (byTime[1].settledAtMs ?? 0) < (withSpans[1].settledAtMs ?? 0))
     if (fromByTime) {
-      if (byTime.done !== true) this.unconfirmedByTime.delete(byTime.value[0])
+      if (byTime !== undefined) this.unconfirmedByTime.delete(byTime[0])
     } else {
-      this.unconfirmed.delete(withSpans.value[0])
+      this.unconfirmed.delete(withSpans[0])
     }
     this.droppedCount += 1
   }
@@ -163,8 +173,9 @@ export class BudgetState {
     for (const calls of [this.unconfirmed, this.reserved]) {
       for (const [id, call] of calls) {
         if (spanIds.length >= maxSpanIds) break
+        const seen = this.seen.get(call)
         for (const spanId of call.spanIds) {
-          if (call.seenSpanIds?.has(spanId) === true || spanIds.length >= maxSpanIds) continue
+          if (seen?.has(spanId) === true || spanIds.length >= maxSpanIds) continue
           spanIds.push(spanId)
           asked.set(spanId, id)
           if (call.atMs < oldest) oldest = call.atMs
@@ -187,20 +198,39 @@ export class BudgetState {
       if (id === undefined) continue
       const finished = this.unconfirmed.get(id)
       if (finished !== undefined) {
-        markSeen(finished, spanId)
-        if (isInStore(finished)) this.unconfirmed.delete(id)
+        if (this.completesFinished(finished, spanId)) this.unconfirmed.delete(id)
         continue
       }
       const inFlight = this.reserved.get(id)
-      if (inFlight !== undefined) markSeen(inFlight, spanId)
+      if (inFlight !== undefined) this.markSeen(inFlight, spanId)
     }
-    for (const [id, call] of this.unconfirmedByTime) {
-      if ((call.settledAtMs ?? 0) + this.options.ingestDelayMs > startedAtMs) break
-      this.unconfirmedByTime.delete(id)
+    for (let oldest = this.unconfirmedByTime.oldest(); oldest !== undefined; oldest = this.unconfirmedByTime.oldest()) {
+      if ((oldest[1].settledAtMs ?? 0) + this.options.ingestDelayMs > startedAtMs) break
+      this.unconfirmedByTime.delete(oldest[0])
     }
     const inWindowOptions = { windowStartMs: this.window.span(startedAtMs).startMs, floorMinute, minuteMs }
     this.unconfirmed.deleteOutsideWindow(inWindowOptions)
     this.unconfirmedByTime.deleteOutsideWindow(inWindowOptions)
+  }
+
+  /**
+   * This budget's refresh showed `spanId` of a finished call: true when the store now
+   * holds all of the call. A call with one span (most calls) needs no record of it.
+   */
+  private completesFinished(call: LocalCall, spanId: string): boolean {
+    if (call.spanIds.length === 1 && call.spanIds[0] === spanId) return true
+    return isInStore(call, this.markSeen(call, spanId))
+  }
+
+  /** Note that this budget's refresh showed `spanId` of `call`; returns the call's seen spans. */
+  private markSeen(call: LocalCall, spanId: string): Set<string> {
+    let seen = this.seen.get(call)
+    if (seen === undefined) {
+      seen = new Set()
+      this.seen.set(call, seen)
+    }
+    seen.add(spanId)
+    return seen
   }
 
   recordFailure(message: string): void {
@@ -248,7 +278,7 @@ export class BudgetState {
     // share, so a second downgrade (to an even cheaper route) takes over from the first.
     let chosen: ParsedAction | undefined
     for (const action of this.actions) {
-      if (projected <= config.limitUnits * action.millionths) continue
+      if (projected <= action.thresholdMillionths) continue
       if (chosen === undefined || severityOf(action) >= severityOf(chosen)) chosen = action
     }
     if (chosen === undefined) return evaluation
@@ -260,7 +290,7 @@ export class BudgetState {
       // Room again means under the lowest block threshold, whichever block action was chosen.
       const blockMillionths = this.block.millionths
       const retryAtMs = span.endMs !== undefined
-        ? ((worstCaseUnits * 1_000_000n <= config.limitUnits * blockMillionths) ? span.endMs : undefined)
+        ? ((worstCaseUnits * 1_000_000n <= this.block.thresholdMillionths) ? span.endMs : undefined)
         : rollingRetryAt({ spend: this.leavingSpend(span.startMs, rollingMs ?? 0), spentUnits, worstCaseUnits, limitUnits: config.limitUnits, blockMillionths })
       if (retryAtMs !== undefined) evaluation.retryAtMs = retryAtMs
     }
@@ -310,7 +340,7 @@ export class BudgetState {
     const own = this.reserved.get(id)
     const ownCounted = own !== undefined && floorMinute(own.atMs) + minuteMs > evaluation.windowStartMs
     const others = evaluation.spentUnits - (ownCounted ? own.units : 0n)
-    const threshold = (this.config.limitUnits * this.block.millionths) / 1_000_000n
+    const threshold = this.block.thresholdMillionths / 1_000_000n
     return threshold > others ? threshold - others : 0n
   }
 
@@ -329,10 +359,11 @@ export class BudgetState {
   }
 }
 
-function parseAction(action: BudgetActionConfig): ParsedAction {
+function parseAction(action: BudgetActionConfig, limitUnits: bigint): ParsedAction {
   const millionths = shareMillionths(action.at)
-  if (typeof action.do === 'string') return { action: action.do, at: action.at, millionths }
-  return { action: 'downgrade', at: action.at, millionths, downgradeTo: action.do.downgrade }
+  const thresholdMillionths = limitUnits * millionths
+  if (typeof action.do === 'string') return { action: action.do, at: action.at, millionths, thresholdMillionths }
+  return { action: 'downgrade', at: action.at, millionths, thresholdMillionths, downgradeTo: action.do.downgrade }
 }
 
 function severityOf(action: ParsedAction): number {

@@ -70,7 +70,7 @@ export class LedgerReservation implements Reservation {
   settle(actualUnits: bigint, options: { spanId?: string; spanIds?: readonly string[] } = {}): boolean {
     if (this.state !== 'active') return false
     this.state = 'settled'
-    const spanIds = [...(options.spanIds ?? []), ...(options.spanId === undefined ? [] : [options.spanId])]
+    const spanIds = options.spanId === undefined ? (options.spanIds ?? []) : [...(options.spanIds ?? []), options.spanId]
     this.hooks.settle(this.id, actualUnits < 0n ? 0n : actualUnits, spanIds)
     return true
   }

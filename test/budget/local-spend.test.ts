@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { floorMinute, minuteMs, type LocalCall } from '../../src/budget/local-call.js'
 import { LocalSpend } from '../../src/budget/local-spend.js'
 
-const call = (units: bigint, atMs: number): LocalCall => ({ units, atMs, spanIds: [], seenSpanIds: new Set() })
+const call = (units: bigint, atMs: number): LocalCall => ({ units, atMs, spanIds: [] })
 const window = (windowStartMs: number) => ({ windowStartMs, floorMinute, minuteMs })
 
 describe('LocalSpend', () => {
@@ -41,5 +41,44 @@ describe('LocalSpend', () => {
     spend.deleteOutsideWindow(window(31 * minuteMs))
     expect(spend.size).toBe(0)
     expect(spend.unitsInWindow(window(0))).toBe(0n)
+  })
+})
+
+describe('LocalSpend.oldest', () => {
+  it('finds the oldest call as calls come and go, also after it ran out of calls once', () => {
+    const spend = new LocalSpend()
+    expect(spend.oldest()).toBeUndefined()
+    for (let id = 1; id <= 5; id++) spend.set(id, call(BigInt(id), id * minuteMs))
+    expect(spend.oldest()?.[0]).toBe(1)
+    spend.delete(1)
+    spend.delete(2)
+    expect(spend.oldest()?.[0]).toBe(3)
+    // A call deleted from the middle is skipped when its turn comes.
+    spend.delete(4)
+    spend.delete(3)
+    expect(spend.oldest()?.[0]).toBe(5)
+    spend.set(6, call(6n, 6 * minuteMs))
+    spend.delete(5)
+    expect(spend.oldest()?.[0]).toBe(6)
+    spend.delete(6)
+    expect(spend.oldest()).toBeUndefined()
+    spend.set(7, call(7n, 7 * minuteMs))
+    expect(spend.oldest()?.[0]).toBe(7)
+    spend.clear()
+    expect(spend.oldest()).toBeUndefined()
+    spend.set(8, call(8n, 8 * minuteMs))
+    expect(spend.oldest()).toEqual([8, call(8n, 8 * minuteMs)])
+  })
+
+  it('stays the oldest while newer calls are added, and follows a call whose object was replaced', () => {
+    const spend = new LocalSpend()
+    spend.set(1, call(1n, minuteMs))
+    expect(spend.oldest()?.[0]).toBe(1)
+    spend.set(2, call(2n, minuteMs))
+    expect(spend.oldest()?.[0]).toBe(1)
+    const replaced = call(3n, minuteMs)
+    spend.set(1, replaced)
+    expect(spend.oldest()?.[1]).toBe(replaced)
+    expect(spend.unitsInWindow(window(0))).toBe(5n)
   })
 })
