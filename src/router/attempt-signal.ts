@@ -20,30 +20,64 @@ export interface AttemptSignal {
  * `AbortSignal.timeout` would give, so adapters classify it as a timeout.
  */
 export function attemptSignal(options: { callerSignal: AbortSignal | undefined; deadlineAt: number; attemptMs: number; now: () => number }): AttemptSignal {
-  const controller = new AbortController()
-  let cause: AttemptAbortCause | undefined
-  const abort = (why: AttemptAbortCause, reason: unknown): void => {
-    if (controller.signal.aborted) return
-    cause = why
-    controller.abort(reason)
+  return new AttemptAbort(options)
+}
+
+/**
+ * The controller behind attemptSignal. A class, not closures: it is made for every
+ * provider call, and it listens to the caller's signal as an `EventListener` object
+ * (`handleEvent`), so a call allocates no listener or timer function.
+ */
+class AttemptAbort implements AttemptSignal {
+  readonly #controller = new AbortController()
+  readonly #callerSignal: AbortSignal | undefined
+  readonly #deadlineFirst: boolean
+  readonly #timer: NodeJS.Timeout
+  #cause: AttemptAbortCause | undefined
+
+  constructor(options: { callerSignal: AbortSignal | undefined; deadlineAt: number; attemptMs: number; now: () => number }) {
+    this.#callerSignal = options.callerSignal
+    if (options.callerSignal?.aborted === true) this.handleEvent()
+    else options.callerSignal?.addEventListener('abort', this, { once: true })
+    const remaining = options.deadlineAt - options.now()
+    this.#deadlineFirst = remaining <= options.attemptMs
+    this.#timer = setTimeout(onTimeout, Math.max(0, this.#deadlineFirst ? remaining : options.attemptMs), this)
   }
-  const onCallerAbort = (): void => abort('caller', options.callerSignal?.reason)
-  if (options.callerSignal?.aborted === true) onCallerAbort()
-  else options.callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
-  const remaining = options.deadlineAt - options.now()
-  const deadlineFirst = remaining <= options.attemptMs
-  const timer = setTimeout(() => {
-    abort(deadlineFirst ? 'deadline' : 'attempt-timeout', new DOMException(deadlineFirst ? 'the request deadline passed' : 'the attempt timed out', 'TimeoutError'))
-  }, Math.max(0, deadlineFirst ? remaining : options.attemptMs))
-  return {
-    signal: controller.signal,
-    get cause() {
-      return cause
-    },
-    cancel: () => abort('cancelled', new Error('hedge lost')),
-    dispose() {
-      clearTimeout(timer)
-      options.callerSignal?.removeEventListener('abort', onCallerAbort)
-    },
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
   }
+
+  get cause(): AttemptAbortCause | undefined {
+    return this.#cause
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.#abort('caller', this.#callerSignal?.reason)
+  }
+
+  timeout(): void {
+    const deadline = this.#deadlineFirst
+    this.#abort(deadline ? 'deadline' : 'attempt-timeout', new DOMException(deadline ? 'the request deadline passed' : 'the attempt timed out', 'TimeoutError'))
+  }
+
+  cancel(): void {
+    this.#abort('cancelled', new Error('hedge lost'))
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer)
+    this.#callerSignal?.removeEventListener('abort', this)
+  }
+
+  #abort(why: AttemptAbortCause, reason: unknown): void {
+    if (this.#controller.signal.aborted) return
+    this.#cause = why
+    this.#controller.abort(reason)
+  }
+}
+
+function onTimeout(attempt: AttemptAbort): void {
+  attempt.timeout()
 }

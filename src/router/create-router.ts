@@ -1,24 +1,24 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { readEnvironment } from '../config/environment.js'
 import { createBudgetLedger, createSpendSource, isBudgetExceededError, type BudgetLedger, type BudgetScope, type Reservation, type SpendSource } from '../budget/index.js'
-import { createPriceTable, estimateCutStreamUsage, isPriceNotFoundError, parseUsd, priceCall, worstCaseCost, type PriceEntryInput, type PriceTable } from '../pricing/index.js'
+import { createPriceTable, estimateCutStreamUsage, isPriceNotFoundError, priceCall, worstCaseCost, type PriceEntryInput, type PriceTable } from '../pricing/index.js'
 import { createStore, type Store } from '../store/create-store.js'
 import { createProvider } from '../providers/create-provider.js'
 import { isProviderError } from '../providers/provider-error.js'
 import type { Provider, ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
 import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
-import { exportedSpanId, type CallCost } from '../telemetry/model-call-span.js'
+import { exportedSpanId } from '../telemetry/model-call-span.js'
 import { tracer } from '../telemetry/tracer.js'
-import { currentScope, parentContext, scopeWithParent, type CallScope } from '../telemetry/workflow-context.js'
+import { currentScope, parentContext, scopeWithParent, scopeWithTags, type CallScope } from '../telemetry/workflow-context.js'
 import type { ChatRequest, ChatResult, ChatStream } from './chat-request.js'
 import { estimatePromptTokens, fitsContextWindow } from './context-window.js'
 import { parseRouterConfig } from './parse-router-config.js'
 import { RetryBudget } from './retry-budget.js'
-import { routeAttempts, type AttemptCall } from './route-attempts.js'
-import { routeConfigSchema, type RouteConfig, type RouterConfig, type RouterConfigInput } from './router-config.js'
+import { routeAttempts, type AttemptCall, type AttemptCost, type AttemptSpend } from './route-attempts.js'
+import { routeConfigSchema, type RouteConfig, type RouteTarget, type RouterConfig, type RouterConfigInput } from './router-config.js'
 import { isAllTargetsFailedError, RequestAbortedError, UnknownRouteError } from './router-errors.js'
 import { RouterConfigError } from './router-config-error.js'
-import { selectTargets } from './select-targets.js'
+import { selectTargets, type BreakerView } from './select-targets.js'
 import { openRoutedStream } from './routed-stream.js'
 import { TargetHealth } from './target-health.js'
 import { sleepUntilAborted } from '../shared/sleep-until-aborted.js'
@@ -108,12 +108,12 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     return budget
   }
 
-  const priceUsage = (call: AttemptCall, model: string, usage: Usage, estimated: boolean): CallCost => {
+  const priceUsage = (call: AttemptCall, model: string, usage: Usage, estimated: boolean): AttemptCost => {
     const priced = priceCall({ table: priceTable, provider: call.provider.providerName, model, usage, at: new Date(now()), estimated })
-    return { costUsd: priced.costUsd, source: priced.source, priceVersion: priced.priceVersion }
+    return { costUsd: priced.costUsd, source: priced.source, priceVersion: priced.priceVersion, costUnits: priced.costUnits }
   }
 
-  const failedCost = (call: AttemptCall, error: unknown): CallCost | undefined => {
+  const failedCost = (call: AttemptCall, error: unknown): AttemptCost | undefined => {
     if (!isProviderError(error)) return undefined
     const sawOutput = error.partialText !== undefined || error.partialUsage !== undefined
     if (!sawOutput && error.code !== 'aborted') return undefined
@@ -131,14 +131,14 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
    * workflow, step and model produced before, else the model's maximum) at the
    * output price. A target without a price reserves nothing: it cannot be counted.
    */
-  const worstCaseOfRoute = (route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope, inputTokens: number): bigint => {
+  const worstCaseOfRoute = (route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope, inputTokens: number, at: Date): bigint => {
     let worst = 0n
     for (const target of route.targets) {
       const provider = providers.get(target.provider)
       if (provider === undefined) continue
-      const maxOutputTokens = request.maxTokens ?? ledger?.outputTokensFor({ scope: { ...budgetScope(scope), provider: provider.providerName, model: target.model } }).tokens ?? 4_096
+      const maxOutputTokens = request.maxTokens ?? ledger?.outputTokensFor({ scope: targetScope(scope, provider.providerName, target.model) }).tokens ?? 4_096
       try {
-        const units = worstCaseCost({ table: priceTable, provider: provider.providerName, model: target.model, inputTokens, maxOutputTokens, at: new Date(now()) })
+        const units = worstCaseCost({ table: priceTable, provider: provider.providerName, model: target.model, inputTokens, maxOutputTokens, at })
         if (units > worst) worst = units
       } catch (error) {
         if (!isPriceNotFoundError(error)) throw error
@@ -147,19 +147,47 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     return worst
   }
 
+  // Target selection reads these for every request: made once per router (and per
+  // route for breakers), not as closures per request.
+  const latencyFor = (target: RouteTarget) => health.latency(target).snapshot()
+  const fitsContext = (target: RouteTarget, candidate: SelectionRequest) => fitsContextWindow({ model: target.model, contextWindow: target.contextWindow, promptTokens: candidate.promptTokens, maxTokens: candidate.maxTokens })
+  const estimateCost = (target: RouteTarget, candidate: SelectionRequest): bigint | undefined => {
+    const provider = providers.get(target.provider)
+    if (provider === undefined) return undefined
+    const priced = priceCall({
+      table: priceTable,
+      provider: provider.providerName,
+      model: target.model,
+      usage: { inputTokens: candidate.promptTokens, outputTokens: candidate.maxTokens ?? 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0, reasoningOutputTokens: 0 },
+      at: candidate.at,
+    })
+    return priced.source === 'unknown' ? undefined : priced.costUnits
+  }
+  const breakerLookups = new WeakMap<RouteConfig, (target: RouteTarget) => BreakerView>()
+  const breakerLookupFor = (route: RouteConfig): ((target: RouteTarget) => BreakerView) => {
+    let lookup = breakerLookups.get(route)
+    if (lookup === undefined) {
+      lookup = (target) => health.breaker(target, route.breaker)
+      breakerLookups.set(route, lookup)
+    }
+    return lookup
+  }
+
   /** The shared front half of chat and stream: scope, budget, route span, target order. */
   const prepare = (request: ChatRequest, stream: boolean, outer: CallScope = currentScope()) => {
     const resolved = resolveRoute(request)
-    const scope: CallScope = request.tags === undefined ? outer : { ...outer, tags: { ...outer.tags, ...request.tags } }
+    const scope: CallScope = request.tags === undefined ? outer : scopeWithTags(outer, request.tags)
     let { name, route } = resolved
     const routeSpan = startRouteSpan(name, scope)
     const baseRequest = providerRequestOf(request)
     // Estimated once per request: the budget, the context check and the cost order all use it.
     const promptTokens = estimatePromptTokens(baseRequest)
+    // One clock reading prices the reservation and the cost order alike.
+    const at = new Date(now())
     let reservation: Reservation | undefined
     if (ledger !== undefined) {
       try {
-        reservation = ledger.reserve({ scope: budgetScope(scope), worstCaseUnits: worstCaseOfRoute(route, baseRequest, scope, promptTokens) })
+        reservation = ledger.reserve({ scope: budgetScope(scope), worstCaseUnits: worstCaseOfRoute(route, baseRequest, scope, promptTokens, at) })
       } catch (error) {
         // A block: recorded on the route span, and no provider is called.
         recordBudgetEvent(routeSpan, error)
@@ -176,35 +204,26 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
       }
     }
     const routeScope: CallScope = routeSpan === undefined ? scope : scopeWithParent(scope, routeSpan)
-    const selection = selectTargets({
+    const selection = selectTargets<SelectionRequest>({
       route,
-      request: baseRequest,
+      request: { maxTokens: baseRequest.maxTokens, promptTokens, at },
       stream,
-      breakerFor: (target) => health.breaker(target, route.breaker),
-      latencyFor: (target) => health.latency(target).snapshot(),
-      fitsContext: (target, candidate) => fitsContextWindow({ model: target.model, contextWindow: target.contextWindow, promptTokens, maxTokens: candidate.maxTokens }),
-      estimateCost: (target, candidate) => {
-        const provider = providers.get(target.provider)
-        if (provider === undefined) return undefined
-        const priced = priceCall({
-          table: priceTable,
-          provider: provider.providerName,
-          model: target.model,
-          usage: { inputTokens: promptTokens, outputTokens: candidate.maxTokens ?? 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0, reasoningOutputTokens: 0 },
-          at: new Date(now()),
-        })
-        return priced.source === 'unknown' ? undefined : priced.costUnits
-      },
+      breakerFor: breakerLookupFor(route),
+      latencyFor,
+      fitsContext,
+      estimateCost,
       random,
     })
     if (routeSpan !== undefined && selection.skipped.length > 0) {
       routeSpan.setAttribute(switchyardAttributes.skippedTargets, selection.skipped.map((skip) => `${skip.target.provider}/${skip.target.model}:${skip.reason}:${skip.detail}`))
     }
+    const spend: AttemptSpend = { units: 0n }
     return {
       name,
       route,
       routeSpan,
       reservation,
+      spend,
       attemptsOptions: {
         routeName: name,
         route,
@@ -219,12 +238,13 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         callerSignal: request.signal,
         deadlineAt: now() + route.timeouts.totalMs,
         budget: reservation?.decision.summary,
-        onAttemptStarted: (call: AttemptCall) => attachSpan(reservation, call),
+        onAttemptStarted: reservation === undefined ? undefined : (call: AttemptCall) => attachSpan(reservation, call),
         captureContent: environment.captureMessageContent,
         now,
         random,
         sleep,
         failedCost,
+        spend,
       },
     }
   }
@@ -239,10 +259,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     async chat(request) {
       const prepared = prepare(request, false)
       try {
-        const { value, call, attempts } = await routeAttempts<ProviderResult>({
-          ...prepared.attemptsOptions,
-          perform: (attemptCall) => attemptCall.provider.chat(attemptCall.request),
-        })
+        const { value, call, attempts } = await routeAttempts(prepared.attemptsOptions, performChat)
         const durationMs = now() - call.startedAt
         call.control.dispose()
         health.breaker(call.target, prepared.route.breaker).recordSuccess()
@@ -251,11 +268,11 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         call.span.end({ result: value, cost })
         attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd, hedge: call.hedge })
         endRouteSpan(prepared.routeSpan)
-        settle(prepared.reservation, attempts)
+        settle(prepared.reservation, prepared.spend.units + cost.costUnits)
         return toChatResult({ result: value, cost, call, attempts, route: prepared.name })
       } catch (error) {
         endRouteSpan(prepared.routeSpan, error)
-        settle(prepared.reservation, isAllTargetsFailedError(error) || error instanceof RequestAbortedError ? error.attempts : [])
+        settle(prepared.reservation, isAllTargetsFailedError(error) || error instanceof RequestAbortedError ? prepared.spend.units : 0n)
         throw error
       }
     },
@@ -282,7 +299,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   }
 }
 
-export function toChatResult(options: { result: ProviderResult; cost: CallCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }): ChatResult {
+export function toChatResult(options: { result: ProviderResult; cost: AttemptCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }): ChatResult {
   const { result, cost, call } = options
   return {
     text: result.text,
@@ -345,19 +362,33 @@ function budgetScope(scope: CallScope): BudgetScope {
   return budget
 }
 
+/** The budget scope of one target of a call. */
+function targetScope(scope: CallScope, provider: string, model: string): BudgetScope {
+  const budget = budgetScope(scope)
+  budget.provider = provider
+  budget.model = model
+  return budget
+}
+
+/** What target selection needs of a request: its output limit, its estimated prompt and when it is made. */
+interface SelectionRequest {
+  maxTokens: number | undefined
+  promptTokens: number
+  at: Date
+}
+
+function performChat(call: AttemptCall): Promise<ProviderResult> {
+  return call.provider.chat(call.request)
+}
+
 function attachSpan(reservation: Reservation | undefined, call: AttemptCall): void {
   const spanId = exportedSpanId(call.span.span)
   if (reservation !== undefined && spanId !== undefined) reservation.attachSpan(spanId)
 }
 
-/** End a request's reservation with what its attempts cost in all (each attempt is billed). */
-export function settle(reservation: Reservation | undefined, attempts: readonly { costUsd?: string }[]): void {
+/** End a request's reservation with what its attempts cost in all, in pico-USD (each attempt is billed). */
+export function settle(reservation: Reservation | undefined, units: bigint): void {
   if (reservation === undefined) return
-  let units = 0n
-  for (const attempt of attempts) {
-    if (attempt.costUsd === undefined) continue
-    units += parseUsd(attempt.costUsd)?.units ?? 0n
-  }
   if (units === 0n) reservation.release()
   else reservation.settle(units)
 }

@@ -9,6 +9,8 @@ export function orderByCost(
   targets: readonly RouteTarget[],
   costOf: (target: RouteTarget) => bigint | undefined,
 ): RouteTarget[] {
+  // Pricing a lone target cannot change the order.
+  if (targets.length < 2) return [...targets]
   return targets
     .map((target, index) => ({ target, index, cost: costOf(target) }))
     .sort((left, right) => compareCosts(left.cost, right.cost) || left.index - right.index)

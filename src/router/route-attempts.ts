@@ -1,6 +1,6 @@
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { Provider, ProviderRequest } from '../providers/provider.js'
-import { startModelCallSpan, type BudgetDecisionRecord, type ModelCallSpan } from '../telemetry/model-call-span.js'
+import { startModelCallSpan, type BudgetDecisionRecord, type CallCost, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import type { CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptRecord } from './chat-request.js'
 import { attemptSignal, type AttemptSignal } from './attempt-signal.js'
@@ -27,7 +27,17 @@ export interface AttemptCall {
   control: AttemptSignal
 }
 
-export interface RouteAttemptsOptions<T> {
+/** A priced attempt: the span's cost and the same cost in pico-USD, for the budget reservation. */
+export interface AttemptCost extends CallCost {
+  costUnits: bigint
+}
+
+/** What a routed request's attempts cost so far, in pico-USD: failed attempts add theirs as they end. */
+export interface AttemptSpend {
+  units: bigint
+}
+
+export interface RouteAttemptsOptions {
   routeName: string
   route: RouteConfig
   ordered: RouteTarget[]
@@ -47,11 +57,14 @@ export interface RouteAttemptsOptions<T> {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>
   /** Told of each call as it starts (the budget ledger attaches its span). */
   onAttemptStarted?: (call: AttemptCall) => void
-  /** Perform the call; throw on failure. On success the caller completes the attempt (span, breaker, latency). */
-  perform: (call: AttemptCall) => Promise<T>
   /** Record a failed attempt's cost from what it used (input counted, output seen), if anything. */
-  failedCost: (call: AttemptCall, error: unknown) => { costUsd: string; source: 'estimate' | 'catalog' | 'unknown' | 'provider' } | undefined
+  failedCost: (call: AttemptCall, error: unknown) => AttemptCost | undefined
+  /** Where failed attempts add their cost; the caller adds the successful one. */
+  spend: AttemptSpend
 }
+
+/** Perform the call; throw on failure. On success the caller completes the attempt (span, breaker, latency). */
+export type PerformAttempt<T> = (call: AttemptCall) => Promise<T>
 
 export interface RouteAttemptsResult<T> {
   value: T
@@ -66,83 +79,10 @@ export interface RouteAttemptsResult<T> {
  * the route's retry budget and total deadline. Every call gets its own span; failures
  * are ended here, a success is returned for the caller to complete.
  */
-export async function routeAttempts<T>(options: RouteAttemptsOptions<T>): Promise<RouteAttemptsResult<T>> {
-  const { route, health, retryBudget, now } = options
-  const attempts: AttemptRecord[] = []
-  const errors: unknown[] = []
-  const skipped = [...options.skipped]
-  let attemptNumber = 0
-  let budgetRefused = false
+export async function routeAttempts<T>(options: RouteAttemptsOptions, perform: PerformAttempt<T>): Promise<RouteAttemptsResult<T>> {
+  const { route, health, now } = options
+  const run = new AttemptRun(options)
   options.retryBudget.recordRequest()
-
-  const aborted = (): RequestAbortedError | undefined => {
-    if (options.callerSignal?.aborted === true) return new RequestAbortedError({ deadline: false, route: options.routeName, attempts, totalMs: route.timeouts.totalMs })
-    if (now() >= options.deadlineAt) return new RequestAbortedError({ deadline: true, route: options.routeName, attempts, totalMs: route.timeouts.totalMs })
-    return undefined
-  }
-
-  const startCall = (target: RouteTarget, hedge: boolean): AttemptCall => {
-    attemptNumber += 1
-    const provider = options.providers.get(target.provider)
-    if (provider === undefined) throw new Error(`provider "${target.provider}" is not configured`)
-    const control = attemptSignal({ callerSignal: options.callerSignal, deadlineAt: options.deadlineAt, attemptMs: route.timeouts.attemptMs, now })
-    const signal = control.signal
-    const request: ProviderRequest = { ...options.baseRequest, model: target.model, signal }
-    const span = startModelCallSpan({
-      scope: options.scope,
-      providerName: provider.providerName,
-      serverAddress: provider.serverAddress,
-      serverPort: provider.serverPort,
-      request,
-      stream: options.stream,
-      route: options.routeName,
-      attempt: attemptNumber,
-      hedge,
-      budget: options.budget,
-      captureContent: options.captureContent,
-    })
-    const call: AttemptCall = { target, provider, request, span, attempt: attemptNumber, hedge, startedAt: now(), signal, control }
-    options.onAttemptStarted?.(call)
-    return call
-  }
-
-  /** End a failed call: span, breaker, latency, record. Returns the error to decide on. */
-  const failCall = (call: AttemptCall, thrown: unknown, outcome: 'error' | 'cancelled' = 'error'): unknown => {
-    call.control.dispose()
-    const error = normalizeError(thrown, call)
-    const durationMs = now() - call.startedAt
-    const breaker = health.breaker(call.target, route.breaker)
-    if (outcome === 'cancelled' || !countsAsBreakerFailure(error)) breaker.recordNeutral()
-    else breaker.recordFailure()
-    if (isProviderError(error) && error.code === 'timeout') health.latency(call.target).recordLatency(durationMs)
-    const cost = options.failedCost(call, error)
-    call.span.end({
-      error,
-      errorType: outcome === 'cancelled' ? 'cancelled' : (isProviderError(error) ? error.code : '_OTHER'),
-      usage: isProviderError(error) ? error.partialUsage : undefined,
-      cost,
-    })
-    attempts.push({
-      attempt: call.attempt,
-      provider: call.target.provider,
-      model: call.target.model,
-      outcome,
-      durationMs,
-      errorCode: isProviderError(error) ? error.code : (error instanceof Error ? error.name : 'error'),
-      errorMessage: error instanceof Error ? error.message : String(error),
-      costUsd: cost?.costUsd,
-      hedge: call.hedge,
-    })
-    errors.push(error)
-    return error
-  }
-
-  const mayCallAgain = (): boolean => {
-    if (attemptNumber === 0) return true
-    if (retryBudget.tryAcquireRetry()) return true
-    budgetRefused = true
-    return false
-  }
 
   let index = 0
   while (index < options.ordered.length) {
@@ -150,35 +90,35 @@ export async function routeAttempts<T>(options: RouteAttemptsOptions<T>): Promis
     let callsToTarget = 0
     let moveOn = false
     while (!moveOn && callsToTarget < route.retry.attempts) {
-      const stop = aborted()
+      const stop = run.aborted()
       if (stop !== undefined) throw stop
       const breaker = health.breaker(target, route.breaker)
       if (!breaker.allowRequest()) {
-        skipped.push({ target, reason: 'breaker-open', detail: `breaker ${breaker.state}` })
+        run.skipped.push({ target, reason: 'breaker-open', detail: `breaker ${breaker.state}` })
         break
       }
-      if (!mayCallAgain()) {
+      if (!run.mayCallAgain()) {
         breaker.recordNeutral()
-        throw new AllTargetsFailedError({ route: options.routeName, attempts, errors, skipped, reason: 'retry budget exhausted' })
+        throw run.allFailed('retry budget exhausted')
       }
       callsToTarget += 1
 
-      const hedgeTarget = attemptNumber === 0 && !options.stream && route.hedge.enabled ? options.ordered[index + 1] : undefined
+      const hedgeTarget = run.attemptNumber === 0 && !options.stream && route.hedge.enabled ? options.ordered[index + 1] : undefined
       if (hedgeTarget !== undefined) {
-        const raced = await raceWithHedge({ options, target, hedgeTarget, startCall, failCall, health })
-        if (raced.winner !== undefined) return { value: raced.winner.value, call: raced.winner.call, attempts }
+        const raced = await raceWithHedge({ run, perform, target, hedgeTarget })
+        if (raced.winner !== undefined) return { value: raced.winner.value, call: raced.winner.call, attempts: run.attempts }
         index += 1 // both targets were tried
         moveOn = true
         continue
       }
 
-      const call = startCall(target, false)
+      const call = run.startCall(target, false)
       try {
-        const value = await options.perform(call)
-        return { value, call, attempts }
+        const value = await perform(call)
+        return { value, call, attempts: run.attempts }
       } catch (thrown) {
-        const error = failCall(call, thrown)
-        const stop = aborted()
+        const error = run.failCall(call, thrown)
+        const stop = run.aborted()
         if (stop !== undefined) throw stop
         if (!isProviderError(error) || !error.retryable || callsToTarget >= route.retry.attempts) {
           moveOn = true
@@ -202,18 +142,122 @@ export async function routeAttempts<T>(options: RouteAttemptsOptions<T>): Promis
     }
     index += 1
   }
-  const stop = aborted()
+  const stop = run.aborted()
   if (stop !== undefined) throw stop
-  throw new AllTargetsFailedError({ route: options.routeName, attempts, errors, skipped, reason: budgetRefused ? 'retry budget exhausted' : undefined })
+  throw run.allFailed(run.budgetRefused ? 'retry budget exhausted' : undefined)
+}
+
+/**
+ * The state of one routed request's attempts: what was tried, what failed and why.
+ * A class rather than closures in routeAttempts, because one is made for every request.
+ */
+class AttemptRun {
+  readonly attempts: AttemptRecord[] = []
+  readonly errors: unknown[] = []
+  readonly skipped: SkippedTarget[]
+  attemptNumber = 0
+  budgetRefused = false
+  readonly options: RouteAttemptsOptions
+
+  constructor(options: RouteAttemptsOptions) {
+    this.options = options
+    this.skipped = [...options.skipped]
+  }
+
+  /** The request's own end (caller abort or total deadline), if it came. */
+  aborted(): RequestAbortedError | undefined {
+    const { options } = this
+    if (options.callerSignal?.aborted === true) return new RequestAbortedError({ deadline: false, route: options.routeName, attempts: this.attempts, totalMs: options.route.timeouts.totalMs })
+    if (options.now() >= options.deadlineAt) return new RequestAbortedError({ deadline: true, route: options.routeName, attempts: this.attempts, totalMs: options.route.timeouts.totalMs })
+    return undefined
+  }
+
+  allFailed(reason: string | undefined): AllTargetsFailedError {
+    return new AllTargetsFailedError({ route: this.options.routeName, attempts: this.attempts, errors: this.errors, skipped: this.skipped, reason })
+  }
+
+  mayCallAgain(): boolean {
+    if (this.attemptNumber === 0) return true
+    if (this.options.retryBudget.tryAcquireRetry()) return true
+    this.budgetRefused = true
+    return false
+  }
+
+  startCall(target: RouteTarget, hedge: boolean): AttemptCall {
+    const { options } = this
+    this.attemptNumber += 1
+    const provider = options.providers.get(target.provider)
+    if (provider === undefined) throw new Error(`provider "${target.provider}" is not configured`)
+    const control = attemptSignal({ callerSignal: options.callerSignal, deadlineAt: options.deadlineAt, attemptMs: options.route.timeouts.attemptMs, now: options.now })
+    const signal = control.signal
+    const request = attemptRequest(options.baseRequest, target.model, signal)
+    const span = startModelCallSpan({
+      scope: options.scope,
+      providerName: provider.providerName,
+      serverAddress: provider.serverAddress,
+      serverPort: provider.serverPort,
+      request,
+      stream: options.stream,
+      route: options.routeName,
+      attempt: this.attemptNumber,
+      hedge,
+      budget: options.budget,
+      captureContent: options.captureContent,
+    })
+    const call: AttemptCall = { target, provider, request, span, attempt: this.attemptNumber, hedge, startedAt: options.now(), signal, control }
+    options.onAttemptStarted?.(call)
+    return call
+  }
+
+  /** End a failed call: span, breaker, latency, record, spend. Returns the error to decide on. */
+  failCall(call: AttemptCall, thrown: unknown, outcome: 'error' | 'cancelled' = 'error'): unknown {
+    const { options } = this
+    call.control.dispose()
+    const error = normalizeError(thrown, call)
+    const durationMs = options.now() - call.startedAt
+    const breaker = options.health.breaker(call.target, options.route.breaker)
+    if (outcome === 'cancelled' || !countsAsBreakerFailure(error)) breaker.recordNeutral()
+    else breaker.recordFailure()
+    if (isProviderError(error) && error.code === 'timeout') options.health.latency(call.target).recordLatency(durationMs)
+    const cost = options.failedCost(call, error)
+    if (cost !== undefined) options.spend.units += cost.costUnits
+    call.span.end({
+      error,
+      errorType: outcome === 'cancelled' ? 'cancelled' : (isProviderError(error) ? error.code : '_OTHER'),
+      usage: isProviderError(error) ? error.partialUsage : undefined,
+      cost,
+    })
+    this.attempts.push({
+      attempt: call.attempt,
+      provider: call.target.provider,
+      model: call.target.model,
+      outcome,
+      durationMs,
+      errorCode: isProviderError(error) ? error.code : (error instanceof Error ? error.name : 'error'),
+      errorMessage: error instanceof Error ? error.message : String(error),
+      costUsd: cost?.costUsd,
+      hedge: call.hedge,
+    })
+    this.errors.push(error)
+    return error
+  }
+}
+
+/**
+ * The provider request of one attempt: the routed request with the target's model
+ * and the attempt's signal. The spread comes last because on Node 20 a spread
+ * followed by new properties (`{ ...base, model, signal }`) takes a slow path of
+ * several µs; `base` never holds `model` or `signal` (providerRequestOf strips them).
+ */
+function attemptRequest(base: Omit<ProviderRequest, 'model' | 'signal'>, model: string, signal: AbortSignal): ProviderRequest {
+  return { model, signal, ...base }
 }
 
 interface RaceOptions<T> {
-  options: RouteAttemptsOptions<T>
+  run: AttemptRun
+  perform: PerformAttempt<T>
   target: RouteTarget
   hedgeTarget: RouteTarget
-  startCall: (target: RouteTarget, hedge: boolean) => AttemptCall
-  failCall: (call: AttemptCall, thrown: unknown, outcome?: 'error' | 'cancelled') => unknown
-  health: TargetHealth
 }
 
 /**
@@ -223,9 +267,11 @@ interface RaceOptions<T> {
  * the cancelled one is billed for what it used.
  */
 async function raceWithHedge<T>(race: RaceOptions<T>): Promise<{ winner?: { value: T; call: AttemptCall } }> {
-  const { options, target, hedgeTarget, startCall, failCall, health } = race
+  const { run, perform, target, hedgeTarget } = race
+  const { options } = run
+  const health = options.health
   const delayMs = options.route.hedge.delayMs ?? health.latency(target).snapshot().latency?.p95Ms ?? 1_000
-  const primary = startCall(target, false)
+  const primary = run.startCall(target, false)
   let hedge: AttemptCall | undefined
 
   return new Promise((resolve) => {
@@ -236,14 +282,14 @@ async function raceWithHedge<T>(race: RaceOptions<T>): Promise<{ winner?: { valu
       done = true
       resolve({})
     }
-    const run = (call: AttemptCall, other: () => AttemptCall | undefined): void => {
-      options.perform(call).then(
+    const watch = (call: AttemptCall, other: () => AttemptCall | undefined): void => {
+      perform(call).then(
         (value) => {
           pending -= 1
           if (done) {
             // Lost the race after all but answered: it is billed and spanned by the caller normally;
             // here it can only be recorded as cancelled.
-            failCall(call, new Error('hedge lost'), 'cancelled')
+            run.failCall(call, new Error('hedge lost'), 'cancelled')
             return
           }
           done = true
@@ -253,20 +299,20 @@ async function raceWithHedge<T>(race: RaceOptions<T>): Promise<{ winner?: { valu
         (error: unknown) => {
           pending -= 1
           const lostRace = done
-          failCall(call, error, lostRace ? 'cancelled' : 'error')
+          run.failCall(call, error, lostRace ? 'cancelled' : 'error')
           finish()
         },
       )
     }
-    run(primary, () => hedge)
+    watch(primary, () => hedge)
     const timer = setTimeout(() => {
       if (done || options.now() >= options.deadlineAt) return
       if (!options.retryBudget.tryAcquireRetry()) return
       const breaker = health.breaker(hedgeTarget, options.route.breaker)
       if (!breaker.allowRequest()) return
-      hedge = startCall(hedgeTarget, true)
+      hedge = run.startCall(hedgeTarget, true)
       pending += 1
-      run(hedge, () => primary)
+      watch(hedge, () => primary)
     }, delayMs)
     timer.unref()
     primary.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })

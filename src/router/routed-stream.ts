@@ -1,13 +1,12 @@
 import type { Span } from '@opentelemetry/api'
 import type { Reservation } from '../budget/index.js'
-import { estimateCutStreamUsage, parseUsd } from '../pricing/index.js'
+import { estimateCutStreamUsage } from '../pricing/index.js'
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { ProviderResult, StreamEvent, Usage } from '../providers/provider.js'
-import type { CallCost } from '../telemetry/model-call-span.js'
 import type { ChatResult, ChatStream, ChatStreamChunk } from './chat-request.js'
 import { estimatePromptTokens } from './context-window.js'
 import { countsAsBreakerFailure } from './counts-as-breaker-failure.js'
-import { routeAttempts, type AttemptCall, type RouteAttemptsOptions } from './route-attempts.js'
+import { routeAttempts, type AttemptCall, type AttemptCost, type AttemptSpend, type RouteAttemptsOptions } from './route-attempts.js'
 import type { RouteConfig } from './router-config.js'
 import { isAllTargetsFailedError, RequestAbortedError } from './router-errors.js'
 import type { TargetHealth } from './target-health.js'
@@ -17,7 +16,8 @@ interface PreparedStream {
   route: RouteConfig
   routeSpan: Span | undefined
   reservation: Reservation | undefined
-  attemptsOptions: Omit<RouteAttemptsOptions<OpenedStream>, 'perform'>
+  spend: AttemptSpend
+  attemptsOptions: RouteAttemptsOptions
 }
 
 interface OpenedStream {
@@ -30,10 +30,11 @@ export interface OpenRoutedStreamOptions {
   prepare: () => PreparedStream
   health: TargetHealth
   now: () => number
-  priceUsage: (call: AttemptCall, model: string, usage: Usage, estimated: boolean) => CallCost
-  toChatResult: (options: { result: ProviderResult; cost: CallCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }) => ChatResult
+  priceUsage: (call: AttemptCall, model: string, usage: Usage, estimated: boolean) => AttemptCost
+  toChatResult: (options: { result: ProviderResult; cost: AttemptCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }) => ChatResult
   endRouteSpan: (span: Span | undefined, error?: unknown) => void
-  settle: (reservation: Reservation | undefined, attempts: readonly { costUsd?: string }[]) => void
+  /** End the reservation with what the attempts cost in all, in pico-USD. */
+  settle: (reservation: Reservation | undefined, units: bigint) => void
 }
 
 /**
@@ -65,13 +66,11 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
     }
     let opened: Awaited<ReturnType<typeof routeAttempts<OpenedStream>>>
     try {
-      opened = await routeAttempts<OpenedStream>({
-        ...prepared.attemptsOptions,
-        perform: (call) => openUntilFirstEvent(call, prepared.route.timeouts.firstTokenMs, now),
-      })
+      const firstTokenMs = prepared.route.timeouts.firstTokenMs
+      opened = await routeAttempts(prepared.attemptsOptions, (call) => openUntilFirstEvent(call, firstTokenMs, now))
     } catch (error) {
       options.endRouteSpan(prepared.routeSpan, error)
-      options.settle(prepared.reservation, isAllTargetsFailedError(error) || error instanceof RequestAbortedError ? error.attempts : [])
+      options.settle(prepared.reservation, isAllTargetsFailedError(error) || error instanceof RequestAbortedError ? prepared.spend.units : 0n)
       rejectResult(error)
       throw error
     }
@@ -97,7 +96,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       call.span.end({ error, errorType: outcome === 'cancelled' ? 'cancelled' : (isProviderError(error) ? error.code : '_OTHER'), usage, cost, ttftMs: value.ttftMs })
       attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome, durationMs: now() - call.startedAt, errorCode: isProviderError(error) ? error.code : undefined, costUsd: cost.costUsd })
       options.endRouteSpan(prepared.routeSpan, outcome === 'cancelled' ? undefined : error)
-      options.settle(prepared.reservation, attempts)
+      options.settle(prepared.reservation, prepared.spend.units + cost.costUnits)
     }
     /** With `stopStreamAtLimit`, a stream about to cross a hard budget limit is ended cleanly. */
     const overBudget = (): boolean => {
@@ -105,7 +104,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       if (limit === undefined) return false
       const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: promptTokens })
       const cost = options.priceUsage(call, call.target.model, usage, true)
-      return (parseUsd(cost.costUsd)?.units ?? 0n) > limit
+      return cost.costUnits > limit
     }
     let stoppedAtLimit = false
     let completed = false
@@ -147,7 +146,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
         call.span.end({ result: finished, cost, ttftMs: value.ttftMs })
         attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs: now() - call.startedAt, costUsd: cost.costUsd })
         options.endRouteSpan(prepared.routeSpan)
-        options.settle(prepared.reservation, attempts)
+        options.settle(prepared.reservation, prepared.spend.units + cost.costUnits)
         completed = true
         resolveResult(options.toChatResult({ result: finished, cost, call, attempts, route: prepared.name }))
         return
@@ -162,7 +161,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       call.span.end({ result: finished, cost, ttftMs: value.ttftMs })
       attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs: now() - call.startedAt, costUsd: cost.costUsd })
       options.endRouteSpan(prepared.routeSpan)
-      options.settle(prepared.reservation, attempts)
+      options.settle(prepared.reservation, prepared.spend.units + cost.costUnits)
       completed = true
       resolveResult(options.toChatResult({ result: finished, cost, call, attempts, route: prepared.name }))
     } catch (error) {

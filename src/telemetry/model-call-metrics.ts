@@ -62,8 +62,18 @@ export function recordModelCallMetrics(call: ModelCallMetrics): void {
   if (call.errorType !== undefined) attributes['error.type'] = call.errorType
   duration.record(call.durationSeconds, attributes)
   if (call.usage !== undefined) {
-    tokens.record(call.usage.inputTokens, { ...attributes, 'gen_ai.token.type': 'input' })
-    tokens.record(call.usage.outputTokens, { ...attributes, 'gen_ai.token.type': 'output' })
+    tokens.record(call.usage.inputTokens, withTokenType(attributes, 'input'))
+    tokens.record(call.usage.outputTokens, withTokenType(attributes, 'output'))
   }
   if (call.cost !== undefined && call.cost.source !== 'unknown') cost.add(Number(call.cost.costUsd), attributes)
+}
+
+/**
+ * The attributes with `gen_ai.token.type`. Copied, then set: on Node 20,
+ * `{ ...attributes, 'gen_ai.token.type': type }` takes a slow path of a few µs.
+ */
+function withTokenType(attributes: Record<string, string>, type: 'input' | 'output'): Record<string, string> {
+  const copy = Object.assign({}, attributes)
+  copy['gen_ai.token.type'] = type
+  return copy
 }

@@ -105,6 +105,20 @@ describe('budgets enforced by the router', () => {
     await router.close()
   })
 
+  it('sends a downgraded call to the cheaper route\'s targets and breakers, and any other call to its own', async () => {
+    const router = budgetRouter([{ name: 'always-cheap', match: { workflow: 'downgraded' }, window: '1h', limitUsd: 1, actions: [{ at: 0.000001, do: { downgrade: 'cheap' } }] }])
+    await router.ready()
+    for (let call = 0; call < 2; call++) {
+      const result = await workflow('downgraded', () => router.chat({ route: 'triage', messages, maxTokens: 100 }))
+      expect(result).toMatchObject({ route: 'cheap', model: 'gpt-4.1-nano', attempts: [{ model: 'gpt-4.1-nano', outcome: 'success' }] })
+    }
+    expect(Object.keys(router.breakerStates())).toEqual(['openai/gpt-4.1-nano'])
+    const undowngraded = await router.chat({ route: 'triage', messages, maxTokens: 100 })
+    expect(undowngraded).toMatchObject({ route: 'triage', model: 'gpt-4.1-mini' })
+    expect(Object.keys(router.breakerStates()).sort()).toEqual(['openai/gpt-4.1-mini', 'openai/gpt-4.1-nano'])
+    await router.close()
+  })
+
   it('ends a stream cleanly, and marks it, when it would cross a stopStreamAtLimit budget', async () => {
     // History says this step answers in ~10 tokens, so the reservation is small; this answer runs long.
     const history = Array.from({ length: 20 }, () => modelCallRow({ workflow: 'long-stream', step: 'answer', attributes: { 'gen_ai.request.model': 'gpt-4.1', 'gen_ai.response.model': 'gpt-4.1', 'gen_ai.usage.output_tokens': '10' } }))
