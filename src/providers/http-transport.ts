@@ -83,14 +83,14 @@ export class HttpTransport {
 
   /** POSTs JSON; resolves with the open response for a 2xx (its body unread), rejects with a ProviderError otherwise. */
   async post(request: PostRequest): Promise<HttpResponse> {
-    const answer = await this.exchange(request, 'stream')
+    const answer = await this.exchange(request, 'stream', request.stream)
     if (answer.kind !== 'stream') throw new Error('an open-body POST answered as JSON')
     return { headers: answer.headers, body: answer.body }
   }
 
   /** POSTs JSON and reads a JSON answer (bounded in size). */
   async postJson(request: Omit<PostRequest, 'stream'>): Promise<unknown> {
-    const answer = await this.exchange({ ...request, stream: false }, 'json')
+    const answer = await this.exchange(request, 'json', false)
     if (answer.kind !== 'json') throw new Error('a JSON POST answered as a stream')
     return answer.value
   }
@@ -99,7 +99,8 @@ export class HttpTransport {
     await this.pool.close()
   }
 
-  private exchange(request: PostRequest, mode: 'json' | 'stream'): Promise<ExchangeAnswer> {
+  /** `mode` says how the answer is read; `acceptsEvents` picks the Accept header (an SSE stream or JSON). */
+  private exchange(request: Omit<PostRequest, 'stream'>, mode: 'json' | 'stream', acceptsEvents: boolean): Promise<ExchangeAnswer> {
     const context = this.context(request.model)
     const { signal } = request
     if (signal?.aborted === true) return Promise.reject(providerErrorFromFailure({ error: signal.reason, context, signal, phase: 'request' }))
@@ -114,13 +115,13 @@ export class HttpTransport {
       this.pool.dispatch({
         method: 'POST',
         path: this.pathWithQuery(request),
-        headers: request.stream ? this.streamHeaders : this.jsonHeaders,
+        headers: acceptsEvents ? this.streamHeaders : this.jsonHeaders,
         body,
       }, handler)
     })
   }
 
-  private pathWithQuery(request: PostRequest): string {
+  private pathWithQuery(request: Omit<PostRequest, 'stream'>): string {
     const query = request.query === undefined ? this.query : new URLSearchParams({ ...this.options.query, ...request.query }).toString()
     return `${this.basePath}${request.path}${query === '' ? '' : `?${query}`}`
   }
