@@ -1,11 +1,11 @@
 import { diag } from '@opentelemetry/api'
 import { estimateCutStreamUsage } from '../pricing/estimate-cut-stream-usage.js'
 import { charactersPerToken } from '../pricing/estimate-output-tokens.js'
-import { priceCall } from '../pricing/price-call.js'
+import { priceCall, type PriceResult } from '../pricing/price-call.js'
 import type { PartialOutput } from '../providers/provider-error.js'
 import type { ProviderResult, Usage } from '../providers/provider.js'
 import { genAi } from '../telemetry/attribute-names.js'
-import { exportedSpanId, startModelCallSpan, type CallCost, type EndModelCallOptions, type ModelCallSpan } from '../telemetry/model-call-span.js'
+import { exportedSpanId, startModelCallSpan, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import { currentScope, type CallScope } from '../telemetry/workflow-context.js'
 import { sdkErrorType } from './sdk-error-type.js'
 import type { WrapSettings } from './wrap-settings.js'
@@ -51,8 +51,7 @@ type BudgetDecision = ReturnType<NonNullable<WrapSettings['budgets']>['decide']>
  * goes on without a record.
  */
 export function beginCall(settings: WrapSettings, call: CallDescription): CallRecorder {
-  const outer = currentScope()
-  const scope: CallScope = { ...outer, tags: { ...settings.tags, ...outer.tags } }
+  const scope = callScope(settings, currentScope())
   const decision = settings.budgets?.decide({
     scope,
     route: `${settings.providerName}/${call.model}`,
@@ -60,89 +59,135 @@ export function beginCall(settings: WrapSettings, call: CallDescription): CallRe
     model: call.model,
   })
   try {
-    return openRecord({ settings, call, scope, decision })
+    return new CallRecord({ settings, call, scope, decision })
   } catch (error) {
     diag.warn(`switchyard: cannot record a ${call.operation} call: ${String(error)}`)
     return releaseOnly(decision)
   }
 }
 
-function openRecord(options: { settings: WrapSettings; call: CallDescription; scope: CallScope; decision: BudgetDecision | undefined }): CallRecorder {
-  const { settings, call, decision } = options
-  const started = performance.now()
-  const span = startModelCallSpan({
-    scope: options.scope,
-    providerName: settings.providerName,
-    serverAddress: settings.server.address,
-    serverPort: settings.server.port,
-    request: { model: call.model, messages: [], maxTokens: call.maxTokens, temperature: call.temperature, topP: call.topP },
-    stream: call.stream,
-    attempt: 1,
-    budget: decision?.record,
-    // The prompt is not in the router's message shape; captured below in the SDK's own shape.
-    captureContent: false,
-  })
-  guard('describe the span', () => {
-    const spanId = exportedSpanId(span.span)
-    if (spanId !== undefined) decision?.attachSpan?.(spanId)
-    if (call.operation !== 'chat') {
-      span.span?.updateName(`${call.operation} ${call.model}`)
-      span.span?.setAttribute(genAi.operationName, call.operation)
-    }
-    if (settings.captureContent) span.span?.setAttribute(genAi.inputMessages, JSON.stringify(call.prompt))
-  })
-  let ttftMs: number | undefined
-  let ended = false
+/** The caller's scope, with the client's default tags under its own; the caller's scope itself when there are none. */
+function callScope(settings: WrapSettings, outer: CallScope): CallScope {
+  if (!settings.hasTags) return outer
+  // Not `{ ...outer, tags }`: copied, then set, as the scopes of workflow-context are.
+  const scope: CallScope = Object.assign({}, outer)
+  scope.tags = Object.assign({}, settings.tags, outer.tags)
+  return scope
+}
 
-  const price = (model: string, usage: Usage, estimated: boolean): { cost: CallCost; units: bigint } => {
-    const priced = priceCall({ table: settings.priceTable, provider: settings.providerName, model, usage, at: new Date(), estimated })
-    return { cost: { costUsd: priced.costUsd, source: priced.source, priceVersion: priced.priceVersion }, units: priced.costUnits }
-  }
-  const end = (record: () => { end: EndModelCallOptions; units?: bigint }): void => {
-    if (ended) return
-    ended = true
-    let units: bigint | undefined
-    guard('end the span', () => {
-      const built = record()
-      units = built.units
-      span.end({ ...built.end, ttftMs: built.end.ttftMs ?? ttftMs })
+/**
+ * The record of one call: its span, open from the request on, and its budget
+ * reservation, ended once, priced, when the call succeeds or fails. A class
+ * rather than closures: one object per call on the path of every request.
+ */
+class CallRecord implements CallRecorder {
+  private readonly settings: WrapSettings
+  private readonly call: CallDescription
+  private readonly decision: BudgetDecision | undefined
+  private readonly span: ModelCallSpan
+  private readonly started = performance.now()
+  private ttftMs: number | undefined
+  private ended = false
+
+  constructor(options: { settings: WrapSettings; call: CallDescription; scope: CallScope; decision: BudgetDecision | undefined }) {
+    const { settings, call, decision } = options
+    this.settings = settings
+    this.call = call
+    this.decision = decision
+    this.span = startModelCallSpan({
+      scope: options.scope,
+      providerName: settings.providerName,
+      serverAddress: settings.server.address,
+      serverPort: settings.server.port,
+      request: { model: call.model, messages: [], maxTokens: call.maxTokens, temperature: call.temperature, topP: call.topP },
+      stream: call.stream,
+      attempt: 1,
+      budget: decision?.record,
+      // The prompt is not in the router's message shape; captured below in the SDK's own shape.
+      captureContent: false,
     })
-    // Still ends a span whose record failed, so nothing stays open.
-    guard('end the span', () => span.end({}))
-    release(decision, units)
+    try {
+      this.describeSpan()
+    } catch (error) {
+      diag.warn(`switchyard: cannot describe the span: ${String(error)}`)
+    }
   }
 
-  return {
-    firstOutput() {
-      if (ttftMs === undefined) ttftMs = performance.now() - started
-    },
-    succeed(outcome) {
-      end(() => {
-        const model = outcome.result?.model || outcome.model || call.model
-        const usage = outcome.usage ?? estimateCutStreamUsage({ outputText: outcome.result?.text ?? '', inputTokens: promptTokens(call.prompt) })
-        const priced = price(model, usage, outcome.usage === undefined)
-        if (outcome.result === undefined && outcome.model !== undefined) span.span?.setAttribute(genAi.responseModel, outcome.model)
-        captureOutput(span, settings.captureContent, outcome.result)
-        return { end: { result: outcome.result === undefined ? undefined : { ...outcome.result, usage }, usage, cost: priced.cost }, units: priced.units }
-      })
-    },
-    fail(error, failure = {}) {
-      end(() => {
-        const { partial } = failure
-        const priced = partial === undefined
-          ? undefined
-          : price(call.model, estimateCutStreamUsage({ partialUsage: partial.usage, outputText: partial.text, inputTokens: promptTokens(call.prompt) }), true)
-        return {
-          end: { error, errorType: failure.errorType ?? sdkErrorType(error), usage: partial?.usage, cost: priced?.cost },
-          units: priced?.units,
-        }
-      })
-    },
+  firstOutput(): void {
+    if (this.ttftMs === undefined) this.ttftMs = performance.now() - this.started
+  }
+
+  succeed(outcome: CallOutcome): void {
+    if (this.ended) return
+    this.ended = true
+    let units: bigint | undefined
+    try {
+      const { call, span } = this
+      const { result } = outcome
+      const model = result?.model || outcome.model || call.model
+      const usage = outcome.usage ?? estimateCutStreamUsage({ outputText: result?.text ?? '', inputTokens: promptTokens(call.prompt) })
+      const priced = this.price(model, usage, outcome.usage === undefined)
+      units = priced.costUnits
+      if (result === undefined && outcome.model !== undefined) span.span?.setAttribute(genAi.responseModel, outcome.model)
+      if (this.settings.captureContent && result !== undefined) captureOutput(span, result)
+      // The result already carries the usage when the provider reported it: no copy then.
+      const recorded = result === undefined || result.usage === usage ? result : { ...result, usage }
+      span.end({ result: recorded, usage, cost: priced, ttftMs: this.ttftMs })
+    } catch (error) {
+      diag.warn(`switchyard: cannot end the span: ${String(error)}`)
+    }
+    this.close(units)
+  }
+
+  fail(error: unknown, failure: { partial?: PartialOutput; errorType?: string } = {}): void {
+    if (this.ended) return
+    this.ended = true
+    let units: bigint | undefined
+    try {
+      const { partial } = failure
+      const priced = partial === undefined
+        ? undefined
+        : this.price(this.call.model, estimateCutStreamUsage({ partialUsage: partial.usage, outputText: partial.text, inputTokens: promptTokens(this.call.prompt) }), true)
+      units = priced?.costUnits
+      this.span.end({ error, errorType: failure.errorType ?? sdkErrorType(error), usage: partial?.usage, cost: priced, ttftMs: this.ttftMs })
+    } catch (recordError) {
+      diag.warn(`switchyard: cannot end the span: ${String(recordError)}`)
+    }
+    this.close(units)
+  }
+
+  private describeSpan(): void {
+    const { call, decision } = this
+    const span = this.span.span
+    if (decision?.attachSpan !== undefined) {
+      const spanId = exportedSpanId(span)
+      if (spanId !== undefined) decision.attachSpan(spanId)
+    }
+    if (call.operation !== 'chat') {
+      span?.updateName(`${call.operation} ${call.model}`)
+      span?.setAttribute(genAi.operationName, call.operation)
+    }
+    if (this.settings.captureContent) span?.setAttribute(genAi.inputMessages, JSON.stringify(call.prompt))
+  }
+
+  /** The price of the call; the result is also the span's cost (`costUsd`, `source`, `priceVersion`). */
+  private price(model: string, usage: Usage, estimated: boolean): PriceResult {
+    const { settings } = this
+    return priceCall({ table: settings.priceTable, provider: settings.providerName, model, usage, at: new Date(), estimated })
+  }
+
+  /** Still ends a span whose record failed, so nothing stays open, and gives back the reservation. */
+  private close(units: bigint | undefined): void {
+    try {
+      this.span.end({})
+    } catch (error) {
+      diag.warn(`switchyard: cannot end the span: ${String(error)}`)
+    }
+    release(this.decision, units)
   }
 }
 
-function captureOutput(span: ModelCallSpan, capture: boolean, result: ProviderResult | undefined): void {
-  if (!capture || result === undefined) return
+function captureOutput(span: ModelCallSpan, result: ProviderResult): void {
   span.span?.setAttribute(genAi.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: result.text }] }]))
 }
 
@@ -166,13 +211,9 @@ function releaseOnly(decision: BudgetDecision | undefined): CallRecorder {
 }
 
 function release(decision: BudgetDecision | undefined, units: bigint | undefined): void {
-  guard('release the budget reservation', () => decision?.release(units))
-}
-
-function guard(what: string, action: () => void): void {
   try {
-    action()
+    decision?.release(units)
   } catch (error) {
-    diag.warn(`switchyard: cannot ${what}: ${String(error)}`)
+    diag.warn(`switchyard: cannot release the budget reservation: ${String(error)}`)
   }
 }

@@ -35,7 +35,7 @@ export function wrapApiCall(options: { client: object; original: SdkMethod; sett
     }
     let observed = false
     try {
-      observed = observeApiPromise(promise, hooksFor(planned, recorder))
+      observed = observeApiPromise(promise, new RecordingHooks(planned, recorder))
     } catch (error) {
       diag.warn(`switchyard: cannot observe an SDK call: ${String(error)}`)
     }
@@ -56,46 +56,56 @@ function planSafely(plan: CallPlanner, body: unknown): PlannedCall | undefined {
   }
 }
 
-function hooksFor(planned: PlannedCall, recorder: CallRecorder): ApiPromiseHooks {
-  const recordBody = (body: unknown): void => {
-    try {
-      planned.recordBody(body, recorder)
-    } catch (error) {
-      diag.warn(`switchyard: cannot read the answer of an SDK call: ${String(error)}`)
+/** Records the call from what its APIPromise reports; a class rather than closures, made once per call. */
+class RecordingHooks implements ApiPromiseHooks {
+  constructor(
+    private readonly planned: PlannedCall,
+    private readonly recorder: CallRecorder,
+  ) {}
+
+  parsed(body: unknown, client: unknown): unknown {
+    const { planned, recorder } = this
+    if (!planned.description.stream) {
+      this.recordBody(body)
+      return body
+    }
+    if (planned.tally === undefined || !isSdkStream(body)) {
       recorder.succeed({})
+      return body
+    }
+    try {
+      return recordSdkStream({ stream: body, client, tally: planned.tally(), recorder, show: planned.show })
+    } catch (error) {
+      diag.warn(`switchyard: cannot record an SDK stream: ${String(error)}`)
+      recorder.succeed({})
+      return body
     }
   }
-  return {
-    parsed(body, client) {
-      if (!planned.description.stream) {
-        recordBody(body)
-        return body
-      }
-      if (planned.tally === undefined || !isSdkStream(body)) {
-        recorder.succeed({})
-        return body
-      }
-      try {
-        return recordSdkStream({ stream: body, client, tally: planned.tally(), recorder, show: planned.show })
-      } catch (error) {
-        diag.warn(`switchyard: cannot record an SDK stream: ${String(error)}`)
-        recorder.succeed({})
-        return body
-      }
-    },
-    failed: (error) => recorder.fail(error),
-    raw(response) {
-      // A raw stream is the caller's to read; a plain body is read from a copy.
-      if (planned.description.stream || !response.ok) {
-        recorder.succeed({})
-        return
-      }
-      try {
-        response.clone().json().then(recordBody, () => recorder.succeed({}))
-      } catch {
-        recorder.succeed({})
-      }
-    },
+
+  failed(error: unknown): void {
+    this.recorder.fail(error)
+  }
+
+  raw(response: Response): void {
+    // A raw stream is the caller's to read; a plain body is read from a copy.
+    if (this.planned.description.stream || !response.ok) {
+      this.recorder.succeed({})
+      return
+    }
+    try {
+      response.clone().json().then((body: unknown) => this.recordBody(body), () => this.recorder.succeed({}))
+    } catch {
+      this.recorder.succeed({})
+    }
+  }
+
+  private recordBody(body: unknown): void {
+    try {
+      this.planned.recordBody(body, this.recorder)
+    } catch (error) {
+      diag.warn(`switchyard: cannot read the answer of an SDK call: ${String(error)}`)
+      this.recorder.succeed({})
+    }
   }
 }
 

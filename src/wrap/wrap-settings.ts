@@ -11,6 +11,8 @@ export interface WrapSettings {
   priceTable: PriceTable
   budgets: CallBudgetGate | undefined
   tags: Readonly<Record<string, string>>
+  /** Whether `tags` has any: without, a call's scope is its caller's, not a copy. */
+  hasTags: boolean
   captureContent: boolean
 }
 
@@ -28,12 +30,14 @@ export function wrapSettings(options: {
   tags?: Record<string, string>
 }): WrapSettings {
   const priceTable = options.priceTable ?? (defaultPriceTable ??= createPriceTable())
+  const tags = { ...options.tags }
   return {
     providerName: options.providerName,
     server: options.server,
     priceTable,
     budgets: options.budgets,
-    tags: { ...options.tags },
+    tags,
+    hasTags: Object.keys(tags).length > 0,
     captureContent: readEnvironment().captureMessageContent,
   }
 }

@@ -3,7 +3,7 @@ import { Stream } from 'openai/streaming'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
 import { createPriceTable } from '../../src/pricing/create-price-table.js'
-import { step, workflow } from '../../src/telemetry/workflow-context.js'
+import { currentScope, step, workflow } from '../../src/telemetry/workflow-context.js'
 import { instrument } from '../../src/wrap/instrument.js'
 import { byteOffsetOf, collect, fixture, fixtureJson, rejection, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
 import { startSpanRecorder, type SpanRecorder } from './span-recorder.js'
@@ -100,6 +100,25 @@ describe('chat.completions.create', () => {
     expect(recorder.calls().map((span) => span.attributes['switchyard.cost.usd'])).toEqual(['0.0014014', '0.0014014'])
   })
 
+  it('records the workflow\'s tags and step, with or without default tags of the client, and leaves the workflow\'s scope as it was', async () => {
+    server.reply({ body: fixtureJson('openai/chat-completion.json') }, { body: fixtureJson('openai/chat-completion.json') })
+    const untagged = instrument(newClient())
+    const scopes = await workflow('support-triage', { tags: { tenant: 'acme' } }, () =>
+      step('plan', async () => {
+        const before = structuredClone({ ...currentScope(), otelContext: undefined })
+        await untagged.chat.completions.create({ model: 'o4-mini', messages })
+        await wrapped.chat.completions.create({ model: 'o4-mini', messages })
+        return { before, after: structuredClone({ ...currentScope(), otelContext: undefined }) }
+      }))
+
+    expect(scopes.after).toEqual(scopes.before)
+    expect(scopes.after.tags).toEqual({ tenant: 'acme' })
+    const [call, tagged] = recorder.calls()
+    expect(call!.attributes).toMatchObject({ 'switchyard.tag.tenant': 'acme', 'switchyard.step': 'plan', 'gen_ai.workflow.name': 'support-triage' })
+    expect(call!.attributes).not.toHaveProperty('switchyard.tag.team')
+    expect(tagged!.attributes).toMatchObject({ 'switchyard.tag.tenant': 'acme', 'switchyard.tag.team': 'support', 'switchyard.step': 'plan' })
+  })
+
   it('throws the same error as the unwrapped client, and records it without a cost', async () => {
     server.reply({ status: 429, body: fixtureJson('openai/error-rate-limit.json') }, { status: 429, body: fixtureJson('openai/error-rate-limit.json') })
     const expected = await rejection(plain.chat.completions.create({ model: 'gpt-4o-mini', messages }))
@@ -139,6 +158,33 @@ describe('streamed chat completions', () => {
       'switchyard.cost.source': 'catalog',
     })
     expect(call!.attributes['switchyard.ttft_ms']).toBeGreaterThanOrEqual(0)
+  })
+
+  it('keeps the caller\'s other stream options when it asks for usage, and leaves the caller\'s body as it was', async () => {
+    server.reply({ sse: chatStream })
+    const body = { model: 'gpt-4o-mini', messages, stream: true as const, stream_options: { include_obfuscation: false } }
+    await collect(await wrapped.chat.completions.create(body))
+    expect(server.requests[0]!.json()).toMatchObject({ stream_options: { include_obfuscation: false, include_usage: true } })
+    expect(body.stream_options).toEqual({ include_obfuscation: false })
+  })
+
+  it('prices a stream whose host ignores include_usage from its text, with that estimated usage on the span', async () => {
+    server.reply({ sse: chatStreamWithoutUsage })
+    const text = (await collect(await wrapped.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })))
+      .map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')
+    expect(text).toBe('Café ☕ au lait — 日本語 👍🏽')
+    const [call] = recorder.calls()
+    // Prompt `[{"role":"user","content":"hi"}]` is 32 characters ≈ 8 tokens; the text is 23 code points ≈ 6 tokens:
+    // 8 × $0.15 + 6 × $0.6 per million = $4.8 per million
+    expect(call!.attributes).toMatchObject({
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.usage.input_tokens': 8,
+      'gen_ai.usage.output_tokens': 6,
+      'switchyard.cost.usd': '0.0000048',
+      'switchyard.cost.source': 'estimate',
+    })
+    expect(call!.status.code).toBe(0)
   })
 
   it('shows the usage chunk to a caller who asked for it', async () => {
