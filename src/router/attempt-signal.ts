@@ -5,8 +5,8 @@ export interface AttemptSignal {
   readonly signal: AbortSignal
   /** Set once the signal aborted. */
   readonly cause: AttemptAbortCause | undefined
-  /** Abort for a reason of the router's own (a lost hedge race). */
-  cancel(): void
+  /** Abort for a reason of the router's own: a lost hedge race, or no first token in time. */
+  cancel(reason?: Error): void
   /** Clear the timer and the listener on the caller's signal; call when the attempt ends. */
   dispose(): void
 }
@@ -62,8 +62,8 @@ class AttemptAbort implements AttemptSignal {
     this.#abort(deadline ? 'deadline' : 'attempt-timeout', new DOMException(deadline ? 'the request deadline passed' : 'the attempt timed out', 'TimeoutError'))
   }
 
-  cancel(): void {
-    this.#abort('cancelled', new Error('hedge lost'))
+  cancel(reason: Error = new Error('hedge lost')): void {
+    this.#abort('cancelled', reason)
   }
 
   dispose(): void {

@@ -219,6 +219,9 @@ async function openUntilFirstEvent(call: AttemptCall, firstTokenMs: number, now:
     const first = await Promise.race([iterator.next(), timeout])
     return { iterator, first, ttftMs: now() - call.startedAt }
   } catch (error) {
+    // The pending read holds the connection until the provider answers: abort the
+    // request itself, or a silent provider would keep a pool connection for minutes.
+    call.control.cancel(error instanceof Error ? error : new Error('no first event'))
     void iterator.return?.()?.catch(() => undefined)
     throw error
   } finally {
