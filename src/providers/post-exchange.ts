@@ -117,7 +117,8 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.unwatchSignal()
     if (this.body !== undefined) {
-      this.body.fail(error)
+      // After the caller's abort, events still buffered are not handed out.
+      this.body.fail(error, { discardUnread: this.options.signal?.aborted === true })
       return
     }
     // An error body cut short still says what the provider answered.
@@ -138,7 +139,12 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   private settle(action: () => void): void {
     if (this.settled) return
     this.settled = true
-    action()
+    try {
+      action()
+    } catch (error) {
+      // Building the error must not leave the caller waiting forever.
+      this.options.reject(new ProviderError({ ...this.options.context, code: 'server_error', message: `the response could not be read (${error instanceof Error ? error.name : 'error'}).` }))
+    }
   }
 
   private text(): string {

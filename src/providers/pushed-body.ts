@@ -45,10 +45,17 @@ export class PushedBody implements ReadableBody, AsyncIterator<Uint8Array> {
     waiting?.resolve({ value: undefined, done: true })
   }
 
-  /** From the handler: the connection failed; the reader gets `error` after the chunks already read. */
-  fail(error: unknown): void {
+  /**
+   * From the handler: the connection failed. The reader gets `error` after the chunks
+   * already received, or at once with `discardUnread` (the caller aborted).
+   */
+  fail(error: unknown, options: { discardUnread?: boolean } = {}): void {
     if (this.ended) return
     this.ended = true
+    if (options.discardUnread === true) {
+      this.chunks.length = 0
+      this.unreadBytes = 0
+    }
     this.failure = { error }
     this.onClose()
     const waiting = this.waiting

@@ -60,6 +60,13 @@ describe('PushedBody', () => {
     await expect(body.next()).rejects.toThrow('socket hang up')
   })
 
+  it('drops the unread chunks when the failure is the caller\'s abort', async () => {
+    const body = new PushedBody(new RecordingController(), () => undefined)
+    body.push(new Uint8Array([7]))
+    body.fail(new Error('aborted'), { discardUnread: true })
+    await expect(body.next()).rejects.toThrow('aborted')
+  })
+
   it('aborts the request when the reader stops before the end, and not after it', async () => {
     const early = new RecordingController()
     const left = new PushedBody(early, () => undefined)
