@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 /** Written into the data directory at every open, so it always matches this code. */
@@ -29,6 +30,12 @@ const engineConfig = `<clickhouse>
 export async function embeddedEngineArgs(directory: string): Promise<string[]> {
   const configFile = path.join(directory, EMBEDDED_ENGINE_CONFIG_FILE)
   await mkdir(directory, { recursive: true })
-  await writeFile(configFile, engineConfig)
+  const current = await readFile(configFile, 'utf8').catch(() => undefined)
+  if (current !== engineConfig) {
+    // Written aside and renamed, so an engine starting at the same moment never reads half a file.
+    const written = `${configFile}.${process.pid}.${randomUUID()}.tmp`
+    await writeFile(written, engineConfig)
+    await rename(written, configFile)
+  }
   return [`--config-file=${configFile}`]
 }
