@@ -69,9 +69,10 @@ export function beginCall(settings: WrapSettings, call: CallDescription): CallRe
 /** The caller's scope, with the client's default tags under its own; the caller's scope itself when there are none. */
 function callScope(settings: WrapSettings, outer: CallScope): CallScope {
   if (!settings.hasTags) return outer
-  // Not `{ ...outer, tags }`: copied, then set, as the scopes of workflow-context are.
-  const scope: CallScope = Object.assign({}, outer)
-  scope.tags = Object.assign({}, settings.tags, outer.tags)
+  // Not `{ ...outer, tags }` (Node 20's slow path): copied, then set. Spreads, not
+  // Object.assign, so a tag named `__proto__` stays a tag.
+  const scope: CallScope = { ...outer }
+  scope.tags = { ...settings.tags, ...outer.tags }
   return scope
 }
 

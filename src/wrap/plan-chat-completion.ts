@@ -46,8 +46,9 @@ export function planChatCompletion(body: unknown, providerName: string): Planned
  * on Node 20 a spread followed by a property the source lacks takes a slow path of ~2 µs.
  */
 function withUsageAsked(body: Record<string, unknown>, streamOptions: Record<string, unknown>): Record<string, unknown> {
-  const asked = Object.assign({}, body)
-  asked.stream_options = Object.assign({}, streamOptions, { include_usage: true })
+  // Spreads, not Object.assign: a `__proto__` key in a JSON-parsed body stays a key.
+  const asked = { ...body }
+  asked.stream_options = { ...streamOptions, include_usage: true }
   return asked
 }
 
