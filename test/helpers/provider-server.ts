@@ -79,6 +79,9 @@ export async function startProviderServer(): Promise<ProviderServer> {
   // Ends scripted delays when the server closes, so no timer outlives the suite.
   const closing = new AbortController()
   const server = createServer((request, response) => {
+    // No Date header: tests compare the SDK errors of two calls field by field, headers
+    // included, and two calls that straddle a second would differ only in it.
+    response.sendDate = false
     void handle(request, response).catch(() => response.destroy())
   })
 
