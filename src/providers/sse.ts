@@ -79,8 +79,12 @@ export class ServerSentEventParser {
       if (text[0] === '\n') start = 1
       this.skipLineFeed = false
     }
+    // Where the next `\r` is, found once rather than searched for from every line: most
+    // streams have none, and searching again per line scanned the rest of the chunk each time.
+    let carriageReturn = text.indexOf('\r', start)
     while (start < text.length) {
-      const end = nextLineBreak(text, start)
+      if (carriageReturn !== -1 && carriageReturn < start) carriageReturn = text.indexOf('\r', start)
+      const end = nextLineBreak(text, start, carriageReturn)
       if (end === -1) {
         this.pending += text.slice(start)
         if (this.pending.length > this.maxLineLength) throw new ServerSentEventTooLongError('line', this.maxLineLength)
@@ -101,9 +105,9 @@ export class ServerSentEventParser {
   }
 }
 
-function nextLineBreak(text: string, start: number): number {
+/** The next `\n` or `\r` from `start`, given the next `\r` (-1: none). */
+function nextLineBreak(text: string, start: number, carriageReturn: number): number {
   const lineFeed = text.indexOf('\n', start)
-  const carriageReturn = text.indexOf('\r', start)
   if (carriageReturn === -1) return lineFeed
   if (lineFeed === -1) return carriageReturn
   return Math.min(lineFeed, carriageReturn)

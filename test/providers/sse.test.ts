@@ -35,6 +35,14 @@ describe('parseServerSentEvents', () => {
     ])
   })
 
+  it('reads one large chunk of many LF events with CR line ends only near its end', async () => {
+    const lineFeedEvents = Array.from({ length: 2_000 }, (_, index) => `data: ${index}\n\n`).join('')
+    const events = await parse(bytes(`${lineFeedEvents}data: crlf\r\n\r\ndata: lone\r\rdata: last\n\n`))
+    expect(events).toHaveLength(2_003)
+    expect(events[1_999]).toEqual({ event: 'message', data: '1999' })
+    expect(events.slice(2_000).map((event) => event.data)).toEqual(['crlf', 'lone', 'last'])
+  })
+
   it('joins multi-line data with \\n and ignores comments, unknown fields and retry', async () => {
     const events = await parse(bytes(': keep-alive\ndata: line one\nretry: 3000\nfoo: bar\ndata:line two\nid: 7\n\n'))
     expect(events).toEqual([{ event: 'message', data: 'line one\nline two', id: '7' }])
