@@ -53,10 +53,13 @@ export async function receiveTraces({ priceTable, request, response, options, qu
 
   const shedRetryAfterMs = shedding.refuseFor()
   if (shedRetryAfterMs !== undefined) {
-    // Node discards the unread body once the answer is sent, and keeps the connection.
+    // Node discards the unread body once the answer is sent and keeps the connection,
+    // unless the body is declared over the limit: that one is not worth reading to its end.
     metrics.queueFullResponses += 1
     metrics.requestsShed += 1
-    return refuseQueueFull(response, metrics, encoding, shedRetryAfterMs, `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`)
+    const declaredBytes = Number(request.headers['content-length'])
+    const close = Number.isFinite(declaredBytes) && declaredBytes > options.maxBodyBytes
+    return refuseQueueFull(response, metrics, { encoding, retryAfterMs: shedRetryAfterMs, what: `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`, close })
   }
 
   let body: Buffer
@@ -112,7 +115,7 @@ export async function receiveTraces({ priceTable, request, response, options, qu
       if (error instanceof QueueFullError) {
         metrics.queueFullResponses += 1
         if (error.resource === 'disk') shedding.queueFull(error.retryAfterMs)
-        return refuseQueueFull(response, metrics, encoding, error.retryAfterMs, `the collector's queue is full (${error.bytes} of ${error.maxBytes} bytes)`)
+        return refuseQueueFull(response, metrics, { encoding, retryAfterMs: error.retryAfterMs, what: `the collector's queue is full (${error.bytes} of ${error.maxBytes} bytes)` })
       }
       diag.error(`switchyard collector: cannot write to the queue: ${String(error)}`)
       return refuse(response, metrics, {
@@ -140,14 +143,19 @@ function requestEncoding(contentType: string | undefined): Encoding | undefined 
   return undefined
 }
 
-function refuseQueueFull(response: ServerResponse, metrics: CollectorMetrics, encoding: Encoding, retryAfterMs: number, what: string): void {
-  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
+function refuseQueueFull(
+  response: ServerResponse,
+  metrics: CollectorMetrics,
+  refusal: { encoding: Encoding; retryAfterMs: number; what: string; close?: boolean },
+): void {
+  const retryAfterSeconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))
   refuse(response, metrics, {
     status: 503,
-    encoding,
+    encoding: refusal.encoding,
     grpc: grpcCode.unavailable,
-    message: `${what}: retry after ${retryAfterSeconds} s`,
+    message: `${refusal.what}: retry after ${retryAfterSeconds} s`,
     headers: { 'retry-after': String(retryAfterSeconds) },
+    close: refusal.close,
   })
 }
 

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCollector, type Collector } from '../../collector/collector.js'
@@ -30,6 +31,22 @@ afterAll(async () => {
   await front?.close()
   directory.remove()
 })
+
+/** POST /v1/traces declaring `declaredBytes` of body but sending only a few; the answer's status and Connection header. */
+function postDeclaring(url: string, declaredBytes: number): Promise<{ status: number | undefined; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(`${url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-length': String(declaredBytes) },
+    }, (response) => {
+      response.resume()
+      resolve({ status: response.statusCode, connection: response.headers.connection })
+      outgoing.destroy()
+    })
+    outgoing.on('error', (error) => reject(error))
+    outgoing.write(Buffer.alloc(16))
+  })
+}
 
 function countSpans(workflow: string, acknowledged: string[]): Promise<{ total: number; unique: number; acknowledged: number }> {
   return countStoredSpans(collector.store, workflow, acknowledged)
@@ -69,13 +86,16 @@ describe('a ClickHouse server that fails for a while', () => {
     expect(sent.refused.every((refusal) => refusal.status === 503 && Number(refusal.retryAfter) >= 1)).toBe(true)
     const health = await fetch(`${collector.url}/healthz`)
     expect(health.status).toBe(503)
+    // While shedding, a body declared over the 16 MiB limit is not read to its end: the connection closes.
+    expect(await postDeclaring(collector.url, 16 * 1024 * 1024 + 1)).toEqual({ status: 503, connection: 'close' })
     front.faults.clear()
     await collector.drain(30_000)
     expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
-    expect(collector.metrics.queueFullResponses).toBe(sent.refused.length)
+    // The refused requests of the stream, and the one declared oversized.
+    expect(collector.metrics.queueFullResponses).toBe(sent.refused.length + 1)
     // Once full, later requests were refused before their bodies were read...
     expect(collector.metrics.requestsShed).toBeGreaterThan(0)
-    expect(collector.metrics.requestsShed).toBeLessThanOrEqual(sent.refused.length)
+    expect(collector.metrics.requestsShed).toBeLessThanOrEqual(sent.refused.length + 1)
     // ...and once the flusher has made room, requests are read and accepted again.
     const after = await sendSpanStream({ url: collector.url, spansPerRequest: 200, maxRequests: 3, maxMs: 10_000, workflow: 'outage-full' })
     expect(after.refused).toEqual([])
