@@ -1,11 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { Stream } from '@anthropic-ai/sdk/streaming'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
 import { step, workflow } from '../../src/telemetry/workflow-context.js'
 import { instrument } from '../../src/wrap/instrument.js'
-import { byteOffsetOf, collect, fixture, fixtureJson, rejection, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
-import { startSpanRecorder, type SpanRecorder } from './span-recorder.js'
+import { byteOffsetOf, collect, fixture, fixtureJson, rejection, type ProviderServer } from '../helpers/provider-server.js'
+import { useRecorderAndServer } from './recorder-and-server.js'
+import type { SpanRecorder } from './span-recorder.js'
 import { testBudgetGate } from './test-budget-gate.js'
 
 const apiKey = 'sk-ant-wrap-test-SECRET'
@@ -21,19 +22,10 @@ function newClient(): Anthropic {
   return new Anthropic({ apiKey, baseURL: server.url, maxRetries: 0 })
 }
 
-beforeAll(async () => {
-  recorder = startSpanRecorder()
-  server = await startProviderServer()
+useRecorderAndServer((started) => {
+  ({ recorder, server } = started)
   plain = newClient()
   wrapped = instrument(newClient())
-})
-afterAll(async () => {
-  await server.close()
-  await recorder.shutdown()
-})
-beforeEach(() => {
-  recorder.reset()
-  server.reset()
 })
 
 describe('messages.create', () => {

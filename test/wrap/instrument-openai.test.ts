@@ -1,12 +1,13 @@
 import OpenAI from 'openai'
 import { Stream } from 'openai/streaming'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
 import { createPriceTable } from '../../src/pricing/create-price-table.js'
 import { currentScope, step, workflow } from '../../src/telemetry/workflow-context.js'
 import { instrument } from '../../src/wrap/instrument.js'
-import { byteOffsetOf, collect, fixture, fixtureJson, rejection, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
-import { startSpanRecorder, type SpanRecorder } from './span-recorder.js'
+import { byteOffsetOf, collect, fixture, fixtureJson, rejection, type ProviderServer } from '../helpers/provider-server.js'
+import { useRecorderAndServer } from './recorder-and-server.js'
+import type { SpanRecorder } from './span-recorder.js'
 import { testBudgetGate } from './test-budget-gate.js'
 
 const apiKey = 'sk-wrap-test-SECRET'
@@ -23,19 +24,10 @@ function newClient(): OpenAI {
   return new OpenAI({ apiKey, baseURL: `${server.url}/v1`, maxRetries: 0 })
 }
 
-beforeAll(async () => {
-  recorder = startSpanRecorder()
-  server = await startProviderServer()
+useRecorderAndServer((started) => {
+  ({ recorder, server } = started)
   plain = newClient()
   wrapped = instrument(newClient(), { tags: { team: 'support' } })
-})
-afterAll(async () => {
-  await server.close()
-  await recorder.shutdown()
-})
-beforeEach(() => {
-  recorder.reset()
-  server.reset()
 })
 
 describe('chat.completions.create', () => {

@@ -1,8 +1,9 @@
 import OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { instrument } from '../../src/wrap/instrument.js'
-import { byteOffsetOf, collect, fixture, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
-import { startSpanRecorder, type SpanRecorder } from './span-recorder.js'
+import { byteOffsetOf, collect, fixture, type ProviderServer } from '../helpers/provider-server.js'
+import { useRecorderAndServer } from './recorder-and-server.js'
+import type { SpanRecorder } from './span-recorder.js'
 
 const messages = [{ role: 'user' as const, content: 'hi' }]
 const chatStream = fixture('openai/chat-stream.sse')
@@ -17,19 +18,10 @@ function newClient(): OpenAI {
   return new OpenAI({ apiKey: 'sk-wrap-test-SECRET', baseURL: `${server.url}/v1`, maxRetries: 0 })
 }
 
-beforeAll(async () => {
-  recorder = startSpanRecorder()
-  server = await startProviderServer()
+useRecorderAndServer((started) => {
+  ({ recorder, server } = started)
   plain = newClient()
   wrapped = instrument(newClient())
-})
-afterAll(async () => {
-  await server.close()
-  await recorder.shutdown()
-})
-beforeEach(() => {
-  recorder.reset()
-  server.reset()
 })
 
 async function readLines(stream: ReadableStream<Uint8Array>): Promise<unknown[]> {

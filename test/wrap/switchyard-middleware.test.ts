@@ -1,11 +1,12 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import { generateText, streamText, wrapLanguageModel, type LanguageModel } from 'ai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
 import { step, workflow } from '../../src/telemetry/workflow-context.js'
 import { switchyardMiddleware } from '../../src/wrap/switchyard-middleware.js'
-import { fixture, fixtureJson, rejection, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
-import { startSpanRecorder, type SpanRecorder } from './span-recorder.js'
+import { fixture, fixtureJson, rejection, type ProviderServer } from '../helpers/provider-server.js'
+import { useRecorderAndServer } from './recorder-and-server.js'
+import type { SpanRecorder } from './span-recorder.js'
 import { testBudgetGate } from './test-budget-gate.js'
 
 let recorder: SpanRecorder
@@ -16,17 +17,8 @@ function models(modelId: string, middleware = switchyardMiddleware({ provider: '
   return { plain: provider(modelId), wrapped: wrapLanguageModel({ model: provider(modelId), middleware }) }
 }
 
-beforeAll(async () => {
-  recorder = startSpanRecorder()
-  server = await startProviderServer()
-})
-afterAll(async () => {
-  await server.close()
-  await recorder.shutdown()
-})
-beforeEach(() => {
-  recorder.reset()
-  server.reset()
+useRecorderAndServer((started) => {
+  ({ recorder, server } = started)
 })
 
 describe('switchyardMiddleware with the AI SDK', () => {
