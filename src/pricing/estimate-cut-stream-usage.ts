@@ -1,11 +1,16 @@
 import type { Usage } from '../providers/provider.js'
-import { estimateOutputTokens } from './estimate-output-tokens.js'
+import { countCharacters, tokensForCharacters } from './estimate-output-tokens.js'
 
 export interface CutStreamUsageOptions {
   /** Usage the stream reported before it was cut (Anthropic's `message_start` has the input), if any. */
   partialUsage?: Usage
   /** Text the stream delivered before it was cut. */
-  outputText: string
+  outputText?: string
+  /**
+   * Or how many code points it was (countCharacters), for a caller that counts the
+   * deltas as they arrive. Used instead of `outputText` when given.
+   */
+  outputCharacters?: number
   /** Prompt size known by other means (counted before the call), used when the partial usage has none. */
   inputTokens?: number
 }
@@ -21,7 +26,7 @@ export function estimateCutStreamUsage(options: CutStreamUsageOptions): Usage {
   const reportedInput = partial?.inputTokens ?? 0
   const usage: Usage = {
     inputTokens: reportedInput > 0 ? reportedInput : (options.inputTokens ?? 0),
-    outputTokens: Math.max(partial?.outputTokens ?? 0, estimateOutputTokens(options.outputText)),
+    outputTokens: Math.max(partial?.outputTokens ?? 0, tokensForCharacters(options.outputCharacters ?? countCharacters(options.outputText ?? ''))),
     cacheReadInputTokens: partial?.cacheReadInputTokens ?? 0,
     cacheWriteInputTokens: partial?.cacheWriteInputTokens ?? 0,
     cacheWrite1hInputTokens: partial?.cacheWrite1hInputTokens ?? 0,

@@ -2,7 +2,7 @@
 export { catalogEntries } from './catalog-entries.js'
 export { createPriceTable, type CreatePriceTableOptions } from './create-price-table.js'
 export { estimateCutStreamUsage, type CutStreamUsageOptions } from './estimate-cut-stream-usage.js'
-export { charactersPerToken, estimateOutputTokens } from './estimate-output-tokens.js'
+export { charactersPerToken, countCharacters, estimateOutputTokens } from './estimate-output-tokens.js'
 export { formatUsd, unitsPerUsd } from './format-usd.js'
 export { parseUsd, type ParsedUsd } from './parse-usd.js'
 export {

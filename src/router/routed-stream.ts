@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api'
 import type { Reservation } from '../budget/index.js'
-import { estimateCutStreamUsage } from '../pricing/index.js'
+import { countCharacters, estimateCutStreamUsage } from '../pricing/index.js'
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { ProviderResult, StreamEvent, Usage } from '../providers/provider.js'
 import type { ChatResult, ChatStream, ChatStreamChunk } from './chat-request.js'
@@ -77,6 +77,9 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
     const { value, call, attempts } = opened
     health.latency(call.target).recordTimeToFirstToken(value.ttftMs)
     let text = ''
+    // Code points of `text`, added up per delta: the budget check on every delta would
+    // otherwise count the whole text again, O(n²) over a long stream.
+    let characters = 0
     let lastUsage: Usage | undefined
     let finished: ProviderResult | undefined
     let next: IteratorResult<StreamEvent> = value.first
@@ -89,7 +92,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       else breaker.recordFailure()
       const usage = estimateCutStreamUsage({
         partialUsage: (isProviderError(error) ? error.partialUsage : undefined) ?? lastUsage,
-        outputText: text,
+        outputCharacters: characters,
         inputTokens: promptTokens,
       })
       const cost = options.priceUsage(call, call.target.model, usage, true)
@@ -102,7 +105,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
     const overBudget = (): boolean => {
       const limit = prepared.reservation?.streamLimitUnits()
       if (limit === undefined) return false
-      const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: promptTokens })
+      const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputCharacters: characters, inputTokens: promptTokens })
       const cost = options.priceUsage(call, call.target.model, usage, true)
       return cost.costUnits > limit
     }
@@ -113,6 +116,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
         const event = next.value
         if (event.type === 'text-delta') {
           text += event.text
+          characters += countCharacters(event.text)
           yield { type: 'text-delta', text: event.text }
           if (overBudget()) {
             stoppedAtLimit = true
@@ -137,7 +141,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
       }
       if (stoppedAtLimit) {
         await value.iterator.return?.()
-        const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputText: text, inputTokens: promptTokens })
+        const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputCharacters: characters, inputTokens: promptTokens })
         finished = { id: '', model: call.target.model, text, toolCalls: [], finishReason: 'length', rawFinishReason: 'budget_limit', usage }
         call.span.addEvent('switchyard.budget.stream_stopped', { reason: 'stopStreamAtLimit' })
         call.control.dispose()

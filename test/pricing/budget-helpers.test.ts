@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  countCharacters,
   createPriceTable,
   estimateCutStreamUsage,
   estimateOutputTokens,
@@ -54,6 +55,21 @@ describe('estimates for cut streams', () => {
     expect(estimateOutputTokens('abcd')).toBe(1)
     expect(estimateOutputTokens('abcde')).toBe(2)
     expect(estimateOutputTokens('😀😀😀😀')).toBe(1)
+  })
+
+  it('counts code points as a for-of loop does: pairs once, lone surrogates once each', () => {
+    const texts = ['', 'a', 'abc', '😀', 'a😀b', '😀😀', '\ud83d', '\ude00', 'x\ud83d', '\ude00\ud83d', '\ud83d\ud83d\ude00', 'é中文😀\ud83d']
+    for (const text of texts) expect(countCharacters(text), JSON.stringify(text)).toBe([...text].length)
+  })
+
+  it('estimates from a count of code points as from the text itself', () => {
+    const deltas = ['Hello', ' 😀', ' wörld', '\ud83d', '\ude00 and more']
+    const counted = deltas.reduce((sum, delta) => sum + countCharacters(delta), 0)
+    const fromText = estimateCutStreamUsage({ outputText: deltas.join(''), inputTokens: 10 })
+    // The pair split across two deltas counts as two there, one in the joined text.
+    expect(counted).toBe([...deltas.join('')].length + 1)
+    expect(estimateCutStreamUsage({ outputCharacters: counted - 1, inputTokens: 10 })).toEqual(fromText)
+    expect(estimateCutStreamUsage({ outputCharacters: 401, outputText: 'ignored' }).outputTokens).toBe(101)
   })
 
   it('uses a known prompt size when the stream reported no usage at all', () => {
