@@ -62,7 +62,7 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     return refuseQueueFull(response, metrics, { encoding, retryAfterMs: shedRetryAfterMs, what: `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`, close })
   }
 
-  let body: Buffer
+  let body: Buffer | undefined
   try {
     body = await readRequestBody(request, options.maxBodyBytes)
   } catch (error) {
@@ -76,12 +76,9 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     })
   }
 
-  const limits = { maxAttributeValueBytes: options.maxAttributeValueBytes, maxSpans: options.maxSpansPerRequest }
-  let decoded: ReturnType<typeof decodeTraceRequestProtobuf>
+  let batch: EncodedBatch
   try {
-    decoded = encoding === 'protobuf'
-      ? decodeTraceRequestProtobuf(body, limits)
-      : decodeTraceRequestJson(body.toString('utf8'), limits)
+    batch = encodeBatch({ body, encoding, options, priceTable, metrics })
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error
     return refuse(response, metrics, {
@@ -91,25 +88,21 @@ export async function receiveTraces({ priceTable, request, response, options, qu
       message: `malformed OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} trace request: ${error.message}`,
     })
   }
+  // From here on only the encoded rows are needed. The request's bytes and its decoded
+  // rows (several times the encoded size) are not held while the append waits for its
+  // fsync, beside every other request of a burst waiting for the same one.
+  body = undefined
 
-  metrics.spansReceived += decoded.rows.length + decoded.rejected
-  metrics.spansRejected += decoded.rejected
-  if (decoded.rows.length > 0) {
+  if (batch.rows > 0) {
     try {
-      metrics.spansPricedAtIngest += priceAtIngest(decoded.rows, priceTable)
-    } catch (error) {
-      // Pricing is an enrichment: a failure must not lose the spans.
-      diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
-    }
-    try {
-      await queue.append(Buffer.from(encodeRowsJsonCompact(decoded.rows), 'utf8'), decoded.rows.length)
+      await queue.append(batch.encoded, batch.rows)
     } catch (error) {
       if (error instanceof RecordTooLargeError) {
         return refuse(response, metrics, {
           status: 413,
           encoding,
           grpc: grpcCode.resourceExhausted,
-          message: `the request's ${decoded.rows.length} spans take ${error.recordBytes} bytes as rows, over the batch limit of ${error.segmentMaxBytes}: send smaller requests`,
+          message: `the request's ${batch.rows} spans take ${error.recordBytes} bytes as rows, over the batch limit of ${error.segmentMaxBytes}: send smaller requests`,
         })
       }
       if (error instanceof QueueFullError) {
@@ -126,14 +119,46 @@ export async function receiveTraces({ priceTable, request, response, options, qu
         headers: { 'retry-after': '5' },
       })
     }
-    metrics.spansAccepted += decoded.rows.length
+    metrics.spansAccepted += batch.rows
   }
 
-  const partial = decoded.rejected > 0
-    ? { rejectedSpans: decoded.rejected, errorMessage: decoded.errors.join('; ') }
+  const partial = batch.rejected > 0
+    ? { rejectedSpans: batch.rejected, errorMessage: batch.errors.join('; ') }
     : undefined
   response.writeHead(200, { 'content-type': contentTypes[encoding] })
   response.end(encodeExportResponse({ encoding, partialSuccess: partial }))
+}
+
+/** A request's accepted spans as queue rows, and what was refused. */
+interface EncodedBatch {
+  /** JSONCompactEachRow rows; empty when no span was accepted. */
+  encoded: Buffer
+  rows: number
+  rejected: number
+  errors: string[]
+}
+
+/**
+ * Decode, price and encode one request, synchronously: its decoded rows live only
+ * inside this call. Throws OtlpDecodeError for a malformed body.
+ */
+function encodeBatch(options: { body: Buffer; encoding: Encoding; options: ResolvedCollectorOptions; priceTable: PriceTable; metrics: CollectorMetrics }): EncodedBatch {
+  const { body, encoding, priceTable, metrics } = options
+  const limits = { maxAttributeValueBytes: options.options.maxAttributeValueBytes, maxSpans: options.options.maxSpansPerRequest }
+  const decoded = encoding === 'protobuf'
+    ? decodeTraceRequestProtobuf(body, limits)
+    : decodeTraceRequestJson(body.toString('utf8'), limits)
+  metrics.spansReceived += decoded.rows.length + decoded.rejected
+  metrics.spansRejected += decoded.rejected
+  if (decoded.rows.length > 0) {
+    try {
+      metrics.spansPricedAtIngest += priceAtIngest(decoded.rows, priceTable)
+    } catch (error) {
+      // Pricing is an enrichment: a failure must not lose the spans.
+      diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
+    }
+  }
+  return { encoded: encodeRowsJsonCompact(decoded.rows), rows: decoded.rows.length, rejected: decoded.rejected, errors: decoded.errors }
 }
 
 function requestEncoding(contentType: string | undefined): Encoding | undefined {

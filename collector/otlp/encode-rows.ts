@@ -17,17 +17,32 @@ export function encodeRowsJsonEachRow(rows: readonly SpanRow[]): string {
  * per line. What the collector queues and inserts: about half the encoding time and
  * two thirds of the bytes of `JSONEachRow` (no key repeated per row), and ClickHouse
  * parses it without matching names.
+ *
+ * Written line by line into one Buffer rather than joined into a string first: a
+ * request's joined text (about 570 KB for 1,000 spans) lands in V8's large-object
+ * space, which only a full GC frees, so under a burst the heap grew with the number
+ * of requests between two full GCs. The lines themselves die young. It is also about
+ * half the time of `Buffer.from(lines.join('\n'))`, which copies every byte twice.
  */
-export function encodeRowsJsonCompact(rows: readonly SpanRow[]): string {
+export function encodeRowsJsonCompact(rows: readonly SpanRow[]): Buffer {
   const lines = new Array<string>(rows.length)
+  let bytes = 0
   for (let index = 0; index < rows.length; index++) {
     const row = rows[index]!
-    lines[index] = JSON.stringify([
+    const line = JSON.stringify([
       row.Timestamp, row.TraceId, row.SpanId, row.ParentSpanId, row.TraceState, row.SpanName, row.SpanKind, row.ServiceName,
       row.ResourceAttributes, row.ScopeName, row.ScopeVersion, row.SpanAttributes, row.Duration, row.StatusCode, row.StatusMessage,
       row['Events.Timestamp'], row['Events.Name'], row['Events.Attributes'],
       row['Links.TraceId'], row['Links.SpanId'], row['Links.TraceState'], row['Links.Attributes'],
     ])
+    lines[index] = line
+    bytes += Buffer.byteLength(line, 'utf8') + 1
   }
-  return rows.length === 0 ? '' : lines.join('\n') + '\n'
+  const encoded = Buffer.allocUnsafe(bytes)
+  let offset = 0
+  for (const line of lines) {
+    offset += encoded.write(line, offset, 'utf8')
+    encoded[offset++] = 0x0a
+  }
+  return encoded
 }

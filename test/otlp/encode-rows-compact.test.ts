@@ -4,12 +4,32 @@ import { encodeRowsJsonCompact, encodeRowsJsonEachRow } from '../../collector/ot
 import { spanRowColumns } from '../../collector/otlp/span-row.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
 
+function compactLines(encoded: Buffer): unknown[][] {
+  return encoded.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as unknown[])
+}
+
 describe('compact row encoding', () => {
   it('carries exactly the JSONEachRow values, in the column order it declares', () => {
     const rows = decodeTraceRequestProtobuf(serializeSpans(makeModelCallSpans(5), 'protobuf')).rows
-    const compact = encodeRowsJsonCompact(rows).trimEnd().split('\n').map((line) => JSON.parse(line) as unknown[])
     const full = encodeRowsJsonEachRow(rows).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
-    expect(compact.map((values) => Object.fromEntries(spanRowColumns.map((column, index) => [column, values[index]])))).toEqual(full)
-    expect(encodeRowsJsonCompact([])).toBe('')
+    expect(compactLines(encodeRowsJsonCompact(rows)).map((values) => Object.fromEntries(spanRowColumns.map((column, index) => [column, values[index]])))).toEqual(full)
+    expect(encodeRowsJsonCompact([])).toHaveLength(0)
+  })
+
+  it('sizes the buffer in UTF-8 bytes: multi-byte text fills it exactly, one line per row', () => {
+    const rows = decodeTraceRequestProtobuf(serializeSpans(makeModelCallSpans(3), 'protobuf')).rows
+    rows[0]!.SpanName = 'chat é中文😀'
+    rows[1]!.StatusMessage = 'lone \ud83d surrogate, quote " and newline \n inside'
+    rows[2]!.SpanAttributes = { ...rows[2]!.SpanAttributes, 'switchyard.tag.city': 'Zürich' }
+    const encoded = encodeRowsJsonCompact(rows)
+    const text = encoded.toString('utf8')
+    expect(encoded.length).toBe(Buffer.byteLength(text))
+    expect(text.endsWith('\n')).toBe(true)
+    expect(text.split('\n')).toHaveLength(4)
+    const lines = compactLines(encoded)
+    const column = (name: string) => spanRowColumns.indexOf(name as (typeof spanRowColumns)[number])
+    expect(lines[0]![column('SpanName')]).toBe('chat é中文😀')
+    expect(lines[1]![column('StatusMessage')]).toBe('lone \ud83d surrogate, quote " and newline \n inside')
+    expect((lines[2]![column('SpanAttributes')] as Record<string, string>)['switchyard.tag.city']).toBe('Zürich')
   })
 })
