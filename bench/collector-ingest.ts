@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { decodeTraceRequestProtobuf } from '../collector/otlp/decode-protobuf.js'
-import { encodeRowsJsonEachRow } from '../collector/otlp/encode-rows.js'
+import { encodeRowsJsonCompact } from '../collector/otlp/encode-rows.js'
 import { makeModelCallSpans, serializeSpans } from '../test/helpers/sdk-spans.js'
 import { benchOptions, log, writeResult } from './lib/bench-options.js'
 import { startClickHouseFront } from './lib/clickhouse-front.js'
@@ -42,8 +42,9 @@ for (let index = 0; index < distinctBodies; index++) {
 }
 const scratch = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-rows-'))
 const rowsFile = path.join(scratch, 'rows.jsonl')
-// The baseline's rows are exactly what the collector queues for these bodies.
-writeFileSync(rowsFile, bodies.map((body) => encodeRowsJsonEachRow(decodeTraceRequestProtobuf(body.bytes).rows)).join(''))
+// The baseline's rows are exactly what the collector queues and inserts for these bodies:
+// JSONCompactEachRow in spanRowColumns order.
+writeFileSync(rowsFile, Buffer.concat(bodies.map((body) => encodeRowsJsonCompact(decodeTraceRequestProtobuf(body.bytes).rows))))
 
 const collector = await startCollectorProcess({ fsync: 'always' })
 const figures: Figure[] = []
@@ -113,7 +114,7 @@ figures.push(figure({
 
 // The burst: a small queue, and bursts of 2× and 8× its size from 32 exporters that do not retry.
 const queueMaxBytes = (quick ? 8 : 64) * 2 ** 20
-const rowBytes = Buffer.byteLength(encodeRowsJsonEachRow(decodeTraceRequestProtobuf(bodies[0]!.bytes).rows)) / spansPerRequest
+const rowBytes = encodeRowsJsonCompact(decodeTraceRequestProtobuf(bodies[0]!.bytes).rows).length / spansPerRequest
 const burstCollectorOptions = { fsync: 'always', queueMaxBytes, batchBytes: Math.min(8 * 2 ** 20, queueMaxBytes / 2) } as const
 
 interface Burst {
@@ -202,7 +203,7 @@ writeResult(options, {
   details,
   notes: [
     'End to end = from the first request sent until count() of otel_traces shows every span; includes the last batch waiting up to batchIntervalMs to seal.',
-    'The bare insert sends the same JSONEachRow rows in 20,000-row batches, one insert after another, with the materialized views on, into the same store (tables truncated before each run).',
+    'The bare insert sends the same JSONCompactEachRow rows (what the collector queues and inserts) in 20,000-row batches, one insert after another, with the materialized views on, into the same store (tables truncated before each run).',
   ],
 })
 process.exit(0)

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { startCollector } from '../../collector/collector.js'
 import type { CollectorOptions } from '../../collector/collector-options.js'
+import { spanRowColumns } from '../../collector/otlp/span-row.js'
 import { insertJsonRows } from '../../src/store/insert-json-rows.js'
 import { serveParent } from './child-process.js'
 
@@ -25,6 +26,8 @@ async function count(table: string): Promise<number> {
 
 let sampler: NodeJS.Timeout | undefined
 let peakRss = 0
+let peakHeapTotal = 0
+let peakArrayBuffers = 0
 let rows: Buffer[] = []
 
 /** RSS split into anonymous memory (the V8 heap, malloc, the engine's allocations) and mapped files (libchdb's code), in MiB. */
@@ -143,18 +146,24 @@ serveParent({
     memory: () => memory(),
     engineMemory: () => engineMemory(),
     startSampling: () => {
-      peakRss = process.memoryUsage().rss
+      const first = process.memoryUsage()
+      peakRss = first.rss
+      peakHeapTotal = first.heapTotal
+      peakArrayBuffers = first.arrayBuffers
       sampler = setInterval(() => {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss)
+        const usage = process.memoryUsage()
+        peakRss = Math.max(peakRss, usage.rss)
+        peakHeapTotal = Math.max(peakHeapTotal, usage.heapTotal)
+        peakArrayBuffers = Math.max(peakArrayBuffers, usage.arrayBuffers)
       }, 20)
       return true
     },
     stopSampling: () => {
       if (sampler !== undefined) clearInterval(sampler)
       sampler = undefined
-      return { peakRssMiB: peakRss / 2 ** 20, ...memory() }
+      return { peakRssMiB: peakRss / 2 ** 20, peakHeapTotalMiB: peakHeapTotal / 2 ** 20, peakArrayBuffersMiB: peakArrayBuffers / 2 ** 20, ...memory() }
     },
-    /** Read pre-encoded JSONEachRow rows (what the collector queues), split into batches of `batchRows`. */
+    /** Read pre-encoded JSONCompactEachRow rows (what the collector queues), split into batches of `batchRows`. */
     loadRows: (payload) => {
       const { file, batchRows } = payload as { file: string; batchRows: number }
       const text = readFileSync(file)
@@ -178,7 +187,7 @@ serveParent({
       const started = performance.now()
       let index = 0
       for (const body of rows) {
-        await insertJsonRows({ store: collector.store, table: 'otel_traces', body, deduplicationToken: `${tokenPrefix}-${index++}` })
+        await insertJsonRows({ store: collector.store, table: 'otel_traces', body, columns: spanRowColumns, deduplicationToken: `${tokenPrefix}-${index++}` })
       }
       return { ms: performance.now() - started, batches: rows.length }
     },
