@@ -1,6 +1,6 @@
-import { chatCompletionResult, chatCompletionSchema } from '../providers/openai/chat-completions-result.js'
+import { chatCompletionResult, chatCompletionWire } from '../providers/openai/chat-completions-result.js'
 import { ChatCompletionsStreamAccumulator } from '../providers/openai/chat-completions-stream.js'
-import { parseWire } from '../providers/parse-wire.js'
+import { parseWireFast } from '../providers/parse-wire.js'
 import type { PlannedCall } from './planned-call.js'
 import { streamTally } from './stream-tally.js'
 import { isRecord, numberOrUndefined } from './wire-value.js'
@@ -32,7 +32,7 @@ export function planChatCompletion(body: unknown, providerName: string): Planned
     },
     body: addsUsage ? withUsageAsked(body, streamOptions) : body,
     recordBody(parsed, recorder) {
-      const result = chatCompletionResult(parseWire(parsed, chatCompletionSchema, context), context)
+      const result = chatCompletionResult(parseWireFast(parsed, chatCompletionWire, context), context)
       recorder.succeed({ result, usage: isRecord(parsed) && isRecord(parsed.usage) ? result.usage : undefined })
     },
     // The SDK swallows `[DONE]`: a finish reason is the end, with or without usage after it.

@@ -1,11 +1,18 @@
 import { z } from 'zod'
 import { emptyUsage } from '../empty-usage.js'
 import { readErrorDetails } from '../error-details.js'
+import {
+  type FastWireSchema,
+  isNullish,
+  isNullishArrayOf,
+  isNullishString,
+  isWireObject,
+} from '../parse-wire.js'
 import type { ProviderResult } from '../provider.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import { openaiFinishReason } from './openai-finish-reason.js'
-import { chatCompletionsUsage, chatCompletionsUsageSchema } from './openai-usage.js'
+import { chatCompletionsUsage, chatCompletionsUsageSchema, isCommonChatCompletionsUsage } from './openai-usage.js'
 
 const toolCallSchema = z.object({
   id: z.string().nullish(),
@@ -32,6 +39,44 @@ export const chatCompletionSchema = z.object({
 })
 
 export type ChatCompletion = z.infer<typeof chatCompletionSchema>
+
+/** chatCompletionSchema with a check of the common shape, for parseWireFast. */
+export const chatCompletionWire: FastWireSchema<typeof chatCompletionSchema> = {
+  schema: chatCompletionSchema,
+  isCommon: isCommonChatCompletion,
+}
+
+// Field for field as in chatCompletionSchema. An error object is not common: it
+// goes to zod, since readErrorDetails reads the parsed completion and would find
+// top-level `message`, `type` and `code` in the input that zod's copy lacks.
+function isCommonChatCompletion(value: unknown): value is ChatCompletion {
+  return isWireObject(value)
+    && isNullishString(value.id)
+    && isNullishString(value.model)
+    && isNullishArrayOf(value.choices, isCommonChoice)
+    && (isNullish(value.usage) || isCommonChatCompletionsUsage(value.usage))
+    && isNullish(value.error)
+}
+
+function isCommonChoice(value: unknown): boolean {
+  return isWireObject(value)
+    && (isNullish(value.message) || isCommonMessage(value.message))
+    && isNullishString(value.finish_reason)
+}
+
+function isCommonMessage(value: unknown): boolean {
+  return isWireObject(value) && isNullishString(value.content) && isNullishArrayOf(value.tool_calls, isCommonToolCall)
+}
+
+function isCommonToolCall(value: unknown): boolean {
+  return isWireObject(value)
+    && isNullishString(value.id)
+    && (isNullish(value.function) || isCommonFunction(value.function))
+}
+
+function isCommonFunction(value: unknown): boolean {
+  return isWireObject(value) && isNullishString(value.name) && isNullishString(value.arguments)
+}
 
 /** Normalizes a non-streamed completion (its first choice). */
 export function chatCompletionResult(completion: ChatCompletion, context: ProviderErrorContext): ProviderResult {

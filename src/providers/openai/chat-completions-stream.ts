@@ -2,14 +2,23 @@ import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { emptyUsage } from '../empty-usage.js'
 import { readErrorDetails } from '../error-details.js'
-import { parseWire, parseWireJson } from '../parse-wire.js'
+import {
+  type FastWireSchema,
+  isNullish,
+  isNullishArrayOf,
+  isNullishNumber,
+  isNullishString,
+  isWireObject,
+  parseWireFast,
+  parseWireJson,
+} from '../parse-wire.js'
 import type { ProviderResult, StreamEvent, Usage } from '../provider.js'
 import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import type { ServerSentEvent } from '../sse.js'
 import { ToolCallAccumulator } from '../tool-call-accumulator.js'
 import { openaiFinishReason } from './openai-finish-reason.js'
-import { chatCompletionsUsage, chatCompletionsUsageSchema } from './openai-usage.js'
+import { chatCompletionsUsage, chatCompletionsUsageSchema, isCommonChatCompletionsUsage } from './openai-usage.js'
 
 const chunkSchema = z.object({
   id: z.string().nullish(),
@@ -39,6 +48,46 @@ const chunkSchema = z.object({
   usage: chatCompletionsUsageSchema.nullish(),
   error: z.unknown().optional(),
 })
+
+/** The chunk schema with a check of the common shape, for parseWireFast. */
+export const chatCompletionChunkWire: FastWireSchema<typeof chunkSchema> = {
+  schema: chunkSchema,
+  isCommon: isCommonChunk,
+}
+
+// Field for field as in chunkSchema. An error object is not common: it goes to
+// zod, since readErrorDetails reads the parsed chunk and would find top-level
+// `message`, `type` and `code` in the input that zod's copy lacks.
+function isCommonChunk(value: unknown): value is z.output<typeof chunkSchema> {
+  return isWireObject(value)
+    && isNullishString(value.id)
+    && isNullishString(value.model)
+    && isNullishArrayOf(value.choices, isCommonChoice)
+    && (isNullish(value.usage) || isCommonChatCompletionsUsage(value.usage))
+    && isNullish(value.error)
+}
+
+function isCommonChoice(value: unknown): boolean {
+  return isWireObject(value)
+    && isNullishNumber(value.index)
+    && (isNullish(value.delta) || isCommonDelta(value.delta))
+    && isNullishString(value.finish_reason)
+}
+
+function isCommonDelta(value: unknown): boolean {
+  return isWireObject(value) && isNullishString(value.content) && isNullishArrayOf(value.tool_calls, isCommonToolCallDelta)
+}
+
+function isCommonToolCallDelta(value: unknown): boolean {
+  return isWireObject(value)
+    && isNullishNumber(value.index)
+    && isNullishString(value.id)
+    && (isNullish(value.function) || isCommonFunctionDelta(value.function))
+}
+
+function isCommonFunctionDelta(value: unknown): boolean {
+  return isWireObject(value) && isNullishString(value.name) && isNullishString(value.arguments)
+}
 
 /**
  * A streamed Chat Completion: `chat.completion.chunk` events with text and
@@ -73,7 +122,7 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
   }
 
   acceptParsed(data: unknown): StreamEvent[] {
-    const chunk = parseWire(data, chunkSchema, this.context)
+    const chunk = parseWireFast(data, chatCompletionChunkWire, this.context)
     if (chunk.error !== undefined && chunk.error !== null) {
       throw providerErrorFromDetails(readErrorDetails(chunk), this.context)
     }

@@ -1,10 +1,10 @@
 import { collectSecrets } from '../collect-secrets.js'
 import { driveStream, type StreamAccumulator } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
-import { parseWire } from '../parse-wire.js'
+import { parseWire, parseWireFast } from '../parse-wire.js'
 import type { Provider, ProviderRequest, ProviderResult, StreamEvent } from '../provider.js'
 import { chatCompletionsBody, type ChatCompletionsDialect } from './chat-completions-body.js'
-import { chatCompletionResult, chatCompletionSchema } from './chat-completions-result.js'
+import { chatCompletionResult, chatCompletionWire } from './chat-completions-result.js'
 import { ChatCompletionsStreamAccumulator } from './chat-completions-stream.js'
 import { responsesBody } from './responses-body.js'
 import { responseSchema, responsesResult } from './responses-result.js'
@@ -83,7 +83,7 @@ export class OpenAIProvider implements Provider {
       model,
       signal,
     })
-    return chatCompletionResult(parseWire(body, chatCompletionSchema, context), context)
+    return chatCompletionResult(parseWireFast(body, chatCompletionWire, context), context)
   }
 
   stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { decimalString } from '../decimal-string.js'
+import { isNullish, isNullishNumber, isWireObject } from '../parse-wire.js'
 import type { Usage } from '../provider.js'
 
 const count = z.number().nullish()
@@ -19,6 +20,25 @@ export const chatCompletionsUsageSchema = z.object({
 })
 
 export type ChatCompletionsUsage = z.infer<typeof chatCompletionsUsageSchema>
+
+/** Usage that chatCompletionsUsageSchema accepts as it is, field for field: the fast path of parseWireFast. */
+export function isCommonChatCompletionsUsage(value: unknown): value is ChatCompletionsUsage {
+  return isWireObject(value)
+    && isNullishNumber(value.prompt_tokens)
+    && isNullishNumber(value.completion_tokens)
+    && (isNullish(value.prompt_tokens_details) || isCommonPromptDetails(value.prompt_tokens_details))
+    && (isNullish(value.completion_tokens_details) || isCommonCompletionDetails(value.completion_tokens_details))
+    && isNullishNumber(value.prompt_cache_hit_tokens)
+    && (isNullishNumber(value.cost) || typeof value.cost === 'string')
+}
+
+function isCommonPromptDetails(value: unknown): boolean {
+  return isWireObject(value) && isNullishNumber(value.cached_tokens) && isNullishNumber(value.cache_write_tokens)
+}
+
+function isCommonCompletionDetails(value: unknown): boolean {
+  return isWireObject(value) && isNullishNumber(value.reasoning_tokens)
+}
 
 /**
  * Normalizes Chat Completions usage. `prompt_tokens` already includes cached
