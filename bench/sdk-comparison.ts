@@ -77,6 +77,29 @@ for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
   }
 }
 
+// The paired run: bare, instrument() and langfuse as three clients of one process, in
+// alternating batches (see sdk-paired-process.ts).
+type PairedVariant = 'bare' | 'instrument' | 'langfuse'
+type PairedRun = Record<PairedVariant, { samples: number[]; cpuPerCallUs: number[]; errors: number; firstError?: string }>
+const pairedCounts = {
+  chat: { warmup: quick ? 50 : 500, batch: quick ? 20 : 200, rounds: quick ? 3 : 20 },
+  stream: { warmup: quick ? 25 : 250, batch: quick ? 10 : 100, rounds: quick ? 3 : 20 },
+}
+const paired: Partial<Record<'chat' | 'stream', PairedRun>> = {}
+{
+  const child = await startChild<{ pid: number }>({ script: 'bench/lib/sdk-paired-process.ts', args: [upstream.url, collector.url] })
+  try {
+    for (const kind of ['chat', 'stream'] as const) {
+      paired[kind] = await child.request<PairedRun>('run', { kind, ...pairedCounts[kind], maxMs: quick ? 20_000 : 120_000 }, 180_000)
+      log(`paired: ${kind}: ${paired[kind]!.instrument.samples.length} calls per variant`)
+      await child.request('flush')
+    }
+  } finally {
+    await child.close()
+  }
+  await collector.request(quick ? 'drain' : 'settle', { timeoutMs: 30_000 })
+}
+
 const stored = await collector.request<{ traces: number; calls: number }>('counts')
 await collector.close()
 await upstream.close()
@@ -143,6 +166,39 @@ for (const kind of ['chat', 'stream'] as const) {
   }
 }
 
+for (const kind of ['chat', 'stream'] as const) {
+  const run = paired[kind]!
+  const errors = run.bare.errors + run.instrument.errors + run.langfuse.errors
+  if (errors > 0) {
+    figures.push(todoFigure(`${kind}: paired run, instrument(openai) vs langfuse`, `${errors} calls failed: ${run.bare.firstError ?? run.instrument.firstError ?? run.langfuse.firstError}`))
+    continue
+  }
+  const cpu = (variant: PairedVariant): number => median(run[variant].cpuPerCallUs)
+  const p50 = (variant: PairedVariant): number => summarizeNanoseconds(run[variant].samples).p50Us
+  const cpuAdded = { instrument: cpu('instrument') - cpu('bare'), langfuse: cpu('langfuse') - cpu('bare') }
+  const p50Added = { instrument: p50('instrument') - p50('bare'), langfuse: p50('langfuse') - p50('bare') }
+  details[`paired ${kind}`] = {
+    cpuPerCallUs: { bare: round(cpu('bare'), 1), instrument: round(cpu('instrument'), 1), langfuse: round(cpu('langfuse'), 1) },
+    p50Us: { bare: p50('bare'), instrument: p50('instrument'), langfuse: p50('langfuse') },
+    callsPerVariant: run.bare.samples.length,
+    batchCpuPerCallUs: { bare: run.bare.cpuPerCallUs.map((value) => round(value, 1)), instrument: run.instrument.cpuPerCallUs.map((value) => round(value, 1)), langfuse: run.langfuse.cpuPerCallUs.map((value) => round(value, 1)) },
+  }
+  figures.push(figure({
+    name: `${kind}: instrument(openai) CPU per call over the bare SDK vs langfuse, same process, alternating batches`,
+    value: round(cpuAdded.instrument, 1),
+    unit: 'µs',
+    baseline: { name: `langfuse (bare SDK ${round(cpu('bare'), 1)} µs a call)`, value: round(cpuAdded.langfuse, 1) },
+    target: { text: 'overhead no larger than the lightest peer', measure: 'value', comparison: '<=', threshold: Math.max(0, round(cpuAdded.langfuse, 1)) },
+  }))
+  figures.push(figure({
+    name: `${kind}: instrument(openai) added p50 (c=1) vs langfuse, same process, alternating batches`,
+    value: round(p50Added.instrument, 1),
+    unit: 'µs',
+    baseline: { name: `langfuse (bare SDK p50 ${p50('bare')} µs)`, value: round(p50Added.langfuse, 1) },
+    target: { text: 'overhead no larger than the lightest peer', measure: 'value', comparison: '<=', threshold: Math.max(0, round(p50Added.langfuse, 1)) },
+  }))
+}
+
 writeResult(options, {
   benchmark: 'sdk-comparison',
   mode: quick ? 'quick' : 'full',
@@ -153,6 +209,7 @@ writeResult(options, {
     variants,
     rounds,
     counts,
+    pairedCounts,
     concurrency,
     telemetry: 'instrumented variants: BatchSpanProcessor + OTLP/HTTP protobuf exporter (startTelemetry defaults) to a switchyard collector (chdb, fsync always); bare SDK: no OpenTelemetry SDK',
     content: 'traceloop, openinference and langfuse record prompt and completion text by default; "content off" variants turn that off where the peer allows it. switchyard records none unless asked.',
@@ -162,6 +219,7 @@ writeResult(options, {
   notes: [
     'Added p50 = variant p50 - bare openai SDK p50 at concurrency 1; a variant\'s p50 is the median of its per-round p50s (p90/p99 pool the samples of every round).',
     'instrument() runs without budgets (the peers have none); "+ budgets" adds the 7-budget ledger through createBudgetGate.',
+    'Paired run: the bare SDK, instrument() and langfuse as three clients of one process, called at concurrency 1 in alternating batches (order turned each round); CPU per call is the median over batches, p50 pools every call. Only langfuse wraps a single client; traceloop and openinference patch the SDK process-wide and cannot share the process.',
   ],
 })
 process.exit(0)
