@@ -37,28 +37,49 @@ export async function readRequestBody(request: IncomingMessage, maxBytes: number
   return done
 }
 
-async function collect(source: NodeJS.ReadableStream & { destroy(error?: Error): void }, maxBytes: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let total = 0
+function collect(source: NodeJS.ReadableStream & { destroy(error?: Error): void }, maxBytes: number, what: string): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
-    source.on('data', (chunk: Buffer) => {
+    const chunks: Buffer[] = []
+    let total = 0
+    let settled = false
+    // Settling detaches the listeners. They close over the chunks and this promise, and
+    // the request outlives the read (it is answered after its append is on disk): left
+    // attached, they would keep the body alive all that time.
+    const settle = (error: Error | undefined, body?: Buffer): void => {
+      if (settled) return
+      settled = true
+      source.removeListener('data', onData)
+      source.removeListener('end', onEnd)
+      source.removeListener('close', onClose)
+      source.removeListener('error', onError)
+      // An error after this must still find a listener, or it would crash the process.
+      source.on('error', ignoreLateError)
+      if (error === undefined) resolve(body!)
+      else reject(error)
+    }
+    const onData = (chunk: Buffer): void => {
       total += chunk.length
       if (total > maxBytes) {
-        const error = new RequestBodyError(413, `${what} is over the limit of ${maxBytes} bytes`)
-        source.removeAllListeners('data')
+        chunks.length = 0
         // The decompressor can go; the request itself is left for the response to
         // close with `Connection: close`, so the client still reads the 413.
         if (!('headers' in source)) source.destroy()
         else source.pause()
-        reject(error)
+        settle(new RequestBodyError(413, `${what} is over the limit of ${maxBytes} bytes`))
         return
       }
       chunks.push(chunk)
-    })
-    source.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)))
-    source.on('error', (error: Error) => reject(error))
-    source.on('close', () => {
-      if (total <= maxBytes) reject(new RequestBodyError(400, `${what} ended before it was complete`))
-    })
+    }
+    const onEnd = (): void => settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total))
+    const onError = (error: Error): void => settle(error)
+    const onClose = (): void => settle(new RequestBodyError(400, `${what} ended before it was complete`))
+    source.on('data', onData)
+    source.on('end', onEnd)
+    source.on('error', onError)
+    source.on('close', onClose)
   })
+}
+
+function ignoreLateError(): void {
+  // The read is over; the request's own error (a reset connection) is the response's business.
 }
