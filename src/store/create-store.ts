@@ -11,7 +11,22 @@ export interface Store {
   readonly client: ClickHouseClient
   /** The URL without its password, for logs and errors. */
   readonly displayUrl: string
+  /**
+   * The embedded engine's own insert (chdb:// only): the rows' bytes go to the engine as
+   * they are. Through the client's connection, chdb first turns the body into a JS string
+   * and appends it to the statement, two copies on the V8 heap per insert.
+   */
+  readonly insertBytes?: (options: InsertBytesOptions) => Promise<void>
   close(): Promise<void>
+}
+
+export interface InsertBytesOptions {
+  table: string
+  columns?: readonly string[]
+  format: 'JSONEachRow' | 'JSONCompactEachRow'
+  body: Buffer
+  /** Settings of this one statement (its SETTINGS clause), e.g. the deduplication token. */
+  settings: Record<string, string>
 }
 
 export interface CreateStoreOptions {
@@ -31,9 +46,11 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
   const url = options.url ?? DEFAULT_STORE_URL
   const location = parseStoreUrl(url, options.cwd)
   const displayUrl = redactStoreUrl(url)
-  const client = location.kind === 'chdb'
-    ? await createEmbeddedClient(location.directory)
-    : createClient({
+  if (location.kind === 'chdb') {
+    const embedded = await createEmbeddedClient(location.directory)
+    return { location, client: embedded.client, displayUrl, insertBytes: embedded.insertBytes, close: () => embedded.client.close() }
+  }
+  const client = createClient({
       url: location.url,
       username: location.username,
       password: location.password,
@@ -56,7 +73,7 @@ type ChdbModule = typeof ChdbModuleNamespace
 type ChdbConnectionModule = typeof ChdbConnectionModuleNamespace
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
-async function createEmbeddedClient(directory: string): Promise<ClickHouseClient> {
+async function createEmbeddedClient(directory: string): Promise<{ client: ClickHouseClient; insertBytes: (options: InsertBytesOptions) => Promise<void> }> {
   let chdb: ChdbModule
   let chdbConnection: ChdbConnectionModule
   try {
@@ -76,15 +93,24 @@ async function createEmbeddedClient(directory: string): Promise<ClickHouseClient
     // connection joins it, and the engine stays up with that connection once the
     // starting session is closed.
     const starter = new chdb.Session(directory, { connectionArgs: await embeddedEngineArgs(directory) })
-    let connection: ClientConnection
+    let connection: ReturnType<ChdbConnectionModule['createChdbConnection']>
     try {
-      // chdb implements the client's Connection contract against its own copy of
-      // @clickhouse/client-common; the two copies' types differ only nominally.
-      connection = chdbConnection.createChdbConnection({ path: directory }) as unknown as ClientConnection
+      connection = chdbConnection.createChdbConnection({ path: directory })
     } finally {
       starter.close()
     }
-    return createClient({ connection })
+    const extension = connection.chdb
+    return {
+      // chdb implements the client's Connection contract against its own copy of
+      // @clickhouse/client-common; the two copies' types differ only nominally.
+      client: createClient({ connection: connection as unknown as ClientConnection }),
+      insertBytes: async (options) => {
+        // chdb builds `INSERT INTO t (columns) SETTINGS k = 'v' FORMAT f` itself: names
+        // through its identifier check, setting values as escaped literals, the format
+        // from a fixed list. The body is handed over without a copy.
+        await extension.rawInsert({ table: options.table, columns: options.columns, format: options.format, values: options.body, settings: options.settings })
+      },
+    }
   } catch (error) {
     throw new StoreConfigError(
       `cannot open the embedded store at ${directory}: ${error instanceof Error ? error.message : String(error)} `

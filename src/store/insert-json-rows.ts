@@ -25,6 +25,18 @@ export interface InsertJsonRowsOptions {
 export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<void> {
   const { store, table, body, deduplicationToken, columns } = options
   if (body.length === 0) return
+  if (store.insertBytes !== undefined) {
+    // The embedded engine takes the bytes as they are (see Store.insertBytes); the token
+    // goes into the statement's own SETTINGS clause, so it never outlives this insert.
+    await store.insertBytes({
+      table,
+      columns,
+      format: columns === undefined ? 'JSONEachRow' : 'JSONCompactEachRow',
+      body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+      settings: { insert_deduplication_token: deduplicationToken },
+    })
+    return
+  }
   const embedded = store.location.kind === 'chdb'
   const target = columns === undefined ? quoteIdentifier(table) : `${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')})`
   const format = columns === undefined ? 'JSONEachRow' : 'JSONCompactEachRow'

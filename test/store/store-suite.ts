@@ -211,6 +211,20 @@ export function defineStoreSuite(kind: string, openStoreUrl: () => Promise<{ url
       expect(rows).toEqual([{ Provider: 'anthropic', InputTokens: '10', OutputTokens: '20', CostSource: 'unknown', Cost: '0' }])
     })
 
+    it('inserts the embedded engine\'s rows as bytes, and deduplicates by token, not by content', async () => {
+      // chdb:// takes the bytes as they are; over HTTP the client sends them.
+      expect(store.insertBytes !== undefined).toBe(store.location.kind === 'chdb')
+      const first = modelCallRow({ workflow: 'token-scope' })
+      const second = modelCallRow({ workflow: 'token-scope' })
+      await insertJsonRows({ store, table: 'otel_traces', body: Buffer.from(jsonLines([first]), 'utf8'), deduplicationToken: `scope-a-${hex(4)}` })
+      // The same rows under a new token are a new batch.
+      await insertJsonRows({ store, table: 'otel_traces', body: jsonLines([first]), deduplicationToken: `scope-b-${hex(4)}` })
+      await insertJsonRows({ store, table: 'otel_traces', body: jsonLines([second]), deduplicationToken: `scope-c-${hex(4)}` })
+      const [counted] = await queryRows<{ total: string }>(store,
+        "SELECT count() AS total FROM otel_traces WHERE SpanAttributes['gen_ai.workflow.name'] = 'token-scope'")
+      expect(counted).toEqual({ total: '3' })
+    })
+
     it('never duplicates a re-delivered batch: count() = uniqExact(SpanId) in every table fed from it', async () => {
       const rows = Array.from({ length: 50 }, () => modelCallRow({ workflow: 'dedup-check', cost: '0.000001' }))
       const body = jsonLines(rows)
