@@ -44,5 +44,7 @@ export function encodeRowsJsonCompact(rows: readonly SpanRow[]): Buffer {
     offset += encoded.write(line, offset, 'utf8')
     encoded[offset++] = 0x0a
   }
+  // allocUnsafe: a sizing mistake must fail here, never send uninitialized memory on.
+  if (offset !== bytes) throw new Error(`row encoding wrote ${offset} of ${bytes} bytes`)
   return encoded
 }

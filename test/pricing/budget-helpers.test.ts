@@ -69,7 +69,7 @@ describe('estimates for cut streams', () => {
     // The pair split across two deltas counts as two there, one in the joined text.
     expect(counted).toBe([...deltas.join('')].length + 1)
     expect(estimateCutStreamUsage({ outputCharacters: counted - 1, inputTokens: 10 })).toEqual(fromText)
-    expect(estimateCutStreamUsage({ outputCharacters: 401, outputText: 'ignored' }).outputTokens).toBe(101)
+    expect(estimateCutStreamUsage({ outputCharacters: 401 }).outputTokens).toBe(101)
   })
 
   it('uses a known prompt size when the stream reported no usage at all', () => {
