@@ -15,7 +15,8 @@ import { inBenchWorkflow } from './router-client.js'
  * the same for all three. Only langfuse can take part: it wraps one client, while
  * traceloop and openinference patch the SDK's prototypes for the whole process.
  * All three export through the same SDK pipeline to the same collector (the bare
- * client makes no spans). Arguments: upstream URL, collector URL.
+ * client makes no spans); each batch ends with a flush inside its CPU measurement, so
+ * a variant pays for exporting its own spans. Arguments: upstream URL, collector URL.
  */
 const [upstreamUrl, collectorUrl] = process.argv.slice(2) as [string, string]
 const telemetry = startBenchTelemetry('collector', { sink: upstreamUrl, collector: collectorUrl })
@@ -59,6 +60,9 @@ serveParent({
             const client = clients[variant]
             const cpu = process.cpuUsage()
             const batch = await runSequential({ count: request.batch, maxMs: request.maxMs, call: () => call(request.kind, client) })
+            // Export this batch's spans inside its own measurement: the batch processor's timer
+            // would otherwise charge them to whichever variant's batch runs when it fires.
+            await telemetry?.flush()
             const used = process.cpuUsage(cpu)
             const entry = run[variant]
             entry.samples.push(...batch.samples)
