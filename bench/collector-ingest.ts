@@ -138,8 +138,8 @@ async function measureBursts(label: string, target: CollectorProcess): Promise<{
     // The store engine's own view as the burst ends (for an http:// store, the other process's).
     const engine = await target.request<Record<string, number>>('engineMemory')
     await target.request('settle', { timeoutMs: 120_000 })
-    const metrics = await target.request<{ queueFullResponses: number }>('metrics')
-    bursts.push({ multiple, sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, engine, queueFullTotal: metrics.queueFullResponses })
+    const metrics = await target.request<{ queueFullResponses: number; requestsShed: number }>('metrics')
+    bursts.push({ multiple, sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, engine, queueFullTotal: metrics.queueFullResponses, shedUnreadTotal: metrics.requestsShed })
     log(`${label}: burst ${multiple}× the queue: ${sent.acceptedSpans} spans accepted, ${sent.refusedRequests} requests refused with 503, peak RSS ${round(sampled.peakRssMiB, 0)} MiB`)
   }
   return { idle, bursts }

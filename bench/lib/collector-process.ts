@@ -139,6 +139,7 @@ serveParent({
       spansWritten: collector.metrics.spansWritten,
       batchesWritten: collector.metrics.batchesWritten,
       queueFullResponses: collector.metrics.queueFullResponses,
+      requestsShed: collector.metrics.requestsShed,
       storeErrors: collector.metrics.storeErrors,
       insertSecondsSum: collector.metrics.insertSecondsSum,
       queue: collector.queue.stats(),
