@@ -87,17 +87,15 @@ const pairedCounts = {
 }
 const paired: Partial<Record<'chat' | 'stream', PairedRun>> = {}
 {
-  const child = await startChild<{ pid: number }>({ script: 'bench/lib/sdk-paired-process.ts', args: [upstream.url, collector.url] })
+  const child = await startChild<{ pid: number }>({ script: 'bench/lib/sdk-paired-process.ts', args: [upstream.url] })
   try {
     for (const kind of ['chat', 'stream'] as const) {
       paired[kind] = await child.request<PairedRun>('run', { kind, ...pairedCounts[kind], maxMs: quick ? 20_000 : 120_000 }, 180_000)
       log(`paired: ${kind}: ${paired[kind]!.instrument.samples.length} calls per variant`)
-      await child.request('flush')
     }
   } finally {
     await child.close()
   }
-  await collector.request(quick ? 'drain' : 'settle', { timeoutMs: 30_000 })
 }
 
 const stored = await collector.request<{ traces: number; calls: number }>('counts')
@@ -219,7 +217,7 @@ writeResult(options, {
   notes: [
     'Added p50 = variant p50 - bare openai SDK p50 at concurrency 1; a variant\'s p50 is the median of its per-round p50s (p90/p99 pool the samples of every round).',
     'instrument() runs without budgets (the peers have none); "+ budgets" adds the 7-budget ledger through createBudgetGate.',
-    'Paired run: the bare SDK, instrument() and langfuse as three clients of one process, called at concurrency 1 in alternating batches (order turned each round); CPU per call is the median over batches, p50 pools every call. Only langfuse wraps a single client; traceloop and openinference patch the SDK process-wide and cannot share the process.',
+    'Paired run: the bare SDK, instrument() and langfuse as three clients of one process, called at concurrency 1 in alternating batches (order turned each round); each batch ends by flushing its spans (OTLP to a null sink) inside its CPU measurement. CPU per call is the median over batches, p50 pools every call. Only langfuse wraps a single client; traceloop and openinference patch the SDK process-wide and cannot share the process.',
   ],
 })
 process.exit(0)

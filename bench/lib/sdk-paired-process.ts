@@ -14,12 +14,15 @@ import { inBenchWorkflow } from './router-client.js'
  * hundred µs for their whole life (see sdk-comparison.ts); here that difference is
  * the same for all three. Only langfuse can take part: it wraps one client, while
  * traceloop and openinference patch the SDK's prototypes for the whole process.
- * All three export through the same SDK pipeline to the same collector (the bare
- * client makes no spans); each batch ends with a flush inside its CPU measurement, so
- * a variant pays for exporting its own spans. Arguments: upstream URL, collector URL.
+ * Both instrumented clients export through the same SDK pipeline (batch processor,
+ * OTLP/HTTP protobuf) to a null sink on the upstream, and each batch ends with a flush
+ * inside its CPU measurement, so a variant pays for exporting its own spans. Not to
+ * the collector: its ingest, on the same 2 cores, would land in whichever batch runs
+ * next, and what it does with a span is the pipeline's cost, not the client's.
+ * Argument: upstream URL.
  */
-const [upstreamUrl, collectorUrl] = process.argv.slice(2) as [string, string]
-const telemetry = startBenchTelemetry('collector', { sink: upstreamUrl, collector: collectorUrl })
+const [upstreamUrl] = process.argv.slice(2) as [string]
+const telemetry = startBenchTelemetry('sink', { sink: upstreamUrl })
 
 const pairedVariants = ['bare', 'instrument', 'langfuse'] as const
 type PairedVariant = (typeof pairedVariants)[number]
@@ -73,10 +76,6 @@ serveParent({
         }
         return run
       })
-    },
-    flush: async () => {
-      await telemetry?.flush()
-      return true
     },
   },
   onClose: async () => {
