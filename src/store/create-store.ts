@@ -51,16 +51,16 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     return { location, client: embedded.client, displayUrl, insertBytes: embedded.insertBytes, close: () => embedded.client.close() }
   }
   const client = createClient({
-      url: location.url,
-      username: location.username,
-      password: location.password,
-      database: location.database,
-      request_timeout: options.requestTimeoutMs ?? 30_000,
-      application: 'switchyard',
-      // Callers report store errors themselves (with what they were doing); the
-      // client's own error log would print every retried failure twice.
-      log: { level: ClickHouseLogLevel.OFF },
-    })
+    url: location.url,
+    username: location.username,
+    password: location.password,
+    database: location.database,
+    request_timeout: options.requestTimeoutMs ?? 30_000,
+    application: 'switchyard',
+    // Callers report store errors themselves (with what they were doing); the
+    // client's own error log would print every retried failure twice.
+    log: { level: ClickHouseLogLevel.OFF },
+  })
   return {
     location,
     client,

@@ -20,14 +20,16 @@ export interface InsertJsonRowsOptions {
  * Insert pre-serialized JSONEachRow data with an insert deduplication token.
  * Over HTTP the token is a per-request setting. The embedded engine turns request
  * settings into session-wide `SET`s, which would leak into later inserts, so there
- * it travels in the statement's own SETTINGS clause, still as a bound parameter.
+ * it travels in the statement's own SETTINGS clause: through chdb's raw insert
+ * (Store.insertBytes), or, for a store without it, as a bound parameter.
  */
 export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<void> {
   const { store, table, body, deduplicationToken, columns } = options
   if (body.length === 0) return
   if (store.insertBytes !== undefined) {
-    // The embedded engine takes the bytes as they are (see Store.insertBytes); the token
-    // goes into the statement's own SETTINGS clause, so it never outlives this insert.
+    // chdb writes the token into the statement as an escaped literal, not a bound
+    // parameter: only tokens of the queue's shape (letters, digits, `-`, `_`, `.`) are let in.
+    if (!tokenPattern.test(deduplicationToken)) throw new Error(`not a deduplication token: ${JSON.stringify(deduplicationToken.slice(0, 80))}`)
     await store.insertBytes({
       table,
       columns,
@@ -57,6 +59,8 @@ export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<vo
 }
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
+/** The collector's tokens are `<queue uuid>-<segment number>`; tests and benchmarks use similar ones. */
+const tokenPattern = /^[A-Za-z0-9_.-]{1,200}$/
 
 /** Table and column names come from code, never from requests; this guards against a future mistake. */
 export function quoteIdentifier(name: string): string {

@@ -223,6 +223,11 @@ export function defineStoreSuite(kind: string, openStoreUrl: () => Promise<{ url
       const [counted] = await queryRows<{ total: string }>(store,
         "SELECT count() AS total FROM otel_traces WHERE SpanAttributes['gen_ai.workflow.name'] = 'token-scope'")
       expect(counted).toEqual({ total: '3' })
+      if (store.insertBytes !== undefined) {
+        // The raw insert writes the token into the statement: anything but a plain token is refused.
+        await expect(insertJsonRows({ store, table: 'otel_traces', body: jsonLines([second]), deduplicationToken: "x' , max_threads = '1" }))
+          .rejects.toThrow(/not a deduplication token/)
+      }
     })
 
     it('never duplicates a re-delivered batch: count() = uniqExact(SpanId) in every table fed from it', async () => {
