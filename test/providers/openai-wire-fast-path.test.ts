@@ -393,7 +393,45 @@ function disagreementsWithZod(
     .map(({ name }) => name)
 }
 
+/**
+ * Every field path a wire schema declares (`choices.0.message.content`), read from zod's own
+ * definitions: so that a field added to a schema, and not to the samples that the mutation
+ * tests below mutate, fails here instead of slipping past a fast check that never reads it.
+ */
+function schemaPaths(schema: z.ZodType, prefix = ''): string[] {
+  const definition = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> } } })._zod.def
+  switch (definition.type) {
+    case 'optional':
+    case 'nullable':
+      return schemaPaths(definition.innerType!, prefix)
+    case 'array':
+      return schemaPaths(definition.element!, `${prefix}0.`)
+    case 'object':
+      return Object.entries(definition.shape!).flatMap(([key, field]) => [`${prefix}${key}`, ...schemaPaths(field, `${prefix}${key}.`)])
+    default:
+      return []
+  }
+}
+
+function hasPath(value: unknown, path: string): boolean {
+  let current = value
+  for (const key of path.split('.')) {
+    if (typeof current !== 'object' || current === null || !(key in current)) return false
+    current = (current as Record<string, unknown>)[key]
+  }
+  return true
+}
+
 describe('the fast checks against zod, field by field', () => {
+  it('mutate every field their schemas declare: the samples hold each one', () => {
+    const answerPaths = schemaPaths(chatCompletionWire.schema)
+    const chunkPaths = schemaPaths(chatCompletionChunkWire.schema)
+    expect(answerPaths).toContain('choices.0.message.tool_calls.0.function.arguments')
+    expect(chunkPaths).toContain('usage.completion_tokens_details.reasoning_tokens')
+    expect(answerPaths.filter((path) => !hasPath(everyAnswerField, path))).toEqual([])
+    expect(chunkPaths.filter((path) => !hasPath(everyChunkField, path))).toEqual([])
+  })
+
   it('agree on every mutation of the recorded and hand-made answers', () => {
     const samples = [...recordedAnswers, { name: 'every field we read', value: everyAnswerField }]
     expect(mutationsOf(samples).length).toBeGreaterThan(1000)
