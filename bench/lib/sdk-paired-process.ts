@@ -56,6 +56,8 @@ serveParent({
           const client = clients[variant]
           await runSequential({ count: request.warmup, maxMs: request.maxMs, call: () => call(request.kind, client) })
         }
+        // The warm-up's spans go now, not in the first measured batch.
+        await telemetry?.flush()
         for (let round = 0; round < request.rounds && performance.now() < deadline; round++) {
           // The order turns each round, so no variant always runs first or last.
           for (let index = 0; index < pairedVariants.length; index++) {
