@@ -46,14 +46,22 @@ export const chatCompletionWire: FastWireSchema<typeof chatCompletionSchema> = {
   isCommon: isCommonChatCompletion,
 }
 
-// Field for field as in chatCompletionSchema. An error object is not common: it
-// goes to zod, since readErrorDetails reads the parsed completion and would find
-// top-level `message`, `type` and `code` in the input that zod's copy lacks.
+// Field for field as in chatCompletionSchema.
 function isCommonChatCompletion(value: unknown): value is ChatCompletion {
+  return isCommonCompletionEnvelope(value, isCommonChoice)
+}
+
+/**
+ * The fields an answer and a stream chunk share (`id`, `model`, `choices`, `usage`,
+ * `error`), each choice checked by `isChoice`. An error object is not common: it goes
+ * to zod, since readErrorDetails reads the parsed value and would find top-level
+ * `message`, `type` and `code` in the input that zod's copy lacks.
+ */
+export function isCommonCompletionEnvelope(value: unknown, isChoice: (choice: unknown) => boolean): boolean {
   return isWireObject(value)
     && isNullishString(value.id)
     && isNullishString(value.model)
-    && isNullishArrayOf(value.choices, isCommonChoice)
+    && isNullishArrayOf(value.choices, isChoice)
     && (isNullish(value.usage) || isCommonChatCompletionsUsage(value.usage))
     && isNullish(value.error)
 }
@@ -74,7 +82,8 @@ function isCommonToolCall(value: unknown): boolean {
     && (isNullish(value.function) || isCommonFunction(value.function))
 }
 
-function isCommonFunction(value: unknown): boolean {
+/** A tool call's `function` (whole or a delta): `name` and `arguments`, each a nullable string. */
+export function isCommonFunction(value: unknown): boolean {
   return isWireObject(value) && isNullishString(value.name) && isNullishString(value.arguments)
 }
 

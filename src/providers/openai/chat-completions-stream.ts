@@ -17,8 +17,9 @@ import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import type { ServerSentEvent } from '../sse.js'
 import { ToolCallAccumulator } from '../tool-call-accumulator.js'
+import { isCommonCompletionEnvelope, isCommonFunction } from './chat-completions-result.js'
 import { openaiFinishReason } from './openai-finish-reason.js'
-import { chatCompletionsUsage, chatCompletionsUsageSchema, isCommonChatCompletionsUsage } from './openai-usage.js'
+import { chatCompletionsUsage, chatCompletionsUsageSchema } from './openai-usage.js'
 
 const chunkSchema = z.object({
   id: z.string().nullish(),
@@ -55,16 +56,9 @@ export const chatCompletionChunkWire: FastWireSchema<typeof chunkSchema> = {
   isCommon: isCommonChunk,
 }
 
-// Field for field as in chunkSchema. An error object is not common: it goes to
-// zod, since readErrorDetails reads the parsed chunk and would find top-level
-// `message`, `type` and `code` in the input that zod's copy lacks.
+// Field for field as in chunkSchema.
 function isCommonChunk(value: unknown): value is z.output<typeof chunkSchema> {
-  return isWireObject(value)
-    && isNullishString(value.id)
-    && isNullishString(value.model)
-    && isNullishArrayOf(value.choices, isCommonChoice)
-    && (isNullish(value.usage) || isCommonChatCompletionsUsage(value.usage))
-    && isNullish(value.error)
+  return isCommonCompletionEnvelope(value, isCommonChoice)
 }
 
 function isCommonChoice(value: unknown): boolean {
@@ -82,11 +76,7 @@ function isCommonToolCallDelta(value: unknown): boolean {
   return isWireObject(value)
     && isNullishNumber(value.index)
     && isNullishString(value.id)
-    && (isNullish(value.function) || isCommonFunctionDelta(value.function))
-}
-
-function isCommonFunctionDelta(value: unknown): boolean {
-  return isWireObject(value) && isNullishString(value.name) && isNullishString(value.arguments)
+    && (isNullish(value.function) || isCommonFunction(value.function))
 }
 
 /**
