@@ -36,6 +36,18 @@ const recordedStreamChunks = [
   'wrap/chat-stream-without-usage.sse',
 ].flatMap((path) => recordedChunks(path).map((value, index) => ({ name: `${path} chunk ${index}`, value })))
 
+/** Every usage field we read, with the billed cost as a string (OpenRouter) or a number. */
+function everyUsageField(cost: string | number): Record<string, unknown> {
+  return {
+    prompt_tokens: 120,
+    completion_tokens: 30,
+    prompt_tokens_details: { cached_tokens: 64, cache_write_tokens: 16 },
+    completion_tokens_details: { reasoning_tokens: 12 },
+    prompt_cache_hit_tokens: 64,
+    cost,
+  }
+}
+
 // Every field we read, present and set, so that every one of them gets mutated below.
 const everyAnswerField = {
   id: 'chatcmpl-1',
@@ -49,14 +61,7 @@ const everyAnswerField = {
       finish_reason: 'tool_calls',
     },
   ],
-  usage: {
-    prompt_tokens: 120,
-    completion_tokens: 30,
-    prompt_tokens_details: { cached_tokens: 64, cache_write_tokens: 16 },
-    completion_tokens_details: { reasoning_tokens: 12 },
-    prompt_cache_hit_tokens: 64,
-    cost: '0.00042',
-  },
+  usage: everyUsageField('0.00042'),
   error: null,
 }
 
@@ -73,14 +78,7 @@ const everyChunkField = {
       finish_reason: null,
     },
   ],
-  usage: {
-    prompt_tokens: 120,
-    completion_tokens: 30,
-    prompt_tokens_details: { cached_tokens: 64, cache_write_tokens: 16 },
-    completion_tokens_details: { reasoning_tokens: 12 },
-    prompt_cache_hit_tokens: 64,
-    cost: 0.00042,
-  },
+  usage: everyUsageField(0.00042),
   error: null,
 }
 
