@@ -54,11 +54,12 @@ export async function receiveTraces({ priceTable, request, response, options, qu
   const shedRetryAfterMs = shedding.refuseFor()
   if (shedRetryAfterMs !== undefined) {
     // Node discards the unread body once the answer is sent and keeps the connection,
-    // unless the body is declared over the limit: that one is not worth reading to its end.
+    // unless the body is over the limit or of unknown length (chunked): Node would read
+    // that one to its end, however long, so the connection is closed instead.
     metrics.queueFullResponses += 1
     metrics.requestsShed += 1
     const declaredBytes = Number(request.headers['content-length'])
-    const close = Number.isFinite(declaredBytes) && declaredBytes > options.maxBodyBytes
+    const close = !(Number.isFinite(declaredBytes) && declaredBytes <= options.maxBodyBytes)
     return refuseQueueFull(response, metrics, { encoding, retryAfterMs: shedRetryAfterMs, what: `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`, close })
   }
 

@@ -32,13 +32,15 @@ afterAll(async () => {
   directory.remove()
 })
 
-/** POST /v1/traces declaring `declaredBytes` of body but sending only a few; the answer's status and Connection header. */
-function postDeclaring(url: string, declaredBytes: number): Promise<{ status: number | undefined; connection: string | undefined }> {
+/**
+ * POST /v1/traces declaring `declaredBytes` of body (none: chunked) but sending only a few;
+ * the answer's status and Connection header.
+ */
+function postDeclaring(url: string, declaredBytes: number | undefined): Promise<{ status: number | undefined; connection: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(`${url}/v1/traces`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', 'content-length': String(declaredBytes) },
-    }, (response) => {
+    const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' }
+    if (declaredBytes !== undefined) headers['content-length'] = String(declaredBytes)
+    const outgoing = httpRequest(`${url}/v1/traces`, { method: 'POST', headers }, (response) => {
       response.resume()
       resolve({ status: response.statusCode, connection: response.headers.connection })
       outgoing.destroy()
@@ -88,14 +90,16 @@ describe('a ClickHouse server that fails for a while', () => {
     expect(health.status).toBe(503)
     // While shedding, a body declared over the 16 MiB limit is not read to its end: the connection closes.
     expect(await postDeclaring(collector.url, 16 * 1024 * 1024 + 1)).toEqual({ status: 503, connection: 'close' })
+    // Nor is a body of unknown length (chunked), which Node would otherwise read however long it is.
+    expect(await postDeclaring(collector.url, undefined)).toEqual({ status: 503, connection: 'close' })
     front.faults.clear()
     await collector.drain(30_000)
     expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
-    // The refused requests of the stream, and the one declared oversized.
-    expect(collector.metrics.queueFullResponses).toBe(sent.refused.length + 1)
+    // The refused requests of the stream, the one declared oversized and the chunked one.
+    expect(collector.metrics.queueFullResponses).toBe(sent.refused.length + 2)
     // Once full, later requests were refused before their bodies were read...
     expect(collector.metrics.requestsShed).toBeGreaterThan(0)
-    expect(collector.metrics.requestsShed).toBeLessThanOrEqual(sent.refused.length + 1)
+    expect(collector.metrics.requestsShed).toBeLessThanOrEqual(sent.refused.length + 2)
     // ...and once the flusher has made room, requests are read and accepted again.
     const after = await sendSpanStream({ url: collector.url, spansPerRequest: 200, maxRequests: 3, maxMs: 10_000, workflow: 'outage-full' })
     expect(after.refused).toEqual([])
