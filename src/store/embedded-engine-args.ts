@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { writeFileDurably } from '../shared/write-file-durably.js'
 
 /** Written into the data directory at every open, so it always matches this code. */
 export const EMBEDDED_ENGINE_CONFIG_FILE = 'switchyard-engine.xml'
@@ -31,11 +31,7 @@ export async function embeddedEngineArgs(directory: string): Promise<string[]> {
   const configFile = path.join(directory, EMBEDDED_ENGINE_CONFIG_FILE)
   await mkdir(directory, { recursive: true })
   const current = await readFile(configFile, 'utf8').catch(() => undefined)
-  if (current !== engineConfig) {
-    // Written aside and renamed, so an engine starting at the same moment never reads half a file.
-    const written = `${configFile}.${process.pid}.${randomUUID()}.tmp`
-    await writeFile(written, engineConfig)
-    await rename(written, configFile)
-  }
+  // Written aside and renamed, so an engine starting at the same moment never reads half a file.
+  if (current !== engineConfig) await writeFileDurably(configFile, engineConfig)
   return [`--config-file=${configFile}`]
 }
