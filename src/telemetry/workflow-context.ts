@@ -83,6 +83,18 @@ export function scopeWithTags(scope: CallScope, tags: Readonly<Record<string, st
 }
 
 /**
+ * A scope whose tags are `defaults` under its own (an instrumented client's default
+ * tags); the scope itself when there are none.
+ */
+export function scopeWithDefaultTags(scope: CallScope, defaults: Readonly<Record<string, string>>): CallScope {
+  if (isEmpty(defaults)) return scope
+  // Not `{ ...scope, tags }`: see scopeInContext.
+  const tagged: CallScope = Object.assign({}, scope)
+  tagged.tags = mergedTags(defaults, scope.tags)
+  return tagged
+}
+
+/**
  * `{ ...tags, ...more }`, which is slow when `more` adds keys (see scopeInContext):
  * usually one side is empty, and a plain copy of the other is the same object.
  * Spread rather than assigned, so that a tag named like an Object property stays a tag.

@@ -6,7 +6,7 @@ import type { PartialOutput } from '../providers/provider-error.js'
 import type { ProviderResult, Usage } from '../providers/provider.js'
 import { genAi } from '../telemetry/attribute-names.js'
 import { exportedSpanId, startModelCallSpan, type ModelCallSpan } from '../telemetry/model-call-span.js'
-import { currentScope, type CallScope } from '../telemetry/workflow-context.js'
+import { currentScope, scopeWithDefaultTags, type CallScope } from '../telemetry/workflow-context.js'
 import { sdkErrorType } from './sdk-error-type.js'
 import type { WrapSettings } from './wrap-settings.js'
 
@@ -51,7 +51,7 @@ type BudgetDecision = ReturnType<NonNullable<WrapSettings['budgets']>['decide']>
  * goes on without a record.
  */
 export function beginCall(settings: WrapSettings, call: CallDescription): CallRecorder {
-  const scope = callScope(settings, currentScope())
+  const scope = scopeWithDefaultTags(currentScope(), settings.tags)
   const decision = settings.budgets?.decide({
     scope,
     route: `${settings.providerName}/${call.model}`,
@@ -64,16 +64,6 @@ export function beginCall(settings: WrapSettings, call: CallDescription): CallRe
     diag.warn(`switchyard: cannot record a ${call.operation} call: ${String(error)}`)
     return releaseOnly(decision)
   }
-}
-
-/** The caller's scope, with the client's default tags under its own; the caller's scope itself when there are none. */
-function callScope(settings: WrapSettings, outer: CallScope): CallScope {
-  if (!settings.hasTags) return outer
-  // Not `{ ...outer, tags }` (Node 20's slow path): copied, then set. Spreads, not
-  // Object.assign, so a tag named `__proto__` stays a tag.
-  const scope: CallScope = { ...outer }
-  scope.tags = { ...settings.tags, ...outer.tags }
-  return scope
 }
 
 /**

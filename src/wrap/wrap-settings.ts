@@ -11,8 +11,6 @@ export interface WrapSettings {
   priceTable: PriceTable
   budgets: CallBudgetGate | undefined
   tags: Readonly<Record<string, string>>
-  /** Whether `tags` has any: without, a call's scope is its caller's, not a copy. */
-  hasTags: boolean
   captureContent: boolean
 }
 
@@ -37,7 +35,6 @@ export function wrapSettings(options: {
     priceTable,
     budgets: options.budgets,
     tags,
-    hasTags: Object.keys(tags).length > 0,
     captureContent: readEnvironment().captureMessageContent,
   }
 }
