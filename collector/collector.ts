@@ -12,6 +12,7 @@ import { CollectorMetrics } from './collector-metrics.js'
 import { collectorOptionsSchema, type CollectorOptions, type ResolvedCollectorOptions } from './collector-options.js'
 import { receiveTraces } from './receive-traces.js'
 import { QueueShedding } from './queue-shedding.js'
+import { RowBufferPool } from './row-buffer-pool.js'
 import { serveSpendRequest } from './spend-route.js'
 import { QueueFlusher } from './queue-flusher.js'
 import { SegmentQueue } from './queue/segment-queue.js'
@@ -67,6 +68,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   }
   const openQueue = queue
   const metrics = new CollectorMetrics()
+  const rowBuffers = new RowBufferPool()
   // Reading resumes once the flusher has freed a segment: room for at least a batch of requests.
   const segmentBytes = Math.min(options.batchBytes, options.queueMaxBytes)
   const shedding = new QueueShedding(() => openQueue.stats().bytes, options.queueMaxBytes - segmentBytes)
@@ -95,7 +97,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     if (pathname === '/v1/traces') {
       if (request.method !== 'POST') return sendText(response, 405, 'use POST for /v1/traces', { allow: 'POST' })
       if (closing) return sendText(response, 503, 'collector is shutting down', { 'retry-after': '5', connection: 'close' })
-      return receiveTraces({ priceTable, request, response, options, queue: openQueue, shedding, metrics })
+      return receiveTraces({ priceTable, request, response, options, queue: openQueue, shedding, metrics, rowBuffers })
     }
     if (pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       const ping = await store.client.ping()

@@ -13,6 +13,7 @@ import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
 import type { QueueShedding } from './queue-shedding.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
+import type { RowBufferPool } from './row-buffer-pool.js'
 
 type Encoding = 'protobuf' | 'json'
 
@@ -30,6 +31,8 @@ export interface ReceiveTracesOptions {
   /** Refuses requests unread while the queue is full on disk. */
   shedding: QueueShedding
   metrics: CollectorMetrics
+  /** Memory for each request's encoded rows, given back once its append settles. */
+  rowBuffers: RowBufferPool
 }
 
 /**
@@ -39,7 +42,7 @@ export interface ReceiveTracesOptions {
  * a 413, a full queue a 503 with Retry-After (unread, while the queue stays full).
  * Only what is on disk is acknowledged.
  */
-export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics }: ReceiveTracesOptions): Promise<void> {
+export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics, rowBuffers }: ReceiveTracesOptions): Promise<void> {
   metrics.requestsTotal += 1
   const encoding = requestEncoding(request.headers['content-type'])
   if (encoding === undefined) {
@@ -79,7 +82,7 @@ export async function receiveTraces({ priceTable, request, response, options, qu
 
   let batch: EncodedBatch
   try {
-    batch = encodeBatch({ body, encoding, options, priceTable, metrics })
+    batch = encodeBatch({ body, encoding, options, priceTable, metrics, rowBuffers })
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error
     return refuse(response, metrics, {
@@ -98,6 +101,7 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     try {
       await queue.append(batch.encoded, batch.rows)
     } catch (error) {
+      rowBuffers.release(batch.encoded)
       if (error instanceof RecordTooLargeError) {
         return refuse(response, metrics, {
           status: 413,
@@ -120,6 +124,8 @@ export async function receiveTraces({ priceTable, request, response, options, qu
         headers: { 'retry-after': '5' },
       })
     }
+    // The queue reads the rows until the append settles, and never after.
+    rowBuffers.release(batch.encoded)
     metrics.spansAccepted += batch.rows
   }
 
@@ -143,8 +149,8 @@ interface EncodedBatch {
  * Decode, price and encode one request, synchronously: its decoded rows live only
  * inside this call. Throws OtlpDecodeError for a malformed body.
  */
-function encodeBatch(options: { body: Buffer; encoding: Encoding; options: ResolvedCollectorOptions; priceTable: PriceTable; metrics: CollectorMetrics }): EncodedBatch {
-  const { body, encoding, priceTable, metrics } = options
+function encodeBatch(options: { body: Buffer; encoding: Encoding; options: ResolvedCollectorOptions; priceTable: PriceTable; metrics: CollectorMetrics; rowBuffers: RowBufferPool }): EncodedBatch {
+  const { body, encoding, priceTable, metrics, rowBuffers } = options
   const limits = { maxAttributeValueBytes: options.options.maxAttributeValueBytes, maxSpans: options.options.maxSpansPerRequest }
   const decoded = encoding === 'protobuf'
     ? decodeTraceRequestProtobuf(body, limits)
@@ -159,7 +165,8 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
       diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
     }
   }
-  return { encoded: encodeRowsJsonCompact(decoded.rows), rows: decoded.rows.length, rejected: decoded.rejected, errors: decoded.errors }
+  const encoded = decoded.rows.length > 0 ? encodeRowsJsonCompact(decoded.rows, (bytes) => rowBuffers.acquire(bytes)) : Buffer.alloc(0)
+  return { encoded, rows: decoded.rows.length, rejected: decoded.rejected, errors: decoded.errors }
 }
 
 function requestEncoding(contentType: string | undefined): Encoding | undefined {

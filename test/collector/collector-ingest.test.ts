@@ -135,6 +135,31 @@ describe('the collector receives spans from the official OTLP exporters', () => 
   }
 })
 
+describe('requests in flight at once', () => {
+  it('land intact when their rows reuse pooled memory: every span once, with its own attributes', async () => {
+    // 200 spans a request encode to about 110 KB of rows, which takes a pooled slab. Two
+    // waves of 12: the second wave's rows are written into slabs the first wave released.
+    const waves = 2
+    const perWave = 12
+    const sent = new Map<string, string>()
+    for (let wave = 0; wave < waves; wave++) {
+      const bodies = Array.from({ length: perWave }, (_, index) => {
+        const spans = makeModelCallSpans(200, { workflow: `pooled-${wave}-${index}` })
+        for (const span of spans) sent.set(span.spanContext().spanId, `pooled-${wave}-${index}/${String(span.attributes.sequence)}`)
+        return serializeSpans(spans, 'protobuf')
+      })
+      const answers = await Promise.all(bodies.map((body) => postTraces(collector.url, body, { 'content-type': 'application/x-protobuf' })))
+      expect(answers.map((answer) => answer.status)).toEqual(bodies.map(() => 200))
+    }
+    await collector.drain(10_000)
+    const stored = await rows<{ SpanId: string; tag: string }>(
+      "SELECT SpanId, concat(SpanAttributes['gen_ai.workflow.name'], '/', SpanAttributes['sequence']) AS tag FROM otel_traces WHERE startsWith(SpanAttributes['gen_ai.workflow.name'], 'pooled-')",
+    )
+    expect(stored).toHaveLength(sent.size)
+    expect(new Map(stored.map((row) => [row.SpanId, row.tag]))).toEqual(sent)
+  })
+})
+
 describe('bad input gets a clear 4xx and the next good request still gets 200', () => {
   const good = (): Buffer => serializeSpans(makeModelCallSpans(3, { workflow: 'after-bad-input' }), 'protobuf')
   const protobuf = { 'content-type': 'application/x-protobuf' }

@@ -32,4 +32,14 @@ describe('compact row encoding', () => {
     expect(lines[1]![column('StatusMessage')]).toBe('lone \ud83d surrogate, quote " and newline \n inside')
     expect((lines[2]![column('SpanAttributes')] as Record<string, string>)['switchyard.tag.city']).toBe('Zürich')
   })
+
+  it('writes into the buffer it is given, and refuses one of the wrong size rather than send stray bytes', () => {
+    const rows = decodeTraceRequestProtobuf(serializeSpans(makeModelCallSpans(3), 'protobuf')).rows
+    const expected = encodeRowsJsonCompact(rows)
+    const given = Buffer.alloc(expected.length + 100, 0x41)
+    const encoded = encodeRowsJsonCompact(rows, (bytes) => given.subarray(0, bytes))
+    expect(encoded.buffer).toBe(given.buffer)
+    expect(encoded.equals(expected)).toBe(true)
+    expect(() => encodeRowsJsonCompact(rows, (bytes) => Buffer.alloc(bytes + 1))).toThrow(/given .* bytes for/)
+  })
 })
