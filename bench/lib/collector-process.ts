@@ -29,6 +29,8 @@ let peakRss = 0
 let peakHeapTotal = 0
 let peakArrayBuffers = 0
 let rows: Buffer[] = []
+// The flusher's count of rows written when the tables were last emptied.
+let writtenAtTruncate = 0
 
 /** RSS split into anonymous memory (the V8 heap, malloc, the engine's allocations) and mapped files (libchdb's code), in MiB. */
 function residentParts(): Record<string, number> {
@@ -115,18 +117,28 @@ serveParent({
       }
     },
     counts: async () => ({ traces: await count('otel_traces'), calls: await count('llm_calls') }),
-    /** Resolves once `otel_traces` holds at least `traces` rows; polls every 10 ms, gives up after `timeoutMs`. */
+    /**
+     * Resolves once `otel_traces` holds at least `traces` rows, gives up after `timeoutMs`.
+     * Watches the flusher's count of rows written (an insert's rows are visible when it
+     * returns) every 10 ms, and counts the table only then: a `count()` every 10 ms is a
+     * store query competing with the inserts it waits for, which the bare insert it is
+     * compared with does not have.
+     */
     waitForTraces: async (payload) => {
       const { traces, timeoutMs } = payload as { traces: number; timeoutMs: number }
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const now = await count('otel_traces')
-        if (now >= traces) return now
-        if (Date.now() > deadline) throw new Error(`only ${now} of ${traces} spans visible after ${timeoutMs} ms`)
+        if (collector.metrics.spansWritten - writtenAtTruncate >= traces) {
+          const now = await count('otel_traces')
+          if (now >= traces) return now
+        }
+        if (Date.now() > deadline) throw new Error(`only ${await count('otel_traces')} of ${traces} spans visible after ${timeoutMs} ms`)
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
     },
     truncate: async () => {
+      await collector.drain(120_000)
+      writtenAtTruncate = collector.metrics.spansWritten
       for (const table of ['otel_traces', 'otel_traces_trace_id_ts', 'llm_calls', 'llm_spend_minute', 'llm_spend_hour']) {
         await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` })
       }
