@@ -109,3 +109,38 @@ describe('a ClickHouse server that fails for a while', () => {
     expect(await countSpans('outage-full', acknowledged)).toEqual({ total: acknowledged.length, unique: acknowledged.length, acknowledged: acknowledged.length })
   })
 })
+
+describe('a collector stopped while the store is down', () => {
+  it('leaves the batch being inserted and the one read ahead on disk, and the next start writes both once', async () => {
+    const queueDirectory = path.join(directory.path, 'queue-stopped')
+    const options = {
+      host: '127.0.0.1',
+      port: 0,
+      store: `${front.url}/otel`,
+      queueDirectory,
+      batchIntervalMs: 50,
+      batchSpans: 100,
+      retryBaseDelayMs: 20,
+      retryMaxDelayMs: 100,
+      shutdownTimeoutMs: 300,
+    }
+    const first = await startCollector(options)
+    front.faults.failNext(1_000_000)
+    const sent = await sendSpanStream({ url: first.url, spansPerRequest: 100, maxRequests: 4, maxMs: 10_000, workflow: 'outage-stopped' })
+    expect(sent.acknowledgedSpanIds).toHaveLength(400)
+    // The flusher is retrying the first batch by now, with the second read ahead.
+    while (first.metrics.storeErrors < 2) await new Promise((resolve) => setTimeout(resolve, 20))
+    await first.close()
+    expect(first.metrics.spansWritten).toBe(0)
+
+    front.faults.clear()
+    const second = await startCollector(options)
+    try {
+      expect(second.queue.stats().recoveredSegments).toBe(4)
+      await second.drain(30_000)
+      expect(await countStoredSpans(second.store, 'outage-stopped', sent.acknowledgedSpanIds)).toEqual({ total: 400, unique: 400, acknowledged: 400 })
+    } finally {
+      await second.close()
+    }
+  })
+})
