@@ -7,12 +7,6 @@ import type { SealedSegment } from './queue/sealed-segment.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 import { sleepUntilAborted } from '../src/shared/sleep-until-aborted.js'
 
-/** A segment taken from the queue, with the rows it holds. */
-interface ReadSegment {
-  segment: SealedSegment
-  body: Buffer
-}
-
 export interface QueueFlusherOptions {
   queue: SegmentQueue
   store: Store
@@ -33,8 +27,6 @@ export class QueueFlusher {
   readonly #stopController = new AbortController()
   #running: Promise<void> | undefined
   #lastError: string | undefined
-  // Failures in a row to take a segment from the queue (closed or failed), for the backoff.
-  #waitFailures = 0
 
   constructor(options: QueueFlusherOptions) {
     this.#options = options
@@ -56,67 +48,49 @@ export class QueueFlusher {
   }
 
   async #loop(): Promise<void> {
-    const signal = this.#stopController.signal
-    // The next segment is taken and read while the current one is inserted. Read in
-    // turn, a read waited behind the queue's writes and fsyncs in libuv's threadpool
-    // and took 12 % of the flusher's time under load. At most two segments are in
-    // memory; one taken and not inserted when the flusher stops stays on disk, and
-    // the next start offers it again.
-    let ahead: Promise<ReadSegment | undefined> | undefined
-    while (!signal.aborted) {
-      const current = await (ahead ?? this.#takeAndRead(signal))
-      ahead = undefined
-      if (current === undefined) continue
-      ahead = this.#takeAndRead(signal)
-      await this.#insert(current, signal)
-    }
-    await ahead
-  }
-
-  /** The oldest sealed segment and its rows; undefined when stopped, or when it could not be read (logged, and left on disk). */
-  async #takeAndRead(signal: AbortSignal): Promise<ReadSegment | undefined> {
-    let segment: SealedSegment
-    try {
-      segment = await this.#options.queue.nextSealed(signal)
-      this.#waitFailures = 0
-    } catch (error) {
-      if (signal.aborted) return undefined
-      // A closed or failed queue: say so, and do not spin.
-      this.#waitFailures += 1
-      diag.error(`switchyard collector: cannot take the next batch from the queue: ${String(error)}`)
-      await sleepUntilAborted(this.#backoff(this.#waitFailures), signal)
-      return undefined
-    }
-    try {
-      return { segment, body: await segment.read() }
-    } catch (error) {
-      // The file stays on disk (and in the queue's depth); the next start offers it again.
-      this.#options.metrics.unreadableBatches += 1
-      diag.error(`switchyard collector: cannot read batch ${segment.token} (${segment.rows} spans), left on disk for the next start: ${String(error)}`)
-      return undefined
-    }
-  }
-
-  /** Inserts a segment's rows until it succeeds or the flusher stops, then acknowledges it. */
-  async #insert({ segment, body }: ReadSegment, signal: AbortSignal): Promise<void> {
     const { queue, metrics } = this.#options
-    let attempt = 0
+    const signal = this.#stopController.signal
+    let waitFailures = 0
     while (!signal.aborted) {
-      const started = performance.now()
+      let segment: SealedSegment
       try {
-        await insertJsonRows({ store: this.#options.store, table: 'otel_traces', body, columns: spanRowColumns, deduplicationToken: segment.token })
-        metrics.observeInsert((performance.now() - started) / 1000)
-        metrics.spansWritten += segment.rows
-        metrics.batchesWritten += 1
-        this.#lastError = undefined
-        await queue.ack(segment.seq)
-        return
+        segment = await queue.nextSealed(signal)
+        waitFailures = 0
       } catch (error) {
-        attempt += 1
-        metrics.storeErrors += 1
-        this.#lastError = error instanceof Error ? error.message : String(error)
-        diag.warn(`switchyard collector: insert of batch ${segment.token} (${segment.rows} spans) failed, attempt ${attempt}; retrying: ${this.#lastError}`)
-        await sleepUntilAborted(this.#backoff(attempt), signal)
+        if (signal.aborted) break
+        // A closed or failed queue: say so, and do not spin.
+        waitFailures += 1
+        diag.error(`switchyard collector: cannot take the next batch from the queue: ${String(error)}`)
+        await sleepUntilAborted(this.#backoff(waitFailures), signal)
+        continue
+      }
+      let body: Buffer
+      try {
+        body = await segment.read()
+      } catch (error) {
+        // The file stays on disk (and in the queue's depth); the next start offers it again.
+        metrics.unreadableBatches += 1
+        diag.error(`switchyard collector: cannot read batch ${segment.token} (${segment.rows} spans), left on disk for the next start: ${String(error)}`)
+        continue
+      }
+      let attempt = 0
+      while (!signal.aborted) {
+        const started = performance.now()
+        try {
+          await insertJsonRows({ store: this.#options.store, table: 'otel_traces', body, columns: spanRowColumns, deduplicationToken: segment.token })
+          metrics.observeInsert((performance.now() - started) / 1000)
+          metrics.spansWritten += segment.rows
+          metrics.batchesWritten += 1
+          this.#lastError = undefined
+          await queue.ack(segment.seq)
+          break
+        } catch (error) {
+          attempt += 1
+          metrics.storeErrors += 1
+          this.#lastError = error instanceof Error ? error.message : String(error)
+          diag.warn(`switchyard collector: insert of batch ${segment.token} (${segment.rows} spans) failed, attempt ${attempt}; retrying: ${this.#lastError}`)
+          await sleepUntilAborted(this.#backoff(attempt), signal)
+        }
       }
     }
   }
