@@ -12,6 +12,15 @@ export interface SegmentRecord {
   payload: Buffer
 }
 
+/** Where `readSegmentRecords` reads: by default a 1 MiB window it refills. */
+export interface ReadInto {
+  /**
+   * Read the whole file into this buffer (at least the file's size), in one read rather
+   * than one per MiB, and hand out views into it, at their file offsets.
+   */
+  buffer: Buffer
+}
+
 /**
  * Walks the records of a segment file from its start, calling `onRecord` for
  * each intact one, and stops at the first byte that does not begin an intact
@@ -23,8 +32,10 @@ export async function readSegmentRecords(
   file: FileHandle,
   fileBytes: number,
   onRecord: (record: SegmentRecord) => void,
+  into?: ReadInto,
 ): Promise<number> {
-  const window = new ReadWindow(file, fileBytes)
+  if (into !== undefined && into.buffer.length < fileBytes) throw new RangeError(`a ${into.buffer.length}-byte buffer cannot hold the ${fileBytes}-byte file`)
+  const window = new ReadWindow(file, fileBytes, into?.buffer)
   let offset = 0
   while (fileBytes - offset >= RECORD_HEADER_BYTES) {
     const header = decodeRecordHeader(await window.view(offset, RECORD_HEADER_BYTES))
@@ -45,13 +56,16 @@ export async function readSegmentRecords(
 class ReadWindow {
   readonly #file: FileHandle
   readonly #fileBytes: number
-  #buffer = Buffer.alloc(0)
+  readonly #windowBytes: number
+  #buffer: Buffer
   #start = 0
   #length = 0
 
-  constructor(file: FileHandle, fileBytes: number) {
+  constructor(file: FileHandle, fileBytes: number, buffer?: Buffer) {
     this.#file = file
     this.#fileBytes = fileBytes
+    this.#buffer = buffer ?? Buffer.alloc(0)
+    this.#windowBytes = buffer === undefined ? READ_WINDOW_BYTES : fileBytes
   }
 
   /** The bytes at `offset`; shorter than `length` only if the file shrank since it was measured. */
@@ -62,7 +76,7 @@ class ReadWindow {
   }
 
   async #fill(offset: number, length: number): Promise<void> {
-    const wanted = Math.min(Math.max(length, READ_WINDOW_BYTES), this.#fileBytes - offset)
+    const wanted = Math.min(Math.max(length, this.#windowBytes), this.#fileBytes - offset)
     if (this.#buffer.length < wanted) this.#buffer = Buffer.allocUnsafe(wanted)
     let filled = 0
     while (filled < wanted) {

@@ -99,4 +99,20 @@ describe('SegmentQueue recovery of torn tails', () => {
     await expect(sealed.read()).rejects.toMatchObject({ file: sealed.file, expectedBytes: sealed.bytes })
     await queue.close()
   })
+
+  it('reads a segment of many records as their payloads in order, and refuses one whose middle record changed', async () => {
+    const queue = await SegmentQueue.open({ dir })
+    const payloads = Array.from({ length: 40 }, (_, index) => `${'x'.repeat(index * 4001)}#${index};`)
+    for (const payload of payloads) await queue.append(Buffer.from(payload), 1)
+    const sealed = await queue.sealOpen()
+    if (sealed === undefined) throw new Error('expected a sealed segment')
+    expect((await sealed.read()).toString()).toBe(payloads.join(''))
+    // Flip one byte of the 20th payload: same size, wrong checksum.
+    const offset = payloads.slice(0, 20).reduce((total, payload) => total + HEADER_BYTES + payload.length, 0) + HEADER_BYTES + 5
+    const handle = await open(sealed.file, 'r+')
+    await handle.write(Buffer.from('y'), 0, 1, offset)
+    await handle.close()
+    await expect(sealed.read()).rejects.toMatchObject({ file: sealed.file, offset: offset - HEADER_BYTES - 5 })
+    await queue.close()
+  })
 })
