@@ -20,12 +20,17 @@ export async function readSegmentPayloads(segment: { file: string; bytes: number
     // segment-sized buffer to fill. A record is checked before anything moves over it.
     const bytes = Buffer.allocUnsafe(segment.bytes)
     let copied = 0
-    const validBytes = await readSegmentRecords(file, size, (record) => {
-      if (copied + record.payload.length > segment.payloadBytes) throw corrupt(record.offset)
-      const start = record.payload.byteOffset - bytes.byteOffset
-      bytes.copyWithin(copied, start, start + record.payload.length)
-      copied += record.payload.length
-    }, { buffer: bytes })
+    const validBytes = await readSegmentRecords({
+      file,
+      fileBytes: size,
+      into: bytes,
+      onRecord: (record) => {
+        if (copied + record.payload.length > segment.payloadBytes) throw corrupt(record.offset)
+        const start = record.payload.byteOffset - bytes.byteOffset
+        bytes.copyWithin(copied, start, start + record.payload.length)
+        copied += record.payload.length
+      },
+    })
     if (validBytes !== segment.bytes || copied !== segment.payloadBytes) throw corrupt(validBytes)
     return bytes.subarray(0, copied)
   } finally {

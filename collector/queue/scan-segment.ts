@@ -16,9 +16,13 @@ export async function scanSegment(path: string): Promise<SegmentScan> {
     const { size } = await file.stat()
     let records = 0
     let rows = 0
-    const validBytes = await readSegmentRecords(file, size, (record) => {
-      records += 1
-      rows += record.rows
+    const validBytes = await readSegmentRecords({
+      file,
+      fileBytes: size,
+      onRecord: (record) => {
+        records += 1
+        rows += record.rows
+      },
     })
     return { records, rows, validBytes, fileBytes: size }
   } finally {

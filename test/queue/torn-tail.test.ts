@@ -2,6 +2,7 @@ import { appendFile, readdir, stat, truncate, writeFile, open } from 'node:fs/pr
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SegmentCorruptError } from '../../collector/queue/queue-errors.js'
+import { readSegmentRecords } from '../../collector/queue/read-segment-records.js'
 import { SegmentQueue } from '../../collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
@@ -107,12 +108,26 @@ describe('SegmentQueue recovery of torn tails', () => {
     const sealed = await queue.sealOpen()
     if (sealed === undefined) throw new Error('expected a sealed segment')
     expect((await sealed.read()).toString()).toBe(payloads.join(''))
-    // Flip one byte of the 20th payload: same size, wrong checksum.
+    // Flip one byte of the 21st payload: same size, wrong checksum.
     const offset = payloads.slice(0, 20).reduce((total, payload) => total + HEADER_BYTES + payload.length, 0) + HEADER_BYTES + 5
     const handle = await open(sealed.file, 'r+')
     await handle.write(Buffer.from('y'), 0, 1, offset)
     await handle.close()
     await expect(sealed.read()).rejects.toMatchObject({ file: sealed.file, offset: offset - HEADER_BYTES - 5 })
     await queue.close()
+  })
+
+  it('stops at the end of a file shorter than measured, whether read by window or whole, and never reads a record past it', async () => {
+    const file = await writeSegment(['one;', 'two;', 'three;'])
+    const { size } = await stat(file)
+    await truncate(file, size - 2)
+    for (const into of [undefined, Buffer.alloc(size + 100, 0x2a)]) {
+      const handle = await open(file, 'r')
+      const payloads: string[] = []
+      const valid = await readSegmentRecords({ file: handle, fileBytes: size, into, onRecord: (record) => payloads.push(record.payload.toString()) })
+      await handle.close()
+      expect(payloads).toEqual(['one;', 'two;'])
+      expect(valid).toBe(2 * HEADER_BYTES + 'one;two;'.length)
+    }
   })
 })
