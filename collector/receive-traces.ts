@@ -101,7 +101,6 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     try {
       await queue.append(batch.encoded, batch.rows)
     } catch (error) {
-      rowBuffers.release(batch.encoded)
       if (error instanceof RecordTooLargeError) {
         return refuse(response, metrics, {
           status: 413,
@@ -123,9 +122,10 @@ export async function receiveTraces({ priceTable, request, response, options, qu
         message: 'the collector cannot write its queue right now: retry later',
         headers: { 'retry-after': '5' },
       })
+    } finally {
+      // The queue reads the rows until the append settles, and never after.
+      rowBuffers.release(batch.encoded)
     }
-    // The queue reads the rows until the append settles, and never after.
-    rowBuffers.release(batch.encoded)
     metrics.spansAccepted += batch.rows
   }
 

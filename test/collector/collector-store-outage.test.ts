@@ -128,8 +128,12 @@ describe('a collector stopped while the store is down', () => {
     front.faults.failNext(1_000_000)
     const sent = await sendSpanStream({ url: first.url, spansPerRequest: 100, maxRequests: 4, maxMs: 10_000, workflow: 'outage-stopped' })
     expect(sent.acknowledgedSpanIds).toHaveLength(400)
-    // The flusher is retrying the first batch by now.
-    while (first.metrics.storeErrors < 2) await new Promise((resolve) => setTimeout(resolve, 20))
+    // Wait until the flusher has failed the first batch at least twice.
+    const deadline = Date.now() + 5_000
+    while (first.metrics.storeErrors < 2) {
+      if (Date.now() > deadline) throw new Error(`the flusher failed ${first.metrics.storeErrors} inserts in 5 s, expected 2`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     await first.close()
     expect(first.metrics.spansWritten).toBe(0)
 

@@ -13,7 +13,7 @@ describe('RowBufferPool', () => {
     const second = pool.acquire(560 * kib)
     expect(second).toHaveLength(560 * kib)
     expect(second.buffer).toBe(slab)
-    expect(pool.stats()).toEqual({ freeBytes: 0, slabsInUse: 1 })
+    expect(pool.stats()).toEqual({ freeBytes: 0, slabsInUse: 1, slabsDropped: 0 })
   })
 
   it('never hands the same memory to two requests that hold it at once', () => {
@@ -42,15 +42,16 @@ describe('RowBufferPool', () => {
       pool.release(buffer)
     }
     pool.release(Buffer.alloc(300 * kib))
-    expect(pool.stats()).toEqual({ freeBytes: 0, slabsInUse: 0 })
+    expect(pool.stats()).toEqual({ freeBytes: 0, slabsInUse: 0, slabsDropped: 0 })
   })
 
   it('keeps at most maxFreeBytes of slabs free', () => {
     const pool = new RowBufferPool({ maxFreeBytes: 1024 * kib })
     const buffers = Array.from({ length: 6 }, () => pool.acquire(300 * kib))
     for (const buffer of buffers) pool.release(buffer)
-    const { freeBytes, slabsInUse } = pool.stats()
+    const { freeBytes, slabsInUse, slabsDropped } = pool.stats()
     expect(slabsInUse).toBe(0)
+    expect(slabsDropped).toBe(6 - freeBytes / slabSize(300 * kib))
     expect(freeBytes).toBeLessThanOrEqual(1024 * kib)
     expect(freeBytes).toBeGreaterThan(1024 * kib - slabSize(300 * kib))
   })
@@ -58,11 +59,12 @@ describe('RowBufferPool', () => {
   it('refuses a bound that is not a non-negative integer, naming it', () => {
     expect(() => new RowBufferPool({ maxFreeBytes: -1 })).toThrow(/maxFreeBytes/)
     expect(() => new RowBufferPool({ minPooledBytes: 1.5 })).toThrow(/minPooledBytes/)
+    expect(() => new RowBufferPool({ minPooledBytes: 2048, maxPooledBytes: 1024 })).toThrow(/minPooledBytes \(2048\) is over maxPooledBytes/)
   })
 })
 
 describe('slabSize', () => {
-  it('rounds up to whole pages in classes a quarter of a doubling apart: never below the request, at most 19 % above', () => {
+  it('rounds up to whole pages in classes a quarter of a doubling apart: never below the request, at most 19 % and a page above', () => {
     let previous = 0
     for (let bytes = 1; bytes <= 8 * 1024 * kib; bytes = Math.ceil(bytes * 1.037) + 1) {
       const size = slabSize(bytes)
