@@ -3,28 +3,44 @@ import { handleSpendRequest } from '../src/budget/index.js'
 import type { Store } from '../src/store/create-store.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
 
-/** A form body of 10,000 span ids and a match is about 190 KB. */
-const maxFormBytes = 1024 * 1024
+/**
+ * A form body of 10,000 span ids (each id and its `%2C` is 19 bytes) is about 190 KB;
+ * the match, with 16 tags whose keys and values are percent-encoded UTF-8 at their
+ * longest, adds at most about 60 KB more. Anything past this is not a router's refresh.
+ */
+export const maxSpendFormBytes = 256 * 1024
+
+/**
+ * A match of long patterns fits in 8 KiB; span ids go in a POST body. Node itself
+ * stops request heads at 16 KiB (431), so this is the endpoint's own, clearer limit.
+ */
+export const maxSpendUrlLength = 8 * 1024
 
 /**
  * `/v1/spend`: settled spend for routers whose budgets read this collector's
  * embedded store. `GET` takes the parameters in the URL; `POST` takes the same
  * parameters as an `application/x-www-form-urlencoded` body, which is how routers
  * send many span ids (a URL is too short for them). Every problem is answered
- * with a JSON `{ error }` naming it.
+ * with a JSON `{ error }` naming it; the bounds of each parameter are checked in
+ * one pass over them (src/budget/spend-request-params.ts).
  */
 export async function serveSpendRequest(options: { request: IncomingMessage; response: ServerResponse; store: Store }): Promise<void> {
   const { request, response, store } = options
-  const url = new URL(request.url ?? '/', 'http://collector')
+  const target = request.url ?? '/'
+  if (target.length > maxSpendUrlLength) {
+    const advice = request.method === 'POST' ? 'give the parameters in the body only' : 'POST the parameters as a form body instead'
+    return sendJson(response, 414, { error: `the URL of /v1/spend is ${target.length} characters long, over the limit of ${maxSpendUrlLength}: ${advice}` }, { connection: 'close' })
+  }
+  const url = new URL(target, 'http://collector')
   let searchParams = url.searchParams
   if (request.method === 'POST') {
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     if (contentType !== 'application/x-www-form-urlencoded') {
-      return sendJson(response, 415, { error: `POST /v1/spend takes an application/x-www-form-urlencoded body (got ${JSON.stringify(contentType || 'none')})` })
+      return sendJson(response, 415, { error: `POST /v1/spend takes an application/x-www-form-urlencoded body (got ${JSON.stringify(contentType.slice(0, 100) || 'none')})` })
     }
     if (url.search !== '') return sendJson(response, 400, { error: 'POST /v1/spend takes its parameters in the body only, not in the URL' })
     try {
-      searchParams = new URLSearchParams((await readRequestBody(request, maxFormBytes)).toString('utf8'))
+      searchParams = new URLSearchParams((await readRequestBody(request, maxSpendFormBytes)).toString('utf8'))
     } catch (error) {
       if (!(error instanceof RequestBodyError)) throw error
       return sendJson(response, error.status, { error: error.message }, { connection: 'close' })

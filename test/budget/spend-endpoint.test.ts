@@ -82,12 +82,50 @@ describe('GET /v1/spend', () => {
     ['from=2026-03-10T09:00:00Z&recentFrom=2026-03-10T08:00:00Z', /recentFrom must not be before/],
     ['window=1h&spanIds=xyz', /is not a span id/],
     ['window=1h&workflw=endpoint', /unknown parameter "workflw"/],
-    ['window=1h&window=24h', /given 2 times/],
+    ['window=1h&window=24h', /parameter "window" is given more than once/],
     ['window=1h&tag.tenant=', /bad match/],
   ])('answers 400 to %j', async (query, message) => {
     const response = await request(query)
     expect(response.status).toBe(400)
     expect(response.body).toEqual({ error: expect.stringMatching(message) })
+  })
+
+  it('answers a form of 100,000 tag keys with 400 naming the 17th, having read no further', async () => {
+    // What used to freeze the collector for 36 s: every key looked up again in the whole list.
+    const form = `${Array.from({ length: 100_000 }, (_, index) => `tag.k${index}=x`).join('&')}&window=1h`
+    const response = await handleSpendRequest({ store, searchParams: new URLSearchParams(form), now: () => now })
+    expect(response).toEqual({ status: 400, body: { error: expect.stringMatching(/^parameter "tag\.k16" is a tag condition past the 16 one request may carry/) } })
+    // And the store still answers the next one.
+    expect((await request('workflow=endpoint&window=1h')).body).toMatchObject({ spentUsd: '0.100000000001' })
+  })
+
+  it('matches on 16 tags, and refuses a 17th, a long value or a key given twice, naming the parameter', async () => {
+    const tags = Array.from({ length: 16 }, (_, index) => `tag.t${index}=*`).join('&')
+    expect((await request(`workflow=endpoint&${tags}&window=24h`)).body).toMatchObject({ spentUsd: '2.600000000001' })
+    expect((await request(`workflow=endpoint&${tags}&tag.t16=*&window=24h`)).body).toEqual({ error: expect.stringMatching(/^parameter "tag\.t16" is a tag condition past the 16/) })
+    expect((await request(`workflow=${'w'.repeat(257)}&window=1h`)).body).toEqual({ error: 'parameter "workflow" is 257 characters long; at most 256' })
+    expect((await request(`tag.${'k'.repeat(129)}=x&window=1h`)).body).toEqual({ error: expect.stringMatching(/^parameter "tag\.k+\.\.\." is 133 characters long; a tag\.<key> parameter is at most 132$/) })
+    expect((await request('tag.tenant=acme&window=1h&tag.tenant=globex')).body).toEqual({ error: 'parameter "tag.tenant" is given more than once; give it once' })
+  })
+
+  it('takes only strict ISO 8601 instants in the years 2000 to 2099 for from and recentFrom, naming the parameter', async () => {
+    const odd = [
+      '2024', '1e20', '-1', ' 2026-03-10T09:00:00Z', '2026-03-10T09:00:00Z ', '2026-03-10', '2024-02-31T00:00:00Z',
+      '2023-02-29T00:00:00Z', '2026-03-10T24:00:00Z', '2026-03-10T09:00:60Z', '2026-03-10 09:00:00Z', '2026-03-10T09:00:00',
+      '2026-03-10t09:00:00z', '0000-01-01T00:00:00Z', '1999-12-31T23:59:59Z', '2100-01-01T00:00:00Z', '9999-12-31T23:59:59Z',
+      '+275760-09-13T00:00:00Z', '2026-03-10T09:00:00+24:00', '2026-03-10T09:00:00.1234567891Z',
+    ]
+    for (const text of odd) {
+      const from = await request(`workflow=endpoint&from=${encodeURIComponent(text)}`)
+      expect({ text, answer: from }).toEqual({ text, answer: { status: 400, body: { error: expect.stringMatching(/^from must /) } } })
+      const recentFrom = await request(`workflow=endpoint&from=2026-03-10T09:00:00Z&recentFrom=${encodeURIComponent(text)}`)
+      expect({ text, answer: recentFrom }).toEqual({ text, answer: { status: 400, body: { error: expect.stringMatching(/^recentFrom must /) } } })
+    }
+    expect((await request('workflow=endpoint&from=1999-12-31T23:59:59Z')).body).toEqual({ error: 'from must be in the years 2000 to 2099 (got "1999-12-31T23:59:59Z")' })
+    expect((await request('workflow=endpoint&from=2024-02-31T00:00:00Z')).body).toEqual({ error: 'from must name a day of the calendar (2024-02-31 is not one) (got "2024-02-31T00:00:00Z")' })
+    // Offsets, fractions to the nanosecond and a leap day are instants too.
+    expect((await request('workflow=endpoint&from=2026-03-10T14:30:00.123456789%2B05:30')).body).toMatchObject({ from: '2026-03-10T09:00:00.000Z', spentUsd: '0.100000000001' })
+    expect((await request('workflow=endpoint&from=2024-02-29T00:00Z')).status).toBe(200)
   })
 
   it('answers 400 to more span ids than one request may carry', async () => {
