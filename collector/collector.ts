@@ -4,7 +4,6 @@ import path from 'node:path'
 import { diag } from '@opentelemetry/api'
 import { z } from 'zod'
 import { createPriceTable, toClickHouseRows } from '../src/pricing/index.js'
-import { handleReportRequest } from '../src/report/handle-report-request.js'
 import { createStore, type Store } from '../src/store/create-store.js'
 import { loadPriceRows } from '../src/store/load-price-rows.js'
 import { migrate } from '../src/store/migrate.js'
@@ -13,6 +12,7 @@ import { collectorOptionsSchema, type CollectorOptions, type ResolvedCollectorOp
 import { receiveTraces } from './receive-traces.js'
 import { QueueShedding } from './queue-shedding.js'
 import { RowBufferPool } from './row-buffer-pool.js'
+import { serveReportRequest } from './report-route.js'
 import { serveSpendRequest } from './spend-route.js'
 import { QueueFlusher } from './queue-flusher.js'
 import { SegmentQueue } from './queue/segment-queue.js'
@@ -118,9 +118,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     }
     if (pathname === '/v1/report' && request.method === 'GET') {
       // The report for CLIs whose store is embedded in this collector (one process owns it).
-      const answer = await handleReportRequest({ store, searchParams: new URL(request.url ?? '/', 'http://collector').searchParams })
-      response.writeHead(answer.status, { 'content-type': answer.contentType })
-      response.end(answer.body)
+      await serveReportRequest({ request, response, store })
       return
     }
     if (pathname === '/metrics' && request.method === 'GET') {

@@ -1,7 +1,11 @@
+import { diag } from '@opentelemetry/api'
+import { errorSummary } from '../shared/error-summary.js'
+import { quoteInput } from '../shared/quote-input.js'
 import type { Store } from '../store/create-store.js'
 import { formatReport } from './format-report.js'
 import { isReportRequestError, ReportRequestError } from './report-request-error.js'
-import { parseReportRequest, runReportRequest, type ReportRequestInput } from './report-request.js'
+import { parseReportRequest, runReportRequest, type ReportRequest, type ReportRequestInput } from './report-request.js'
+import type { CriticalPathReport, Report } from './report-schema.js'
 
 export interface ReportResponse {
   status: number
@@ -27,39 +31,72 @@ const parameters = {
   limit: 'limit',
 } as const satisfies Record<string, keyof ReportRequestInput>
 
+/** `by` may be repeated (`by=workflow&by=step`); a report has at most 4 groupings anyway. */
+const maxByParameters = 4
+
 const contentTypes = {
   json: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
   table: 'text/plain; charset=utf-8',
 } as const
 
+/** What a 503 says: the store failed, and what to do; why it failed is in the collector's log only. */
+export const reportStoreFailureMessage = 'the store did not answer the report query (the collector logged why): retry later, and check the store with GET /healthz'
+
 /**
  * `GET /v1/report` for a collector whose store is embedded (one process owns a
  * chdb directory, so `switchyard report` asks the collector instead of opening
  * it). Same options as the CLI: `since`, `from`, `to`, `by` (comma list or
  * repeated), `workflow`, `format` (json by default here), `critical_path`,
- * `limit`. A bad option is a 400 naming it; a store failure a 500; errors are JSON.
+ * `limit`. Parameters are read in one pass: the first unknown or repeated one is a
+ * 400 naming it, as is any bad value. A store that fails is a 503 that says so and
+ * nothing of ClickHouse's message, which goes to the OTel diagnostics logger; a
+ * report that cannot be written is a 500. Errors are JSON.
  */
 export async function handleReportRequest(options: HandleReportRequestOptions): Promise<ReportResponse> {
+  let request: ReportRequest
   try {
-    const input: ReportRequestInput = { format: 'json' }
-    for (const name of new Set(options.searchParams.keys())) {
-      if (!(name in parameters)) {
-        throw new ReportRequestError(`unknown parameter ${JSON.stringify(name)}: use ${Object.keys(parameters).join(', ')}`, { option: name })
-      }
-      const key = parameters[name as keyof typeof parameters]
-      const values = options.searchParams.getAll(name)
-      if (key === 'by') input.by = values
-      else if (values.length > 1) throw new ReportRequestError(`${name} is given ${values.length} times`, { option: name })
-      else input[key] = values[0]
-    }
-    const request = parseReportRequest(input, { optionPrefix: '', now: options.now })
-    const report = await runReportRequest({ store: options.store, request })
-    return { status: 200, contentType: contentTypes[request.format], body: formatReport(report, request.format) }
+    request = parseReportRequest(readParameters(options.searchParams), { optionPrefix: '', now: options.now })
   } catch (error) {
     if (isReportRequestError(error)) return errorResponse(400, error.message, error.option)
-    return errorResponse(500, `the report query failed on the store: ${error instanceof Error ? error.message : String(error)}`)
+    throw error
   }
+  let report: Report | CriticalPathReport
+  try {
+    report = await runReportRequest({ store: options.store, request })
+  } catch (error) {
+    if (isReportRequestError(error)) return errorResponse(400, error.message, error.option)
+    diag.error(`switchyard: /v1/report: the report query failed on the store ${options.store.displayUrl}: ${errorSummary(error)}`)
+    return errorResponse(503, reportStoreFailureMessage)
+  }
+  try {
+    return { status: 200, contentType: contentTypes[request.format], body: formatReport(report, request.format) }
+  } catch (error) {
+    diag.error(`switchyard: /v1/report: cannot write the report as ${request.format}: ${errorSummary(error)}`)
+    return errorResponse(500, `the collector could not write the report as ${request.format} (it logged why): try format=json`)
+  }
+}
+
+function readParameters(searchParams: URLSearchParams): ReportRequestInput {
+  const input: ReportRequestInput = { format: 'json' }
+  const given = new Set<string>()
+  const by: string[] = []
+  for (const [name, value] of searchParams) {
+    if (!Object.hasOwn(parameters, name)) {
+      throw new ReportRequestError(`unknown parameter ${quoteInput(name)}: use ${Object.keys(parameters).join(', ')}`, { option: name.slice(0, 40) })
+    }
+    const key = parameters[name as keyof typeof parameters]
+    if (key === 'by') {
+      if (by.length === maxByParameters) throw new ReportRequestError(`by is given more than ${maxByParameters} times; a report has at most ${maxByParameters} groupings`, { option: name })
+      by.push(value)
+      input.by = by
+      continue
+    }
+    if (given.has(name)) throw new ReportRequestError(`${name} is given more than once; give it once`, { option: name })
+    given.add(name)
+    input[key] = value
+  }
+  return input
 }
 
 function errorResponse(status: number, message: string, option?: string): ReportResponse {

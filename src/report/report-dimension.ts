@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { quoteInput } from '../shared/quote-input.js'
 import { ReportRequestError } from './report-request-error.js'
 
 /** The fixed groupings a report offers; a user tag is `tag:<key>`. */
@@ -22,6 +23,8 @@ const dimensionColumns: Record<FixedDimension, string> = {
 
 const tagKeyPattern = /^[A-Za-z0-9_.:-]{1,100}$/
 const maxDimensions = 4
+/** Four `tag:<key>` groupings of the longest keys, with commas and some spaces. */
+const maxListLength = 512
 
 /** A grouping as SQL: an expression over `llm_calls`, and the bound parameters it uses. */
 export interface DimensionSql {
@@ -35,17 +38,22 @@ export interface DimensionSql {
  */
 export function parseReportDimensions(input: string | readonly string[] | undefined, optionLabel = '--by'): ReportDimension[] {
   if (input === undefined) return []
-  const names = (typeof input === 'string' ? [input] : input)
-    .flatMap((part) => part.split(','))
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
   const dimensions: ReportDimension[] = []
-  for (const name of names) {
-    const dimension = parseReportDimension(name, optionLabel)
-    if (!dimensions.includes(dimension)) dimensions.push(dimension)
-  }
-  if (dimensions.length > maxDimensions) {
-    throw new ReportRequestError(`${optionLabel} takes at most ${maxDimensions} groupings (got ${dimensions.length})`, { option: 'by' })
+  for (const part of typeof input === 'string' ? [input] : input) {
+    if (part.length > maxListLength) {
+      throw new ReportRequestError(`${optionLabel} is ${part.length} characters long; ${maxDimensions} groupings are at most ${maxListLength}`, { option: 'by' })
+    }
+    for (const piece of part.split(',')) {
+      const name = piece.trim()
+      if (name === '') continue
+      const dimension = parseReportDimension(name, optionLabel)
+      if (dimensions.includes(dimension)) continue
+      // Counted as they come, so a long list stops at the fifth grouping.
+      if (dimensions.length === maxDimensions) {
+        throw new ReportRequestError(`${optionLabel} takes at most ${maxDimensions} groupings (got more)`, { option: 'by' })
+      }
+      dimensions.push(dimension)
+    }
   }
   return dimensions
 }
@@ -54,14 +62,14 @@ function parseReportDimension(name: string, optionLabel: string): ReportDimensio
   if (name.startsWith('tag:')) {
     const key = name.slice('tag:'.length)
     if (!tagKeyPattern.test(key)) {
-      throw new ReportRequestError(`${optionLabel} tag key ${JSON.stringify(key)} must be 1 to 100 letters, digits, '_', '.', ':' or '-'`, { option: 'by' })
+      throw new ReportRequestError(`${optionLabel} tag key ${quoteInput(key)} must be 1 to 100 letters, digits, '_', '.', ':' or '-'`, { option: 'by' })
     }
     return `tag:${key}`
   }
   const parsed = fixedDimensionSchema.safeParse(name)
   if (!parsed.success) {
     throw new ReportRequestError(
-      `${optionLabel} accepts ${fixedDimensionSchema.options.join(', ')} or tag:<key> (got ${JSON.stringify(name)})`,
+      `${optionLabel} accepts ${fixedDimensionSchema.options.join(', ')} or tag:<key> (got ${quoteInput(name)})`,
       { option: 'by' },
     )
   }

@@ -1,3 +1,4 @@
+import { quoteInput } from '../shared/quote-input.js'
 import type { Store } from '../store/create-store.js'
 import { buildReport, defaultReportLimit } from './build-report.js'
 import { criticalPath } from './critical-path.js'
@@ -37,6 +38,8 @@ export interface ParseReportRequestOptions {
 }
 
 const maxLimit = 100_000
+/** As a budget's match allows a workflow name; longer is no name a router wrote. */
+const maxWorkflowLength = 256
 
 /**
  * Checks report options once for both front doors (`switchyard report` and
@@ -46,18 +49,14 @@ export function parseReportRequest(input: ReportRequestInput, options: ParseRepo
   const prefix = options.optionPrefix ?? '--'
   const format = reportFormatSchema.safeParse(input.format ?? 'table')
   if (!format.success) {
-    throw new ReportRequestError(`${prefix}format must be one of ${reportFormatSchema.options.join(', ')} (got ${JSON.stringify(input.format)})`, { option: 'format' })
+    throw new ReportRequestError(`${prefix}format must be one of ${reportFormatSchema.options.join(', ')} (got ${quoteInput(input.format ?? '')})`, { option: 'format' })
   }
   const criticalPathOption = prefix === '--' ? '--critical-path' : 'critical_path'
-  if (input.criticalPath !== undefined && input.criticalPath.trim() === '') {
-    throw new ReportRequestError(`${criticalPathOption} needs a workflow name`, { option: 'critical_path' })
-  }
+  checkWorkflowName(input.criticalPath, criticalPathOption, 'critical_path')
   if (input.criticalPath !== undefined && input.by !== undefined) {
     throw new ReportRequestError(`${criticalPathOption} reports one workflow's steps: leave out ${prefix}by`, { option: 'by' })
   }
-  if (input.workflow !== undefined && input.workflow.trim() === '') {
-    throw new ReportRequestError(`${prefix}workflow needs a workflow name`, { option: 'workflow' })
-  }
+  checkWorkflowName(input.workflow, `${prefix}workflow`, 'workflow')
   return {
     window: resolveReportWindow({ since: input.since, from: input.from, to: input.to, now: options.now, optionPrefix: prefix }),
     by: parseReportDimensions(input.by, `${prefix}by`),
@@ -76,11 +75,20 @@ export function runReportRequest(options: { store: Store; request: ReportRequest
   return buildReport({ store, ...window, by: request.by, workflow: request.workflow, limit: request.limit })
 }
 
+function checkWorkflowName(name: string | undefined, optionLabel: string, option: string): void {
+  if (name === undefined) return
+  if (name.trim() === '') throw new ReportRequestError(`${optionLabel} needs a workflow name`, { option })
+  if (name.length > maxWorkflowLength) {
+    throw new ReportRequestError(`${optionLabel} is ${name.length} characters long; a workflow name is at most ${maxWorkflowLength}`, { option })
+  }
+}
+
 function parseLimit(text: string | undefined, optionLabel: string): number {
   if (text === undefined) return defaultReportLimit
-  const limit = Number(text)
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
-    throw new ReportRequestError(`${optionLabel} must be a whole number from 1 to ${maxLimit} (got ${JSON.stringify(text)})`, { option: 'limit' })
+  // Digits only: Number() would also take " 5", "0x10", "1e3" and "5.0".
+  const limit = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN
+  if (!(limit >= 1 && limit <= maxLimit)) {
+    throw new ReportRequestError(`${optionLabel} must be a whole number from 1 to ${maxLimit} (got ${quoteInput(text)})`, { option: 'limit' })
   }
   return limit
 }

@@ -1,3 +1,5 @@
+import { instantYears, parseInstant } from '../shared/parse-instant.js'
+import { quoteInput } from '../shared/quote-input.js'
 import { ReportRequestError } from './report-request-error.js'
 
 /** The half-open time range `[from, to)` a report covers. */
@@ -9,7 +11,7 @@ export interface ReportWindow {
 export interface ResolveReportWindowOptions {
   /** A duration back from `now`: `90s`, `30m`, `24h`, `7d`, `2w`. */
   since?: string
-  /** An ISO 8601 time (or a Date); `to` defaults to `now`. */
+  /** An ISO 8601 instant or date (or a Date), in the years 2000 to 2099; `to` defaults to `now`. */
   from?: string | Date
   to?: string | Date
   now?: Date
@@ -61,25 +63,32 @@ export function resolveReportWindow(options: ResolveReportWindowOptions = {}): R
   return { from: new Date(now.getTime() - durationMs), to: now }
 }
 
-/** `90s`, `30m`, `1.5h`, `7d`, `2w` in milliseconds; anything else names the option. */
+/**
+ * `90s`, `30m`, `1.5h`, `7d`, `2w` in milliseconds: up to 7 digits, up to 3 decimals,
+ * a unit, nothing around them; the whole milliseconds of it. Anything else names the option.
+ */
 export function parseDuration(text: string, optionLabel = '--since'): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|min|m|h|d|w)$/.exec(text.trim())
-  const amount = Number(match?.[1])
+  const match = /^(\d{1,7}(?:\.\d{1,3})?)(ms|s|min|m|h|d|w)$/.exec(text)
   const unit = unitMs[match?.[2] ?? '']
-  if (match === null || unit === undefined || !(amount > 0)) {
-    throw new ReportRequestError(`${optionLabel} must be a duration such as 30m, 24h or 7d (got ${JSON.stringify(text)})`, { option: 'since' })
+  const durationMs = match === null || unit === undefined ? Number.NaN : Math.round(Number(match[1]) * unit)
+  if (!(durationMs >= 1)) {
+    throw new ReportRequestError(`${optionLabel} must be a duration such as 30m, 24h or 7d (got ${quoteInput(text)})`, { option: 'since' })
   }
-  const durationMs = amount * unit
-  if (durationMs > maxWindowMs) throw new ReportRequestError(`${optionLabel} is longer than 3660 days (got ${JSON.stringify(text)})`, { option: 'since' })
+  if (durationMs > maxWindowMs) throw new ReportRequestError(`${optionLabel} is longer than 3660 days (got ${quoteInput(text)})`, { option: 'since' })
   return durationMs
 }
 
 function parseTime(value: string | Date, optionLabel: string, option: string): Date {
-  // A bare date (`2025-01-31`) is midnight UTC, as ECMAScript parses it.
-  const time = value instanceof Date ? value : new Date(value)
-  if (Number.isNaN(time.getTime())) {
-    throw new ReportRequestError(`${optionLabel} must be an ISO 8601 time such as 2025-01-31T09:00:00Z or 2025-01-31 (got ${JSON.stringify(String(value))})`, { option })
+  if (value instanceof Date) {
+    const year = value.getUTCFullYear()
+    if (!(year >= instantYears.first && year <= instantYears.last)) {
+      throw new ReportRequestError(`${optionLabel} must be a time in the years ${instantYears.first} to ${instantYears.last} (got ${quoteInput(String(value))})`, { option })
+    }
+    return value
   }
-  return time
+  // A bare date (`2025-01-31`) is midnight UTC, as the docs say; anything looser is refused, not guessed.
+  const parsed = parseInstant(value, { allowDate: true })
+  if ('problem' in parsed) throw new ReportRequestError(`${optionLabel} ${parsed.problem} (got ${quoteInput(value)})`, { option })
+  return new Date(parsed.ms)
 }
 

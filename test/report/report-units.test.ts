@@ -5,6 +5,7 @@ import { formatDuration, formatPercent, formatTokens, formatUsdShort } from '../
 import { parseReportDimensions } from '../../src/report/report-dimension.js'
 import { reportQuery } from '../../src/report/report-query.js'
 import { isReportRequestError } from '../../src/report/report-request-error.js'
+import { parseReportRequest } from '../../src/report/report-request.js'
 import { resolveReportWindow } from '../../src/report/report-window.js'
 
 describe('report units', () => {
@@ -49,7 +50,7 @@ describe('report options', () => {
     [{ since: '1h', from: '2025-01-01' }, /--since cannot be combined with --from/],
     [{ to: '2025-01-01' }, /--to needs --from/],
     [{ from: '2025-02-02', to: '2025-02-01' }, /--from \(2025-02-02T00:00:00.000Z\) must be before --to/],
-    [{ from: 'soon' }, /--from must be an ISO 8601 time/],
+    [{ from: 'soon' }, /--from must be an ISO 8601 instant/],
   ])('refuses %j', (options, message) => {
     let caught: unknown
     try {
@@ -59,6 +60,53 @@ describe('report options', () => {
     }
     expect(isReportRequestError(caught)).toBe(true)
     expect(String(caught)).toMatch(message)
+  })
+
+  it('takes only strict ISO 8601 instants or dates in the years 2000 to 2099 for --from and --to, naming the option', () => {
+    const odd = [
+      '2024', '1e20', '-1', ' 2024-01-01', '2024-01-01 ', '2024-02-31', '2023-02-29', '2024-13-01', '2024-01-01T25:00:00Z',
+      '2024-01-01T00:00:00', '20240101', '2024-1-1', 'Jan 1 2024', '0000-01-01', '1999-12-31T23:59:59Z', '2100-01-01',
+      '+275760-09-13T00:00:00Z', '99999-01-01', `2024-01-01T00:00:00.${'0'.repeat(100)}Z`,
+    ]
+    for (const text of odd) {
+      for (const option of ['from', 'to'] as const) {
+        const window = option === 'from' ? { from: text, now } : { from: '2025-01-01', to: text, now }
+        let caught: unknown
+        try {
+          resolveReportWindow(window)
+        } catch (error) {
+          caught = error
+        }
+        expect({ text, option, caught: isReportRequestError(caught) ? { option: caught.option, message: caught.message } : caught })
+          .toEqual({ text, option, caught: { option, message: expect.stringMatching(new RegExp(`^--${option} must `)) } })
+      }
+    }
+    expect(() => resolveReportWindow({ from: '2024-02-31', now })).toThrow('--from must name a day of the calendar (2024-02-31 is not one) (got "2024-02-31")')
+    expect(() => resolveReportWindow({ from: '2025-01-01', to: '2100-01-01', now })).toThrow('--to must be in the years 2000 to 2099 (got "2100-01-01")')
+    expect(() => resolveReportWindow({ from: new Date(Date.UTC(1970, 0, 1)), to: now })).toThrow(/--from must be a time in the years 2000 to 2099/)
+    // `to` after `from`, and offsets are instants too.
+    expect(() => resolveReportWindow({ from: '2025-01-02T00:00:00+01:00', to: '2025-01-01T23:00:00Z', now })).toThrow(/--from \(2025-01-01T23:00:00.000Z\) must be before --to/)
+    expect(resolveReportWindow({ from: '2024-02-29T23:30:00.5-01:00', to: '2024-03-01T01:00Z', now }))
+      .toEqual({ from: new Date('2024-03-01T00:30:00.500Z'), to: new Date('2024-03-01T01:00:00.000Z') })
+  })
+
+  it('takes --since and --limit only as written in the docs: digits and a unit, digits alone', () => {
+    for (const since of [' 24h', '24h ', '24 h', '1e3h', '0x10h', '-1h', '0.0001ms', '1.5.5h', '1'.repeat(100) + 'h', '24H']) {
+      expect(() => resolveReportWindow({ since, now }), since).toThrow(/--since must be a duration such as 30m, 24h or 7d/)
+    }
+    expect(resolveReportWindow({ since: '1.5h', now }).from).toEqual(new Date('2025-03-01T10:30:00Z'))
+    for (const limit of [' 5', '5 ', '0x10', '1e3', '5.0', '+5', '']) {
+      expect(() => parseReportRequest({ limit }), limit).toThrow(/--limit must be a whole number from 1 to 100000/)
+    }
+    expect(parseReportRequest({ limit: '100000' }).limit).toBe(100_000)
+  })
+
+  it('refuses workflow names over 256 characters and more than 4 groupings as soon as it sees the fifth', () => {
+    expect(() => parseReportRequest({ workflow: 'w'.repeat(257) })).toThrow('--workflow is 257 characters long; a workflow name is at most 256')
+    expect(() => parseReportRequest({ criticalPath: 'w'.repeat(257) })).toThrow('--critical-path is 257 characters long; a workflow name is at most 256')
+    const many = Array.from({ length: 10_000 }, (_, index) => `tag:k${index}`).join(',')
+    expect(() => parseReportDimensions(many)).toThrow(/--by is 98889 characters long; 4 groupings are at most 512/)
+    expect(() => parseReportDimensions(['tag:a', 'tag:b', 'tag:c', 'tag:d', 'tag:e'])).toThrow('--by takes at most 4 groupings (got more)')
   })
 
   it('parses groupings from a comma list, refusing unknown names and odd tag keys', () => {

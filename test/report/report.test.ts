@@ -261,6 +261,22 @@ describe('GET /v1/report handler', () => {
     expect(unknown.status).toBe(400)
     expect(JSON.parse(unknown.body).error).toMatch(/unknown parameter "group"/)
   })
+
+  it('answers 400 naming the parameter to odd times, a repeated parameter or a fifth by, reading no further', async () => {
+    const answer = async (query: string): Promise<unknown> => {
+      const response = await handleReportRequest({ store, searchParams: new URLSearchParams(query) })
+      return { status: response.status, body: JSON.parse(response.body) }
+    }
+    expect(await answer('from=2024&to=2025-01-01')).toEqual({ status: 400, body: { error: 'from must be an ISO 8601 instant such as 2026-03-10T09:00:00Z or 2026-03-10 (got "2024")', option: 'from' } })
+    expect(await answer('from=2025-01-01&to=-1')).toEqual({ status: 400, body: { error: 'to must be an ISO 8601 instant such as 2026-03-10T09:00:00Z or 2026-03-10 (got "-1")', option: 'to' } })
+    expect(await answer('from=2024-02-31')).toEqual({ status: 400, body: { error: 'from must name a day of the calendar (2024-02-31 is not one) (got "2024-02-31")', option: 'from' } })
+    expect(await answer('from=2025-01-01&to=2024-01-01')).toMatchObject({ status: 400, body: { option: 'from', error: expect.stringMatching(/must be before to/) } })
+    expect(await answer('limit=1e3')).toMatchObject({ status: 400, body: { option: 'limit' } })
+    expect(await answer('since=1h&since=2h')).toEqual({ status: 400, body: { error: 'since is given more than once; give it once', option: 'since' } })
+    const fiveBy = Array.from({ length: 100_000 }, () => 'by=workflow').join('&')
+    expect(await answer(fiveBy)).toEqual({ status: 400, body: { error: 'by is given more than 4 times; a report has at most 4 groupings', option: 'by' } })
+    expect(await answer(`since=1h&${'x'.repeat(100)}=1`)).toEqual({ status: 400, body: { error: expect.stringMatching(/^unknown parameter "x{40}\.\.\.": use since, from/), option: 'x'.repeat(40) } })
+  })
 })
 
 function runCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -300,7 +316,7 @@ describe('switchyard report', () => {
       'switchyard report: --since cannot be combined with --from/--to: give a duration or a time range',
       'switchyard report: --format must be one of table, json, csv (got "xml")',
       'switchyard report: give --store or --collector, not both: --collector asks a running collector, --store opens the store itself',
-      'switchyard report: --from must be an ISO 8601 time such as 2025-01-31T09:00:00Z or 2025-01-31 (got "last tuesday")',
+      'switchyard report: --from must be an ISO 8601 instant such as 2026-03-10T09:00:00Z or 2026-03-10 (got "last tuesday")',
       expect.stringMatching(/^switchyard report: Unknown option '--colour'/),
       'switchyard report: --limit must be a whole number from 1 to 100000 (got "0")',
     ])

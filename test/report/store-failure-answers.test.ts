@@ -1,0 +1,74 @@
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { handleSpendRequest } from '../../src/budget/index.js'
+import { handleReportRequest } from '../../src/report/handle-report-request.js'
+import { errorSummary } from '../../src/shared/error-summary.js'
+import { createStore, type Store } from '../../src/store/create-store.js'
+import { makeTempDirectory } from '../helpers/temp-directory.js'
+
+/*
+ * A store that cannot answer: the real engine, never migrated, so every spend and
+ * report query fails with ClickHouse's own UNKNOWN_TABLE error. Its message repeats
+ * the statement with the bound values substituted ("... in scope SELECT ... WHERE
+ * Workflow = 'the value' ..."): the HTTP answer must say only that the store failed
+ * and what to do, and the log must name the failure without the statement.
+ */
+const directory = makeTempDirectory('store-failure')
+const marker = 'tenant-7f3a-private-workflow-name'
+let store: Store
+let logged: string[]
+
+beforeAll(async () => {
+  store = await createStore({ url: `chdb://${directory.path}` })
+})
+afterAll(async () => {
+  await store?.close()
+  directory.remove()
+})
+beforeEach(() => {
+  logged = []
+  const record = (message: string): void => {
+    logged.push(message)
+  }
+  const logger: DiagLogger = { error: record, warn: record, info: record, debug: record, verbose: record }
+  diag.setLogger(logger, DiagLogLevel.WARN)
+})
+afterEach(() => {
+  diag.disable()
+})
+
+describe('a store that fails', () => {
+  it('makes /v1/spend answer 503 naming the store and what to do, and log the failure without the statement', async () => {
+    const answer = await handleSpendRequest({ store, searchParams: new URLSearchParams({ workflow: marker, window: '1h' }) })
+    expect(answer).toEqual({
+      status: 503,
+      body: { error: 'the store did not answer the spend query (the collector logged why): retry later, and check the store with GET /healthz' },
+    })
+    expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatch(/^switchyard: \/v1\/spend: the spend query failed on the store chdb:\/\/.*: UNKNOWN_TABLE \(code 60\): Unknown table expression identifier 'llm_calls' \(statement left out\)$/)
+    expect(logged[0]).not.toContain(marker)
+  })
+
+  it('makes /v1/report answer 503 naming the store and what to do, and log the failure without the statement', async () => {
+    const answer = await handleReportRequest({ store, searchParams: new URLSearchParams({ since: '1h', workflow: marker }) })
+    expect(answer.status).toBe(503)
+    expect(answer.contentType).toMatch(/^application\/json/)
+    expect(JSON.parse(answer.body)).toEqual({ error: 'the store did not answer the report query (the collector logged why): retry later, and check the store with GET /healthz' })
+    expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatch(/^switchyard: \/v1\/report: the report query failed on the store chdb:\/\/.*: UNKNOWN_TABLE \(code 60\): .*llm_calls.* \(statement left out\)$/)
+    expect(logged[0]).not.toContain(marker)
+  })
+})
+
+describe('errorSummary', () => {
+  it('keeps the kind and first line of a store error, with quoted values, URL credentials and control characters taken out, in 400 characters', () => {
+    const error = Object.assign(new Error(
+      `Cannot parse input: expected '"' before: '${'my prompt: please summarise the quarterly numbers '.repeat(3)}': at row 1 `
+      + `from http://default:hunter2hunter2@clickhouse:8123 \u001b[2J${'x'.repeat(2_000)}\nStack trace: ...`,
+    ), { code: '27', type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' })
+    const summary = errorSummary(error)
+    expect(summary).toMatch(/^CANNOT_PARSE_INPUT_ASSERTION_FAILED \(code 27\): Cannot parse input: expected '"' before: '<150 characters>': at row 1 from http:\/\/\*\*\*@clickhouse:8123 \\u001b\[2Jx+\.\.\.$/)
+    expect(summary.length).toBeLessThan(400)
+    expect(summary).not.toMatch(/prompt|hunter2|Stack trace/)
+  })
+})
