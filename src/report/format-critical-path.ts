@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from '../shared/escape-control-characters.js'
 import { csvLine } from './csv-line.js'
 import { formatWindow } from './format-report-table.js'
 import { formatCount, formatDuration, formatPercent } from './format-units.js'
@@ -8,7 +9,7 @@ const outsideSteps = '(outside steps)'
 
 /** Where a workflow's time goes, as an aligned terminal table, largest share of the critical path first. */
 export function formatCriticalPathTable(report: CriticalPathReport): string {
-  const title = `switchyard critical path  workflow ${report.workflow}  ${formatWindow(report.window)}`
+  const title = escapeControlCharacters(`switchyard critical path  workflow ${report.workflow}  ${formatWindow(report.window)}`)
   if (report.runs === 0) return `${title}\n\nno runs of this workflow in this window`
   const table = renderTextTable({
     columns: [

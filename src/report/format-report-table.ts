@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from '../shared/escape-control-characters.js'
 import { formatCount, formatDuration, formatPercent, formatTokens, formatUsdShort } from './format-units.js'
 import type { Report, ReportFigures } from './report-schema.js'
 import { renderTextTable, type TextColumn } from './text-table.js'
@@ -36,11 +37,12 @@ function figureCells(figures: ReportFigures): string[] {
   ]
 }
 
-/** The report as an aligned terminal table, most expensive first, with a total line. */
+/** The report as an aligned terminal table, most expensive first, with a total line; span text has its control characters escaped. */
 export function formatReportTable(report: Report): string {
-  const title = `switchyard report  ${formatWindow(report.window)}`
+  // The workflow and tag keys are the user's text (from a collector, maybe another's): escaped as the cells are.
+  const title = escapeControlCharacters(`switchyard report  ${formatWindow(report.window)}`
     + (report.by.length === 0 ? '' : `  by ${report.by.join(', ')}`)
-    + (report.workflow === null ? '' : `  workflow ${report.workflow}`)
+    + (report.workflow === null ? '' : `  workflow ${report.workflow}`))
   if (report.total.calls === 0) return `${title}\n\nno model calls in this window`
   const groupColumns: TextColumn[] = report.by.length === 0
     ? [{ header: '', align: 'left' }]

@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from '../shared/escape-control-characters.js'
+
 export interface TextColumn {
   header: string
   align: 'left' | 'right'
@@ -12,12 +14,17 @@ export interface TextTableOptions {
 
 /**
  * Columns padded to their widest cell, two spaces apart: text left-aligned,
- * figures right-aligned so their units line up. No trailing spaces.
+ * figures right-aligned so their units line up. No trailing spaces. Cells come
+ * from span data (workflow, step, model names, tags), so every header and cell has
+ * its control characters escaped here: a table is printed to a terminal.
  */
 export function renderTextTable(options: TextTableOptions): string {
   const { columns } = options
-  const footer = options.footer ?? []
-  const all = [columns.map((column) => column.header), ...options.rows, ...footer]
+  const safe = (row: readonly string[]): string[] => row.map(escapeControlCharacters)
+  const header = safe(columns.map((column) => column.header))
+  const rows = options.rows.map(safe)
+  const footer = (options.footer ?? []).map(safe)
+  const all = [header, ...rows, ...footer]
   const widths = columns.map((_, index) => Math.max(...all.map((row) => (row[index] ?? '').length)))
   const line = (row: readonly string[]): string => columns
     .map((column, index) => {
@@ -29,8 +36,8 @@ export function renderTextTable(options: TextTableOptions): string {
     .trimEnd()
   const rule = '-'.repeat(widths.reduce((sum, width) => sum + width, 0) + 2 * Math.max(0, columns.length - 1))
   return [
-    line(all[0]!),
-    ...options.rows.map(line),
+    line(header),
+    ...rows.map(line),
     ...(footer.length === 0 ? [] : [rule, ...footer.map(line)]),
   ].join('\n')
 }
