@@ -15,6 +15,12 @@ export class CollectorMetrics {
   /** Of queueFullResponses, those refused before their body was read. */
   requestsShed = 0
   unreadableBatches = 0
+  /** Batches the store refused as invalid, split to find the rows it refuses. */
+  batchesSplit = 0
+  /** Spans the store refused as invalid, written to the dead-letter file. */
+  spansDeadLettered = 0
+  /** Spans the store refused as invalid that the dead-letter file had no room for (or could not take). */
+  spansDeadLetterDropped = 0
   spansPricedAtIngest = 0
   insertSecondsSum = 0
   insertSecondsCount = 0
@@ -49,6 +55,9 @@ export class CollectorMetrics {
     counter('switchyard_collector_requests_shed_total', 'Requests refused with 503 unread, while the queue stayed full (part of queue_full_total).', this.requestsShed)
     counter('switchyard_collector_spans_priced_total', 'GenAI spans that arrived without a cost and were priced at ingest.', this.spansPricedAtIngest)
     counter('switchyard_collector_unreadable_batches_total', 'Queued batches that could not be read back (left on disk for the next start).', this.unreadableBatches)
+    counter('switchyard_collector_batches_split_total', 'Batches the store refused as invalid, split to write the rest and set the refused spans aside.', this.batchesSplit)
+    counter('switchyard_collector_spans_dead_lettered_total', 'Spans the store refused as invalid, set aside in the dead-letter file.', this.spansDeadLettered)
+    counter('switchyard_collector_spans_dead_letter_dropped_total', 'Spans the store refused as invalid and the dead-letter file had no room for (past its size bound, or a failed write): dropped.', this.spansDeadLetterDropped)
     gauge('switchyard_collector_queue_segments', 'Batches on disk waiting for ClickHouse.', queue.segments)
     gauge('switchyard_collector_queue_bytes', 'Bytes on disk in the write-ahead queue.', queue.bytes)
     gauge('switchyard_collector_queue_spans', 'Spans on disk waiting for ClickHouse.', queue.rows)

@@ -32,6 +32,17 @@ export const collectorOptionsSchema = z.object({
   /** Store retry backoff: first delay and cap. Store errors are retried until shutdown; nothing acknowledged is dropped. */
   retryBaseDelayMs: z.number().int().positive().default(200),
   retryMaxDelayMs: z.number().int().positive().default(30_000),
+  /**
+   * Inserts failing for this long (the oldest batch retried, every later span waiting)
+   * turn `/healthz` to 503 with `flusher.stuck: true` and `flusher.failingSince`.
+   */
+  flusherStuckAfterMs: z.number().int().positive().default(60_000),
+  /**
+   * Bound on `dead-letters.jsonl` in the queue directory, where rows the store refuses as
+   * invalid are set aside so the rest of their batch is written; past it they are counted
+   * (switchyard_collector_spans_dead_letter_dropped_total) and dropped.
+   */
+  deadLetterMaxBytes: z.number().int().positive().default(64 * mebibyte),
   /** How long shutdown waits for the queue to drain into the store before leaving the rest on disk. */
   shutdownTimeoutMs: z.number().int().positive().default(30_000),
   /** A JSON price file (`{ entries, overrides }`) added to the built-in catalog, for pricing at ingest. */

@@ -15,6 +15,7 @@ import { RowBufferPool } from './row-buffer-pool.js'
 import { serveReportRequest } from './report-route.js'
 import { serveSpendRequest } from './spend-route.js'
 import { QueueFlusher } from './queue-flusher.js'
+import { DEAD_LETTER_FILE_NAME } from './dead-letter-file.js'
 import { SegmentQueue } from './queue/segment-queue.js'
 
 export interface Collector {
@@ -78,6 +79,9 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     metrics,
     retryBaseDelayMs: options.retryBaseDelayMs,
     retryMaxDelayMs: options.retryMaxDelayMs,
+    deadLetterFile: path.join(openQueue.dir, DEAD_LETTER_FILE_NAME),
+    deadLetterMaxBytes: options.deadLetterMaxBytes,
+    stuckAfterMs: options.flusherStuckAfterMs,
   })
   flusher.start()
 
@@ -101,11 +105,16 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     }
     if (pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       const ping = await store.client.ping()
-      const healthy = ping.success && !closing
+      // A flusher stuck on its oldest batch is unhealthy even while the store answers its
+      // ping: nothing received since is reaching the store.
+      const flusherHealth = flusher.health()
+      const healthy = ping.success && !closing && !flusherHealth.stuck
       const body = JSON.stringify({
         status: healthy ? 'ok' : 'unavailable',
         store: ping.success ? 'ok' : `unreachable: ${ping.success ? '' : String(ping.error.message)}`,
+        // Row-free: the error's ClickHouse name and code, never the rows its message quotes.
         lastStoreError: flusher.lastError ?? null,
+        flusher: flusherHealth,
         queue: openQueue.stats(),
       })
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })

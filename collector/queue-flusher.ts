@@ -1,11 +1,14 @@
 import { diag } from '@opentelemetry/api'
 import type { Store } from '../src/store/create-store.js'
+import { classifyInsertFailure } from '../src/store/classify-insert-failure.js'
 import { insertJsonRows } from '../src/store/insert-json-rows.js'
+import { sleepUntilAborted } from '../src/shared/sleep-until-aborted.js'
 import { spanRowColumns } from './otlp/span-row.js'
 import type { CollectorMetrics } from './collector-metrics.js'
+import { DeadLetterFile } from './dead-letter-file.js'
+import { settleBatch, type BatchSettlement, type RangeOutcome, type RowRange } from './settle-batch.js'
 import type { SealedSegment } from './queue/sealed-segment.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
-import { sleepUntilAborted } from '../src/shared/sleep-until-aborted.js'
 
 export interface QueueFlusherOptions {
   queue: SegmentQueue
@@ -13,28 +16,65 @@ export interface QueueFlusherOptions {
   metrics: CollectorMetrics
   retryBaseDelayMs: number
   retryMaxDelayMs: number
+  /** Where rows the store refuses as invalid are set aside (see DeadLetterFile). */
+  deadLetterFile: string
+  /** Bound on the dead-letter file; refused rows past it are counted as dropped. */
+  deadLetterMaxBytes: number
+  /** The flusher reports itself stuck once inserts have kept failing for this long. */
+  stuckAfterMs: number
+  /** Awaited before each segment is deleted (the journal of seen spans is made durable); if it fails, the segment stays on disk. */
+  beforeAck?: () => Promise<void>
+}
+
+/** The flusher's state for `/healthz`: row-free, like everything it logs. */
+export interface FlusherHealth {
+  /** The oldest batch has failed for stuckAfterMs or longer: every later span waits behind it. */
+  stuck: boolean
+  /** When the current run of failed attempts began (ISO time), null while inserts succeed. */
+  failingSince: string | null
+  /** Failed attempts in the current run. */
+  failedAttempts: number
 }
 
 /**
  * Moves sealed queue segments into `otel_traces`, oldest first, one insert per
  * segment with the segment's token: a retry after a lost response, or a replay after
  * a crash, is deduplicated by ClickHouse. A segment is acknowledged (deleted) only
- * after its insert succeeded; store errors are retried with capped exponential
- * backoff and full jitter for as long as the collector runs.
+ * once every row of it is settled: written, or set aside.
+ *
+ * An insert that fails for a reason that may pass (connection, timeout, memory, too
+ * many parts, an unknown error) is retried with capped exponential backoff and full
+ * jitter for as long as the collector runs, and `health()` reports the flusher stuck
+ * once that has lasted stuckAfterMs. An insert the store refuses as invalid data is
+ * never retried as it is: settleBatch splits the batch to find the refused rows, the
+ * rest is written, and the refused rows go to the dead-letter file, so one bad row
+ * never holds up the spans behind it. Logs and `lastError` name the error (code and
+ * ClickHouse's name for it), never the rows the store's message quotes.
  */
 export class QueueFlusher {
   readonly #options: QueueFlusherOptions
   readonly #stopController = new AbortController()
   #running: Promise<void> | undefined
   #lastError: string | undefined
+  #failing: { since: number; attempts: number } | undefined
 
   constructor(options: QueueFlusherOptions) {
     this.#options = options
   }
 
-  /** The last store error, cleared by the next successful insert. */
+  /** The last store error, row-free (`CANNOT_PARSE_DATETIME (code 41)`), cleared by the next successful insert. */
   get lastError(): string | undefined {
     return this.#lastError
+  }
+
+  health(now = Date.now()): FlusherHealth {
+    const failing = this.#failing
+    if (failing === undefined) return { stuck: false, failingSince: null, failedAttempts: 0 }
+    return {
+      stuck: now - failing.since >= this.#options.stuckAfterMs,
+      failingSince: new Date(failing.since).toISOString(),
+      failedAttempts: failing.attempts,
+    }
   }
 
   start(): void {
@@ -50,6 +90,7 @@ export class QueueFlusher {
   async #loop(): Promise<void> {
     const { queue, metrics } = this.#options
     const signal = this.#stopController.signal
+    const deadLetters = await this.#openDeadLetters()
     let waitFailures = 0
     while (!signal.aborted) {
       let segment: SealedSegment
@@ -73,25 +114,79 @@ export class QueueFlusher {
         diag.error(`switchyard collector: cannot read batch ${segment.token} (${segment.rows} spans), left on disk for the next start: ${String(error)}`)
         continue
       }
-      let attempt = 0
-      while (!signal.aborted) {
-        const started = performance.now()
-        try {
-          await insertJsonRows({ store: this.#options.store, table: 'otel_traces', body, columns: spanRowColumns, deduplicationToken: segment.token })
-          metrics.observeInsert((performance.now() - started) / 1000)
-          metrics.spansWritten += segment.rows
-          metrics.batchesWritten += 1
-          this.#lastError = undefined
-          await queue.ack(segment.seq)
-          break
-        } catch (error) {
-          attempt += 1
-          metrics.storeErrors += 1
-          this.#lastError = error instanceof Error ? error.message : String(error)
-          diag.warn(`switchyard collector: insert of batch ${segment.token} (${segment.rows} spans) failed, attempt ${attempt}; retrying: ${this.#lastError}`)
-          await sleepUntilAborted(this.#backoff(attempt), signal)
-        }
+      const settlement = await settleBatch({ body, token: segment.token, rows: segment.rows, insert: (range) => this.#insertUntilSettled(segment, range) })
+      if (settlement === undefined) break
+      if (settlement.refused.length > 0) await this.#setAside(segment, settlement, deadLetters)
+      metrics.batchesWritten += 1
+      try {
+        await this.#options.beforeAck?.()
+        await queue.ack(segment.seq)
+      } catch (error) {
+        if (signal.aborted) break
+        // Written and set aside, but not deleted: the next start replays it, deduplicated.
+        diag.error(`switchyard collector: cannot delete batch ${segment.token} after writing it; the next start replays it (deduplicated): ${String(error)}`)
       }
+    }
+  }
+
+  /** Inserts one range, retrying what may pass; resolves written, refused as invalid, or stopped. */
+  async #insertUntilSettled(segment: SealedSegment, range: RowRange): Promise<RangeOutcome> {
+    const { store, metrics } = this.#options
+    const signal = this.#stopController.signal
+    const rows = range.end - range.start
+    let attempt = 0
+    while (!signal.aborted) {
+      const started = performance.now()
+      try {
+        await insertJsonRows({ store, table: 'otel_traces', body: range.body, columns: spanRowColumns, deduplicationToken: range.token, maxPartitions: Math.max(100, rows) })
+        metrics.observeInsert((performance.now() - started) / 1000)
+        metrics.spansWritten += rows
+        this.#lastError = undefined
+        this.#failing = undefined
+        return 'written'
+      } catch (error) {
+        const failure = classifyInsertFailure(error)
+        this.#lastError = failure.summary
+        if (failure.kind === 'invalid-rows') {
+          // Not a failure to wait out: the batch is split and goes on.
+          this.#failing = undefined
+          if (range.start === 0 && range.end === segment.rows && range.token === segment.token) metrics.batchesSplit += 1
+          return failure
+        }
+        attempt += 1
+        metrics.storeErrors += 1
+        this.#failing ??= { since: Date.now(), attempts: 0 }
+        this.#failing.attempts += 1
+        const delay = this.#backoff(attempt)
+        diag.warn(`switchyard collector: insert of batch ${segment.token} (${describeRange(segment, range)}) failed, attempt ${attempt}; retrying in ${delay} ms: ${failure.summary}`)
+        await sleepUntilAborted(delay, signal)
+      }
+    }
+    return 'stopped'
+  }
+
+  async #setAside(segment: SealedSegment, settlement: BatchSettlement, deadLetters: DeadLetterFile): Promise<void> {
+    const { metrics } = this.#options
+    const outcome = await deadLetters.record({ batch: segment.token, rows: settlement.refused, time: new Date() })
+    metrics.spansDeadLettered += outcome.written
+    metrics.spansDeadLetterDropped += outcome.dropped
+    const causes = [...new Set(settlement.refused.map((row) => row.failure.name))].slice(0, 5).join(', ')
+    const fate = outcome.alreadyRecorded > 0
+      ? `already in ${deadLetters.file} from the previous run`
+      : `${outcome.written} set aside in ${deadLetters.file}${outcome.dropped > 0 ? `, ${outcome.dropped} dropped (${outcome.error === undefined ? 'the file is at its size bound' : `cannot write the file: ${String(outcome.error)}`})` : ''}`
+    diag.warn(`switchyard collector: the store refused ${settlement.refused.length} of the ${segment.rows} spans of batch ${segment.token} as invalid (${causes}); the other ${settlement.writtenRows} are written, the refused ones ${fate}`)
+  }
+
+  async #openDeadLetters(): Promise<DeadLetterFile> {
+    const { queue, deadLetterFile: file, deadLetterMaxBytes: maxBytes } = this.#options
+    const pendingBatches = new Set(queue.sealed().map((segment) => segment.token))
+    try {
+      return await DeadLetterFile.open({ file, maxBytes, pendingBatches })
+    } catch (error) {
+      // A file that cannot be checked must not stop the flusher: what is appended to it
+      // from here may repeat a replayed batch's rows, or fail and be counted as dropped.
+      diag.error(`switchyard collector: cannot check the dead-letter file ${file}: ${String(error)}`)
+      return DeadLetterFile.unchecked({ file, maxBytes })
     }
   }
 
@@ -100,4 +195,8 @@ export class QueueFlusher {
     const ceiling = Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** Math.min(attempt - 1, 20))
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
   }
+}
+
+function describeRange(segment: SealedSegment, range: RowRange): string {
+  return range.token === segment.token ? `${segment.rows} spans` : `spans ${range.start}-${range.end - 1} of ${segment.rows}`
 }

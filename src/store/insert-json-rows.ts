@@ -14,6 +14,14 @@ export interface InsertJsonRowsOptions {
    * collector's queue reuse their segment's token, so a crash never duplicates rows.
    */
   deduplicationToken: string
+  /**
+   * How many partitions one insert may touch. ClickHouse refuses an insert spread over
+   * more than `max_partitions_per_insert_block` (100 by default) with TOO_MANY_PARTS, on
+   * every retry; `otel_traces` is partitioned by day, so a batch of late spans from 101
+   * days would never be written. The collector passes its batch's row count (a batch
+   * cannot touch more days than it has rows, and batches are bounded). Unset: the store's.
+   */
+  maxPartitions?: number
 }
 
 /**
@@ -24,8 +32,9 @@ export interface InsertJsonRowsOptions {
  * (Store.insertBytes), or, for a store without it, as a bound parameter.
  */
 export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<void> {
-  const { store, table, body, deduplicationToken, columns } = options
+  const { store, table, body, deduplicationToken, columns, maxPartitions } = options
   if (body.length === 0) return
+  if (maxPartitions !== undefined && !(Number.isSafeInteger(maxPartitions) && maxPartitions > 0)) throw new Error(`maxPartitions must be a positive integer, not ${maxPartitions}`)
   if (store.insertBytes !== undefined) {
     // chdb writes the token into the statement as an escaped literal, not a bound
     // parameter: only tokens of the queue's shape (letters, digits, `-`, `_`, `.`) are let in.
@@ -35,19 +44,24 @@ export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<vo
       columns,
       format: columns === undefined ? 'JSONEachRow' : 'JSONCompactEachRow',
       body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
-      settings: { insert_deduplication_token: deduplicationToken },
+      settings: maxPartitions === undefined
+        ? { insert_deduplication_token: deduplicationToken }
+        : { insert_deduplication_token: deduplicationToken, max_partitions_per_insert_block: String(maxPartitions) },
     })
     return
   }
   const embedded = store.location.kind === 'chdb'
   const target = columns === undefined ? quoteIdentifier(table) : `${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')})`
   const format = columns === undefined ? 'JSONEachRow' : 'JSONCompactEachRow'
+  const partitionsSetting = maxPartitions === undefined ? '' : ', max_partitions_per_insert_block = {partitions:UInt64}'
   const result = await store.client.exec({
     query: embedded
-      ? `INSERT INTO ${target} SETTINGS insert_deduplication_token = {token:String} FORMAT ${format}`
+      ? `INSERT INTO ${target} SETTINGS insert_deduplication_token = {token:String}${partitionsSetting} FORMAT ${format}`
       : `INSERT INTO ${target} FORMAT ${format}`,
-    query_params: embedded ? { token: deduplicationToken } : {},
-    clickhouse_settings: embedded ? {} : { insert_deduplication_token: deduplicationToken },
+    query_params: embedded ? { token: deduplicationToken, ...(maxPartitions === undefined ? {} : { partitions: maxPartitions }) } : {},
+    clickhouse_settings: embedded
+      ? {}
+      : { insert_deduplication_token: deduplicationToken, ...(maxPartitions === undefined ? {} : { max_partitions_per_insert_block: String(maxPartitions) }) },
     // `exec` sends these bytes as they are; `insert` would re-encode them as JSON values.
     values: Readable.from([body]),
   })
