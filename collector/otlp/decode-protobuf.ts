@@ -20,7 +20,7 @@ import {
   spanSchema,
   statusSchema,
 } from './trace-message-schemas.js'
-import { durationText, nanosOfSecond, timestampText, wholeSeconds } from './unix-nanos.js'
+import { durationText, nanosOfSecond, timestampText, unixTimeProblem, wholeSeconds } from './unix-nanos.js'
 
 export { OtlpDecodeError, isOtlpDecodeError } from './otlp-decode-error.js'
 export type { DecodeLimits } from './decode-limits.js'
@@ -45,15 +45,18 @@ const statusCodeTag = (3 << 3) | wireVarint
  * Decodes an OTLP/HTTP protobuf `ExportTraceServiceRequest` straight into `otel_traces`
  * rows, one per span, exactly as the contrib clickhouse exporter would write them (except
  * that a span ending before it starts gets Duration 0 where the exporter's uint64
- * subtraction wraps around). A span with an invalid trace or span id is rejected alone
- * (counted in `rejected`); a body that is not a valid request throws OtlpDecodeError with
- * the byte offset of the problem. Rows of one ResourceSpans share one ResourceAttributes
- * object: treat rows as read-only.
+ * subtraction wraps around). A span with an invalid trace or span id, or a start or end
+ * time that is missing or past what the table stores, is rejected alone (counted in
+ * `rejected`); an event with such a time is dropped from its span (see readEvent). Strings
+ * and lists are bounded by `limits`. A body that is not a valid request throws
+ * OtlpDecodeError with the byte offset of the problem. Rows of one ResourceSpans share one
+ * ResourceAttributes object: treat rows as read-only.
  */
 export function decodeTraceRequestProtobuf(bytes: Uint8Array, limits?: DecodeLimits): DecodeResult {
   const decoder = new TraceRequestDecoder(bytes, resolveDecodeLimits(limits))
   decoder.readRequest()
-  return { rows: decoder.rows, rejected: decoder.rejections.count, errors: decoder.rejections.messages }
+  const { rejections } = decoder
+  return { rows: decoder.rows, rejected: rejections.count, dropped: rejections.dropped, errors: rejections.messages }
 }
 
 class TraceRequestDecoder {
@@ -69,6 +72,12 @@ class TraceRequestDecoder {
   private scopeVersion = ''
   // The first problem with the span being read, if any: it will be rejected.
   private spanProblem: string | undefined = undefined
+  // What was left out of the span being read, reported only if the span is kept.
+  private eventIndex = 0
+  private droppedNestedAttributes = 0
+  private droppedTimedEvents = 0
+  private firstDroppedEvent = ''
+  private firstDroppedEventProblem = ''
 
   constructor(bytes: Uint8Array, limits: ResolvedDecodeLimits) {
     this.reader = new ProtobufReader(bytes)
@@ -93,11 +102,12 @@ class TraceRequestDecoder {
     const reader = this.reader
     const firstRow = this.rows.length
     const resourceAttributes: AttributeMap = newAttributeMap()
+    const resourceCount = { kept: 0, dropped: 0 }
     this.scopeIndex = 0
     while (reader.pos < end) {
       const tag = reader.readTag(end)
       if (tag === tag1) {
-        this.readResource(reader.readLengthEnd(end), resourceAttributes)
+        this.readResource(reader.readLengthEnd(end), resourceAttributes, resourceCount)
       } else if (tag === tag2) {
         this.readScopeSpans(reader.readLengthEnd(end), resourceAttributes)
         this.scopeIndex++
@@ -109,14 +119,24 @@ class TraceRequestDecoder {
     const serviceName = Object.hasOwn(resourceAttributes, 'service.name') ? resourceAttributes['service.name']! : ''
     const rows = this.rows
     for (let index = firstRow; index < rows.length; index++) rows[index]!.ServiceName = serviceName
+    if (resourceCount.dropped > 0) {
+      this.rejections.drop(`resourceSpans[${this.resourceIndex}].resource`, `resource attributes past the limit of ${this.limits.maxAttributes} were dropped`, resourceCount.dropped)
+    }
   }
 
-  private readResource(end: number, attributes: AttributeMap): void {
+  private readResource(end: number, attributes: AttributeMap, count: { kept: number; dropped: number }): void {
     const reader = this.reader
     while (reader.pos < end) {
       const tag = reader.readTag(end)
-      if (tag === tag1) readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
-      else reader.skipField(tag, end, resourceSchema)
+      if (tag !== tag1) {
+        reader.skipField(tag, end, resourceSchema)
+      } else if (count.kept < this.limits.maxAttributes) {
+        count.kept++
+        readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
+      } else {
+        count.dropped++
+        reader.pos = reader.readLengthEnd(end)
+      }
     }
   }
 
@@ -149,8 +169,8 @@ class TraceRequestDecoder {
     const reader = this.reader
     while (reader.pos < end) {
       const tag = reader.readTag(end)
-      if (tag === tag1) this.scopeName = reader.readString(end)
-      else if (tag === tag2) this.scopeVersion = reader.readString(end)
+      if (tag === tag1) this.scopeName = reader.readStringCut(end, this.limits.maxNameBytes)
+      else if (tag === tag2) this.scopeVersion = reader.readStringCut(end, this.limits.maxNameBytes)
       else reader.skipField(tag, end, scopeSchema)
     }
   }
@@ -165,7 +185,12 @@ class TraceRequestDecoder {
     }
     const reader = this.reader
     const bytes = reader.bytes
+    const limits = this.limits
     const row = newSpanRow(resourceAttributes)
+    let attributeCount = 0
+    let droppedAttributes = 0
+    let droppedEvents = 0
+    let droppedLinks = 0
     let traceIdStart = 0
     let traceIdLength = 0
     let spanIdStart = 0
@@ -177,6 +202,9 @@ class TraceRequestDecoder {
     let endLow = 0
     let endHigh = 0
     this.spanProblem = undefined
+    this.eventIndex = 0
+    this.droppedNestedAttributes = 0
+    this.droppedTimedEvents = 0
     while (reader.pos < end) {
       const tag = reader.readTag(end)
       switch (tag) {
@@ -191,7 +219,7 @@ class TraceRequestDecoder {
           reader.pos += spanIdLength
           break
         case tag3:
-          row.TraceState = reader.readString(end)
+          row.TraceState = reader.readStringCut(end, limits.maxTraceStateBytes)
           break
         case tag4:
           parentIdLength = reader.readLengthEnd(end) - reader.pos
@@ -199,7 +227,7 @@ class TraceRequestDecoder {
           reader.pos += parentIdLength
           break
         case tag5:
-          row.SpanName = reader.readString(end)
+          row.SpanName = reader.readStringCut(end, limits.maxNameBytes)
           break
         case kindTag:
           row.SpanKind = spanKindWord(reader.readInt32(end))
@@ -214,14 +242,32 @@ class TraceRequestDecoder {
           endLow = reader.low
           endHigh = reader.high
           break
+        // Past a count limit the entry is skipped unread, as the SDK's span limits drop it.
         case spanAttributesTag:
-          readKeyValueInto(reader, reader.readLengthEnd(end), row.SpanAttributes, this.limits)
+          if (attributeCount < limits.maxAttributes) {
+            attributeCount++
+            readKeyValueInto(reader, reader.readLengthEnd(end), row.SpanAttributes, limits)
+          } else {
+            droppedAttributes++
+            reader.pos = reader.readLengthEnd(end)
+          }
           break
         case eventsTag:
-          this.readEvent(reader.readLengthEnd(end), row)
+          if (row['Events.Name'].length < limits.maxEvents) {
+            this.readEvent(reader.readLengthEnd(end), row)
+          } else {
+            droppedEvents++
+            reader.pos = reader.readLengthEnd(end)
+          }
+          this.eventIndex++
           break
         case linksTag:
-          this.readLink(reader.readLengthEnd(end), row)
+          if (row['Links.TraceId'].length < limits.maxLinks) {
+            this.readLink(reader.readLengthEnd(end), row)
+          } else {
+            droppedLinks++
+            reader.pos = reader.readLengthEnd(end)
+          }
           break
         case statusTag:
           this.readStatus(reader.readLengthEnd(end), row)
@@ -237,28 +283,62 @@ class TraceRequestDecoder {
     else if ((row.SpanId = hexId(bytes, spanIdStart, 8)) === '') this.spanProblem ??= 'spanId is all zeros'
     if (parentIdLength === 8) row.ParentSpanId = hexId(bytes, parentIdStart, 8)
     else if (parentIdLength !== 0) this.spanProblem ??= `parentSpanId must be 8 bytes or empty, got ${parentIdLength}`
-    if (this.spanProblem !== undefined) {
-      this.rejections.reject(
-        `resourceSpans[${this.resourceIndex}].scopeSpans[${this.scopeIndex}].spans[${this.spanIndex}]`,
-        this.spanProblem,
-      )
-      return
-    }
-
     const startNanos = nanosOfSecond(startLow, startHigh)
     const startSeconds = wholeSeconds(startLow, startHigh, startNanos)
     const endNanos = nanosOfSecond(endLow, endHigh)
     const endSeconds = wholeSeconds(endLow, endHigh, endNanos)
+    // A span's time places it in a partition and the primary key: without a storable one it cannot be kept.
+    const startProblem = unixTimeProblem(startSeconds, startNanos)
+    if (startProblem !== undefined) this.spanProblem ??= `startTimeUnixNano ${startProblem}`
+    const endProblem = unixTimeProblem(endSeconds, endNanos)
+    if (endProblem !== undefined) this.spanProblem ??= `endTimeUnixNano ${endProblem}`
+    if (this.spanProblem !== undefined) {
+      this.rejections.reject(this.spanPath(), this.spanProblem)
+      return
+    }
+
     row.Timestamp = timestampText(startSeconds, startNanos)
     row.Duration = durationText(startSeconds, startNanos, endSeconds, endNanos)
     this.rows.push(row)
+    if (droppedAttributes + droppedEvents + droppedLinks + this.droppedNestedAttributes + this.droppedTimedEvents > 0) {
+      this.reportDropped({ droppedAttributes, droppedEvents, droppedLinks })
+    }
   }
 
+  private spanPath(): string {
+    return `resourceSpans[${this.resourceIndex}].scopeSpans[${this.scopeIndex}].spans[${this.spanIndex}]`
+  }
+
+  /** Says what was left out of the span just kept; built only when something was. */
+  private reportDropped(counts: { droppedAttributes: number; droppedEvents: number; droppedLinks: number }): void {
+    const path = this.spanPath()
+    const limits = this.limits
+    const rejections = this.rejections
+    if (this.droppedTimedEvents > 0) {
+      rejections.drop(`${path}.${this.firstDroppedEvent}`, `timeUnixNano ${this.firstDroppedEventProblem}: the event was dropped, its span kept`, this.droppedTimedEvents)
+    }
+    if (counts.droppedAttributes > 0) rejections.drop(path, `attributes past the limit of ${limits.maxAttributes} were dropped`, counts.droppedAttributes)
+    if (counts.droppedEvents > 0) rejections.drop(path, `events past the limit of ${limits.maxEvents} were dropped`, counts.droppedEvents)
+    if (counts.droppedLinks > 0) rejections.drop(path, `links past the limit of ${limits.maxLinks} were dropped`, counts.droppedLinks)
+    if (this.droppedNestedAttributes > 0) {
+      rejections.drop(path, `event or link attributes past the limit of ${limits.maxAttributes} were dropped`, this.droppedNestedAttributes)
+    }
+  }
+
+  /**
+   * Appends the event to the row, unless its time is missing or unstorable: then the event
+   * is dropped and said in the partial-success message, and the span is kept. The span
+   * carries the cost and tokens that spend is counted from; losing it for one bad
+   * annotation would let one item rewrite the good ones, and inventing a time (the span's
+   * start, say) would store something the sender never said.
+   */
   private readEvent(end: number, row: SpanRow): void {
     const reader = this.reader
+    const limits = this.limits
     let low = 0
     let high = 0
     let name = ''
+    let attributeCount = 0
     const attributes: AttributeMap = newAttributeMap()
     while (reader.pos < end) {
       const tag = reader.readTag(end)
@@ -267,15 +347,30 @@ class TraceRequestDecoder {
         low = reader.low
         high = reader.high
       } else if (tag === tag2) {
-        name = reader.readString(end)
+        name = reader.readStringCut(end, limits.maxNameBytes)
       } else if (tag === tag3) {
-        readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
+        if (attributeCount < limits.maxAttributes) {
+          attributeCount++
+          readKeyValueInto(reader, reader.readLengthEnd(end), attributes, limits)
+        } else {
+          this.droppedNestedAttributes++
+          reader.pos = reader.readLengthEnd(end)
+        }
       } else {
         reader.skipField(tag, end, eventSchema)
       }
     }
     const nanos = nanosOfSecond(low, high)
-    row['Events.Timestamp'].push(timestampText(wholeSeconds(low, high, nanos), nanos))
+    const seconds = wholeSeconds(low, high, nanos)
+    const problem = unixTimeProblem(seconds, nanos)
+    if (problem !== undefined) {
+      if (this.droppedTimedEvents++ === 0) {
+        this.firstDroppedEvent = `events[${this.eventIndex}]`
+        this.firstDroppedEventProblem = problem
+      }
+      return
+    }
+    row['Events.Timestamp'].push(timestampText(seconds, nanos))
     row['Events.Name'].push(name)
     row['Events.Attributes'].push(attributes)
   }
@@ -283,9 +378,11 @@ class TraceRequestDecoder {
   private readLink(end: number, row: SpanRow): void {
     const reader = this.reader
     const bytes = reader.bytes
+    const limits = this.limits
     let traceId = ''
     let spanId = ''
     let traceState = ''
+    let attributeCount = 0
     const attributes: AttributeMap = newAttributeMap()
     while (reader.pos < end) {
       const tag = reader.readTag(end)
@@ -302,9 +399,15 @@ class TraceRequestDecoder {
         else if (length !== 0) this.spanProblem ??= `links[].spanId must be 8 bytes or empty, got ${length}`
         reader.pos = idEnd
       } else if (tag === tag3) {
-        traceState = reader.readString(end)
+        traceState = reader.readStringCut(end, limits.maxTraceStateBytes)
       } else if (tag === tag4) {
-        readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
+        if (attributeCount < limits.maxAttributes) {
+          attributeCount++
+          readKeyValueInto(reader, reader.readLengthEnd(end), attributes, limits)
+        } else {
+          this.droppedNestedAttributes++
+          reader.pos = reader.readLengthEnd(end)
+        }
       } else {
         reader.skipField(tag, end, linkSchema)
       }
@@ -319,7 +422,7 @@ class TraceRequestDecoder {
     const reader = this.reader
     while (reader.pos < end) {
       const tag = reader.readTag(end)
-      if (tag === tag2) row.StatusMessage = reader.readString(end)
+      if (tag === tag2) row.StatusMessage = reader.readStringCut(end, this.limits.maxStatusMessageBytes)
       else if (tag === statusCodeTag) row.StatusCode = statusCodeWord(reader.readInt32(end))
       else reader.skipField(tag, end, statusSchema)
     }

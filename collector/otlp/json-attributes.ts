@@ -35,28 +35,39 @@ export function wellFormed(text: string): string {
   return (text as unknown as WellFormedString).isWellFormed() ? text : (text as unknown as WellFormedString).toWellFormed()
 }
 
+/** A JSON string cut to `maxBytes` UTF-8 bytes on a character boundary, then made well-formed; cut first, so the work is bounded. */
+export function boundedText(text: string, maxBytes: number): string {
+  return wellFormed(truncateUtf8(text, maxBytes))
+}
+
 // ES2024 string methods, present in Node 20 but not in the ES2023 lib this project targets.
 interface WellFormedString {
   isWellFormed(): boolean
   toWellFormed(): string
 }
 
-/** Reads a JSON `attributes` array of KeyValue objects into `map`; `path` names the array. */
-export function readAttributesInto(list: unknown, map: AttributeMap, limits: AttributeLimits, path: string): void {
-  if (list === undefined || list === null) return
+/**
+ * Reads a JSON `attributes` array of KeyValue objects into `map`; `path` names the array.
+ * Only the first `maxCount` entries are read (the SDK's span limits keep the first ones too);
+ * returns how many past it were dropped, unread.
+ */
+export function readAttributesInto(list: unknown, map: AttributeMap, limits: AttributeLimits, path: string, maxCount: number): number {
+  if (list === undefined || list === null) return 0
   if (!Array.isArray(list)) throw invalid(path, 'expected an array of {key, value} objects')
-  for (let index = 0; index < list.length; index++) {
+  const count = Math.min(list.length, maxCount)
+  for (let index = 0; index < count; index++) {
     const entry: unknown = list[index]
     if (typeof entry !== 'object' || entry === null) throw invalid(`${path}[${index}]`, 'expected a {key, value} object')
     const { key, value } = entry as { key?: unknown; value?: unknown }
     if (typeof key !== 'string' && key !== undefined && key !== null) throw invalid(`${path}[${index}].key`, 'expected a string')
     try {
-      map[typeof key === 'string' ? wellFormed(key) : ''] = anyValueText(value, limits)
+      map[typeof key === 'string' ? boundedText(key, limits.maxAttributeKeyBytes) : ''] = anyValueText(value, limits)
     } catch (error) {
       if (error instanceof ValueError) throw invalid(`${path}[${index}].value${error.relativePath}`, error.problem, error.code)
       throw error
     }
   }
+  return list.length - count
 }
 
 function invalid(path: string, problem: string, code: OtlpDecodeErrorCode = 'invalid_field'): OtlpDecodeError {
@@ -69,7 +80,7 @@ function anyValueText(value: unknown, limits: AttributeLimits): string {
   if (typeof value !== 'object' || Array.isArray(value)) throw new ValueError('', 'expected an AnyValue object')
   const any = value as Record<string, unknown>
   let field: unknown
-  if ((field = any.stringValue ?? any.string_value) != null) return truncateUtf8(stringField(field, '.stringValue'), limits.maxAttributeValueBytes)
+  if ((field = any.stringValue ?? any.string_value) != null) return stringField(field, '.stringValue', limits.maxAttributeValueBytes)
   if ((field = any.boolValue ?? any.bool_value) != null) return String(boolField(field))
   if ((field = any.intValue ?? any.int_value) != null) return intField(field)
   if ((field = any.doubleValue ?? any.double_value) != null) return formatDouble(doubleField(field))
@@ -86,7 +97,7 @@ function anyValueJson(value: unknown, limits: AttributeLimits, depth: number, pa
   const any = value as Record<string, unknown>
   let field: unknown
   if ((field = any.stringValue ?? any.string_value) != null) {
-    return quoteJsonString(truncateUtf8(stringField(field, `${path}.stringValue`), limits.maxAttributeValueBytes))
+    return quoteJsonString(stringField(field, `${path}.stringValue`, limits.maxAttributeValueBytes))
   }
   if ((field = any.boolValue ?? any.bool_value) != null) return String(boolField(field, `${path}.boolValue`))
   if ((field = any.intValue ?? any.int_value) != null) return intField(field, `${path}.intValue`)
@@ -124,7 +135,7 @@ function kvlistJson(field: unknown, limits: AttributeLimits, depth: number, path
     if (typeof key !== 'string' && key != null) throw new ValueError(`${entryPath}.key`, 'expected a string')
     const json = anyValueJson(value, limits, depth, `${entryPath}.value`)
     if (json === null) supported = false
-    keys.push(typeof key === 'string' ? wellFormed(key) : '')
+    keys.push(typeof key === 'string' ? boundedText(key, limits.maxAttributeKeyBytes) : '')
     values.push(json ?? 'null')
   }
   return supported ? jsonObjectText(keys, values) : null
@@ -143,9 +154,9 @@ function checkDepth(depth: number, limits: AttributeLimits, path: string): void 
   throw new ValueError(path, `nested deeper than ${limits.maxValueDepth} arrays/maps`, 'too_deep')
 }
 
-function stringField(field: unknown, path: string): string {
+function stringField(field: unknown, path: string, maxBytes: number): string {
   if (typeof field !== 'string') throw new ValueError(path, 'expected a string')
-  return wellFormed(field)
+  return boundedText(field, maxBytes)
 }
 
 function boolField(field: unknown, path = '.boolValue'): boolean {

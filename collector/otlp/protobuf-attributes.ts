@@ -2,7 +2,6 @@ import type { AttributeMap } from './attribute-map.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import { doubleJson, formatDouble, jsonObjectText, quoteJsonString } from './pdata-as-string.js'
 import { int64Text, messageSchema, wireFixed64, wireLengthDelimited, wireVarint, type ProtobufReader } from './protobuf-reader.js'
-import { utf8CutEnd } from './utf8-truncate.js'
 
 /*
  * KeyValue and AnyValue (opentelemetry/proto/common/v1/common.proto) decoded straight to
@@ -10,9 +9,10 @@ import { utf8CutEnd } from './utf8-truncate.js'
  * their text, arrays and maps are written as JSON while they are read.
  */
 
-/** Bounds for attribute values, from DecodeLimits. */
+/** Bounds for attribute keys and values, from DecodeLimits. */
 export interface AttributeLimits {
   maxAttributeValueBytes: number
+  maxAttributeKeyBytes: number
   maxValueDepth: number
 }
 
@@ -49,7 +49,7 @@ export function readKeyValueInto(reader: ProtobufReader, end: number, map: Attri
   while (reader.pos < end) {
     const tag = reader.readTag(end)
     if (tag === keyTag) {
-      key = reader.readString(end)
+      key = reader.readStringCut(end, limits.maxAttributeKeyBytes)
     } else if (tag === valueTag) {
       value = readAnyValueText(reader, reader.readLengthEnd(end), limits)
     } else {
@@ -175,7 +175,7 @@ function readKeyValueListJson(reader: ProtobufReader, end: number, limits: Attri
     let value: string | null = 'null'
     while (reader.pos < entryEnd) {
       const entryTag = reader.readTag(entryEnd)
-      if (entryTag === keyTag) key = reader.readString(entryEnd)
+      if (entryTag === keyTag) key = reader.readStringCut(entryEnd, limits.maxAttributeKeyBytes)
       else if (entryTag === valueTag) value = readAnyValueJson(reader, reader.readLengthEnd(entryEnd), limits, depth)
       else reader.skipField(entryTag, entryEnd, keyValueSchema)
     }
@@ -187,10 +187,7 @@ function readKeyValueListJson(reader: ProtobufReader, end: number, limits: Attri
 }
 
 function readTruncatedString(reader: ProtobufReader, end: number, limits: AttributeLimits): string {
-  const contentEnd = reader.readLengthEnd(end)
-  const start = reader.pos
-  reader.pos = contentEnd
-  return reader.utf8(start, utf8CutEnd(reader.bytes, start, contentEnd, limits.maxAttributeValueBytes))
+  return reader.readStringCut(end, limits.maxAttributeValueBytes)
 }
 
 function readBase64(reader: ProtobufReader, end: number): string {

@@ -1,5 +1,6 @@
 import { cachedAscii } from './ascii-string-cache.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
+import { utf8CutEnd } from './utf8-truncate.js'
 
 export const wireVarint = 0
 export const wireFixed64 = 1
@@ -167,6 +168,17 @@ export class ProtobufReader {
     const start = this.pos
     this.pos = contentEnd
     return this.utf8(start, contentEnd)
+  }
+
+  /**
+   * A length-delimited field as UTF-8 text of at most `maxBytes` of its bytes, cut on a
+   * character boundary before anything is decoded: a huge field costs no more than a short one.
+   */
+  readStringCut(end: number, maxBytes: number): string {
+    const contentEnd = this.readLengthEnd(end)
+    const start = this.pos
+    this.pos = contentEnd
+    return this.utf8(start, utf8CutEnd(this.bytes, start, contentEnd, maxBytes))
   }
 
   /** UTF-8 text of the byte range; no bounds check, the caller read the range already. */

@@ -23,10 +23,43 @@ export function wholeSeconds(low: number, high: number, nanos: number): number {
   return Math.round((high * twoTo32 + (low - nanos)) / nanosPerSecond)
 }
 
-/** `"<seconds>.<9 digits>"`, the form ClickHouse reads into DateTime64(9) in any timezone. */
+/*
+ * Which times `otel_traces` stores and reads back exactly, found by inserting texts into
+ * the real engine (chdb 26.7, and the same with date_time_input_format basic, best_effort
+ * and best_effort_us; chdb's default is best_effort):
+ * - "<seconds>.<9 digits>" with 10-digit seconds is read as Unix time in every mode.
+ * - Shorter second counts are not: best_effort takes 1-8 digits for a date (YYYYMMDD ...)
+ *   and refuses the insert ("unexpected point symbol", "decimal digits after day of
+ *   month"), and one refused row refuses the whole batch. Zero-padded to 10 digits they
+ *   read as Unix time in every mode ("0000000001.000000000" is 1970-01-01 00:00:01), so
+ *   seconds below 10^9 (before 2001-09-09) are padded.
+ * - DateTime64(9) itself holds Int64 nanoseconds: up to 9223372036.854775807 (2262);
+ *   past it the insert fails with DECIMAL_OVERFLOW. But the primary key orders by
+ *   toDateTime(Timestamp), a UInt32 that wraps past 4294967295 (2106-02-07 06:28:15 UTC:
+ *   4294967296 reads back as 0), and otel_traces_trace_id_ts keeps DateTime too. So the
+ *   last storable second is 4294967295.
+ * - 0 is the proto3 default: a time that was never set, not the Unix epoch.
+ */
+const maxStorableSeconds = 4_294_967_295
+const tenDigitSeconds = 1_000_000_000
+
+/** Why a Unix time cannot be stored in `otel_traces` (to follow the field's name), or undefined when it can. */
+export function unixTimeProblem(seconds: number, nanos: number): string | undefined {
+  if (seconds > maxStorableSeconds) return 'is after 2106-02-07T06:28:15.999999999Z, the last time the table stores'
+  if (seconds === 0 && nanos === 0) return 'is missing (0)'
+  return undefined
+}
+
+/**
+ * `"<seconds>.<9 digits>"`, the form ClickHouse reads into DateTime64(9) in any timezone,
+ * seconds padded to 10 digits (see above). Only for times unixTimeProblem lets through.
+ */
 export function timestampText(seconds: number, nanos: number): string {
   const digits = String(nanos)
-  return `${seconds}.${'000000000'.slice(digits.length)}${digits}`
+  const fraction = `${'000000000'.slice(digits.length)}${digits}`
+  if (seconds >= tenDigitSeconds) return `${seconds}.${fraction}`
+  const secondDigits = String(seconds)
+  return `${'0000000000'.slice(secondDigits.length)}${secondDigits}.${fraction}`
 }
 
 /** End minus start in nanoseconds as a decimal string, '0' when the span ends before it starts. */

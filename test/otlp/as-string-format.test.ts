@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { compareUtf8, formatDouble, jsonObjectText, quoteJsonString } from '../../collector/otlp/pdata-as-string.js'
 import { int64Text } from '../../collector/otlp/protobuf-reader.js'
-import { durationText, nanosOfSecond, splitUnixNanosText, timestampText, wholeSeconds } from '../../collector/otlp/unix-nanos.js'
+import { durationText, nanosOfSecond, splitUnixNanosText, timestampText, unixTimeProblem, wholeSeconds } from '../../collector/otlp/unix-nanos.js'
 import { truncateUtf8 } from '../../collector/otlp/utf8-truncate.js'
 
 function seededBigUint64(seed: number): () => bigint {
@@ -52,16 +52,22 @@ describe('Go JSON text', () => {
 describe('unix nanosecond arithmetic', () => {
   it('splits any uint64 into exact seconds and nanoseconds', () => {
     const next = seededBigUint64(42)
-    const samples = [0n, 1n, 999_999_999n, 1_000_000_000n, 2n ** 53n + 1n, 2n ** 64n - 1n, 1_767_225_600_123_456_789n]
-    for (let index = 0; index < 5000; index++) samples.push(next())
+    const lastStorable = 4_294_967_296_000_000_000n - 1n
+    const samples = [0n, 1n, 999_999_999n, 1_000_000_000n, 2n ** 53n + 1n, 2n ** 64n - 1n, 1_767_225_600_123_456_789n, lastStorable, lastStorable + 1n]
+    for (let index = 0; index < 5000; index++) samples.push(index % 2 === 0 ? next() : next() % (lastStorable + 1n))
     for (const value of samples) {
       const low = Number(value & 0xffff_ffffn)
       const high = Number(value >> 32n)
       const nanos = nanosOfSecond(low, high)
       const seconds = wholeSeconds(low, high, nanos)
       expect([seconds, nanos]).toEqual([Number(value / 1_000_000_000n), Number(value % 1_000_000_000n)])
-      expect(timestampText(seconds, nanos)).toBe(`${value / 1_000_000_000n}.${String(value % 1_000_000_000n).padStart(9, '0')}`)
       expect(splitUnixNanosText(value.toString())).toEqual([seconds, nanos])
+      const problem = unixTimeProblem(seconds, nanos)
+      if (value === 0n) expect(problem).toBe('is missing (0)')
+      else if (value > lastStorable) expect(problem).toMatch(/^is after 2106-02-07T06:28:15.999999999Z/)
+      else expect(problem).toBeUndefined()
+      if (problem !== undefined) continue
+      expect(timestampText(seconds, nanos)).toBe(`${String(value / 1_000_000_000n).padStart(10, '0')}.${String(value % 1_000_000_000n).padStart(9, '0')}`)
     }
   })
 

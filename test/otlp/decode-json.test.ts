@@ -5,8 +5,11 @@ import { recordSdkSpans, toJson } from './sdk-spans.js'
 const traceId = '0af7651916cd43dd8448eb211c80319c'
 const spanId = 'b7ad6b7169203331'
 
+const times = { startTimeUnixNano: '1767225600000000001', endTimeUnixNano: '1767225600000001001' }
+
+/** A request of one span, with storable start and end times unless the span gives its own. */
 function request(span: Record<string, unknown>, resource: unknown = { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }): string {
-  return JSON.stringify({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'scope', version: '1' }, spans: [span] }] }] })
+  return JSON.stringify({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'scope', version: '1' }, spans: [{ ...times, ...span }] }] }] })
 }
 
 function attributesRequest(attributes: unknown[]): string {
@@ -123,17 +126,43 @@ describe('OTLP/JSON decoding', () => {
   })
 
   it('reads an empty request and null fields as nothing', () => {
-    expect(decodeTraceRequestJson('{}')).toEqual({ rows: [], rejected: 0, errors: [] })
+    expect(decodeTraceRequestJson('{}')).toEqual({ rows: [], rejected: 0, dropped: 0, errors: [] })
     expect(decodeTraceRequestJson('{"resourceSpans":null}').rows).toEqual([])
     const [row] = decodeTraceRequestJson(request({ traceId, spanId, name: null, kind: null, status: null, events: null }, null)).rows
     expect(row).toMatchObject({ SpanName: '', SpanKind: 'Unspecified', StatusCode: 'Unset', ServiceName: '', ResourceAttributes: {} })
   })
 
-  it('refuses a body that is not JSON', () => {
+  it('refuses a body that is not JSON, naming the position and never quoting the body', () => {
     const error = decodeError('{"resourceSpans": [')
     expect(error.code).toBe('malformed_json')
-    expect(error.message).toMatch(/^request body is not valid JSON \(/)
-    expect(decodeError('').code).toBe('malformed_json')
+    expect(error.message).toBe('request body is not valid JSON: unexpected end of input at position 19')
+    expect(decodeError('').message).toBe('request body is not valid JSON: unexpected end of input at position 0')
+    // V8's own messages quote the text around the error: `Unexpected token 's', "sk-live-..." is not valid JSON`.
+    const secret = 'sk-live-0123456789abcdef'
+    const cases: [string, string][] = [
+      [`${secret}`, 'unexpected character where a value should start at position 0'],
+      [`{"apiKey": ${secret}}`, 'unexpected character where a value should start at position 11'],
+      [`{"apiKey": "${secret}" "x"}`, "expected ',' or '}' after a property value at position 38"],
+      [`{"apiKey": "${secret}"}${secret}`, 'unexpected character after the JSON value at position 38'],
+      [`["${secret}",]`, 'unexpected character where a value should start at position 28'],
+      [`{"${secret}"}`, "expected ':' after a property name at position 27"],
+      [`{${secret}: 1}`, 'expected a property name in double quotes at position 1'],
+      [`["${secret}\\q"]`, 'bad escape in a string at position 27'],
+      [`["${secret}\\u12x4"]`, 'bad \\u escape in a string at position 30'],
+      [`["${secret}\u0001"]`, 'control character in a string at position 26'],
+      [`["${secret}`, 'unterminated string at position 26'],
+      [`[1, tru${secret}]`, 'unexpected character in a literal at position 7'],
+      [`[-${secret}]`, 'no digit in a number at position 2'],
+      [`[1.${secret}]`, 'no digit after a decimal point at position 3'],
+      [`[1e${secret}]`, 'no digit in an exponent at position 3'],
+      [`[[[{"a": [${secret}]}]]]`, 'unexpected character where a value should start at position 10'],
+    ]
+    for (const [text, expected] of cases) {
+      expect(() => JSON.parse(text), text).toThrow(SyntaxError)
+      const message = decodeError(text).message
+      expect(message, text).toBe(`request body is not valid JSON: ${expected}`)
+      expect(message).not.toContain('sk-live')
+    }
   })
 
   it('names the path of a field of the wrong type', () => {

@@ -75,7 +75,8 @@ describe('protobuf wire handling', () => {
       StatusCode: 'Error',
       StatusMessage: 'failed',
       'Events.Name': ['event'],
-      'Events.Timestamp': ['0.000000005'],
+      // 5 ns after the epoch: seconds padded to ten digits, which every date_time_input_format reads as Unix time.
+      'Events.Timestamp': ['0000000000.000000005'],
       'Links.TraceId': ['0af7651916cd43dd8448eb211c80319c'],
     })
   })
@@ -121,7 +122,7 @@ describe('protobuf wire handling', () => {
     })
   })
 
-  it('formats extreme timestamps exactly and gives a span that ends before it starts duration 0', () => {
+  it('formats the extreme storable timestamps exactly and gives a span that ends before it starts duration 0', () => {
     const span = (name: string, start: bigint, end: bigint): Field[] => [
       bytesField(1, traceIdBytes),
       bytesField(2, spanIdBytes),
@@ -131,17 +132,17 @@ describe('protobuf wire handling', () => {
     ]
     const rows = decodeTraceRequestProtobuf(
       requestWithSpans([
-        span('max', 18_446_744_073_709_551_615n, 18_446_744_073_709_551_615n),
+        span('last', 4_294_967_295_999_999_999n, 4_294_967_295_999_999_999n),
         span('backwards', 1_767_225_600_000_000_500n, 1_767_225_600_000_000_499n),
-        span('long', 0n, 18_446_744_073_709_551_615n),
-        [bytesField(1, traceIdBytes), bytesField(2, spanIdBytes), bytesField(5, 'unset')],
+        span('long', 1n, 4_294_967_295_999_999_999n),
+        span('before 2001', 999_999_999_000_000_000n, 999_999_999_000_000_001n),
       ]),
     ).rows
     expect(rows.map((row) => [row.SpanName, row.Timestamp, row.Duration])).toEqual([
-      ['max', '18446744073.709551615', '0'],
+      ['last', '4294967295.999999999', '0'],
       ['backwards', '1767225600.000000500', '0'],
-      ['long', '0.000000000', '18446744073709551615'],
-      ['unset', '0.000000000', '0'],
+      ['long', '0000000000.000000001', '4294967295999999998'],
+      ['before 2001', '0999999999.000000000', '1'],
     ])
   })
 
