@@ -7,6 +7,7 @@ import { encodeErrorStatus, grpcCode } from './error-status.js'
 import { decodeTraceRequestJson } from './otlp/decode-json.js'
 import { decodeTraceRequestProtobuf, OtlpDecodeError } from './otlp/decode-protobuf.js'
 import { encodeRowsJsonCompact } from './otlp/encode-rows.js'
+import { EncodedRowsTooLargeError } from './otlp/encoded-rows-too-large-error.js'
 import { encodeExportResponse } from './otlp/encode-response.js'
 import { priceAtIngest } from './price-at-ingest.js'
 import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
@@ -84,6 +85,14 @@ export async function receiveTraces({ priceTable, request, response, options, qu
   try {
     batch = encodeBatch({ body, encoding, options, priceTable, metrics, rowBuffers })
   } catch (error) {
+    if (error instanceof EncodedRowsTooLargeError) {
+      return refuse(response, metrics, {
+        status: 413,
+        encoding,
+        grpc: grpcCode.resourceExhausted,
+        message: `the request's ${error.rows} spans take more than the batch limit of ${error.maxBytes} bytes as rows (every span repeats its resource's attributes): send fewer spans per request, or smaller resource attributes`,
+      })
+    }
     if (!(error instanceof OtlpDecodeError)) throw error
     return refuse(response, metrics, {
       status: 400,
@@ -129,7 +138,8 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     metrics.spansAccepted += batch.rows
   }
 
-  const partial = batch.rejected > 0
+  // Messages without rejected spans say what was dropped from kept spans (OTLP allows a warning so).
+  const partial = batch.rejected > 0 || batch.errors.length > 0
     ? { rejectedSpans: batch.rejected, errorMessage: batch.errors.join('; ') }
     : undefined
   response.writeHead(200, { 'content-type': contentTypes[encoding] })
@@ -147,7 +157,8 @@ interface EncodedBatch {
 
 /**
  * Decode, price and encode one request, synchronously: its decoded rows live only
- * inside this call. Throws OtlpDecodeError for a malformed body.
+ * inside this call. Throws OtlpDecodeError for a malformed body, EncodedRowsTooLargeError
+ * for rows past the batch limit.
  */
 function encodeBatch(options: { body: Buffer; encoding: Encoding; options: ResolvedCollectorOptions; priceTable: PriceTable; metrics: CollectorMetrics; rowBuffers: RowBufferPool }): EncodedBatch {
   const { body, encoding, priceTable, metrics, rowBuffers } = options
@@ -165,7 +176,12 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
       diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
     }
   }
-  const encoded = decoded.rows.length > 0 ? encodeRowsJsonCompact(decoded.rows, (bytes) => rowBuffers.acquire(bytes)) : Buffer.alloc(0)
+  // Bounded while encoding by what one queue record may hold (the queue's segmentMaxBytes):
+  // rows repeat their resource's attributes, so a small request can ask for gigabytes.
+  const maxBytes = Math.min(options.options.batchBytes, options.options.queueMaxBytes)
+  const encoded = decoded.rows.length > 0
+    ? encodeRowsJsonCompact(decoded.rows, { allocate: (bytes) => rowBuffers.acquire(bytes), maxBytes })
+    : Buffer.alloc(0)
   return { encoded, rows: decoded.rows.length, rejected: decoded.rejected, errors: decoded.errors }
 }
 

@@ -1,3 +1,4 @@
+import { EncodedRowsTooLargeError } from './encoded-rows-too-large-error.js'
 import type { SpanRow } from './span-row.js'
 
 /**
@@ -25,8 +26,16 @@ export function encodeRowsJsonEachRow(rows: readonly SpanRow[]): string {
  * half the time of `Buffer.from(lines.join('\n'))`, which copies every byte twice.
  * `allocate` gives the buffer (uninitialized, exactly the size asked): the collector
  * passes a RowBufferPool's, since writing into fresh memory costs a page fault per 4 KiB.
+ *
+ * `maxBytes` bounds the encoding while it is built: rows of one resource share one
+ * ResourceAttributes object, so a small request can ask for a huge encoding (a 1 MiB
+ * attribute × 5,000 spans is 5 GB of lines). Past it this throws EncodedRowsTooLargeError
+ * holding at most maxBytes plus one line. The check is one comparison per row, on the
+ * byte count the buffer needs anyway.
  */
-export function encodeRowsJsonCompact(rows: readonly SpanRow[], allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafe(bytes)): Buffer {
+export function encodeRowsJsonCompact(rows: readonly SpanRow[], options: EncodeRowsOptions = {}): Buffer {
+  const allocate = options.allocate ?? allocateUnpooled
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
   const lines = new Array<string>(rows.length)
   let bytes = 0
   for (let index = 0; index < rows.length; index++) {
@@ -39,6 +48,7 @@ export function encodeRowsJsonCompact(rows: readonly SpanRow[], allocate: (bytes
     ])
     lines[index] = line
     bytes += Buffer.byteLength(line, 'utf8') + 1
+    if (bytes > maxBytes) throw new EncodedRowsTooLargeError({ rows: rows.length, rowsEncoded: index + 1, bytesEncoded: bytes, maxBytes })
   }
   const encoded = allocate(bytes)
   if (encoded.length !== bytes) throw new Error(`row encoding was given ${encoded.length} bytes for ${bytes}`)
@@ -50,4 +60,15 @@ export function encodeRowsJsonCompact(rows: readonly SpanRow[], allocate: (bytes
   // allocUnsafe: a sizing mistake must fail here, never send uninitialized memory on.
   if (offset !== bytes) throw new Error(`row encoding wrote ${offset} of ${bytes} bytes`)
   return encoded
+}
+
+export interface EncodeRowsOptions {
+  /** The buffer for the rows, uninitialized and exactly `bytes` long (default Buffer.allocUnsafe). */
+  allocate?: (bytes: number) => Buffer
+  /** Most bytes the rows may take encoded; past it EncodedRowsTooLargeError (default no limit). */
+  maxBytes?: number
+}
+
+function allocateUnpooled(bytes: number): Buffer {
+  return Buffer.allocUnsafe(bytes)
 }

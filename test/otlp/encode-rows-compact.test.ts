@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeTraceRequestProtobuf } from '../../collector/otlp/decode-protobuf.js'
 import { encodeRowsJsonCompact, encodeRowsJsonEachRow } from '../../collector/otlp/encode-rows.js'
+import { isEncodedRowsTooLargeError, type EncodedRowsTooLargeError } from '../../collector/otlp/encoded-rows-too-large-error.js'
 import { spanRowColumns } from '../../collector/otlp/span-row.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
 
@@ -37,9 +38,32 @@ describe('compact row encoding', () => {
     const rows = decodeTraceRequestProtobuf(serializeSpans(makeModelCallSpans(3), 'protobuf')).rows
     const expected = encodeRowsJsonCompact(rows)
     const given = Buffer.alloc(expected.length + 100, 0x41)
-    const encoded = encodeRowsJsonCompact(rows, (bytes) => given.subarray(0, bytes))
+    const encoded = encodeRowsJsonCompact(rows, { allocate: (bytes) => given.subarray(0, bytes) })
     expect(encoded.buffer).toBe(given.buffer)
     expect(encoded.equals(expected)).toBe(true)
-    expect(() => encodeRowsJsonCompact(rows, (bytes) => Buffer.alloc(bytes + 1))).toThrow(/given .* bytes for/)
+    expect(() => encodeRowsJsonCompact(rows, { allocate: (bytes) => Buffer.alloc(bytes + 1) })).toThrow(/given .* bytes for/)
+  })
+
+  it('stops as soon as the rows pass maxBytes, before building the rest or asking for the buffer', () => {
+    const rows = decodeTraceRequestProtobuf(serializeSpans(makeModelCallSpans(50), 'protobuf')).rows
+    const encoded = encodeRowsJsonCompact(rows)
+    expect(encodeRowsJsonCompact(rows, { maxBytes: encoded.length }).equals(encoded)).toBe(true)
+
+    // Rows share their resource's attributes object: one big value repeats in every line.
+    const shared = rows[0]!.ResourceAttributes
+    shared['big'] = 'x'.repeat(100_000)
+    let allocated = 0
+    let refused: unknown
+    try {
+      encodeRowsJsonCompact(rows, { maxBytes: 250_000, allocate: (bytes) => Buffer.alloc((allocated = bytes)) })
+    } catch (error) {
+      refused = error
+    }
+    expect(isEncodedRowsTooLargeError(refused)).toBe(true)
+    const tooLarge = refused as EncodedRowsTooLargeError
+    expect(tooLarge).toMatchObject({ code: 'SWITCHYARD_ENCODED_ROWS_TOO_LARGE', rows: 50, rowsEncoded: 3, maxBytes: 250_000 })
+    expect(tooLarge.bytesEncoded).toBeGreaterThan(300_000)
+    expect(tooLarge.bytesEncoded).toBeLessThan(310_000)
+    expect(allocated).toBe(0)
   })
 })
