@@ -2,9 +2,10 @@ import { otelTracesMigration } from './0001-otel-traces.js'
 import { llmCallsMigration } from './0002-llm-calls.js'
 import { spendRollupsMigration } from './0003-spend-rollups.js'
 import { pricesAtIngestMigration } from './0004-prices-at-ingest.js'
+import { boundedSpendClaimsMigration } from './0005-bounded-spend-claims.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [otelTracesMigration, llmCallsMigration, spendRollupsMigration, pricesAtIngestMigration]
+export const migrations: readonly Migration[] = [otelTracesMigration, llmCallsMigration, spendRollupsMigration, pricesAtIngestMigration, boundedSpendClaimsMigration]
 
 export type { Migration } from './migration.js'
