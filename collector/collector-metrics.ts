@@ -22,6 +22,8 @@ export class CollectorMetrics {
   /** Spans the store refused as invalid that the dead-letter file had no room for (or could not take). */
   spansDeadLetterDropped = 0
   spansPricedAtIngest = 0
+  /** Cost claims and token counts refused at ingest (a span's cost claim counts once). */
+  spendAttributesRejected = 0
   insertSecondsSum = 0
   insertSecondsCount = 0
   readonly insertBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -54,6 +56,7 @@ export class CollectorMetrics {
     counter('switchyard_collector_queue_full_total', 'Requests refused with 503 because the queue was full.', this.queueFullResponses)
     counter('switchyard_collector_requests_shed_total', 'Requests refused with 503 unread, while the queue stayed full (part of queue_full_total).', this.requestsShed)
     counter('switchyard_collector_spans_priced_total', 'GenAI spans that arrived without a cost and were priced at ingest.', this.spansPricedAtIngest)
+    counter('switchyard_collector_spend_attributes_rejected_total', 'Cost claims and token counts refused at ingest (kept under switchyard.rejected.*; the span is priced from its tokens instead).', this.spendAttributesRejected)
     counter('switchyard_collector_unreadable_batches_total', 'Queued batches that could not be read back (left on disk for the next start).', this.unreadableBatches)
     counter('switchyard_collector_batches_split_total', 'Batches the store refused as invalid, split to write the rest and set the refused spans aside.', this.batchesSplit)
     counter('switchyard_collector_spans_dead_lettered_total', 'Spans the store refused as invalid, set aside in the dead-letter file.', this.spansDeadLettered)

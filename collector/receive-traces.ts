@@ -170,7 +170,9 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
   metrics.spansRejected += decoded.rejected
   if (decoded.rows.length > 0) {
     try {
-      metrics.spansPricedAtIngest += priceAtIngest(decoded.rows, priceTable)
+      const pricing = priceAtIngest(decoded.rows, priceTable)
+      metrics.spansPricedAtIngest += pricing.priced
+      metrics.spendAttributesRejected += pricing.rejected
     } catch (error) {
       // Pricing is an enrichment: a failure must not lose the spans.
       diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
