@@ -162,17 +162,10 @@ export class ProtobufReader {
     return this.pos + length
   }
 
-  /** A length-delimited field as UTF-8 text (invalid sequences become U+FFFD). */
-  readString(end: number): string {
-    const contentEnd = this.readLengthEnd(end)
-    const start = this.pos
-    this.pos = contentEnd
-    return this.utf8(start, contentEnd)
-  }
-
   /**
-   * A length-delimited field as UTF-8 text of at most `maxBytes` of its bytes, cut on a
-   * character boundary before anything is decoded: a huge field costs no more than a short one.
+   * A length-delimited field as UTF-8 text (invalid sequences become U+FFFD) of at most
+   * `maxBytes` of its bytes, cut on a character boundary before anything is decoded: a huge
+   * field costs no more than a short one. There is deliberately no unbounded string read.
    */
   readStringCut(end: number, maxBytes: number): string {
     const contentEnd = this.readLengthEnd(end)
