@@ -84,11 +84,19 @@ export async function readDeadLetters(queueDirectory: string): Promise<DeadLette
   return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as DeadLetterLine)
 }
 
-/** Polls until `condition` holds; fails with `what` after `timeoutMs` (a bound, not a measurement). */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+/**
+ * Polls until `condition` holds; fails with `what` after `timeoutMs` (a bound, not a
+ * measurement). `pause` is the wait between polls (20 ms unless given).
+ */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+  pause: () => Promise<unknown> = () => new Promise((resolve) => setTimeout(resolve, 20)),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting ${timeoutMs} ms for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await pause()
   }
 }
