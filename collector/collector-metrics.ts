@@ -21,6 +21,13 @@ export class CollectorMetrics {
   spansDeadLettered = 0
   /** Spans the store refused as invalid that the dead-letter file had no room for (or could not take). */
   spansDeadLetterDropped = 0
+  /** Requests refused at the door: a Host that is not loopback's, or a missing or wrong token. */
+  requestsRefusedHost = 0
+  requestsRefusedToken = 0
+  /** Export requests refused with 503 because the bodies being read filled the memory bound. */
+  requestsShedForMemory = 0
+  /** The bound on request bodies held in memory, read when rendered (set by the collector). */
+  bodyMemory: { readonly heldBytes: number; readonly maxBytes: number } | undefined
   spansPricedAtIngest = 0
   /** Cost claims and token counts refused at ingest (a span's cost claim counts once). */
   spendAttributesRejected = 0
@@ -57,6 +64,13 @@ export class CollectorMetrics {
     counter('switchyard_collector_requests_shed_total', 'Requests refused with 503 unread, while the queue stayed full (part of queue_full_total).', this.requestsShed)
     counter('switchyard_collector_spans_priced_total', 'GenAI spans that arrived without a cost and were priced at ingest.', this.spansPricedAtIngest)
     counter('switchyard_collector_spend_attributes_rejected_total', 'Cost claims and token counts refused at ingest (kept under switchyard.rejected.*; the span is priced from its tokens instead).', this.spendAttributesRejected)
+    counter('switchyard_collector_requests_refused_host_total', 'Requests refused with 403: a Host header that does not name loopback, on a collector listening on loopback.', this.requestsRefusedHost)
+    counter('switchyard_collector_requests_refused_token_total', 'Requests refused with 401: no bearer token, or not the collector\'s.', this.requestsRefusedToken)
+    counter('switchyard_collector_requests_shed_memory_total', 'Export requests refused with 503 because the request bodies being read filled the memory bound.', this.requestsShedForMemory)
+    if (this.bodyMemory !== undefined) {
+      gauge('switchyard_collector_request_body_bytes', 'Request-body bytes held in memory by the requests being read.', this.bodyMemory.heldBytes)
+      gauge('switchyard_collector_request_body_max_bytes', 'Bound on the request-body bytes held in memory at once.', this.bodyMemory.maxBytes)
+    }
     counter('switchyard_collector_unreadable_batches_total', 'Queued batches that could not be read back (left on disk for the next start).', this.unreadableBatches)
     counter('switchyard_collector_batches_split_total', 'Batches the store refused as invalid, split to write the rest and set the refused spans aside.', this.batchesSplit)
     counter('switchyard_collector_spans_dead_lettered_total', 'Spans the store refused as invalid, set aside in the dead-letter file.', this.spansDeadLettered)

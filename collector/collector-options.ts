@@ -49,6 +49,26 @@ export const collectorOptionsSchema = z.object({
   pricesFile: z.string().min(1).optional(),
   /** Per-request timeout for a ClickHouse server. */
   storeRequestTimeoutMs: z.number().int().positive().default(60_000),
+  /**
+   * The bearer token every request must carry (`Authorization: Bearer <token>`);
+   * `GET /healthz` answers without it, with its status only. Required off loopback.
+   * Printable ASCII without spaces, at least 16 characters.
+   */
+  token: z.string().min(16).max(4096).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+  /** Listen off loopback without a token: anyone who reaches the port can write spans and read spend. */
+  allowUnauthenticated: z.boolean().default(false),
+  /** How long a client has to send a request's headers. */
+  headersTimeoutMs: z.number().int().positive().default(10_000),
+  /** How long a client has to send a whole request, headers and body; a slower one gets a 408. */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Connections open at once; more are closed as they arrive. */
+  maxConnections: z.number().int().positive().default(512),
+  /**
+   * Bound on request-body bytes held in memory across all requests being read at once
+   * (beyond it: 503 with Retry-After, unread). Default: the larger of 64 MiB and twice
+   * maxBodyBytes (a gzip body and its decompressed bytes are held together).
+   */
+  maxBufferedBodyBytes: z.number().int().positive().optional(),
 }).strict()
 
 export type CollectorOptions = z.input<typeof collectorOptionsSchema>

@@ -17,6 +17,10 @@ import { serveSpendRequest } from './spend-route.js'
 import { QueueFlusher } from './queue-flusher.js'
 import { DEAD_LETTER_FILE_NAME } from './dead-letter-file.js'
 import { SegmentQueue } from './queue/segment-queue.js'
+import { BodyMemoryBudget } from './body-memory-budget.js'
+import { isLoopbackHost } from './is-loopback-host.js'
+import { redactForLog } from './redact-for-log.js'
+import { createRequestGuard, sendDoorRefusal } from './request-guard.js'
 
 export interface Collector {
   /** `http://host:port`, the OTLP/HTTP endpoint base (POST `${url}/v1/traces`). */
@@ -46,6 +50,11 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   const parsed = collectorOptionsSchema.safeParse(input)
   if (!parsed.success) throw new CollectorConfigError(`invalid collector options: ${z.prettifyError(parsed.error)}`)
   const options = parsed.data
+  checkDoorOptions(options)
+  const maxBufferedBodyBytes = bufferedBodyBound(options)
+  const guard = createRequestGuard({ listenHost: options.host, token: options.token })
+  // What the log must never show: the token, and the store's password should an error quote its URL.
+  const logSecrets = [options.token, storePassword(options.store)]
 
   const priceTable = createPriceTable({ file: options.pricesFile })
   const store = await createStore({ url: options.store, requestTimeoutMs: options.storeRequestTimeoutMs })
@@ -70,6 +79,8 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   const openQueue = queue
   const metrics = new CollectorMetrics()
   const rowBuffers = new RowBufferPool()
+  const bodyMemory = new BodyMemoryBudget(maxBufferedBodyBytes)
+  metrics.bodyMemory = bodyMemory
   // Reading resumes once the flusher has freed a segment: room for at least a batch of requests.
   const segmentBytes = Math.min(options.batchBytes, options.queueMaxBytes)
   const shedding = new QueueShedding(() => openQueue.stats().bytes, options.queueMaxBytes - segmentBytes)
@@ -86,22 +97,36 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   flusher.start()
 
   let closing = false
-  const server = createServer((request, response) => {
+  const server = createServer({
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    // Node checks both deadlines every this often (30 s by default, which let a slow body run 76 s).
+    connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs),
+  }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
-      diag.error(`switchyard collector: unexpected error on ${request.method} ${request.url}: ${String(error)}`)
+      // The answer says nothing of the error (it may quote the store, its URL or a row); the log has it, redacted.
+      diag.error(`switchyard collector: unexpected error on ${request.method} ${redactForLog((request.url ?? '').split('?')[0] ?? '', logSecrets)}: ${redactForLog(String(error), logSecrets)}`)
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
       response.end('internal error')
     })
   })
   server.keepAliveTimeout = 65_000
-  server.requestTimeout = 60_000
+  server.maxConnections = options.maxConnections
+  let lastPingFailure: string | undefined
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const pathname = (request.url ?? '/').split('?')[0]
+    const verdict = guard.check(request)
+    // /healthz stays open to probes without the token, and then says only ok or unavailable.
+    if (!verdict.allowed && !(verdict.reason === 'token' && pathname === '/healthz')) {
+      if (verdict.reason === 'host') metrics.requestsRefusedHost += 1
+      else metrics.requestsRefusedToken += 1
+      return sendDoorRefusal({ request, response, verdict, otlp: pathname === '/v1/traces', maxBodyBytes: options.maxBodyBytes })
+    }
     if (pathname === '/v1/traces') {
       if (request.method !== 'POST') return sendText(response, 405, 'use POST for /v1/traces', { allow: 'POST' })
       if (closing) return sendText(response, 503, 'collector is shutting down', { 'retry-after': '5', connection: 'close' })
-      return receiveTraces({ priceTable, request, response, options, queue: openQueue, shedding, metrics, rowBuffers })
+      return receiveTraces({ priceTable, request, response, options, queue: openQueue, shedding, metrics, rowBuffers, bodyMemory })
     }
     if (pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       const ping = await store.client.ping()
@@ -109,14 +134,21 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       // ping: nothing received since is reaching the store.
       const flusherHealth = flusher.health()
       const healthy = ping.success && !closing && !flusherHealth.stuck
-      const body = JSON.stringify({
-        status: healthy ? 'ok' : 'unavailable',
-        store: ping.success ? 'ok' : `unreachable: ${ping.success ? '' : String(ping.error.message)}`,
-        // Row-free: the error's ClickHouse name and code, never the rows its message quotes.
-        lastStoreError: flusher.lastError ?? null,
-        flusher: flusherHealth,
-        queue: openQueue.stats(),
-      })
+      // The store's own words (its messages can quote its URL and credentials) go to the
+      // log, once per distinct failure; the answer says only that it failed.
+      const pingFailure = ping.success ? undefined : redactForLog(String(ping.error.message), logSecrets)
+      if (pingFailure !== undefined && pingFailure !== lastPingFailure) diag.warn(`switchyard collector: the store does not answer its ping: ${pingFailure}`)
+      lastPingFailure = pingFailure
+      const body = JSON.stringify(verdict.allowed
+        ? {
+            status: healthy ? 'ok' : 'unavailable',
+            store: ping.success ? 'ok' : 'unreachable',
+            // Row-free: the error's ClickHouse name and code, never the rows its message quotes.
+            lastStoreError: flusher.lastError ?? null,
+            flusher: flusherHealth,
+            queue: openQueue.stats(),
+          }
+        : { status: healthy ? 'ok' : 'unavailable' })
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
       response.end(body)
       return
@@ -184,6 +216,41 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       })()
       return closed
     },
+  }
+}
+
+/** A collector reachable off loopback without a token is refused unless the caller asked for it, and then said loudly. */
+function checkDoorOptions(options: ResolvedCollectorOptions): void {
+  if (options.headersTimeoutMs > options.requestTimeoutMs) {
+    throw new CollectorConfigError(`headersTimeoutMs (${options.headersTimeoutMs}) must not be over requestTimeoutMs (${options.requestTimeoutMs}): the headers are part of the request`)
+  }
+  if (options.token !== undefined || isLoopbackHost(options.host)) return
+  if (!options.allowUnauthenticated) {
+    throw new CollectorConfigError(
+      `the collector would listen on ${options.host}, off loopback, without a token: anyone who reaches the port could write spans and read spend. `
+      + 'Give it a token (the token option; switchyard collector --token-file <file> or SWITCHYARD_COLLECTOR_TOKEN), '
+      + 'or run without authentication on purpose with allowUnauthenticated (--allow-unauthenticated)',
+    )
+  }
+  diag.warn(`switchyard collector: WARNING: listening on ${options.host} WITHOUT AUTHENTICATION (allowUnauthenticated): anyone who can reach this port can write spans and read spend and reports`)
+}
+
+/** The bound on body bytes held by all requests being read; one request alone, compressed and decompressed, must fit. */
+function bufferedBodyBound(options: ResolvedCollectorOptions): number {
+  const oneRequest = 2 * options.maxBodyBytes
+  if (options.maxBufferedBodyBytes === undefined) return Math.max(64 * 1024 * 1024, oneRequest)
+  if (options.maxBufferedBodyBytes < oneRequest) {
+    throw new CollectorConfigError(`maxBufferedBodyBytes (${options.maxBufferedBodyBytes}) must be at least twice maxBodyBytes (${options.maxBodyBytes}): a compressed body and its decompressed bytes are held together, and a request that can never fit would be refused forever`)
+  }
+  return options.maxBufferedBodyBytes
+}
+
+function storePassword(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password)
+    return password === '' ? undefined : password
+  } catch {
+    return undefined
   }
 }
 

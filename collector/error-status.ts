@@ -23,8 +23,10 @@ function varint(value: number): Buffer {
 /** gRPC status codes the collector uses in error bodies. */
 export const grpcCode = {
   invalidArgument: 3,
+  permissionDenied: 7,
   resourceExhausted: 8,
   unavailable: 14,
   unimplemented: 12,
   internal: 13,
+  unauthenticated: 16,
 } as const

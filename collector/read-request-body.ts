@@ -1,23 +1,44 @@
 import type { IncomingMessage } from 'node:http'
 import { createGunzip, createInflate } from 'node:zlib'
+import type { BodyMemoryLease } from './body-memory-budget.js'
 
 /** A request the collector refuses, with the HTTP status that says why. */
 export class RequestBodyError extends Error {
   override readonly name = 'RequestBodyError'
   readonly status: number
+  /** Set on a 503: when to try again. */
+  readonly retryAfterMs: number | undefined
 
-  constructor(status: number, message: string) {
+  constructor(status: number, message: string, options: { retryAfterMs?: number } = {}) {
     super(message)
     this.status = status
+    this.retryAfterMs = options.retryAfterMs
   }
 }
+
+/** How much of a body may be read, and the shared memory it is read into. */
+export interface ReadBodyLimits {
+  maxBytes: number
+  /**
+   * Grown as bytes arrive (the wire bytes, then those plus the decompressed ones);
+   * when it cannot grow, the read stops with a 503 RequestBodyError. The caller
+   * releases it once the body is no longer held.
+   */
+  memory?: BodyMemoryLease
+}
+
+/** Retry-After of a request refused because the bodies being read fill the memory bound. */
+const memoryRetryAfterMs = 1_000
 
 /**
  * Read a request body up to `maxBytes`, decompressing `gzip` / `deflate` as it
  * streams: both the bytes on the wire and the bytes after decompression are
  * counted, so a gzip bomb is cut off at the limit instead of filling memory.
+ * With a memory lease, the bytes also count against the bound shared by every
+ * request being read at once.
  */
-export async function readRequestBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export async function readRequestBody(request: IncomingMessage, limits: number | ReadBodyLimits): Promise<Buffer> {
+  const { maxBytes, memory } = typeof limits === 'number' ? { maxBytes: limits, memory: undefined } : limits
   const declared = Number(request.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new RequestBodyError(413, `request body of ${declared} bytes is over the limit of ${maxBytes} bytes`)
@@ -26,10 +47,11 @@ export async function readRequestBody(request: IncomingMessage, maxBytes: number
   if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'deflate') {
     throw new RequestBodyError(415, `content-encoding ${JSON.stringify(encoding)} is not supported: send identity, gzip or deflate`)
   }
-  const raw = await collect(request, maxBytes, 'request body')
+  const raw = await collect(request, { maxBytes, what: 'request body', hold: memory === undefined ? undefined : (bytes) => memory.holdAtLeast(bytes) })
   if (encoding === 'identity') return raw
   const decompressor = encoding === 'gzip' ? createGunzip() : createInflate()
-  const done = collect(decompressor, maxBytes, 'decompressed request body').catch((error: unknown) => {
+  const hold = memory === undefined ? undefined : (bytes: number): boolean => memory.holdAtLeast(raw.length + bytes)
+  const done = collect(decompressor, { maxBytes, what: 'decompressed request body', hold }).catch((error: unknown) => {
     if (error instanceof RequestBodyError) throw error
     throw new RequestBodyError(400, `request body is not valid ${encoding} data: ${error instanceof Error ? error.message : String(error)}`)
   })
@@ -37,7 +59,11 @@ export async function readRequestBody(request: IncomingMessage, maxBytes: number
   return done
 }
 
-function collect(source: NodeJS.ReadableStream & { destroy(error?: Error): void }, maxBytes: number, what: string): Promise<Buffer> {
+function collect(
+  source: NodeJS.ReadableStream & { destroy(error?: Error): void },
+  limits: { maxBytes: number; what: string; hold: ((totalBytes: number) => boolean) | undefined },
+): Promise<Buffer> {
+  const { maxBytes, what, hold } = limits
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let total = 0
@@ -57,16 +83,19 @@ function collect(source: NodeJS.ReadableStream & { destroy(error?: Error): void 
       if (error === undefined) resolve(body!)
       else reject(error)
     }
+    const stop = (error: RequestBodyError): void => {
+      chunks.length = 0
+      // The decompressor can go; the request itself is left for the response to
+      // close with `Connection: close`, so the client still reads the answer.
+      if (!('headers' in source)) source.destroy()
+      else source.pause()
+      settle(error)
+    }
     const onData = (chunk: Buffer): void => {
       total += chunk.length
-      if (total > maxBytes) {
-        chunks.length = 0
-        // The decompressor can go; the request itself is left for the response to
-        // close with `Connection: close`, so the client still reads the 413.
-        if (!('headers' in source)) source.destroy()
-        else source.pause()
-        settle(new RequestBodyError(413, `${what} is over the limit of ${maxBytes} bytes`))
-        return
+      if (total > maxBytes) return stop(new RequestBodyError(413, `${what} is over the limit of ${maxBytes} bytes`))
+      if (hold !== undefined && !hold(total)) {
+        return stop(new RequestBodyError(503, `the collector is reading as many request bodies as its memory bound allows`, { retryAfterMs: memoryRetryAfterMs }))
       }
       chunks.push(chunk)
     }

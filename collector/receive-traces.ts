@@ -12,6 +12,7 @@ import { encodeExportResponse } from './otlp/encode-response.js'
 import { priceAtIngest } from './price-at-ingest.js'
 import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
 import type { QueueShedding } from './queue-shedding.js'
+import type { BodyMemoryBudget } from './body-memory-budget.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
 import type { RowBufferPool } from './row-buffer-pool.js'
@@ -34,6 +35,8 @@ export interface ReceiveTracesOptions {
   metrics: CollectorMetrics
   /** Memory for each request's encoded rows, given back once its append settles. */
   rowBuffers: RowBufferPool
+  /** The bound on body bytes held by all requests being read at once. */
+  bodyMemory: BodyMemoryBudget
 }
 
 /**
@@ -43,7 +46,7 @@ export interface ReceiveTracesOptions {
  * a 413, a full queue a 503 with Retry-After (unread, while the queue stays full).
  * Only what is on disk is acknowledged.
  */
-export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics, rowBuffers }: ReceiveTracesOptions): Promise<void> {
+export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics, rowBuffers, bodyMemory }: ReceiveTracesOptions): Promise<void> {
   metrics.requestsTotal += 1
   const encoding = requestEncoding(request.headers['content-type'])
   if (encoding === undefined) {
@@ -67,10 +70,27 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     return refuseQueueFull(response, metrics, { encoding, retryAfterMs: shedRetryAfterMs, what: `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`, close })
   }
 
+  // The body's bytes count against the bound shared by every request being read, from
+  // what it declares up front to what it holds once decompressed. The lease is given
+  // back once the body is dropped, or when the answer goes out on any other path.
+  const memory = bodyMemory.lease()
+  response.once('close', () => memory.release())
+  const declaredBodyBytes = Number(request.headers['content-length'])
+  if (Number.isFinite(declaredBodyBytes) && declaredBodyBytes <= options.maxBodyBytes && !memory.holdAtLeast(declaredBodyBytes)) {
+    // Unread, as when shedding for a full queue: Node discards a body of this size and keeps the connection.
+    metrics.requestsShedForMemory += 1
+    return refuseQueueFull(response, metrics, { encoding, retryAfterMs: 1_000, what: `the collector holds as many request bodies in memory as it may (${bodyMemory.heldBytes} of ${bodyMemory.maxBytes} bytes)` })
+  }
+
   let body: Buffer | undefined
   try {
-    body = await readRequestBody(request, options.maxBodyBytes)
+    body = await readRequestBody(request, { maxBytes: options.maxBodyBytes, memory })
   } catch (error) {
+    if (error instanceof RequestBodyError && error.retryAfterMs !== undefined) {
+      // Cut mid-read: the rest of the body is unread, so the connection goes.
+      metrics.requestsShedForMemory += 1
+      return refuseQueueFull(response, metrics, { encoding, retryAfterMs: error.retryAfterMs, what: error.message, close: true })
+    }
     const status = error instanceof RequestBodyError ? error.status : 400
     return refuse(response, metrics, {
       status,
@@ -105,6 +125,7 @@ export async function receiveTraces({ priceTable, request, response, options, qu
   // rows (several times the encoded size) are not held while the append waits for its
   // fsync, beside every other request of a burst waiting for the same one.
   body = undefined
+  memory.release()
 
   if (batch.rows > 0) {
     try {

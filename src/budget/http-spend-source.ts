@@ -11,14 +11,31 @@ const responseSchema = z.object({
   seenSpanIds: z.array(z.string()).default([]),
 })
 
+export interface HttpSpendSourceOptions {
+  /**
+   * The collector's base URL, e.g. `http://127.0.0.1:4318`. A password in it
+   * (`http://:<token>@host:4318`, or the user name when there is no password) is
+   * the collector's bearer token, so a router config's `spendEndpoint` can carry it
+   * as `${SWITCHYARD_COLLECTOR_TOKEN}`; it is sent as a header, never in the URL.
+   */
+  url: string
+  /** The collector's bearer token; wins over one in the URL. */
+  token?: string
+  timeoutMs?: number
+}
+
 /**
  * Reads spend from a collector's `/v1/spend` (spend-request-handler.ts), sending the
  * parameters as a form body (`POST`) because span ids do not fit in a URL, for
  * routers whose store is the collector's embedded engine: only one process can own
  * a chdb data directory, so the others ask the one that does.
  */
-export function createHttpSpendSource(options: { url: string; timeoutMs?: number }): SpendSource {
-  const base = new URL(options.url)
+export function createHttpSpendSource(options: HttpSpendSourceOptions): SpendSource {
+  const given = new URL(options.url)
+  const token = options.token ?? (decodeURIComponent(given.password || given.username) || undefined)
+  // Without its credentials: fetch refuses a URL that has them, and its error would quote it.
+  const base = new URL(given.origin)
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
   const timeoutMs = options.timeoutMs ?? 5_000
   return {
     description: `collector ${base.origin}`,
@@ -29,7 +46,7 @@ export function createHttpSpendSource(options: { url: string; timeoutMs?: number
       form.set('from', new Date(query.fromMs).toISOString())
       form.set('recentFrom', new Date(query.recentFromMs).toISOString())
       if (query.spanIds.length > 0) form.set('spanIds', query.spanIds.slice(0, maxSpanIds).join(','))
-      const response = await fetch(new URL('/v1/spend', base), { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs) })
+      const response = await fetch(new URL('/v1/spend', base), { method: 'POST', body: form, headers, signal: AbortSignal.timeout(timeoutMs) })
       const text = await response.text()
       if (!response.ok) {
         throw new Error(`the collector's spend endpoint answered ${response.status}: ${text.slice(0, 300)}`)

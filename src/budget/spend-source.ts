@@ -1,6 +1,6 @@
 import type { Store } from '../store/create-store.js'
 import type { BudgetMatch } from './budget-config.js'
-import { createHttpSpendSource } from './http-spend-source.js'
+import { createHttpSpendSource, type HttpSpendSourceOptions } from './http-spend-source.js'
 import { createStoreSpendSource } from './store-spend-source.js'
 
 /**
@@ -55,7 +55,7 @@ export interface SpendSource {
 
 export type CreateSpendSourceOptions =
   | { store: Store }
-  | { /** The collector's base URL, e.g. `http://127.0.0.1:4318`; spend is read from `/v1/spend`. */ url: string; timeoutMs?: number }
+  | /** A collector's base URL (spend is read from its `/v1/spend`) and its token. */ HttpSpendSourceOptions
 
 /** A spend source for a store (ClickHouse directly) or for a collector's spend endpoint. */
 export function createSpendSource(options: CreateSpendSourceOptions): SpendSource {

@@ -1,6 +1,8 @@
 import { startCollector } from '../../collector/collector.js'
+import { isLoopbackHost } from '../../collector/is-loopback-host.js'
 import { readEnvironment } from '../config/environment.js'
 import { byteSizeOption, numberOption, parseCliArguments } from './cli-arguments.js'
+import { readTokenFile } from './read-token-file.js'
 
 const help = `usage: switchyard collector [options]
 
@@ -15,7 +17,14 @@ const help = `usage: switchyard collector [options]
   --batch-interval-ms <n>    longest wait before an insert (default 1000)
   --fsync <policy>           always | interval | never (default always)
   --retention-days <n>       keep spans this many days (0 removes the TTL)
-  --prices-file <json>       price entries added to the catalog, for pricing at ingest`
+  --prices-file <json>       price entries added to the catalog, for pricing at ingest
+  --token-file <file>        bearer token every request must carry (default $SWITCHYARD_COLLECTOR_TOKEN);
+                             required off loopback; GET /healthz answers without it, status only
+  --allow-unauthenticated    listen off loopback without a token (anyone reaching the port can
+                             write spans and read spend)
+  --max-connections <n>      connections open at once (default 512)
+  --max-buffered-body <size> body bytes held in memory by all requests being read at once;
+                             past it: 503 with Retry-After (default 64MiB, at least 2x --max-body)`
 
 /** `switchyard collector`: run until SIGTERM/SIGINT, then flush and exit. */
 export async function runCollectorCommand(argv: string[]): Promise<number> {
@@ -32,6 +41,10 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     fsync: { type: 'string' },
     'retention-days': { type: 'string' },
     'prices-file': { type: 'string' },
+    'token-file': { type: 'string' },
+    'allow-unauthenticated': { type: 'boolean' },
+    'max-connections': { type: 'string' },
+    'max-buffered-body': { type: 'string' },
   })
   if (values.help) {
     console.log(help)
@@ -54,9 +67,15 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     fsync,
     retentionDays: numberOption(values['retention-days'], 'retention-days'),
     pricesFile: values['prices-file'],
+    // The file wins over the environment, as every flag here does.
+    token: values['token-file'] === undefined ? environment.collectorToken : await readTokenFile(values['token-file']),
+    allowUnauthenticated: values['allow-unauthenticated'],
+    maxConnections: numberOption(values['max-connections'], 'max-connections'),
+    maxBufferedBodyBytes: byteSizeOption(values['max-buffered-body'], 'max-buffered-body'),
   })
   const stats = collector.queue.stats()
-  console.log(`switchyard collector listening on ${collector.url} (OTLP/HTTP POST /v1/traces), store ${collector.store.displayUrl}`
+  const door = collector.options.token !== undefined ? 'bearer token required' : isLoopbackHost(collector.options.host) ? 'no token, loopback only' : 'NO AUTHENTICATION'
+  console.log(`switchyard collector listening on ${collector.url} (OTLP/HTTP POST /v1/traces, ${door}), store ${collector.store.displayUrl}`
     + (stats.segments > 0 ? `, replaying ${stats.rows} queued spans` : ''))
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -4,6 +4,7 @@ import { formatReport } from '../report/format-report.js'
 import { parseReportRequest, runReportRequest } from '../report/report-request.js'
 import { createStore } from '../store/create-store.js'
 import { CliUsageError, parseCliArguments } from './cli-arguments.js'
+import { readTokenFile } from './read-token-file.js'
 
 const help = `usage: switchyard report [options]
 
@@ -19,7 +20,9 @@ where one workflow's end-to-end time goes, step by step.
   --limit <n>                  most rows shown (default 1000; the total counts all)
   --store <url>                read this store (default $CLICKHOUSE_URL, else chdb://.switchyard/data)
   --collector <url>            ask a running collector (e.g. http://127.0.0.1:4318) instead:
-                               needed while it owns an embedded chdb:// store`
+                               needed while it owns an embedded chdb:// store
+  --token-file <file>          the collector's bearer token, for --collector
+                               (default $SWITCHYARD_COLLECTOR_TOKEN)`
 
 /** `switchyard report`: print a report read from the store, or from a running collector. */
 export async function runReportCommand(argv: string[]): Promise<number> {
@@ -35,6 +38,7 @@ export async function runReportCommand(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     store: { type: 'string' },
     collector: { type: 'string' },
+    'token-file': { type: 'string' },
   })
   if (values.help) {
     console.log(help)
@@ -42,6 +46,9 @@ export async function runReportCommand(argv: string[]): Promise<number> {
   }
   if (values.store !== undefined && values.collector !== undefined) {
     throw new CliUsageError('give --store or --collector, not both: --collector asks a running collector, --store opens the store itself')
+  }
+  if (values['token-file'] !== undefined && values.collector === undefined) {
+    throw new CliUsageError('--token-file is the token of the collector that --collector names: give --collector too')
   }
   const request = parseReportRequest({
     since: values.since,
@@ -54,7 +61,8 @@ export async function runReportCommand(argv: string[]): Promise<number> {
     limit: values.limit,
   })
   if (values.collector !== undefined) {
-    const report = await fetchReport({ collectorUrl: collectorBaseUrl(values.collector), request })
+    const token = values['token-file'] === undefined ? readEnvironment().collectorToken : await readTokenFile(values['token-file'])
+    const report = await fetchReport({ collectorUrl: collectorBaseUrl(values.collector), request, token })
     process.stdout.write(formatReport(report, request.format))
     return 0
   }

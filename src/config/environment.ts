@@ -7,6 +7,8 @@ export interface Environment {
   otlpEndpoint: string | undefined
   serviceName: string | undefined
   captureMessageContent: boolean
+  /** `SWITCHYARD_COLLECTOR_TOKEN`: the collector's bearer token, for the collector and for the CLIs that call it. */
+  collectorToken: string | undefined
   providerKeys: Readonly<Record<string, string | undefined>>
 }
 
@@ -16,6 +18,7 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
     otlpEndpoint: nonEmpty(source.OTEL_EXPORTER_OTLP_ENDPOINT),
     serviceName: nonEmpty(source.OTEL_SERVICE_NAME),
     captureMessageContent: source.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true',
+    collectorToken: nonEmpty(source.SWITCHYARD_COLLECTOR_TOKEN?.trim()),
     providerKeys: {
       openai: nonEmpty(source.OPENAI_API_KEY),
       anthropic: nonEmpty(source.ANTHROPIC_API_KEY),

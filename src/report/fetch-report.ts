@@ -7,6 +7,8 @@ export interface FetchReportOptions {
   /** The collector's base URL, e.g. `http://127.0.0.1:4318`. */
   collectorUrl: string
   request: ReportRequest
+  /** The collector's bearer token, sent as `Authorization: Bearer`; needed when the collector has one. */
+  token?: string
   timeoutMs?: number
 }
 
@@ -31,7 +33,9 @@ export async function fetchReport(options: FetchReportOptions): Promise<Report |
   const where = `${url.origin}/v1/report`
   let response: Response
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 60_000), headers: { accept: 'application/json' } })
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+    response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 60_000), headers })
   } catch (error) {
     throw new ReportFetchError(`cannot reach the collector at ${where}: ${error instanceof Error ? error.message : String(error)} (is \`switchyard collector\` running there?)`, { cause: error })
   }
