@@ -3,6 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { z } from 'zod'
+import { readEnvironment } from '../../src/config/environment.js'
 import { exporterTraceColumns } from '../store/store-suite.js'
 import { dashboardsDirectory, loadDashboards } from './dashboard-files.js'
 
@@ -30,6 +31,7 @@ function readYaml(file: string): unknown {
   return parse(readFileSync(path.join(dashboardsDirectory, file), 'utf8'), { merge: true })
 }
 
+const composeText = readFileSync(path.join(dashboardsDirectory, 'docker-compose.yml'), 'utf8')
 const compose = composeSchema.parse(readYaml('docker-compose.yml'))
 const services = compose.services
 const service = (name: string): Service => {
@@ -99,7 +101,7 @@ describe('docker-compose.yml', () => {
 
   it('starts the switchyard collector on all interfaces against the ClickHouse server database', () => {
     expect(command('collector')).toMatch(/npx switchyard collector --host 0\.0\.0\.0 --port 4318 --store "\$CLICKHOUSE_URL"/)
-    expect(service('collector').environment?.CLICKHOUSE_URL).toMatch(/^http:\/\/\$\{CLICKHOUSE_USER:-\w+\}:\$\{CLICKHOUSE_PASSWORD:-\w+\}@clickhouse:8123\/otel$/)
+    expect(service('collector').environment?.CLICKHOUSE_URL).toMatch(/^http:\/\/\$\{CLICKHOUSE_USER:-\w+\}:\$\{CLICKHOUSE_PASSWORD:\?[^}]+\}@clickhouse:8123\/otel$/)
     expect(mountSource('collector', '/app')).toBe(path.resolve(dashboardsDirectory, '..'))
     expect(statSync(path.join(mountSource('collector', '/app'), 'bin/switchyard.js')).isFile()).toBe(true)
     expect(service('collector').ports).toContain('4318:4318')
@@ -122,14 +124,32 @@ describe('docker-compose.yml', () => {
     expect(text).toMatch(/directory: \/var\/lib\/otelcol\/queue/)
   })
 
-  it('publishes no host port twice in either collector setup', () => {
-    const published = (names: string[]): string[] => names.flatMap((name) => (service(name).ports ?? []).map((port) => port.split(':')[0]!))
+  it('has no default for any password or for the collector\'s token: compose refuses to start without them', () => {
+    const secrets = [...composeText.matchAll(/\$\{(\w*(?:PASSWORD|TOKEN)\w*)([^}]*)\}/g)]
+    expect(new Set(secrets.map((match) => match[1])).size).toBe(3)
+    for (const [reference, , form] of secrets) expect(form, reference).toMatch(/^:\?\S/)
+    expect(service('grafana').environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/)
+  })
+
+  it('gives the collector, listening on all interfaces, the token it requires there, under the name switchyard reads', () => {
+    const variable = /^\$\{(\w+):\?[^}]+\}$/.exec(service('collector').environment?.SWITCHYARD_COLLECTOR_TOKEN ?? '')
+    expect(variable?.[1]).toBe('SWITCHYARD_COLLECTOR_TOKEN')
+    expect(readEnvironment({ SWITCHYARD_COLLECTOR_TOKEN: 'a-token-of-sixteen-chars' }).collectorToken).toBe('a-token-of-sixteen-chars')
+    expect(command('collector')).not.toMatch(/--allow-unauthenticated/)
+    // The healthcheck sends no token: /healthz stays open for probes.
+    expect(service('collector').healthcheck?.test.join(' ')).toMatch(/\/healthz/)
+  })
+
+  it('publishes no host port twice in either collector setup, and ClickHouse on the host\'s loopback only', () => {
+    // `[address:]host:container`: the host port is the one before the container's.
+    const published = (names: string[]): string[] => names.flatMap((name) => (service(name).ports ?? []).map((port) => port.split(':').at(-2)!))
     for (const setup of [['clickhouse', 'collector', 'grafana'], ['clickhouse', 'otelcol', 'grafana', 'migrate']]) {
       const ports = published(setup)
       expect(new Set(ports).size, setup.join(', ')).toBe(ports.length)
     }
     expect(published(['grafana'])).toEqual(['3000'])
     expect(published(['clickhouse'])).toEqual(['8123'])
+    expect(service('clickhouse').ports).toEqual(['127.0.0.1:8123:8123'])
   })
 
   it('installs the ClickHouse plugin in Grafana and mounts the provisioning and the dashboards where the provider reads them', () => {
