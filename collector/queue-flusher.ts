@@ -99,8 +99,10 @@ export class QueueFlusher {
         waitFailures = 0
       } catch (error) {
         if (signal.aborted) break
-        // A closed or failed queue: say so, and do not spin.
+        // A closed or failed queue: say so, do not spin, and count it against health like a failed insert.
         waitFailures += 1
+        this.#failing ??= { since: Date.now(), attempts: 0 }
+        this.#failing.attempts += 1
         diag.error(`switchyard collector: cannot take the next batch from the queue: ${String(error)}`)
         await sleepUntilAborted(this.#backoff(waitFailures), signal)
         continue
