@@ -154,7 +154,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       return
     }
     if (pathname === '/v1/spend') {
-      await serveSpendRequest({ request, response, store })
+      await serveSpendRequest({ request, response, store, bodyMemory })
       return
     }
     if (pathname === '/v1/report' && request.method === 'GET') {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { handleSpendRequest } from '../src/budget/index.js'
 import type { Store } from '../src/store/create-store.js'
+import type { BodyMemoryBudget } from './body-memory-budget.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
 
 /**
@@ -24,7 +25,13 @@ export const maxSpendUrlLength = 8 * 1024
  * with a JSON `{ error }` naming it; the bounds of each parameter are checked in
  * one pass over them (src/budget/spend-request-params.ts).
  */
-export async function serveSpendRequest(options: { request: IncomingMessage; response: ServerResponse; store: Store }): Promise<void> {
+export async function serveSpendRequest(options: {
+  request: IncomingMessage
+  response: ServerResponse
+  store: Store
+  /** The collector's bound on body bytes held by all requests being read; a form counts too. */
+  bodyMemory?: BodyMemoryBudget
+}): Promise<void> {
   const { request, response, store } = options
   const target = request.url ?? '/'
   if (target.length > maxSpendUrlLength) {
@@ -39,11 +46,16 @@ export async function serveSpendRequest(options: { request: IncomingMessage; res
       return sendJson(response, 415, { error: `POST /v1/spend takes an application/x-www-form-urlencoded body (got ${JSON.stringify(contentType.slice(0, 100) || 'none')})` })
     }
     if (url.search !== '') return sendJson(response, 400, { error: 'POST /v1/spend takes its parameters in the body only, not in the URL' })
+    const memory = options.bodyMemory?.lease()
     try {
-      searchParams = new URLSearchParams((await readRequestBody(request, maxSpendFormBytes)).toString('utf8'))
+      searchParams = new URLSearchParams((await readRequestBody(request, { maxBytes: maxSpendFormBytes, memory })).toString('utf8'))
     } catch (error) {
       if (!(error instanceof RequestBodyError)) throw error
-      return sendJson(response, error.status, { error: error.message }, { connection: 'close' })
+      const retryAfter: Record<string, string> = error.retryAfterMs === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) }
+      return sendJson(response, error.status, { error: error.message }, { connection: 'close', ...retryAfter })
+    } finally {
+      // The form is parsed (or refused): its bytes are no longer held.
+      memory?.release()
     }
   } else if (request.method !== 'GET') {
     return sendJson(response, 405, { error: 'use GET or POST for /v1/spend' }, { allow: 'GET, POST' })

@@ -121,6 +121,12 @@ describe('request bodies held in memory, and slow clients', () => {
     expect(collector.metrics.spansReceived).toBe(0)
     expect((await get('/healthz')).status).toBe(200)
     expect((await get('/metrics')).body).toMatch(/^switchyard_collector_requests_shed_memory_total 1$/m)
+    // A router's spend form counts against the same bound.
+    const form = Buffer.from(`workflow=limits&window=1h&spanIds=${Array.from({ length: 100 }, (_, index) => index.toString(16).padStart(16, '0')).join(',')}`)
+    const spend = await post('/v1/spend', form, { 'content-type': 'application/x-www-form-urlencoded' })
+    expect(spend.status).toBe(503)
+    expect(Number(spend.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    expect(JSON.parse(spend.body)).toEqual({ error: expect.stringMatching(/memory bound/) })
 
     // One slow client gives up: what it held is given back, and the next export fits.
     uploads[0]!.outgoing.destroy()
