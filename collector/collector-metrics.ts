@@ -1,3 +1,5 @@
+import type { SeenSpansStats } from './span-dedup/seen-spans.js'
+
 /**
  * The collector's own counters, rendered in Prometheus text format on `GET /metrics`.
  * Plain numbers on purpose: the collector must not depend on the telemetry it receives.
@@ -15,6 +17,8 @@ export class CollectorMetrics {
   /** Of queueFullResponses, those refused before their body was read. */
   requestsShed = 0
   unreadableBatches = 0
+  /** Spans dropped because this collector accepted the same (TraceId, SpanId) within the dedup window. */
+  spansDeduplicated = 0
   /** Batches the store refused as invalid, split to find the rows it refuses. */
   batchesSplit = 0
   /** Spans the store refused as invalid, written to the dead-letter file. */
@@ -44,7 +48,7 @@ export class CollectorMetrics {
     })
   }
 
-  render(queue: { segments: number; bytes: number; rows: number }): string {
+  render(queue: { segments: number; bytes: number; rows: number }, seenSpans?: SeenSpansStats): string {
     const lines: string[] = []
     const counter = (name: string, help: string, value: number): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`)
@@ -78,6 +82,16 @@ export class CollectorMetrics {
     gauge('switchyard_collector_queue_segments', 'Batches on disk waiting for ClickHouse.', queue.segments)
     gauge('switchyard_collector_queue_bytes', 'Bytes on disk in the write-ahead queue.', queue.bytes)
     gauge('switchyard_collector_queue_spans', 'Spans on disk waiting for ClickHouse.', queue.rows)
+    counter('switchyard_collector_spans_deduplicated_total', 'Spans dropped as already accepted within the dedup window (a client sent them again).', this.spansDeduplicated)
+    if (seenSpans !== undefined) {
+      gauge('switchyard_collector_dedup_spans', 'Spans remembered for deduplication.', seenSpans.spans)
+      gauge('switchyard_collector_dedup_max_spans', 'Bound on the spans remembered for deduplication.', seenSpans.maxSpans)
+      gauge('switchyard_collector_dedup_bytes', 'Memory of the set of remembered spans (fixed at start).', seenSpans.bytes)
+      gauge('switchyard_collector_dedup_reach_seconds', 'How far back the set of remembered spans reaches: the window, or less once it forgot early.', seenSpans.reachMs / 1000)
+      counter('switchyard_collector_dedup_evicted_spans_total', 'Spans forgotten before their window ended because the set was full: a re-send of one would be counted again.', seenSpans.evictedSpans)
+      counter('switchyard_collector_dedup_untracked_spans_total', 'Spans accepted without being remembered (no room even after forgetting early).', seenSpans.untrackedSpans)
+      counter('switchyard_collector_dedup_journal_errors_total', 'Failed writes of the journal of remembered spans (each repaired by rewriting it).', seenSpans.journalErrors)
+    }
     lines.push('# HELP switchyard_collector_insert_duration_seconds Time to insert one batch into ClickHouse.')
     lines.push('# TYPE switchyard_collector_insert_duration_seconds histogram')
     this.insertBuckets.forEach((bound, index) => {

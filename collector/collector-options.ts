@@ -50,6 +50,14 @@ export const collectorOptionsSchema = z.object({
   /** Per-request timeout for a ClickHouse server. */
   storeRequestTimeoutMs: z.number().int().positive().default(60_000),
   /**
+   * A span whose (TraceId, SpanId) this collector accepted within this window is dropped
+   * when a client sends it again (a retry after a lost answer, a re-sent backlog). 0 turns
+   * it off. Kept in `seen-spans/` of the queue directory, so it survives restarts.
+   */
+  dedupWindowMs: z.number().int().min(0).max(30 * 86_400_000).default(3_600_000),
+  /** Bound on the spans remembered for dedupWindowMs; about 18 bytes of memory each (18 MiB for the default). Past it the oldest eighth is forgotten early. */
+  dedupMaxSpans: z.number().int().min(1024).max(2 ** 26).default(2 ** 20),
+  /**
    * The bearer token every request must carry (`Authorization: Bearer <token>`);
    * `GET /healthz` answers without it, with its status only. Required off loopback.
    * Printable ASCII without spaces, at least 16 characters.

@@ -17,6 +17,7 @@ import { serveSpendRequest } from './spend-route.js'
 import { QueueFlusher } from './queue-flusher.js'
 import { DEAD_LETTER_FILE_NAME } from './dead-letter-file.js'
 import { SegmentQueue } from './queue/segment-queue.js'
+import { SeenSpans } from './span-dedup/seen-spans.js'
 import { BodyMemoryBudget } from './body-memory-budget.js'
 import { isLoopbackHost } from './is-loopback-host.js'
 import { redactForLog } from './redact-for-log.js'
@@ -30,6 +31,8 @@ export interface Collector {
   readonly store: Store
   readonly metrics: CollectorMetrics
   readonly queue: SegmentQueue
+  /** The spans accepted within the dedup window; undefined when dedupWindowMs is 0. */
+  readonly seenSpans: SeenSpans | undefined
   /** Resolves when everything accepted so far is in ClickHouse (or rejects after timeoutMs). */
   drain(timeoutMs?: number): Promise<void>
   /** Graceful stop: refuse new requests, flush what the queue holds (bounded by shutdownTimeoutMs), close the store. */
@@ -59,6 +62,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   const priceTable = createPriceTable({ file: options.pricesFile })
   const store = await createStore({ url: options.store, requestTimeoutMs: options.storeRequestTimeoutMs })
   let queue: SegmentQueue | undefined
+  let seenSpans: SeenSpans | undefined
   try {
     await migrate({ store, retentionDays: options.retentionDays })
     await loadPriceRows({ store, rows: toClickHouseRows(priceTable) })
@@ -71,12 +75,20 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       fsync: options.fsync,
       fsyncIntervalMs: options.fsyncIntervalMs,
     })
+    // Opened before the flusher starts: no segment is deleted before its spans are remembered.
+    seenSpans = options.dedupWindowMs === 0 ? undefined : await SeenSpans.open({
+      dir: path.join(queue.dir, 'seen-spans'),
+      windowMs: options.dedupWindowMs,
+      maxSpans: options.dedupMaxSpans,
+      queuedSegments: queue.sealed(),
+    })
   } catch (error) {
     await queue?.close()
     await store.close()
     throw error
   }
   const openQueue = queue
+  const openSeenSpans = seenSpans
   const metrics = new CollectorMetrics()
   const rowBuffers = new RowBufferPool()
   const bodyMemory = new BodyMemoryBudget(maxBufferedBodyBytes)
@@ -93,6 +105,8 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     deadLetterFile: path.join(openQueue.dir, DEAD_LETTER_FILE_NAME),
     deadLetterMaxBytes: options.deadLetterMaxBytes,
     stuckAfterMs: options.flusherStuckAfterMs,
+    // The journal of seen spans is durable before a segment (the other record of them) is deleted.
+    beforeAck: openSeenSpans === undefined ? undefined : () => openSeenSpans.beforeAck(),
   })
   flusher.start()
 
@@ -126,7 +140,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     if (pathname === '/v1/traces') {
       if (request.method !== 'POST') return sendText(response, 405, 'use POST for /v1/traces', { allow: 'POST' })
       if (closing) return sendText(response, 503, 'collector is shutting down', { 'retry-after': '5', connection: 'close' })
-      return receiveTraces({ priceTable, request, response, options, queue: openQueue, shedding, metrics, rowBuffers, bodyMemory })
+      return receiveTraces({ priceTable, request, response, options, queue: openQueue, shedding, metrics, rowBuffers, bodyMemory, seenSpans: openSeenSpans })
     }
     if (pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       const ping = await store.client.ping()
@@ -164,7 +178,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     }
     if (pathname === '/metrics' && request.method === 'GET') {
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-      response.end(metrics.render(openQueue.stats()))
+      response.end(metrics.render(openQueue.stats(), openSeenSpans?.stats()))
       return
     }
     sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
@@ -200,6 +214,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     store,
     metrics,
     queue: openQueue,
+    seenSpans: openSeenSpans,
     drain,
     close() {
       closed ??= (async () => {
@@ -211,6 +226,10 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
           diag.warn(`switchyard collector: ${String(error)}; the rest is replayed at the next start`)
         }
         await flusher.stop()
+        await openSeenSpans?.close().catch((error: unknown) => {
+          // Its spans stay in the queue's segments only if not yet flushed: the next start may count a re-send again.
+          diag.warn(`switchyard collector: cannot close the journal of seen spans: ${String(error)}`)
+        })
         await openQueue.close()
         await store.close()
       })()

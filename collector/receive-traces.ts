@@ -16,6 +16,8 @@ import type { BodyMemoryBudget } from './body-memory-budget.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
 import type { RowBufferPool } from './row-buffer-pool.js'
+import type { SeenSpans } from './span-dedup/seen-spans.js'
+import type { SpanReservation } from './span-dedup/span-reservation.js'
 
 type Encoding = 'protobuf' | 'json'
 
@@ -37,6 +39,8 @@ export interface ReceiveTracesOptions {
   rowBuffers: RowBufferPool
   /** The bound on body bytes held by all requests being read at once. */
   bodyMemory: BodyMemoryBudget
+  /** Spans accepted within the dedup window; undefined when deduplication is off. */
+  seenSpans?: SeenSpans
 }
 
 /**
@@ -46,7 +50,7 @@ export interface ReceiveTracesOptions {
  * a 413, a full queue a 503 with Retry-After (unread, while the queue stays full).
  * Only what is on disk is acknowledged.
  */
-export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics, rowBuffers, bodyMemory }: ReceiveTracesOptions): Promise<void> {
+export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics, rowBuffers, bodyMemory, seenSpans }: ReceiveTracesOptions): Promise<void> {
   metrics.requestsTotal += 1
   const encoding = requestEncoding(request.headers['content-type'])
   if (encoding === undefined) {
@@ -103,7 +107,7 @@ export async function receiveTraces({ priceTable, request, response, options, qu
 
   let batch: EncodedBatch
   try {
-    batch = encodeBatch({ body, encoding, options, priceTable, metrics, rowBuffers })
+    batch = encodeBatch({ body, encoding, options, priceTable, metrics, rowBuffers, seenSpans })
   } catch (error) {
     if (error instanceof EncodedRowsTooLargeError) {
       return refuse(response, metrics, {
@@ -131,6 +135,8 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     try {
       await queue.append(batch.encoded, batch.rows)
     } catch (error) {
+      // Not on disk: the spans are not remembered, so the client's retry is taken.
+      batch.reservation?.release()
       if (error instanceof RecordTooLargeError) {
         return refuse(response, metrics, {
           status: 413,
@@ -158,6 +164,18 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     }
     metrics.spansAccepted += batch.rows
   }
+  batch.reservation?.commit()
+  // Spans left out because a request in flight was appending them: this answer must not
+  // say they are stored unless that append succeeded.
+  if (batch.reservation?.waitsForOthers === true && !(await batch.reservation.othersAccepted())) {
+    return refuse(response, metrics, {
+      status: 503,
+      encoding,
+      grpc: grpcCode.unavailable,
+      message: 'some spans of this request were being written by another request, which failed: send the request again',
+      headers: { 'retry-after': '1' },
+    })
+  }
 
   // Messages without rejected spans say what was dropped from kept spans (OTLP allows a warning so).
   const partial = batch.rejected > 0 || batch.errors.length > 0
@@ -174,6 +192,8 @@ interface EncodedBatch {
   rows: number
   rejected: number
   errors: string[]
+  /** The claim on the spans' ids: committed once the rows are on disk, released if not. */
+  reservation?: SpanReservation
 }
 
 /**
@@ -181,7 +201,7 @@ interface EncodedBatch {
  * inside this call. Throws OtlpDecodeError for a malformed body, EncodedRowsTooLargeError
  * for rows past the batch limit.
  */
-function encodeBatch(options: { body: Buffer; encoding: Encoding; options: ResolvedCollectorOptions; priceTable: PriceTable; metrics: CollectorMetrics; rowBuffers: RowBufferPool }): EncodedBatch {
+function encodeBatch(options: { body: Buffer; encoding: Encoding; options: ResolvedCollectorOptions; priceTable: PriceTable; metrics: CollectorMetrics; rowBuffers: RowBufferPool; seenSpans: SeenSpans | undefined }): EncodedBatch {
   const { body, encoding, priceTable, metrics, rowBuffers } = options
   const limits = { maxAttributeValueBytes: options.options.maxAttributeValueBytes, maxSpans: options.options.maxSpansPerRequest }
   const decoded = encoding === 'protobuf'
@@ -189,9 +209,13 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
     : decodeTraceRequestJson(body.toString('utf8'), limits)
   metrics.spansReceived += decoded.rows.length + decoded.rejected
   metrics.spansRejected += decoded.rejected
-  if (decoded.rows.length > 0) {
+  // Spans accepted before (a client's re-send) or twice in this request go no further.
+  const reservation = options.seenSpans?.reserve(decoded.rows)
+  const rows = reservation?.rows ?? decoded.rows
+  metrics.spansDeduplicated += reservation?.duplicates ?? 0
+  if (rows.length > 0) {
     try {
-      const pricing = priceAtIngest(decoded.rows, priceTable)
+      const pricing = priceAtIngest(rows, priceTable)
       metrics.spansPricedAtIngest += pricing.priced
       metrics.spendAttributesRejected += pricing.rejected
     } catch (error) {
@@ -202,10 +226,16 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
   // Bounded while encoding by what one queue record may hold (the queue's segmentMaxBytes):
   // rows repeat their resource's attributes, so a small request can ask for gigabytes.
   const maxBytes = Math.min(options.options.batchBytes, options.options.queueMaxBytes)
-  const encoded = decoded.rows.length > 0
-    ? encodeRowsJsonCompact(decoded.rows, { allocate: (bytes) => rowBuffers.acquire(bytes), maxBytes })
-    : Buffer.alloc(0)
-  return { encoded, rows: decoded.rows.length, rejected: decoded.rejected, errors: decoded.errors }
+  let encoded: Buffer
+  try {
+    encoded = rows.length > 0
+      ? encodeRowsJsonCompact(rows, { allocate: (bytes) => rowBuffers.acquire(bytes), maxBytes })
+      : Buffer.alloc(0)
+  } catch (error) {
+    reservation?.release()
+    throw error
+  }
+  return { encoded, rows: rows.length, rejected: decoded.rejected, errors: decoded.errors, reservation }
 }
 
 function requestEncoding(contentType: string | undefined): Encoding | undefined {

@@ -2,6 +2,7 @@ import { startCollector } from '../../collector/collector.js'
 import { isLoopbackHost } from '../../collector/is-loopback-host.js'
 import { readEnvironment } from '../config/environment.js'
 import { byteSizeOption, numberOption, parseCliArguments } from './cli-arguments.js'
+import { durationOption } from './duration-option.js'
 import { readTokenFile } from './read-token-file.js'
 
 const help = `usage: switchyard collector [options]
@@ -18,6 +19,9 @@ const help = `usage: switchyard collector [options]
   --fsync <policy>           always | interval | never (default always)
   --retention-days <n>       keep spans this many days (0 removes the TTL)
   --prices-file <json>       price entries added to the catalog, for pricing at ingest
+  --dedup-window <duration>  drop a span (same TraceId and SpanId) re-sent within this long
+                             of its acceptance, e.g. 30m, 1h; 0 turns it off (default 1h)
+  --dedup-max-spans <n>      spans remembered for that, ~18 bytes each (default 1048576)
   --token-file <file>        bearer token every request must carry (default $SWITCHYARD_COLLECTOR_TOKEN);
                              required off loopback; GET /healthz answers without it, status only
   --allow-unauthenticated    listen off loopback without a token (anyone reaching the port can
@@ -41,6 +45,8 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     fsync: { type: 'string' },
     'retention-days': { type: 'string' },
     'prices-file': { type: 'string' },
+    'dedup-window': { type: 'string' },
+    'dedup-max-spans': { type: 'string' },
     'token-file': { type: 'string' },
     'allow-unauthenticated': { type: 'boolean' },
     'max-connections': { type: 'string' },
@@ -67,6 +73,8 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     fsync,
     retentionDays: numberOption(values['retention-days'], 'retention-days'),
     pricesFile: values['prices-file'],
+    dedupWindowMs: durationOption(values['dedup-window'], 'dedup-window'),
+    dedupMaxSpans: numberOption(values['dedup-max-spans'], 'dedup-max-spans'),
     // The file wins over the environment, as every flag here does.
     token: values['token-file'] === undefined ? environment.collectorToken : await readTokenFile(values['token-file']),
     allowUnauthenticated: values['allow-unauthenticated'],
