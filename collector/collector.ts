@@ -20,7 +20,7 @@ import { SegmentQueue } from './queue/segment-queue.js'
 import { SeenSpans } from './span-dedup/seen-spans.js'
 import { BodyMemoryBudget } from './body-memory-budget.js'
 import { isLoopbackHost } from './is-loopback-host.js'
-import { redactForLog } from './redact-for-log.js'
+import { errorSummary } from '../src/shared/error-summary.js'
 import { createRequestGuard, sendDoorRefusal } from './request-guard.js'
 
 export interface Collector {
@@ -38,6 +38,9 @@ export interface Collector {
   /** Graceful stop: refuse new requests, flush what the queue holds (bounded by shutdownTimeoutMs), close the store. */
   close(): Promise<void>
 }
+
+/** The paths `handle` answers; a log line names no other (the client chose its text). */
+const servedPaths: ReadonlySet<string> = new Set(['/v1/traces', '/healthz', '/v1/spend', '/v1/report', '/metrics'])
 
 /** A collector option that cannot work; names the option. */
 export class CollectorConfigError extends Error {
@@ -119,7 +122,10 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       // The answer says nothing of the error (it may quote the store, its URL or a row); the log has it, redacted.
-      diag.error(`switchyard collector: unexpected error on ${request.method} ${redactForLog((request.url ?? '').split('?')[0] ?? '', logSecrets)}: ${redactForLog(String(error), logSecrets)}`)
+      // The path is the client's text (it may hold anything, the token too): only a route the collector serves is named.
+      const pathname = (request.url ?? '').split('?')[0] ?? ''
+      const route = servedPaths.has(pathname) ? pathname : 'a path it does not serve'
+      diag.error(`switchyard collector: unexpected error on ${request.method} ${route}: ${errorSummary(error, { secrets: logSecrets })}`)
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
       response.end('internal error')
     })
@@ -150,7 +156,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       const healthy = ping.success && !closing && !flusherHealth.stuck
       // The store's own words (its messages can quote its URL and credentials) go to the
       // log, once per distinct failure; the answer says only that it failed.
-      const pingFailure = ping.success ? undefined : redactForLog(String(ping.error.message), logSecrets)
+      const pingFailure = ping.success ? undefined : errorSummary(ping.error, { secrets: logSecrets })
       if (pingFailure !== undefined && pingFailure !== lastPingFailure) diag.warn(`switchyard collector: the store does not answer its ping: ${pingFailure}`)
       lastPingFailure = pingFailure
       const body = JSON.stringify(verdict.allowed
