@@ -30,15 +30,30 @@ export const budgetWindowSchema = z.union([rollingWindowSchema, calendarWindowSc
 })
 
 /**
+ * The most `tag.<key>` conditions of one match, a budget's or a `/v1/spend` request's.
+ * Budgets match a tenant, a user or a feature, a handful of tags; each one is another
+ * map lookup per call row scanned.
+ */
+export const maxMatchTagKeys = 16
+
+/**
  * Which calls a budget counts: keys `workflow`, `step`, `provider` (the span's
  * `gen_ai.provider.name`), `model` (requested model; in the store also the response
  * model, so `gpt-4.1-mini*` covers dated snapshots) and `tag.<key>`. Values are exact
  * names or patterns where `*` stands for any run of characters. No keys: every call.
+ * At most maxMatchTagKeys `tag.<key>` keys.
  */
-export const budgetMatchSchema = z.record(
-  z.string().regex(/^(workflow|step|provider|model|tag\.[^\s*]{1,128})$/, 'match keys are workflow, step, provider, model or tag.<key>'),
-  z.string().min(1).max(256),
-)
+export const budgetMatchSchema = z
+  .record(
+    z.string().regex(/^(workflow|step|provider|model|tag\.[^\s*]{1,128})$/, 'match keys are workflow, step, provider, model or tag.<key>'),
+    z.string().min(1).max(256),
+  )
+  .superRefine((match, context) => {
+    const tagKeys = Object.keys(match).filter((key) => key.startsWith('tag.')).length
+    if (tagKeys > maxMatchTagKeys) {
+      context.addIssue({ code: 'custom', message: `has ${tagKeys} tag.<key> conditions; a match takes at most ${maxMatchTagKeys}` })
+    }
+  })
 
 /** A USD amount as a JSON number (`50`, `0.25`) or a decimal string (`"0.000125"`), exact to the pico-USD. */
 export const usdAmountSchema = z.union([z.number(), z.string()]).transform((value, context) => {

@@ -1,17 +1,11 @@
 import type { z } from 'zod'
 import { parseInstant } from '../shared/parse-instant.js'
 import { quoteInput } from '../shared/quote-input.js'
-import { budgetMatchSchema, budgetWindowSchema, calendarWindowSchema, type BudgetMatch, type BudgetWindow } from './budget-config.js'
+import { budgetMatchSchema, budgetWindowSchema, calendarWindowSchema, maxMatchTagKeys, type BudgetMatch, type BudgetWindow } from './budget-config.js'
 import { WindowTracker } from './window-span.js'
 
 /** The most span ids one request may ask about. */
 export const maxSpendRequestSpanIds = 10_000
-
-/**
- * The most `tag.<key>` conditions of one request. Budgets match a tenant, a user or a
- * feature, a handful of tags; each one is another map lookup per call row scanned.
- */
-export const maxSpendRequestTagKeys = 16
 
 const matchKeys = new Set(['workflow', 'step', 'provider', 'model'])
 const otherKeys = new Set(['window', 'timeZone', 'from', 'recentFrom', 'spanIds'])
@@ -62,8 +56,8 @@ export function parseSpendRequestParams(searchParams: URLSearchParams, nowMs: nu
       return { error: `parameter ${quoteInput(key)} is ${key.length} characters long; a tag.<key> parameter is at most ${maxTagParameterLength}` }
     }
     if (single.has(key)) return { error: `parameter ${quoteInput(key)} is given more than once; give it once` }
-    if (isTag && ++tagKeys > maxSpendRequestTagKeys) {
-      return { error: `parameter ${quoteInput(key)} is a tag condition past the ${maxSpendRequestTagKeys} one request may carry; match on at most ${maxSpendRequestTagKeys} tag.<key> parameters` }
+    if (isTag && ++tagKeys > maxMatchTagKeys) {
+      return { error: `parameter ${quoteInput(key)} is a tag condition past the ${maxMatchTagKeys} one request may carry; match on at most ${maxMatchTagKeys} tag.<key> parameters` }
     }
     const maxLength = isTag || matchKeys.has(key) ? maxMatchValueLength : maxValueLengths[key] ?? maxMatchValueLength
     if (value.length > maxLength) {

@@ -66,6 +66,18 @@ describe('budget config', () => {
     expect(issues.find((issue) => issue.path === 'budgets[1].window.timeZone')?.message).toMatch(/IANA time zone/)
   })
 
+  it('refuses a match with more tag keys than a /v1/spend request may carry (16), naming the match by its path', () => {
+    const tags = (count: number): Record<string, string> => Object.fromEntries(Array.from({ length: count }, (_, index) => [`tag.key${index}`, 'x']))
+    const [sixteen] = parseBudgets([{ name: 'sixteen', match: { workflow: 'w', ...tags(16) }, window: '1h', limitUsd: 1 }])
+    expect(Object.keys(sixteen?.match ?? {})).toHaveLength(17)
+
+    const issues = issuesOf(() => parseBudgets([
+      { name: 'sixteen', match: { workflow: 'w', ...tags(16) }, window: '1h', limitUsd: 1 },
+      { name: 'seventeen', match: { workflow: 'w', ...tags(17) }, window: '1h', limitUsd: 1 },
+    ]))
+    expect(issues).toEqual([{ path: 'budgets[1].match', message: 'has 17 tag.<key> conditions; a match takes at most 16' }])
+  })
+
   it('refuses two budgets with one name', () => {
     const issues = issuesOf(() => parseBudgets([
       { name: 'same', window: '1h', limitUsd: 1 },
