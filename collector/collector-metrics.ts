@@ -17,6 +17,8 @@ export class CollectorMetrics {
   /** Of queueFullResponses, those refused before their body was read. */
   requestsShed = 0
   unreadableBatches = 0
+  /** Attributes, events and links the decoders left out of spans they kept (count limits, an event time the table cannot store). */
+  spanPartsDropped = 0
   /** Spans dropped because this collector accepted the same (TraceId, SpanId) within the dedup window. */
   spansDeduplicated = 0
   /** Batches the store refused as invalid, split to find the rows it refuses. */
@@ -61,6 +63,7 @@ export class CollectorMetrics {
     counter('switchyard_collector_spans_received_total', 'Spans decoded from export requests.', this.spansReceived)
     counter('switchyard_collector_spans_accepted_total', 'Spans acknowledged (on disk in the queue).', this.spansAccepted)
     counter('switchyard_collector_spans_rejected_total', 'Spans rejected as invalid (partial success).', this.spansRejected)
+    counter('switchyard_collector_span_parts_dropped_total', 'Attributes, events and links left out of spans that were kept: past the decoders\' count limits, or an event whose time the table cannot store.', this.spanPartsDropped)
     counter('switchyard_collector_spans_written_total', 'Spans written to ClickHouse.', this.spansWritten)
     counter('switchyard_collector_batches_written_total', 'Batches inserted into ClickHouse.', this.batchesWritten)
     counter('switchyard_collector_store_errors_total', 'Failed inserts into ClickHouse (each is retried).', this.storeErrors)

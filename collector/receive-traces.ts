@@ -209,6 +209,7 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
     : decodeTraceRequestJson(body.toString('utf8'), limits)
   metrics.spansReceived += decoded.rows.length + decoded.rejected
   metrics.spansRejected += decoded.rejected
+  metrics.spanPartsDropped += decoded.dropped
   // Spans accepted before (a client's re-send) or twice in this request go no further.
   const reservation = options.seenSpans?.reserve(decoded.rows)
   const rows = reservation?.rows ?? decoded.rows

@@ -28,7 +28,13 @@ const help = `usage: switchyard collector [options]
                              write spans and read spend)
   --max-connections <n>      connections open at once (default 512)
   --max-buffered-body <size> body bytes held in memory by all requests being read at once;
-                             past it: 503 with Retry-After (default 64MiB, at least 2x --max-body)`
+                             past it: 503 with Retry-After (default 64MiB, at least 2x --max-body)
+  --flusher-stuck-after <duration>
+                             inserts failing this long turn GET /healthz to 503 with
+                             flusher.stuck (default 1m)
+  --dead-letter-max <size>   bound on dead-letters.jsonl in the queue directory, where spans the
+                             store refuses as invalid are set aside; past it they are counted and
+                             dropped (default 64MiB)`
 
 /** `switchyard collector`: run until SIGTERM/SIGINT, then flush and exit. */
 export async function runCollectorCommand(argv: string[]): Promise<number> {
@@ -51,6 +57,8 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     'allow-unauthenticated': { type: 'boolean' },
     'max-connections': { type: 'string' },
     'max-buffered-body': { type: 'string' },
+    'flusher-stuck-after': { type: 'string' },
+    'dead-letter-max': { type: 'string' },
   })
   if (values.help) {
     console.log(help)
@@ -80,6 +88,8 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
     allowUnauthenticated: values['allow-unauthenticated'],
     maxConnections: numberOption(values['max-connections'], 'max-connections'),
     maxBufferedBodyBytes: byteSizeOption(values['max-buffered-body'], 'max-buffered-body'),
+    flusherStuckAfterMs: durationOption(values['flusher-stuck-after'], 'flusher-stuck-after'),
+    deadLetterMaxBytes: byteSizeOption(values['dead-letter-max'], 'dead-letter-max'),
   })
   const stats = collector.queue.stats()
   const door = collector.options.token !== undefined ? 'bearer token required' : isLoopbackHost(collector.options.host) ? 'no token, loopback only' : 'NO AUTHENTICATION'
