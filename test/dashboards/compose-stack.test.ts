@@ -3,6 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { z } from 'zod'
+import { CollectorConfigError, startCollector } from '../../collector/collector.js'
 import { readEnvironment } from '../../src/config/environment.js'
 import { exporterTraceColumns } from '../store/store-suite.js'
 import { dashboardsDirectory, loadDashboards } from './dashboard-files.js'
@@ -124,17 +125,33 @@ describe('docker-compose.yml', () => {
     expect(text).toMatch(/directory: \/var\/lib\/otelcol\/queue/)
   })
 
-  it('has no default for any password or for the collector\'s token: compose refuses to start without them', () => {
+  it('has no default for any password or for the collector\'s token: compose refuses to start without the passwords, the collector without its token', () => {
     const secrets = [...composeText.matchAll(/\$\{(\w*(?:PASSWORD|TOKEN)\w*)([^}]*)\}/g)]
     expect(new Set(secrets.map((match) => match[1])).size).toBe(3)
-    for (const [reference, , form] of secrets) expect(form, reference).toMatch(/^:\?\S/)
+    for (const [reference, name, form] of secrets) {
+      // The token's only default is empty: compose passes it through, the collector's command checks it.
+      if (name === 'SWITCHYARD_COLLECTOR_TOKEN' && form === ':-') continue
+      expect(form, reference).toMatch(/^:\?\S/)
+    }
     expect(service('grafana').environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/)
   })
 
-  it('gives the collector, listening on all interfaces, the token it requires there, under the name switchyard reads', () => {
-    const variable = /^\$\{(\w+):\?[^}]+\}$/.exec(service('collector').environment?.SWITCHYARD_COLLECTOR_TOKEN ?? '')
-    expect(variable?.[1]).toBe('SWITCHYARD_COLLECTOR_TOKEN')
+  it('requires of compose only the passwords both collector setups use: it checks every variable of the file, whichever services run', () => {
+    // Comments are not interpolated; `$${` is a literal `${` for the container's shell.
+    const interpolated = composeText.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n')
+    const required = new Set([...interpolated.matchAll(/(?<!\$)\$\{(\w+):?\?/g)].map((match) => match[1]))
+    expect(required).toEqual(new Set(['CLICKHOUSE_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']))
+    for (const name of ['clickhouse', 'grafana', 'migrate', 'otelcol']) expect(JSON.stringify(service(name)), name).not.toContain('SWITCHYARD_COLLECTOR_TOKEN')
+  })
+
+  it('gives the collector, listening on all interfaces, the token it requires there, under the name switchyard reads, and refuses to start without it', async () => {
+    expect(service('collector').environment?.SWITCHYARD_COLLECTOR_TOKEN).toBe('${SWITCHYARD_COLLECTOR_TOKEN:-}')
+    // The shell stops at its first word when the token is unset or empty, before the minute of npm ci.
+    expect(command('collector')).toMatch(/^sh -c : "\$\{SWITCHYARD_COLLECTOR_TOKEN:\?[^}]+\}" && /)
     expect(readEnvironment({ SWITCHYARD_COLLECTOR_TOKEN: 'a-token-of-sixteen-chars' }).collectorToken).toBe('a-token-of-sixteen-chars')
+    // And were the check gone, the collector itself would not listen on all interfaces without one.
+    expect(readEnvironment({ SWITCHYARD_COLLECTOR_TOKEN: '' }).collectorToken).toBeUndefined()
+    await expect(startCollector({ host: '0.0.0.0', port: 0 })).rejects.toThrow(CollectorConfigError)
     expect(command('collector')).not.toMatch(/--allow-unauthenticated/)
     // The healthcheck sends no token: /healthz stays open for probes.
     expect(service('collector').healthcheck?.test.join(' ')).toMatch(/\/healthz/)
@@ -150,6 +167,19 @@ describe('docker-compose.yml', () => {
     expect(published(['grafana'])).toEqual(['3000'])
     expect(published(['clickhouse'])).toEqual(['8123'])
     expect(service('clickhouse').ports).toEqual(['127.0.0.1:8123:8123'])
+  })
+
+  it('publishes on all interfaces only the services that ask for credentials; the official collector\'s OTLP ports, without any, on loopback', () => {
+    // The collector requires its token (above); Grafana its admin password, with anonymous access left off.
+    const withCredentials = new Set(['collector', 'grafana'])
+    expect(service('grafana').environment?.GF_AUTH_ANONYMOUS_ENABLED).toBeUndefined()
+    for (const name of Object.keys(services)) {
+      if (withCredentials.has(name)) continue
+      for (const port of service(name).ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/)
+    }
+    expect(service('otelcol').ports).toEqual(['127.0.0.1:4318:4318', '127.0.0.1:4317:4317'])
+    // What makes the official collector's receivers open: no authenticator configured.
+    expect(readFileSync(path.resolve(dashboardsDirectory, '../collector/otelcol-contrib.yaml'), 'utf8')).not.toMatch(/^\s*auth(enticator)?:/m)
   })
 
   it('installs the ClickHouse plugin in Grafana and mounts the provisioning and the dashboards where the provider reads them', () => {
