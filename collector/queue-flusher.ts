@@ -1,12 +1,13 @@
 import { diag } from '@opentelemetry/api'
 import type { Store } from '../src/store/create-store.js'
-import { classifyInsertFailure } from '../src/store/classify-insert-failure.js'
+import { classifyInsertFailure, type InsertFailure } from '../src/store/classify-insert-failure.js'
 import { insertJsonRows } from '../src/store/insert-json-rows.js'
+import { OTEL_TRACES_INSERT_CHECK_TABLE } from '../src/store/migrations/0006-insert-check-table.js'
 import { sleepUntilAborted } from '../src/shared/sleep-until-aborted.js'
 import { spanRowColumns } from './otlp/span-row.js'
 import type { CollectorMetrics } from './collector-metrics.js'
 import { DeadLetterFile } from './dead-letter-file.js'
-import { settleBatch, type BatchSettlement, type RangeOutcome, type RowRange } from './settle-batch.js'
+import { settleBatch, type BatchSettlement, type CheckOutcome, type RangeOutcome, type RowRange } from './settle-batch.js'
 import type { SealedSegment } from './queue/sealed-segment.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
 
@@ -45,11 +46,14 @@ export interface FlusherHealth {
  * An insert that fails for a reason that may pass (connection, timeout, memory, too
  * many parts, an unknown error) is retried with capped exponential backoff and full
  * jitter for as long as the collector runs, and `health()` reports the flusher stuck
- * once that has lasted stuckAfterMs. An insert the store refuses as invalid data is
- * never retried as it is: settleBatch splits the batch to find the refused rows, the
- * rest is written, and the refused rows go to the dead-letter file, so one bad row
- * never holds up the spans behind it. Logs and `lastError` name the error (code and
- * ClickHouse's name for it), never the rows the store's message quotes.
+ * once that has lasted stuckAfterMs. When the store refuses a batch as invalid data,
+ * settleBatch checks its rows against the collector's own schema for `otel_traces`
+ * (migration 6): rows invalid by themselves go to the dead-letter file and the rest is
+ * written, so one bad row never holds up the spans behind it; rows that are valid are
+ * never set aside, whatever the store says of them (a changed column or a failing view
+ * would otherwise empty the queue into the dead-letter file), and are retried as a fault
+ * of the store. Logs and `lastError` name the error (code and ClickHouse's name for
+ * it), never the rows the store's message quotes.
  */
 export class QueueFlusher {
   readonly #options: QueueFlusherOptions
@@ -116,7 +120,13 @@ export class QueueFlusher {
         diag.error(`switchyard collector: cannot read batch ${segment.token} (${segment.rows} spans), left on disk for the next start: ${String(error)}`)
         continue
       }
-      const settlement = await settleBatch({ body, token: segment.token, rows: segment.rows, insert: (range) => this.#insertUntilSettled(segment, range) })
+      const settlement = await settleBatch({
+        body,
+        token: segment.token,
+        rows: segment.rows,
+        insert: (range, options) => this.#insertUntilSettled(segment, range, options),
+        check: (range) => this.#checkUntilSettled(segment, range),
+      })
       if (settlement === undefined) break
       if (settlement.refused.length > 0) await this.#setAside(segment, settlement, deadLetters)
       metrics.batchesWritten += 1
@@ -131,36 +141,74 @@ export class QueueFlusher {
     }
   }
 
-  /** Inserts one range, retrying what may pass; resolves written, refused as invalid, or stopped. */
-  async #insertUntilSettled(segment: SealedSegment, range: RowRange): Promise<RangeOutcome> {
+  /**
+   * Inserts one range, retrying what may pass; resolves written or stopped, or with
+   * `refusal: 'report'`, the store's refusal of the rows as invalid. With `refusal:
+   * 'retry'` the rows were checked valid, so a refusal is the store's fault: retried.
+   */
+  #insertUntilSettled(segment: SealedSegment, range: RowRange, options: { refusal: 'report' | 'retry' }): Promise<RangeOutcome> {
     const { store, metrics } = this.#options
-    const signal = this.#stopController.signal
     const rows = range.end - range.start
-    let attempt = 0
-    while (!signal.aborted) {
-      const started = performance.now()
-      try {
+    return this.#untilSettled({
+      segment,
+      range,
+      what: 'insert',
+      reportRefusal: options.refusal === 'report',
+      attempt: async () => {
+        const started = performance.now()
         await insertJsonRows({ store, table: 'otel_traces', body: range.body, columns: spanRowColumns, deduplicationToken: range.token, maxPartitions: Math.max(100, rows) })
         metrics.observeInsert((performance.now() - started) / 1000)
         metrics.spansWritten += rows
+      },
+    }).then((outcome) => (outcome === 'done' ? 'written' : outcome))
+  }
+
+  /** Inserts one range into the check table (nothing is kept), retrying what may pass; resolves valid, the refusal, or stopped. */
+  #checkUntilSettled(segment: SealedSegment, range: RowRange): Promise<CheckOutcome> {
+    const { store } = this.#options
+    return this.#untilSettled({
+      segment,
+      range,
+      what: 'check',
+      reportRefusal: true,
+      attempt: () => insertJsonRows({ store, table: OTEL_TRACES_INSERT_CHECK_TABLE, body: range.body, columns: spanRowColumns, deduplicationToken: range.token }),
+    }).then((outcome) => {
+      if (outcome === 'done') return 'valid'
+      // Some rows of the batch are invalid by themselves: settleBatch splits it from here.
+      if (outcome !== 'stopped' && range.token === segment.token) this.#options.metrics.batchesSplit += 1
+      return outcome
+    })
+  }
+
+  /** Runs `attempt` until it succeeds, is refused as invalid (when that is reported), or the flusher stops; retries the rest with backoff. */
+  async #untilSettled(options: { segment: SealedSegment; range: RowRange; what: 'insert' | 'check'; reportRefusal: boolean; attempt: () => Promise<void> }): Promise<'done' | 'stopped' | InsertFailure> {
+    const { segment, range, what, reportRefusal, attempt } = options
+    const { metrics } = this.#options
+    const signal = this.#stopController.signal
+    let attempts = 0
+    while (!signal.aborted) {
+      try {
+        await attempt()
         this.#lastError = undefined
         this.#failing = undefined
-        return 'written'
+        return 'done'
       } catch (error) {
         const failure = classifyInsertFailure(error)
         this.#lastError = failure.summary
-        if (failure.kind === 'invalid-rows') {
-          // Not a failure to wait out: the batch is split and goes on.
+        if (failure.kind === 'invalid-rows' && reportRefusal) {
+          // Not a failure to wait out: the rows are checked, and the batch goes on.
           this.#failing = undefined
-          if (range.start === 0 && range.end === segment.rows && range.token === segment.token) metrics.batchesSplit += 1
           return failure
         }
-        attempt += 1
+        attempts += 1
         metrics.storeErrors += 1
         this.#failing ??= { since: Date.now(), attempts: 0 }
         this.#failing.attempts += 1
-        const delay = this.#backoff(attempt)
-        diag.warn(`switchyard collector: insert of batch ${segment.token} (${describeRange(segment, range)}) failed, attempt ${attempt}; retrying in ${delay} ms: ${failure.summary}`)
+        const delay = this.#backoff(attempts)
+        const cause = failure.kind === 'invalid-rows'
+          ? `the store refuses rows that are valid for otel_traces (a changed column, or a view that fails?), so none is set aside: ${failure.summary}`
+          : failure.summary
+        diag.warn(`switchyard collector: ${what} of batch ${segment.token} (${describeRange(segment, range)}) failed, attempt ${attempts}; retrying in ${delay} ms: ${cause}`)
         await sleepUntilAborted(delay, signal)
       }
     }

@@ -13,24 +13,31 @@ export interface RowRange {
 }
 
 /**
- * What the caller's insert made of one range: written, refused as invalid (the
- * failure), or `stopped` (the flusher is stopping; the batch stays on disk). The
- * caller retries transient failures itself, so none reach the bisection.
+ * What the caller's insert made of one range: written, `stopped` (the flusher is
+ * stopping; the batch stays on disk), or, only when the insert was asked to report a
+ * refusal, the store's refusal of the rows as invalid. The caller retries transient
+ * failures itself, so none reach the settlement.
  */
 export type RangeOutcome = 'written' | 'stopped' | InsertFailure
+
+/**
+ * What the check made of one range: `valid` (the collector's own schema for the table
+ * takes every row), `stopped`, or the failure that makes a row of it invalid.
+ */
+export type CheckOutcome = 'valid' | 'stopped' | InsertFailure
 
 export interface RefusedRow {
   /** The row's place in the batch, counted from 0. */
   index: number
   /** The row as queued, without its newline. */
   line: Buffer
-  /** Why the store refused it, alone in its own insert. */
+  /** Why the check refused it, alone. */
   failure: InsertFailure
 }
 
 export interface BatchSettlement {
   writtenRows: number
-  /** Rows the store refused one by one, in batch order; empty when the whole batch went in. */
+  /** Rows invalid by themselves, in batch order; empty when the whole batch went in. */
   refused: RefusedRow[]
 }
 
@@ -40,49 +47,73 @@ export interface SettleBatchOptions {
   token: string
   /** Rows of the whole batch, as the queue counted them (the fast path needs no line scan). */
   rows: number
-  insert(range: RowRange): Promise<RangeOutcome>
+  /**
+   * Inserts a range into the table, retrying what may pass. With `refusal: 'report'` a
+   * refusal as invalid data resolves as that failure; with `refusal: 'retry'` it is
+   * retried like any fault of the store, because `check` found the rows valid.
+   */
+  insert(range: RowRange, options: { refusal: 'report' | 'retry' }): Promise<RangeOutcome>
+  /**
+   * Whether the rows are valid by the collector's own schema for the table (parsed and
+   * converted as an insert would, nothing written), retrying what may pass.
+   */
+  check(range: RowRange): Promise<CheckOutcome>
 }
 
 /**
- * Write a batch, and when the store refuses it as invalid, find the rows it refuses
- * by bisection: each refused range is split in two halves by row, left first, until
- * a refused range is one row. Everything else is written.
+ * Write a batch. When the store refuses it as invalid, tell a batch with rows that
+ * are invalid by themselves from a store that refuses valid rows (a changed column, a
+ * failing materialized view: the store answers both with the same codes): `check`
+ * parses the rows against the collector's own schema. If it takes them all, nothing
+ * is set aside: the whole batch is retried until the store takes it. Otherwise the
+ * rows `check` refuses are found by bisection (each refused range split in two halves
+ * by row, left first, until it is one row), each range `check` takes is written, and
+ * the refused rows are returned, to be set aside.
  *
- * The splits depend only on which ranges hold a refused row, which is a property of
- * the data, so every run over the same batch inserts the same ranges with the same
- * tokens (`rangeDeduplicationToken`). A run that stops or crashes midway leaves the
- * batch on disk; the replay repeats the whole sequence and ClickHouse drops each
- * insert it already has, so no row is written twice. A refused insert writes nothing:
- * a batch is far below the size at which ClickHouse would write a block of it before
- * parsing the rest (`min_insert_block_size_rows`, about a million rows).
+ * The splits depend only on the rows and the collector's schema, not on the store's
+ * state, so every run over the same batch inserts the same ranges with the same tokens
+ * (`rangeDeduplicationToken`). A run that stops or crashes midway leaves the batch on
+ * disk; the replay repeats the whole sequence and ClickHouse drops each insert it
+ * already has, so no row is written twice. A refused insert writes nothing: a batch is
+ * far below the size at which ClickHouse would write a block of it before parsing the
+ * rest (`min_insert_block_size_rows`, about a million rows).
  *
- * Resolves undefined when the insert said `stopped`.
+ * Resolves undefined when the insert or the check said `stopped`.
  */
 export async function settleBatch(options: SettleBatchOptions): Promise<BatchSettlement | undefined> {
-  const { body, token, rows, insert } = options
-  const whole = await insert({ start: 0, end: rows, body, token })
+  const { body, token, rows, insert, check } = options
+  const wholeRange: RowRange = { start: 0, end: rows, body, token }
+  const whole = await insert(wholeRange, { refusal: 'report' })
   if (whole === 'stopped') return undefined
   if (whole === 'written') return { writtenRows: rows, refused: [] }
+  const wholeCheck = await check(wholeRange)
+  if (wholeCheck === 'stopped') return undefined
+  if (wholeCheck === 'valid') {
+    // Every row is valid: the store is at fault, and the batch waits for it whole.
+    const retried = await insert(wholeRange, { refusal: 'retry' })
+    return retried === 'written' ? { writtenRows: rows, refused: [] } : undefined
+  }
   const lineEnds = findLineEnds(body)
   const lineCount = lineEnds.length
   const lineStart = (index: number): number => (index === 0 ? 0 : (lineEnds[index - 1] ?? 0))
   const settlement: BatchSettlement = { writtenRows: 0, refused: [] }
   if (lineCount === 1) {
-    settlement.refused.push({ index: 0, line: withoutNewline(body), failure: whole })
+    settlement.refused.push({ index: 0, line: withoutNewline(body), failure: wholeCheck })
     return settlement
   }
-  // Ranges still to try, the next on top; each refused range pushes its right half, then its left.
+  // Ranges still to check, the next on top; each refused range pushes its right half, then its left.
   const pending: { start: number; end: number }[] = []
   pushHalves(pending, 0, lineCount)
   while (pending.length > 0) {
     const { start, end } = pending.pop()!
-    const rangeBody = body.subarray(lineStart(start), lineStart(end))
-    const outcome = await insert({ start, end, body: rangeBody, token: rangeDeduplicationToken(token, start, end) })
-    if (outcome === 'stopped') return undefined
-    if (outcome === 'written') {
+    const range: RowRange = { start, end, body: body.subarray(lineStart(start), lineStart(end)), token: rangeDeduplicationToken(token, start, end) }
+    const verdict = await check(range)
+    if (verdict === 'stopped') return undefined
+    if (verdict === 'valid') {
+      if (await insert(range, { refusal: 'retry' }) !== 'written') return undefined
       settlement.writtenRows += end - start
     } else if (end - start === 1) {
-      settlement.refused.push({ index: start, line: withoutNewline(rangeBody), failure: outcome })
+      settlement.refused.push({ index: start, line: withoutNewline(range.body), failure: verdict })
     } else {
       pushHalves(pending, start, end)
     }

@@ -3,9 +3,10 @@ import { llmCallsMigration } from './0002-llm-calls.js'
 import { spendRollupsMigration } from './0003-spend-rollups.js'
 import { pricesAtIngestMigration } from './0004-prices-at-ingest.js'
 import { boundedSpendClaimsMigration } from './0005-bounded-spend-claims.js'
+import { insertCheckTableMigration } from './0006-insert-check-table.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [otelTracesMigration, llmCallsMigration, spendRollupsMigration, pricesAtIngestMigration, boundedSpendClaimsMigration]
+export const migrations: readonly Migration[] = [otelTracesMigration, llmCallsMigration, spendRollupsMigration, pricesAtIngestMigration, boundedSpendClaimsMigration, insertCheckTableMigration]
 
 export type { Migration } from './migration.js'
