@@ -23,7 +23,7 @@ export interface QueueFlusherOptions {
   deadLetterMaxBytes: number
   /** The flusher reports itself stuck once inserts have kept failing for this long. */
   stuckAfterMs: number
-  /** Awaited before each segment is deleted (the journal of seen spans is made durable); if it fails, the segment stays on disk. */
+  /** Awaited before each segment is deleted (the journal of seen spans is made durable); retried with backoff until it succeeds. */
   beforeAck?: () => Promise<void>
 }
 
@@ -130,15 +130,39 @@ export class QueueFlusher {
       if (settlement === undefined) break
       if (settlement.refused.length > 0) await this.#setAside(segment, settlement, deadLetters)
       metrics.batchesWritten += 1
+      if (!(await this.#acknowledge(segment))) break
+    }
+  }
+
+  /**
+   * Deletes a written segment once `beforeAck` (the journal of seen spans made durable)
+   * succeeded, retrying both with backoff until they do or the flusher stops: a segment
+   * given up on would stay on disk and in the queue's bytes until the next start, and
+   * deleting it without the journal would let a client's re-send count twice. Later
+   * batches wait meanwhile, and `health()` counts it as failing like an insert.
+   */
+  async #acknowledge(segment: SealedSegment): Promise<boolean> {
+    const { queue, beforeAck } = this.#options
+    const signal = this.#stopController.signal
+    let attempts = 0
+    while (!signal.aborted) {
       try {
-        await this.#options.beforeAck?.()
+        await beforeAck?.()
         await queue.ack(segment.seq)
+        this.#failing = undefined
+        return true
       } catch (error) {
+        // Stopped mid-way: written but not deleted, the next start replays it, deduplicated.
         if (signal.aborted) break
-        // Written and set aside, but not deleted: the next start replays it, deduplicated.
-        diag.error(`switchyard collector: cannot delete batch ${segment.token} after writing it; the next start replays it (deduplicated): ${String(error)}`)
+        attempts += 1
+        this.#failing ??= { since: Date.now(), attempts: 0 }
+        this.#failing.attempts += 1
+        const delay = this.#backoff(attempts)
+        diag.error(`switchyard collector: cannot delete batch ${segment.token} after writing it, attempt ${attempts}; retrying in ${delay} ms, later batches wait: ${String(error)}`)
+        await sleepUntilAborted(delay, signal)
       }
     }
+    return false
   }
 
   /**
