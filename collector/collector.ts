@@ -190,13 +190,22 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (error) {
+    // Not started: nothing may keep running or hold the queue's lock (a retry in this process would find it taken).
+    await flusher.stop()
+    await openSeenSpans?.close().catch(() => undefined)
+    await openQueue.close().catch(() => undefined)
+    await store.close()
+    throw error
+  }
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
 
