@@ -116,4 +116,53 @@ describe('a store that refuses rows the collector wrote correctly', () => {
       await collector.close()
     }
   })
+  it('writes each row once when a batch stopped while the store refused some of its valid rows is replayed after the fix', async () => {
+    const queueDirectory = path.join(directory.path, 'queue-replay')
+    // Rows 7 and 21 are malformed; rows 12 and 25 are well formed but lack the attribute the view reads.
+    const rows: QueuedRow[] = []
+    const goodSpanIds: string[] = []
+    for (let index = 0; index < 30; index += 1) {
+      if (index === 7) rows.push(spanRow({ workflow: 'replay', overrides: { Timestamp: '0.000000000' } }))
+      else if (index === 21) rows.push(spanRow({ workflow: 'replay', overrides: { Duration: '-5' } }))
+      else {
+        const attributes = index === 12 || index === 25 ? {} : { 'tenant.number': String(index) }
+        const row = spanRow({ workflow: 'replay' })
+        row.SpanAttributes = { ...row.SpanAttributes, ...attributes }
+        goodSpanIds.push(row.SpanId)
+        rows.push(row)
+      }
+    }
+    await queuePoisonedBatch(queueDirectory, rows)
+    const setup = await startCollector('queue-setup-replay')
+    try {
+      await setup.store.client.command({ query: failingViewStatement('tenant_numbers_replay') })
+    } finally {
+      await setup.close()
+    }
+    // The first run writes the ranges before row 12, then waits on the range holding it, and stops.
+    const first = await startCollector('queue-replay', { shutdownTimeoutMs: 100 })
+    try {
+      await waitUntil(() => first.metrics.storeErrors >= 2 || setAside(first) > 0, 'the range holding row 12 refused twice, or rows set aside')
+      expect(setAside(first)).toBe(0)
+      expect(first.metrics.spansWritten).toBeGreaterThan(0)
+    } finally {
+      await first.close()
+    }
+    const fix = await startCollector('queue-setup-replay')
+    try {
+      await fix.store.client.command({ query: 'DROP TABLE tenant_numbers_replay' })
+    } finally {
+      await fix.close()
+    }
+    // The replay makes the same splits with the same tokens: what the first run wrote is not written again.
+    const second = await startCollector('queue-replay')
+    try {
+      expect(second.queue.stats().recoveredSegments).toBe(1)
+      await second.drain(30_000)
+      expect(await countStoredSpans(second.store, 'replay', goodSpanIds)).toEqual({ total: 28, unique: 28, acknowledged: 28 })
+      expect((await readDeadLetters(queueDirectory)).map((letter) => letter.index)).toEqual([7, 21])
+    } finally {
+      await second.close()
+    }
+  })
 })
