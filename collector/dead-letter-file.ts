@@ -36,8 +36,9 @@ const prefixBytes = 256
 const readChunkBytes = 1024 * 1024
 
 /**
- * Rows ClickHouse refused as invalid, set aside so the rest of their batch could be
- * written: one JSON object per line, appended and fdatasynced before the batch is
+ * Rows invalid by themselves (ClickHouse refused them, and so did the collector's check
+ * table, which has `otel_traces`' columns and no views), set aside so the rest of their
+ * batch could be written: one JSON object per line, appended and fdatasynced before the batch is
  * deleted from the queue, bounded by `maxBytes`.
  *
  * A line: `{"batch":"<queue token>","index":<row in the batch>,"time":"<ISO time set aside>",

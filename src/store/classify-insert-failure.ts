@@ -8,7 +8,10 @@ export interface InsertFailure {
   /**
    * `invalid-rows`: ClickHouse refused the data itself (a value it cannot parse, a value
    * the column cannot hold, a malformed line); the same rows fail the same way on every
-   * retry, and an insert without them can pass. `transient`: everything else (connection,
+   * retry, and an insert without them can pass. The same codes also come from a column
+   * changed under the writer or a view that fails, for rows that are valid: the
+   * collector sets rows aside only once its check table refuses them too (migration 6).
+   * `transient`: everything else (connection,
    * timeout, memory, too many parts, a read-only or missing table, an unknown code),
    * which may pass on a later attempt and must never cost a row.
    */
@@ -111,7 +114,7 @@ const plainMessage = /^[A-Za-z0-9 .,:_/()-]{1,120}$/
  * `ClickHouseError` (`code` as a digit string, parsed from the front of the server's
  * answer) and network errors. Only the listed parse and type codes count as invalid:
  * an unknown code is retried, because dead-lettering rows for a fault of the server
- * (a dropped table, a changed schema) would set every row aside.
+ * (a dropped table, a missing column) would set every row aside.
  */
 export function classifyInsertFailure(error: unknown): InsertFailure {
   const code = clickHouseCodeOf(error)
