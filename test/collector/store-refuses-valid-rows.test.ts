@@ -125,7 +125,7 @@ describe('a store that refuses rows the collector wrote correctly', () => {
       if (index === 7) rows.push(spanRow({ workflow: 'replay', overrides: { Timestamp: '0.000000000' } }))
       else if (index === 21) rows.push(spanRow({ workflow: 'replay', overrides: { Duration: '-5' } }))
       else {
-        const attributes = index === 12 || index === 25 ? {} : { 'tenant.number': String(index) }
+        const attributes: Record<string, string> = index === 12 || index === 25 ? {} : { 'tenant.number': String(index) }
         const row = spanRow({ workflow: 'replay' })
         row.SpanAttributes = { ...row.SpanAttributes, ...attributes }
         goodSpanIds.push(row.SpanId)
