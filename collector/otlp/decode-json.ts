@@ -4,6 +4,7 @@ import type { DecodeResult } from './decode-result.js'
 import { hexIdFromText } from './hex-id.js'
 import { boundedText, readAttributesInto } from './json-attributes.js'
 import { findJsonSyntaxError } from './json-syntax-error.js'
+import { jsonTooDeepAt } from './json-nesting-depth.js'
 import { newSpanRow } from './new-span-row.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import { SpanRejections } from './span-rejections.js'
@@ -31,6 +32,17 @@ const maxIdBytes = 64
  * field of the wrong type throws OtlpDecodeError naming the position or the field's path.
  */
 export function decodeTraceRequestJson(text: string, limits?: DecodeLimits): DecodeResult {
+  const resolved = resolveDecodeLimits(limits)
+  // JSON.parse builds any depth it is given (16 MiB of `[` is 8 million arrays, seconds
+  // and most of a gigabyte) before the decoder can ignore it: the depth is checked first.
+  const maxDepth = maxJsonDepth(resolved)
+  const tooDeepAt = jsonTooDeepAt(text, maxDepth)
+  if (tooDeepAt !== -1) {
+    throw new OtlpDecodeError({
+      code: 'too_deep',
+      message: `request body nests objects and arrays deeper than ${maxDepth} at position ${tooDeepAt}: no OTLP trace request does`,
+    })
+  }
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -44,10 +56,21 @@ export function decodeTraceRequestJson(text: string, limits?: DecodeLimits): Dec
         : `request body is not valid JSON: ${syntaxError.problem} at position ${syntaxError.position}`,
     })
   }
-  const decoder = new JsonTraceRequestDecoder(resolveDecodeLimits(limits))
+  const decoder = new JsonTraceRequestDecoder(resolved)
   decoder.readRequest(body)
   const { rejections } = decoder
   return { rows: decoder.rows, rejected: rejections.count, dropped: rejections.dropped, errors: rejections.messages }
+}
+
+/**
+ * Twice the deepest request the decoder reads: 12 levels from the request to an
+ * attribute's value (request, resourceSpans, its item, scopeSpans, its item, spans,
+ * a span, events, an event, attributes, a key-value, its value), then 4 more for each
+ * map nested in it (kvlistValue, values, a key-value, its value). The spare half is
+ * room for fields this decoder does not know, which it ignores.
+ */
+function maxJsonDepth(limits: ResolvedDecodeLimits): number {
+  return 2 * (12 + 4 * limits.maxValueDepth)
 }
 
 class JsonTraceRequestDecoder {
