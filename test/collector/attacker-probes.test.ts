@@ -80,6 +80,21 @@ describe('findings: each failed before its fix', () => {
     expect(next.status).toBe(200)
   })
 
+  it('writes the report CSV with the terminal controls of span data escaped, so printing it cannot retitle, clear or recolour the terminal', async () => {
+    const workflow = 'probe-csv\u001b]0;pwned\u0007'
+    const spans = makeModelCallSpans(1, { workflow })
+    spans[0]!.attributes['switchyard.step'] = '\u001b[2J\u009b31mstep\u007f'
+    expect((await postTraces(collector.url, serializeSpans(spans, 'protobuf'), protobuf)).status).toBe(200)
+    await collector.drain(20_000)
+
+    const response = await fetch(`${collector.url}/v1/report?since=1h&by=workflow,step&format=csv`)
+    expect(response.status).toBe(200)
+    const csv = await response.text()
+    // eslint-disable-next-line no-control-regex -- what a terminal acts on, CSV's own tab and line breaks apart
+    expect(csv).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/)
+    expect(csv).toContain('probe-csv\\u001b]0;pwned\\u0007,\\u001b[2J\\u009b31mstep\\u007f,1,')
+  })
+
 })
 
 describe('probes that already behave, kept checked', () => {
