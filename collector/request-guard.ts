@@ -43,6 +43,18 @@ export function createRequestGuard(options: { listenHost: string; token: string 
     requiresToken: expectedDigest !== undefined,
     check(request): DoorVerdict {
       const host = request.headers.host
+      // Node keeps the first of several Host lines and drops the rest, so a proxy that
+      // reads another one would see another name; RFC 9112 refuses such a request outright.
+      if (checksHost && hostLineCount(request.rawHeaders) > 1) {
+        return {
+          allowed: false,
+          reason: 'host',
+          status: 403,
+          grpcCode: grpcCode.permissionDenied,
+          message: 'the request carries more than one Host header: a collector listening on loopback answers only requests addressed to one loopback name',
+          headers: {},
+        }
+      }
       if (checksHost && host !== undefined && !isLoopbackHostHeader(host)) {
         return {
           allowed: false,
@@ -110,6 +122,14 @@ export function sendDoorRefusal(options: {
   }
   response.writeHead(verdict.status, headers)
   response.end(body)
+}
+
+function hostLineCount(rawHeaders: readonly string[]): number {
+  let count = 0
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]!.length === 4 && rawHeaders[index]!.toLowerCase() === 'host') count++
+  }
+  return count
 }
 
 function bearerToken(header: string | undefined): string | undefined {

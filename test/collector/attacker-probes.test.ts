@@ -95,6 +95,13 @@ describe('findings: each failed before its fix', () => {
     expect(csv).toContain('probe-csv\\u001b]0;pwned\\u0007,\\u001b[2J\\u009b31mstep\\u007f,1,')
   })
 
+  it('refuses a request that carries two Host headers, whichever comes first', async () => {
+    for (const hosts of [['localhost', 'rebind.attacker.example'], ['rebind.attacker.example', 'localhost']]) {
+      const answer = await rawRequest(`GET /v1/report?since=1h HTTP/1.1\r\nHost: ${hosts[0]}\r\nHost: ${hosts[1]}\r\nConnection: close\r\n\r\n`)
+      expect(answer.statusLine, hosts.join(', ')).toMatch(/^HTTP\/1\.1 403 /)
+    }
+  })
+
 })
 
 describe('probes that already behave, kept checked', () => {
