@@ -42,6 +42,9 @@ export interface Collector {
 /** The paths `handle` answers; a log line names no other (the client chose its text). */
 const servedPaths: ReadonlySet<string> = new Set(['/v1/traces', '/healthz', '/v1/spend', '/v1/report', '/metrics'])
 
+/** The read-only routes and their methods: another method on them is a 405 that says which, not a 404. */
+const readRouteMethods = new Map([['/v1/report', 'GET'], ['/metrics', 'GET'], ['/healthz', 'GET, HEAD']])
+
 /** A collector option that cannot work; names the option. */
 export class CollectorConfigError extends Error {
   override readonly name = 'CollectorConfigError'
@@ -187,7 +190,10 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       response.end(metrics.render(openQueue.stats(), openSeenSpans?.stats()))
       return
     }
-    sendText(response, 404, `no route for ${request.method} ${pathname}: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
+    const allowedMethods = readRouteMethods.get(pathname ?? '')
+    if (allowedMethods !== undefined) return sendText(response, 405, `use ${allowedMethods} for ${pathname}`, { allow: allowedMethods })
+    // The path is not repeated back: the client has it, and a URL may carry a key into whatever logs the answer.
+    sendText(response, 404, `no route for ${request.method} on this path: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
   }
 
   try {

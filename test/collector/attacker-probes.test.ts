@@ -102,6 +102,16 @@ describe('findings: each failed before its fix', () => {
     }
   })
 
+  it('answers another method on a read-only route with 405 and Allow, and an unknown path without repeating it', async () => {
+    for (const [method, path, allow] of [['HEAD', '/v1/report?since=1h', 'GET'], ['POST', '/v1/report', 'GET'], ['HEAD', '/metrics', 'GET'], ['DELETE', '/healthz', 'GET, HEAD']] as const) {
+      const response = await fetch(`${collector.url}${path}`, { method })
+      expect(response.status, `${method} ${path}`).toBe(405)
+      expect(response.headers.get('allow'), `${method} ${path}`).toBe(allow)
+    }
+    const unknown = await get(`/${key}/v1/traces?token=${key}`, 'localhost')
+    expect(unknown.statusLine).toMatch(/^HTTP\/1\.1 404 /)
+    expect(unknown.text).not.toContain('PROBEKEY')
+  })
 })
 
 describe('probes that already behave, kept checked', () => {
