@@ -135,6 +135,16 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   })
   server.keepAliveTimeout = 65_000
   server.maxConnections = options.maxConnections
+  // Without this listener Node answers `100 Continue` at once, inviting the body before the
+  // door has looked at the request. The body is invited only past the door and only when it
+  // declares a size the collector takes; otherwise the request goes straight to its refusal.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const declaredBytes = Number(request.headers['content-length'] ?? 0)
+    if (guard.check(request).allowed && !(declaredBytes > options.maxBodyBytes)) response.writeContinue()
+    // A client not invited may still send its body: the connection ends with the answer.
+    else response.shouldKeepAlive = false
+    server.emit('request', request, response)
+  })
   let lastPingFailure: string | undefined
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

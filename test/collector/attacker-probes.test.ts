@@ -36,6 +36,18 @@ function rawRequest(text: string): Promise<{ statusLine: string; text: string }>
   })
 }
 
+/** Sends request headers on a fresh connection and gives the first line that comes back, then hangs up. */
+function firstAnswerLine(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(collector.port, '127.0.0.1', () => socket.write(text))
+    socket.once('data', (chunk: Buffer) => {
+      resolve(chunk.toString('latin1').split('\r\n')[0] ?? '')
+      socket.destroy()
+    })
+    socket.on('error', reject)
+  })
+}
+
 function get(path: string, host: string): Promise<{ statusLine: string; text: string }> {
   return rawRequest(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
 }
@@ -100,6 +112,15 @@ describe('findings: each failed before its fix', () => {
       const answer = await rawRequest(`GET /v1/report?since=1h HTTP/1.1\r\nHost: ${hosts[0]}\r\nHost: ${hosts[1]}\r\nConnection: close\r\n\r\n`)
       expect(answer.statusLine, hosts.join(', ')).toMatch(/^HTTP\/1\.1 403 /)
     }
+  })
+
+  it('invites a body with 100 Continue only past the door and within the body limit', async () => {
+    const headers = (host: string, bytes: number): string =>
+      `POST /v1/traces HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${bytes}\r\nExpect: 100-continue\r\n\r\n`
+    // Node used to answer 100 Continue to every one of these before any check.
+    expect(await firstAnswerLine(headers('rebind.attacker.example', 1_000))).toMatch(/^HTTP\/1\.1 403 /)
+    expect(await firstAnswerLine(headers('localhost', collector.options.maxBodyBytes + 1))).toMatch(/^HTTP\/1\.1 413 /)
+    expect(await firstAnswerLine(headers('localhost', 10))).toBe('HTTP/1.1 100 Continue')
   })
 
   it('answers another method on a read-only route with 405 and Allow, and an unknown path without repeating it', async () => {
