@@ -8,8 +8,9 @@ import { benchOptions, log, writeResult } from './lib/bench-options.js'
 import { startClickHouseFront } from './lib/clickhouse-front.js'
 import { startCollectorProcess, type CollectorProcess } from './lib/collector.js'
 import { figure, type Figure } from './lib/figure.js'
-import { sendSpanBodies, type SpanBody } from './lib/otlp-sender.js'
+import { sendSpanBodies } from './lib/otlp-sender.js'
 import { median, round } from './lib/stats.js'
+import { UniqueSpanBodies } from './lib/unique-span-bodies.js'
 
 /*
  * Collector ingest, end to end: OTLP protobuf requests from concurrent exporters,
@@ -21,6 +22,12 @@ import { median, round } from './lib/stats.js'
  * to show the queue bound turning into 503s while memory stays flat: once with the
  * embedded store (the engine's memory is the collector's), once with the store over
  * HTTP in another process, as in production.
+ *
+ * The collector runs with its defaults, span dedup on (what users run): every request
+ * therefore carries spans never sent before, the body's trace ids stamped with a send
+ * number (UniqueSpanBodies), or the collector would drop the re-sent ones as a client's
+ * retries. The bare insert inserts the rows of the bodies as generated: ids do not
+ * matter to the insert path, and the rows have the same size and shape.
  */
 
 const options = benchOptions()
@@ -36,28 +43,38 @@ const senders = 8
 const rounds = quick ? 1 : 3
 const batchSpans = 20_000
 
-log(`making ${distinctBodies * spansPerRequest} distinct SDK spans in ${distinctBodies} OTLP protobuf bodies`)
-const bodies: SpanBody[] = []
+log(`making ${distinctBodies * spansPerRequest} SDK spans in ${distinctBodies} OTLP protobuf bodies, each send of them stamped with new trace ids`)
+const generated: Buffer[] = []
 for (let index = 0; index < distinctBodies; index++) {
-  bodies.push({ bytes: serializeSpans(makeModelCallSpans(spansPerRequest, { workflow: `ingest-${index % 5}` }), 'protobuf'), spans: spansPerRequest })
+  generated.push(serializeSpans(makeModelCallSpans(spansPerRequest, { workflow: `ingest-${index % 5}` }), 'protobuf'))
 }
+// One object for every send of this run (warm-up, rounds, bursts): no two sends share a span.
+const bodies = new UniqueSpanBodies(generated)
 const scratch = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-rows-'))
 const rowsFile = path.join(scratch, 'rows.jsonl')
 // The baseline's rows are exactly what the collector queues and inserts for these bodies:
 // JSONCompactEachRow in spanRowColumns order.
-writeFileSync(rowsFile, Buffer.concat(bodies.map((body) => encodeRowsJsonCompact(decodeTraceRequestProtobuf(body.bytes).rows))))
+writeFileSync(rowsFile, Buffer.concat(generated.map((bytes) => encodeRowsJsonCompact(decodeTraceRequestProtobuf(bytes).rows))))
 
 const collector = await startCollectorProcess({ fsync: 'always' })
 const figures: Figure[] = []
 const details: Record<string, unknown> = {}
 
+/** The collector's count of spans it dropped as already accepted: the bench must never cause one. */
+async function spansDeduplicated(target: CollectorProcess): Promise<number> {
+  return (await target.request<{ spansDeduplicated: number }>('metrics')).spansDeduplicated
+}
+
 async function endToEnd(target: CollectorProcess): Promise<{ spansPerSecond: number; acceptedPerSecond: number; refused: number; ms: number }> {
   await target.request('truncate')
+  const deduplicatedBefore = await spansDeduplicated(target)
   const started = performance.now()
-  const sent = await sendSpanBodies({ url: target.url, bodies, repeat, concurrency: senders, retryFullAfterMs: 50, maxMs: quick ? 60_000 : 300_000 })
+  const sent = await sendSpanBodies({ url: target.url, bodies, requests: distinctBodies * repeat, concurrency: senders, retryFullAfterMs: 50, maxMs: quick ? 60_000 : 300_000 })
   if (sent.otherErrors > 0) throw new Error(`sending failed: ${sent.firstError}`)
   await target.request('waitForTraces', { traces: totalSpans, timeoutMs: 300_000 }, 310_000)
   const ms = performance.now() - started
+  const deduplicated = await spansDeduplicated(target) - deduplicatedBefore
+  if (deduplicated > 0) throw new Error(`the collector dropped ${deduplicated} spans as re-sent: the bench sent a span twice`)
   return { spansPerSecond: totalSpans / (ms / 1000), acceptedPerSecond: sent.acceptedSpans / (sent.ms / 1000), refused: sent.refusedRequests, ms }
 }
 
@@ -73,7 +90,7 @@ async function bareInsert(target: CollectorProcess): Promise<{ spansPerSecond: n
 }
 
 log('warming up the collector and the store')
-await sendSpanBodies({ url: collector.url, bodies: bodies.slice(0, 5), repeat: 1, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
+await sendSpanBodies({ url: collector.url, bodies, requests: 5, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
 await collector.request('settle', { timeoutMs: 30_000 })
 
 const runs: { collector: Awaited<ReturnType<typeof endToEnd>>; bare: Awaited<ReturnType<typeof bareInsert>> }[] = []
@@ -118,7 +135,7 @@ figures.push(figure({
 
 // The burst: a small queue, and bursts of 2× and 8× its size from 32 exporters that do not retry.
 const queueMaxBytes = (quick ? 8 : 64) * 2 ** 20
-const rowBytes = encodeRowsJsonCompact(decodeTraceRequestProtobuf(bodies[0]!.bytes).rows).length / spansPerRequest
+const rowBytes = encodeRowsJsonCompact(decodeTraceRequestProtobuf(bodies.original(0)).rows).length / spansPerRequest
 const burstCollectorOptions = { fsync: 'always', queueMaxBytes, batchBytes: Math.min(8 * 2 ** 20, queueMaxBytes / 2) } as const
 
 interface Burst {
@@ -130,19 +147,20 @@ interface Burst {
 
 /** Warm `target` up, then send it the 2× and 8× bursts, sampling its RSS through each. */
 async function measureBursts(label: string, target: CollectorProcess): Promise<{ idle: Record<string, number>; bursts: Burst[] }> {
-  await sendSpanBodies({ url: target.url, bodies: bodies.slice(0, 5), repeat: 1, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
+  await sendSpanBodies({ url: target.url, bodies, requests: 5, concurrency: senders, retryFullAfterMs: 50, maxMs: 30_000 })
   await target.request('settle', { timeoutMs: 30_000 })
   const idle = await target.request<Record<string, number>>('memory')
   const bursts: Burst[] = []
   for (const multiple of [2, 8]) {
     const burstRequests = Math.ceil((multiple * queueMaxBytes) / (rowBytes * spansPerRequest))
     await target.request('startSampling')
-    const sent = await sendSpanBodies({ url: target.url, bodies, repeat: Math.ceil(burstRequests / bodies.length), concurrency: 32, maxMs: quick ? 20_000 : 120_000 })
+    const sent = await sendSpanBodies({ url: target.url, bodies, requests: bodies.count * Math.ceil(burstRequests / bodies.count), concurrency: 32, maxMs: quick ? 20_000 : 120_000 })
     const sampled = await target.request<Record<string, number> & { peakRssMiB: number }>('stopSampling')
     // The store engine's own view as the burst ends (for an http:// store, the other process's).
     const engine = await target.request<Record<string, number>>('engineMemory')
     await target.request('settle', { timeoutMs: 120_000 })
-    const metrics = await target.request<{ queueFullResponses: number; requestsShed: number }>('metrics')
+    const metrics = await target.request<{ queueFullResponses: number; requestsShed: number; spansDeduplicated: number }>('metrics')
+    if (metrics.spansDeduplicated > 0) throw new Error(`${label}: the collector dropped ${metrics.spansDeduplicated} spans as re-sent: the bench sent a span twice`)
     bursts.push({ multiple, sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, engine, queueFullTotal: metrics.queueFullResponses, shedUnreadTotal: metrics.requestsShed })
     log(`${label}: burst ${multiple}× the queue: ${sent.acceptedSpans} spans accepted, ${sent.refusedRequests} requests refused with 503, peak RSS ${round(sampled.peakRssMiB, 0)} MiB`)
   }
@@ -195,10 +213,11 @@ writeResult(options, {
   conditions: {
     spans: totalSpans,
     spansPerRequest,
-    distinctSpans: distinctBodies * spansPerRequest,
+    distinctBodies,
+    uniqueSpans: 'every span sent is new: each send of a body gets its own trace ids (a send number in their first 4 bytes); the bare insert inserts the generated rows again, same size and shape',
     senders,
     rounds,
-    collector: 'own process, chdb store, fsync always, batchSpans 20,000, batchIntervalMs 1,000 (defaults), queueMaxBytes 1 GiB',
+    collector: 'own process, chdb store, fsync always, batchSpans 20,000, batchIntervalMs 1,000 (defaults), queueMaxBytes 1 GiB, span dedup on (defaults: dedupWindowMs 1 h, dedupMaxSpans 1,048,576)',
     retryOn503: '50 ms (shortened Retry-After) in the throughput runs; no retry in the bursts',
     burst: { queueMaxBytes, senders: 32 },
     burstHttpStore: 'the same bursts into a collector whose store is http:// to the tests\' ClickHouse HTTP front over chdb, in a process of its own; the figure is the collector process\'s RSS only',

@@ -58,11 +58,28 @@ export interface StartChildOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/**
+ * The CPU-profiling flags this process was started with (`npm run bench -- --profile`
+ * gives them to each benchmark), for its helper processes: an explicit `execArgv`
+ * replaces the parent's flags, and the collector's time is spent in its own process.
+ * Each profile is named after its process id, so helpers share the directory.
+ */
+function inheritedProfilingFlags(): string[] {
+  const flags: string[] = []
+  const parentFlags = process.execArgv
+  for (let index = 0; index < parentFlags.length; index++) {
+    const flag = parentFlags[index]!
+    if (flag === '--cpu-prof' || /^--cpu-prof-(dir|interval)=/.test(flag)) flags.push(flag)
+    else if ((flag === '--cpu-prof-dir' || flag === '--cpu-prof-interval') && index + 1 < parentFlags.length) flags.push(flag, parentFlags[++index]!)
+  }
+  return flags
+}
+
 export function startChild<Ready>(options: StartChildOptions): Promise<ChildHandle<Ready>> {
   const entry = runsCompiled ? compiledEntry(options.script) : options.script
   const child = fork(entry, options.args ?? [], {
     cwd: repositoryRoot,
-    execArgv: [...(runsCompiled ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
+    execArgv: [...(runsCompiled ? [] : ['--import', 'tsx']), ...inheritedProfilingFlags(), ...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: options.env ?? process.env,
   })

@@ -152,6 +152,8 @@ serveParent({
       batchesWritten: collector.metrics.batchesWritten,
       queueFullResponses: collector.metrics.queueFullResponses,
       requestsShed: collector.metrics.requestsShed,
+      spansDeduplicated: collector.metrics.spansDeduplicated,
+      seenSpans: collector.seenSpans?.stats(),
       storeErrors: collector.metrics.storeErrors,
       insertSecondsSum: collector.metrics.insertSecondsSum,
       queue: collector.queue.stats(),
