@@ -212,7 +212,7 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
   metrics.spanPartsDropped += decoded.dropped
   // Spans accepted before (a client's re-send) or twice in this request go no further.
   const reservation = options.seenSpans?.reserve(decoded.rows)
-  const rows = reservation?.rows ?? decoded.rows
+  const rows = reservation?.takeRows() ?? decoded.rows
   metrics.spansDeduplicated += reservation?.duplicates ?? 0
   if (rows.length > 0) {
     try {

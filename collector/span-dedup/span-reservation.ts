@@ -12,8 +12,11 @@ export interface ReservationOwner {
 
 /**
  * One request's claim on its spans' keys, from before its append to the queue until
- * the append settled. `rows` are the spans to append: those neither remembered nor
- * claimed by another request in flight. Exactly one of `commit` (the append is on disk)
+ * the append settled. `takeRows()` hands over the spans to append (those neither
+ * remembered nor claimed by another request in flight) and keeps no reference to them:
+ * the reservation lives until the append settles, beside every other request of a burst
+ * waiting for the same fsync, and must not hold its decoded rows (several times the
+ * encoded size) all that time. Exactly one of `commit` (the append is on disk)
  * or `release` (it failed) must follow; whichever comes second does nothing, so a
  * `finally` may release unconditionally.
  *
@@ -22,7 +25,7 @@ export interface ReservationOwner {
  * the requests that were in flight and says whether all such spans are now remembered.
  */
 export class SpanReservation {
-  readonly rows: readonly SpanRow[]
+  #rows: readonly SpanRow[]
   /** Spans left out because they were remembered or claimed (within the request too). */
   readonly duplicates: number
   /** Spans appended without being remembered: the set had no room, or their ids were not hex. */
@@ -48,7 +51,7 @@ export class SpanReservation {
     waiting: readonly number[]
     earlier: readonly SpanReservation[]
   }) {
-    this.rows = fields.rows
+    this.#rows = fields.rows
     this.duplicates = fields.duplicates
     this.untracked = fields.untracked
     this.#owner = fields.owner
@@ -59,6 +62,18 @@ export class SpanReservation {
     this.settledAs = new Promise((resolve) => {
       this.#settle = resolve
     })
+  }
+
+  /** The spans to append, until taken. */
+  get rows(): readonly SpanRow[] {
+    return this.#rows
+  }
+
+  /** The spans to append, handed over once: afterwards the reservation holds only keys. */
+  takeRows(): readonly SpanRow[] {
+    const rows = this.#rows
+    this.#rows = []
+    return rows
   }
 
   /** Whether other requests' settling is worth waiting for (only those that were in flight with this one's spans). */

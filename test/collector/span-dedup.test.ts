@@ -2,6 +2,8 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { encodeRowsJsonCompact } from '../../collector/otlp/encode-rows.js'
 import { newAttributeMap } from '../../collector/otlp/attribute-map.js'
@@ -16,6 +18,12 @@ import { makeTempDirectory } from '../helpers/temp-directory.js'
 const directory = makeTempDirectory('span-dedup')
 afterAll(() => directory.remove())
 let nextDirectory = 0
+/** A full garbage collection, without starting the test process with --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc')
+  ;(runInNewContext('gc') as () => void)()
+}
+
 function freshDirectory(): string {
   nextDirectory += 1
   return path.join(directory.path, `case-${nextDirectory}`)
@@ -318,6 +326,29 @@ describe('the set of seen spans', () => {
     const last = await openSeen({ dir })
     expect(last.reserve([...rows, ...more]).duplicates).toBe(30)
     await last.close()
+  })
+
+  it('holds no reference to a request\'s rows once they are taken, while the claim waits for its append', async () => {
+    const seen = await openSeen({ dir: freshDirectory() })
+    // A request, and another in flight with one of its spans, so each holds the other.
+    const shared = spanRows(1)
+    const writing = seen.reserve(shared)
+    let rows: SpanRow[] | undefined = [...spanRows(200), ...shared]
+    const claim = seen.reserve(rows)
+    const taken = new WeakRef(claim.takeRows())
+    const decoded = new WeakRef(rows)
+    rows = undefined
+    expect(claim.rows).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    collectGarbage()
+    // Both claims are still pending (as during a slow fsync), yet the rows are gone.
+    expect(seen.stats().pending).toBe(201)
+    expect(taken.deref()).toBeUndefined()
+    expect(decoded.deref()).toBeUndefined()
+    writing.commit()
+    claim.commit()
+    expect(await claim.othersAccepted()).toBe(true)
+    await seen.close()
   })
 
   it('keeps claims of requests in flight out of what it counts as remembered', async () => {
