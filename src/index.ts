@@ -3,6 +3,9 @@
  * The public surface; names here stay.
  */
 export { createRouter, type Router, type RouterDependencies, type BudgetGate } from './router/create-router.js'
+export { SwitchyardError, type SwitchyardErrorOptions } from './errors/switchyard-error.js'
+export { switchyardErrorCodes, type SwitchyardErrorCode } from './errors/switchyard-error-code.js'
+export { ConfigError, type ConfigIssue } from './errors/config-error.js'
 export type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk, AttemptRecord } from './router/chat-request.js'
 export { AllTargetsFailedError, isAllTargetsFailedError, RequestAbortedError, UnknownRouteError } from './router/router-errors.js'
 export { RouterConfigError, isRouterConfigError } from './router/router-config-error.js'
