@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../errors/switchyard-error.js'
 import { formatUsd } from '../pricing/format-usd.js'
 import type { BudgetWindow } from './budget-config.js'
 import type { BudgetScope } from './budget-scope.js'
@@ -28,11 +29,11 @@ export interface BudgetExceededErrorOptions {
  * A budget refused a call. It keeps the budget, the scope, the figures (as pico-USD
  * and as exact USD strings) and the window, and when the window will have room again
  * (`retryAtMs` / `retryAt`): for a rolling window when enough of the spend in it
- * leaves, for a calendar window at its next boundary. Check with isBudgetExceededError.
+ * leaves, for a calendar window at its next boundary. Check with
+ * `BudgetExceededError.isInstance(error)` (or isBudgetExceededError).
  */
-export class BudgetExceededError extends Error {
-  override readonly name = 'BudgetExceededError'
-  readonly code = 'SWITCHYARD_BUDGET_EXCEEDED'
+export class BudgetExceededError extends SwitchyardError {
+  declare readonly code: 'budget_exceeded'
   readonly budget: string
   readonly scope: BudgetScope
   readonly window: BudgetWindow
@@ -46,7 +47,7 @@ export class BudgetExceededError extends Error {
   readonly retryAt: Date | undefined
 
   constructor(options: BudgetExceededErrorOptions) {
-    super(message(options))
+    super({ code: 'budget_exceeded', message: message(options) })
     this.budget = options.budget
     this.scope = options.scope
     this.window = options.window
@@ -62,7 +63,7 @@ export class BudgetExceededError extends Error {
 }
 
 export function isBudgetExceededError(error: unknown): error is BudgetExceededError {
-  return error instanceof BudgetExceededError
+  return BudgetExceededError.isInstance(error)
 }
 
 function message(options: BudgetExceededErrorOptions): string {

@@ -1,3 +1,5 @@
+import { ConfigError } from '../errors/config-error.js'
+
 /** Where a bad price entry came from: the built-in catalog, the `entries` or `overrides` option, or a file. */
 export type PriceEntryOrigin = 'catalog' | 'entries' | 'overrides' | `file ${string}`
 
@@ -20,9 +22,7 @@ export interface PriceTableErrorOptions {
  * index, provider/model) and the path of the bad field, and the same facts
  * are kept as data.
  */
-export class PriceTableError extends Error {
-  override readonly name = 'PriceTableError'
-  readonly code = 'SWITCHYARD_PRICE_TABLE'
+export class PriceTableError extends ConfigError {
   readonly origin: PriceEntryOrigin
   readonly index: number | undefined
   readonly provider: string | undefined
@@ -35,10 +35,11 @@ export class PriceTableError extends Error {
     const named = options.provider !== undefined || options.model !== undefined
     const who = named ? ` (${options.provider ?? '?'}/${options.model ?? '?'})` : ''
     const where = options.path === undefined || options.path === '' ? '' : ` at ${options.path}`
-    super(
-      `Bad price entry ${entry}${who}${where}: ${options.problem}. Fix the entry, or leave the model out to price it as unknown.`,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    )
+    super({
+      message: `Bad price entry ${entry}${who}${where}: ${options.problem}. Fix the entry, or leave the model out to price it as unknown.`,
+      issues: [{ path: options.path === undefined || options.path === '' ? entry : `${entry}.${options.path}`, message: options.problem }],
+      cause: options.cause,
+    })
     this.origin = options.origin
     this.index = options.index
     this.provider = options.provider
@@ -49,5 +50,5 @@ export class PriceTableError extends Error {
 }
 
 export function isPriceTableError(error: unknown): error is PriceTableError {
-  return error instanceof Error && error.name === 'PriceTableError' && (error as { code?: unknown }).code === 'SWITCHYARD_PRICE_TABLE'
+  return PriceTableError.isInstance(error)
 }

@@ -1,3 +1,4 @@
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js'
 import { AnthropicProvider } from './anthropic/anthropic-provider.js'
 import { GeminiProvider } from './gemini/gemini-provider.js'
 import { createOpenAICompatibleProvider } from './openai-compatible.js'
@@ -7,13 +8,14 @@ import { providerConfigSchema, type ProviderConfig } from './provider-config.js'
 import { SimulatedProvider } from './simulated/simulated-provider.js'
 
 /** A provider config that cannot work: which provider, and what is wrong, by path. */
-export class ProviderConfigError extends Error {
+export class ProviderConfigError extends ConfigError {
   readonly providerName: string
+  /** Each issue as `path: message`. */
   readonly problems: string[]
 
-  constructor(providerName: string, problems: string[]) {
-    super(`provider "${providerName}" is misconfigured: ${problems.join('; ')}`)
-    this.name = 'ProviderConfigError'
+  constructor(providerName: string, issues: readonly ConfigIssue[]) {
+    const problems = issues.map((issue) => `${issue.path}: ${issue.message}`)
+    super({ message: `provider "${providerName}" is misconfigured: ${problems.join('; ')}`, issues })
     this.providerName = providerName
     this.problems = problems
   }
@@ -32,12 +34,12 @@ export function createProvider(name: string, config: ProviderConfig): Provider {
   if (!parsed.success) {
     throw new ProviderConfigError(
       name,
-      parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'config'}: ${issue.message}`),
+      parsed.error.issues.map((issue) => ({ path: issue.path.length > 0 ? issue.path.join('.') : 'config', message: issue.message })),
     )
   }
   const valid = parsed.data
   if (valid.type !== 'simulated' && requiresKey.has(valid.type) && valid.apiKey === undefined) {
-    throw new ProviderConfigError(name, [`apiKey: ${valid.type} needs an API key (set it in the config or the environment)`])
+    throw new ProviderConfigError(name, [{ path: 'apiKey', message: `${valid.type} needs an API key (set it in the config or the environment)` }])
   }
   switch (valid.type) {
     case 'openai':

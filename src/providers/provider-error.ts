@@ -1,21 +1,10 @@
+import { providerErrorCodes } from '../errors/switchyard-error-code.js'
+import { SwitchyardError } from '../errors/switchyard-error.js'
 import type { Usage } from './provider.js'
 import { redactSecrets } from './redact-secrets.js'
 
 /** The stable error codes of provider calls; the router decides on these, never on message text. */
-export const providerErrorCodes = [
-  'rate_limit',
-  'server_error',
-  'overloaded',
-  'timeout',
-  'network',
-  'auth',
-  'bad_request',
-  'context_length_exceeded',
-  'content_filter',
-  'not_found',
-  'stream_cut',
-  'aborted',
-] as const
+export { providerErrorCodes }
 
 export type ProviderErrorCode = (typeof providerErrorCodes)[number]
 
@@ -87,8 +76,8 @@ const maximumProviderMessageLength = 500
  * scrubbed of configured secrets and URL query strings at construction, so
  * neither `String(error)`, `error.stack` nor `JSON.stringify(error)` can leak them.
  */
-export class ProviderError extends Error {
-  readonly code: ProviderErrorCode
+export class ProviderError extends SwitchyardError {
+  declare readonly code: ProviderErrorCode
   readonly status: number | undefined
   readonly retryable: boolean
   readonly retryAfterMs: number | undefined
@@ -109,10 +98,11 @@ export class ProviderError extends Error {
         ? undefined
         : truncate(redactSecrets(options.providerErrorMessage, secrets), maximumProviderMessageLength)
     const cause = options.cause === undefined ? undefined : sanitizedCause(options.cause, secrets)
-    super(
-      redactSecrets(`${options.provider} (${options.model}): ${options.message} ${advice[options.code]}`, secrets),
-      cause === undefined ? undefined : { cause },
-    )
+    super({
+      code: options.code,
+      message: redactSecrets(`${options.provider} (${options.model}): ${options.message} ${advice[options.code]}`, secrets),
+      cause,
+    })
     // Kept for withPartial, already scrubbed and without the secrets themselves.
     this.options = {
       ...options,
@@ -122,7 +112,6 @@ export class ProviderError extends Error {
       cause: undefined,
     }
     Object.defineProperty(this, 'options', { enumerable: false })
-    this.code = options.code
     this.status = options.status
     this.retryable = options.retryable ?? retryableCodes.has(options.code)
     this.retryAfterMs = options.retryAfterMs
@@ -157,13 +146,12 @@ export class ProviderError extends Error {
   }
 }
 
-// On the prototype rather than as a field, so that the stack captured by the
-// Error constructor already starts with "ProviderError:".
-Object.defineProperty(ProviderError.prototype, 'name', { value: 'ProviderError', configurable: true, writable: true })
-
-/** Type guard for ProviderError, also across copies of the module (checks the shape, not the prototype). */
+/**
+ * Type guard for ProviderError, also across copies of the module: the brand, or
+ * for a copy from before the brand, the shape (name and code).
+ */
 export function isProviderError(value: unknown): value is ProviderError {
-  if (value instanceof ProviderError) return true
+  if (ProviderError.isInstance(value)) return true
   if (!(value instanceof Error) || value.name !== 'ProviderError') return false
   const code: unknown = (value as { code?: unknown }).code
   return typeof code === 'string' && (providerErrorCodes as readonly string[]).includes(code)

@@ -1,3 +1,5 @@
+import { SwitchyardError } from '../errors/switchyard-error.js'
+
 /** One dispatched Server-Sent Event. */
 export interface ServerSentEvent {
   /** The `event:` field, `message` when the server sent none. */
@@ -18,11 +20,11 @@ const defaultMaxLineLength = 8 * 1024 * 1024
 const defaultMaxEventLength = 16 * 1024 * 1024
 
 /** A line or event over the configured limit: the stream is abandoned. */
-export class ServerSentEventTooLongError extends Error {
+export class ServerSentEventTooLongError extends SwitchyardError {
+  declare readonly code: 'server_sent_event_too_long'
   readonly limit: number
   constructor(what: 'line' | 'event', limit: number) {
-    super(`an SSE ${what} exceeded the limit of ${limit} characters`)
-    this.name = 'ServerSentEventTooLongError'
+    super({ code: 'server_sent_event_too_long', message: `an SSE ${what} exceeded the limit of ${limit} characters` })
     this.limit = limit
   }
 }

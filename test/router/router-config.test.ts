@@ -136,7 +136,7 @@ describe('parseRouterConfig', () => {
     expect(error.message).toContain('routes.smart.retry.maxDelayMs: must be at least baseDelayMs (10000), got 8000')
     expect(error.message).toContain('weights apply only to weighted routes')
     expect(error.message).toContain('routes["eu.west"].targets: a route needs at least one target')
-    expect(error.code).toBe('SWITCHYARD_ROUTER_CONFIG')
+    expect(error.code).toBe('config_invalid')
   })
 
   it('rejects a target listed twice and a weighted route with no positive weight', () => {

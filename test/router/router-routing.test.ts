@@ -102,7 +102,7 @@ describe('fallback and retries against loopback OpenAI-format servers', () => {
     const started = Date.now()
     const error = await chat.chat({ route: 'smart', messages }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(RequestAbortedError)
-    expect((error as RequestAbortedError).code).toBe('SWITCHYARD_DEADLINE')
+    expect((error as RequestAbortedError).code).toBe('deadline_exceeded')
     expect(Date.now() - started).toBeLessThan(1_500)
   })
 
@@ -113,7 +113,7 @@ describe('fallback and retries against loopback OpenAI-format servers', () => {
     setTimeout(() => controller.abort(), 100)
     const error = await chat.chat({ route: 'smart', messages, signal: controller.signal }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(RequestAbortedError)
-    expect((error as RequestAbortedError).code).toBe('SWITCHYARD_ABORTED')
+    expect((error as RequestAbortedError).code).toBe('request_aborted')
     expect(backup.requests).toHaveLength(0)
   })
 
