@@ -1,8 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { SwitchyardError } from '../errors/switchyard-error.js'
 
 /** A command-line mistake; the message names the option. */
-export class CliUsageError extends Error {
-  override readonly name = 'CliUsageError'
+export class CliUsageError extends SwitchyardError {
+  declare readonly code: 'usage_invalid'
+
+  constructor(message: string) {
+    super({ code: 'usage_invalid', message })
+  }
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>

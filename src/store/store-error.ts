@@ -1,23 +1,26 @@
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js'
+import { SwitchyardError } from '../errors/switchyard-error.js'
+
 /** A store URL or store option that cannot work; the message says which and how to fix it. */
-export class StoreConfigError extends Error {
-  override readonly name = 'StoreConfigError'
-  readonly code = 'SWITCHYARD_STORE_CONFIG'
+export class StoreConfigError extends ConfigError {
+  constructor(message: string, options: { issues?: readonly ConfigIssue[]; cause?: unknown } = {}) {
+    super({ message, issues: options.issues, cause: options.cause })
+  }
 }
 
 /** The store's schema cannot be brought to the version this switchyard expects. */
-export class StoreMigrationError extends Error {
-  override readonly name = 'StoreMigrationError'
-  readonly code = 'SWITCHYARD_STORE_MIGRATION'
+export class StoreMigrationError extends SwitchyardError {
+  declare readonly code: 'store_migration_failed'
   readonly storeVersion: number
   readonly knownVersion: number
 
   constructor(message: string, options: { storeVersion: number; knownVersion: number; cause?: unknown }) {
-    super(message, { cause: options.cause })
+    super({ code: 'store_migration_failed', message, cause: options.cause })
     this.storeVersion = options.storeVersion
     this.knownVersion = options.knownVersion
   }
 }
 
 export function isStoreMigrationError(error: unknown): error is StoreMigrationError {
-  return error instanceof StoreMigrationError
+  return StoreMigrationError.isInstance(error)
 }
