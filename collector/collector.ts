@@ -22,6 +22,7 @@ import { BodyMemoryBudget } from './body-memory-budget.js'
 import { isLoopbackHost } from './is-loopback-host.js'
 import { errorSummary } from '../src/shared/error-summary.js'
 import { createRequestGuard, sendDoorRefusal } from './request-guard.js'
+import { CollectorConfigError } from './collector-config-error.js'
 
 export interface Collector {
   /** `http://host:port`, the OTLP/HTTP endpoint base (POST `${url}/v1/traces`). */
@@ -45,10 +46,7 @@ const servedPaths: ReadonlySet<string> = new Set(['/v1/traces', '/healthz', '/v1
 /** The read-only routes and their methods: another method on them is a 405 that says which, not a 404. */
 const readRouteMethods = new Map([['/v1/report', 'GET'], ['/metrics', 'GET'], ['/healthz', 'GET, HEAD']])
 
-/** A collector option that cannot work; names the option. */
-export class CollectorConfigError extends Error {
-  override readonly name = 'CollectorConfigError'
-}
+export { CollectorConfigError }
 
 /**
  * Start the OTLP/HTTP receiver: migrate the store, open (and replay) the write-ahead
@@ -57,7 +55,10 @@ export class CollectorConfigError extends Error {
  */
 export async function startCollector(input: CollectorOptions = {}): Promise<Collector> {
   const parsed = collectorOptionsSchema.safeParse(input)
-  if (!parsed.success) throw new CollectorConfigError(`invalid collector options: ${z.prettifyError(parsed.error)}`)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || 'options', message: issue.message }))
+    throw new CollectorConfigError(`invalid collector options: ${z.prettifyError(parsed.error)}`, { issues })
+  }
   const options = parsed.data
   checkDoorOptions(options)
   const maxBufferedBodyBytes = bufferedBodyBound(options)

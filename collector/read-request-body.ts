@@ -1,16 +1,17 @@
 import type { IncomingMessage } from 'node:http'
 import { createGunzip, createInflate } from 'node:zlib'
+import { SwitchyardError } from '../src/errors/switchyard-error.js'
 import type { BodyMemoryLease } from './body-memory-budget.js'
 
 /** A request the collector refuses, with the HTTP status that says why. */
-export class RequestBodyError extends Error {
-  override readonly name = 'RequestBodyError'
+export class RequestBodyError extends SwitchyardError {
+  declare readonly code: 'request_body_refused'
   readonly status: number
   /** Set on a 503: when to try again. */
   readonly retryAfterMs: number | undefined
 
   constructor(status: number, message: string, options: { retryAfterMs?: number } = {}) {
-    super(message)
+    super({ code: 'request_body_refused', message })
     this.status = status
     this.retryAfterMs = options.retryAfterMs
   }

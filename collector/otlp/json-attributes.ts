@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../../src/errors/switchyard-error.js'
 import type { AttributeMap } from './attribute-map.js'
 import { OtlpDecodeError, type OtlpDecodeErrorCode } from './otlp-decode-error.js'
 import { doubleJson, formatDouble, jsonObjectText, quoteJsonString } from './pdata-as-string.js'
@@ -14,13 +15,15 @@ import { truncateUtf8 } from './utf8-truncate.js'
  * A mistyped value below an attribute, thrown with the path relative to the attribute value
  * and completed by readAttributesInto, so that paths are built only when something fails.
  */
-class ValueError extends Error {
+class ValueError extends SwitchyardError {
+  declare readonly code: OtlpDecodeErrorCode
+
   constructor(
     readonly relativePath: string,
     readonly problem: string,
-    readonly code: OtlpDecodeErrorCode = 'invalid_field',
+    code: OtlpDecodeErrorCode = 'invalid_field',
   ) {
-    super(problem)
+    super({ code, message: problem })
   }
 }
 

@@ -1,10 +1,8 @@
+import type { otlpDecodeErrorCodes } from '../../src/errors/switchyard-error-code.js'
+import { SwitchyardError } from '../../src/errors/switchyard-error.js'
+
 /** Why a whole OTLP request body was refused; stable, so callers can branch on it. */
-export type OtlpDecodeErrorCode =
-  | 'malformed_protobuf'
-  | 'malformed_json'
-  | 'invalid_field'
-  | 'too_many_spans'
-  | 'too_deep'
+export type OtlpDecodeErrorCode = (typeof otlpDecodeErrorCodes)[number]
 
 /**
  * A request body that cannot be decoded at all (truncated or garbage protobuf, invalid
@@ -12,20 +10,18 @@ export type OtlpDecodeErrorCode =
  * HTTP 400; a single bad span is not this error but a partial-success rejection.
  * `offset` is the byte offset into a protobuf body, `path` the field path in a JSON body.
  */
-export class OtlpDecodeError extends Error {
-  override readonly name = 'OtlpDecodeError'
-  readonly code: OtlpDecodeErrorCode
+export class OtlpDecodeError extends SwitchyardError {
+  declare readonly code: OtlpDecodeErrorCode
   readonly offset: number | undefined
   readonly path: string | undefined
 
   constructor(options: { code: OtlpDecodeErrorCode; message: string; offset?: number; path?: string }) {
-    super(options.message)
-    this.code = options.code
+    super({ code: options.code, message: options.message })
     this.offset = options.offset
     this.path = options.path
   }
 }
 
 export function isOtlpDecodeError(error: unknown): error is OtlpDecodeError {
-  return error instanceof OtlpDecodeError
+  return OtlpDecodeError.isInstance(error)
 }

@@ -3,11 +3,11 @@
  * to act (bounds, file, pid, errno code) and a stable `code`; check with the
  * type guards at the bottom, not by message text.
  */
+import { SwitchyardError } from '../../src/errors/switchyard-error.js'
 
 /** The queue cannot take an append now: it would pass a byte bound. Retry after `retryAfterMs`. */
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError'
-  readonly code = 'SWITCHYARD_QUEUE_FULL'
+export class QueueFullError extends SwitchyardError {
+  declare readonly code: 'queue_full'
   readonly dir: string
   /** `disk`: all segment bytes would pass `maxBytes`; `memory`: bytes waiting to be written would pass the pending bound. */
   readonly resource: 'disk' | 'memory'
@@ -18,10 +18,11 @@ export class QueueFullError extends Error {
 
   constructor(details: { dir: string; resource: 'disk' | 'memory'; bytes: number; maxBytes: number; retryAfterMs: number }) {
     const bound = details.resource === 'disk' ? 'maxBytes' : 'pending-write bound'
-    super(
-      `segment queue in ${details.dir} is full: ${details.bytes} bytes would exceed its ${bound} of ` +
+    super({
+      code: 'queue_full',
+      message: `segment queue in ${details.dir} is full: ${details.bytes} bytes would exceed its ${bound} of ` +
         `${details.maxBytes}; retry after ${details.retryAfterMs} ms, once sealed segments are acked`,
-    )
+    })
     this.dir = details.dir
     this.resource = details.resource
     this.bytes = details.bytes
@@ -31,48 +32,47 @@ export class QueueFullError extends Error {
 }
 
 /** One payload is larger than a whole segment may be; split the request or raise `segmentMaxBytes`. */
-export class RecordTooLargeError extends Error {
-  override readonly name = 'RecordTooLargeError'
-  readonly code = 'SWITCHYARD_QUEUE_RECORD_TOO_LARGE'
+export class RecordTooLargeError extends SwitchyardError {
+  declare readonly code: 'queue_record_too_large'
   readonly recordBytes: number
   readonly segmentMaxBytes: number
 
   constructor(details: { recordBytes: number; segmentMaxBytes: number }) {
-    super(
-      `a ${details.recordBytes}-byte record does not fit in a segment of at most ${details.segmentMaxBytes} bytes; ` +
+    super({
+      code: 'queue_record_too_large',
+      message: `a ${details.recordBytes}-byte record does not fit in a segment of at most ${details.segmentMaxBytes} bytes; ` +
         'split the payload or raise segmentMaxBytes',
-    )
+    })
     this.recordBytes = details.recordBytes
     this.segmentMaxBytes = details.segmentMaxBytes
   }
 }
 
 /** The queue was closed; open it again to append. */
-export class QueueClosedError extends Error {
-  override readonly name = 'QueueClosedError'
-  readonly code = 'SWITCHYARD_QUEUE_CLOSED'
+export class QueueClosedError extends SwitchyardError {
+  declare readonly code: 'queue_closed'
   readonly dir: string
 
   constructor(details: { dir: string }) {
-    super(`segment queue in ${details.dir} is closed`)
+    super({ code: 'queue_closed', message: `segment queue in ${details.dir} is closed` })
     this.dir = details.dir
   }
 }
 
 /** Another live process (possibly this one) holds the queue directory. */
-export class QueueLockedError extends Error {
-  override readonly name = 'QueueLockedError'
-  readonly code = 'SWITCHYARD_QUEUE_LOCKED'
+export class QueueLockedError extends SwitchyardError {
+  declare readonly code: 'queue_locked'
   readonly dir: string
   readonly lockFile: string
   readonly pid: number
 
   constructor(details: { dir: string; lockFile: string; pid: number }) {
     const holder = details.pid === process.pid ? `this process (pid ${details.pid})` : `process ${details.pid}`
-    super(
-      `segment queue directory ${details.dir} is in use by ${holder} (lock file ${details.lockFile}); ` +
+    super({
+      code: 'queue_locked',
+      message: `segment queue directory ${details.dir} is in use by ${holder} (lock file ${details.lockFile}); ` +
         'stop that process, close the other queue, or use another directory',
-    )
+    })
     this.dir = details.dir
     this.lockFile = details.lockFile
     this.pid = details.pid
@@ -82,9 +82,8 @@ export class QueueLockedError extends Error {
 export type QueueFileOperation = 'create' | 'write' | 'fdatasync' | 'truncate' | 'close' | 'unlink' | 'fsync-directory'
 
 /** A file operation failed; the appends it carried were rejected and were not acknowledged. */
-export class QueueWriteError extends Error {
-  override readonly name = 'QueueWriteError'
-  readonly code = 'SWITCHYARD_QUEUE_WRITE'
+export class QueueWriteError extends SwitchyardError {
+  declare readonly code: 'queue_write_failed'
   readonly file: string
   readonly operation: QueueFileOperation
   /** The errno code of the cause (`ENOSPC`, `EIO` ...), when it had one. */
@@ -93,7 +92,7 @@ export class QueueWriteError extends Error {
   constructor(details: { file: string; operation: QueueFileOperation; cause: unknown }) {
     const errno = errnoCode(details.cause)
     const reason = details.cause instanceof Error ? details.cause.message : String(details.cause)
-    super(`segment queue ${details.operation} of ${details.file} failed: ${reason}`, { cause: details.cause })
+    super({ code: 'queue_write_failed', message: `segment queue ${details.operation} of ${details.file} failed: ${reason}`, cause: details.cause })
     this.file = details.file
     this.operation = details.operation
     this.errno = errno
@@ -101,37 +100,37 @@ export class QueueWriteError extends Error {
 }
 
 /** The queue could not restore a segment to a known state and takes no more appends; restart to recover from disk. */
-export class QueueFailedError extends Error {
-  override readonly name = 'QueueFailedError'
-  readonly code = 'SWITCHYARD_QUEUE_FAILED'
+export class QueueFailedError extends SwitchyardError {
+  declare readonly code: 'queue_failed'
   readonly dir: string
   readonly file: string
 
   constructor(details: { dir: string; cause: QueueWriteError }) {
-    super(
-      `segment queue in ${details.dir} stopped taking appends: ${details.cause.message}; ` +
+    super({
+      code: 'queue_failed',
+      message: `segment queue in ${details.dir} stopped taking appends: ${details.cause.message}; ` +
         'reopen the queue to recover what is on disk',
-      { cause: details.cause },
-    )
+      cause: details.cause,
+    })
     this.dir = details.dir
     this.file = details.cause.file
   }
 }
 
 /** A sealed segment no longer holds the records it was sealed with. */
-export class SegmentCorruptError extends Error {
-  override readonly name = 'SegmentCorruptError'
-  readonly code = 'SWITCHYARD_QUEUE_SEGMENT_CORRUPT'
+export class SegmentCorruptError extends SwitchyardError {
+  declare readonly code: 'queue_segment_corrupt'
   readonly file: string
   /** Where the first invalid byte is. */
   readonly offset: number
   readonly expectedBytes: number
 
   constructor(details: { file: string; offset: number; expectedBytes: number }) {
-    super(
-      `segment ${details.file} is corrupt at byte ${details.offset} (sealed with ${details.expectedBytes} bytes); ` +
+    super({
+      code: 'queue_segment_corrupt',
+      message: `segment ${details.file} is corrupt at byte ${details.offset} (sealed with ${details.expectedBytes} bytes); ` +
         'its records after that point are lost',
-    )
+    })
     this.file = details.file
     this.offset = details.offset
     this.expectedBytes = details.expectedBytes
@@ -139,37 +138,36 @@ export class SegmentCorruptError extends Error {
 }
 
 /** A state file of the queue directory (`queue-id`, `sequence`) holds something the queue did not write. */
-export class QueueStateError extends Error {
-  override readonly name = 'QueueStateError'
-  readonly code = 'SWITCHYARD_QUEUE_STATE'
+export class QueueStateError extends SwitchyardError {
+  declare readonly code: 'queue_state_invalid'
   readonly file: string
   readonly content: string
 
   constructor(details: { file: string; content: string; expected: string }) {
-    super(`${details.file} should hold ${details.expected} but holds ${JSON.stringify(details.content.slice(0, 80))}; fix or remove it`)
+    super({ code: 'queue_state_invalid', message: `${details.file} should hold ${details.expected} but holds ${JSON.stringify(details.content.slice(0, 80))}; fix or remove it` })
     this.file = details.file
     this.content = details.content
   }
 }
 
 export function isQueueFullError(error: unknown): error is QueueFullError {
-  return error instanceof QueueFullError
+  return QueueFullError.isInstance(error)
 }
 
 export function isQueueClosedError(error: unknown): error is QueueClosedError {
-  return error instanceof QueueClosedError
+  return QueueClosedError.isInstance(error)
 }
 
 export function isQueueLockedError(error: unknown): error is QueueLockedError {
-  return error instanceof QueueLockedError
+  return QueueLockedError.isInstance(error)
 }
 
 export function isQueueWriteError(error: unknown): error is QueueWriteError {
-  return error instanceof QueueWriteError
+  return QueueWriteError.isInstance(error)
 }
 
 export function isQueueFailedError(error: unknown): error is QueueFailedError {
-  return error instanceof QueueFailedError
+  return QueueFailedError.isInstance(error)
 }
 
 /** The `code` of a Node system error (`ENOENT`, `ENOSPC` ...), if `error` is one. */

@@ -61,7 +61,7 @@ describe('compact row encoding', () => {
     }
     expect(isEncodedRowsTooLargeError(refused)).toBe(true)
     const tooLarge = refused as EncodedRowsTooLargeError
-    expect(tooLarge).toMatchObject({ code: 'SWITCHYARD_ENCODED_ROWS_TOO_LARGE', rows: 50, rowsEncoded: 3, maxBytes: 250_000 })
+    expect(tooLarge).toMatchObject({ code: 'encoded_rows_too_large', rows: 50, rowsEncoded: 3, maxBytes: 250_000 })
     expect(tooLarge.bytesEncoded).toBeGreaterThan(300_000)
     expect(tooLarge.bytesEncoded).toBeLessThan(310_000)
     expect(allocated).toBe(0)
