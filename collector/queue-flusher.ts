@@ -3,6 +3,7 @@ import type { Store } from '../src/store/create-store.js'
 import { classifyInsertFailure, type InsertFailure } from '../src/store/classify-insert-failure.js'
 import { insertJsonRows } from '../src/store/insert-json-rows.js'
 import { OTEL_TRACES_INSERT_CHECK_TABLE } from '../src/store/migrations/0006-insert-check-table.js'
+import { backoffDelay } from '../src/shared/backoff-delay.js'
 import { sleepUntilAborted } from '../src/shared/sleep-until-aborted.js'
 import { spanRowColumns } from './otlp/span-row.js'
 import type { CollectorMetrics } from './collector-metrics.js'
@@ -25,6 +26,8 @@ export interface QueueFlusherOptions {
   stuckAfterMs: number
   /** Awaited before each segment is deleted (the journal of seen spans is made durable); retried with backoff until it succeeds. */
   beforeAck?: () => Promise<void>
+  /** Uniform in [0, 1), drawn for each backoff's jitter; Math.random unless a test injects one. */
+  random?: () => number
 }
 
 /** The flusher's state for `/healthz`: row-free, like everything it logs. */
@@ -265,9 +268,8 @@ export class QueueFlusher {
   }
 
   #backoff(attempt: number): number {
-    const { retryBaseDelayMs, retryMaxDelayMs } = this.#options
-    const ceiling = Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** Math.min(attempt - 1, 20))
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
+    const { retryBaseDelayMs, retryMaxDelayMs, random = Math.random } = this.#options
+    return backoffDelay({ attempt, baseDelayMs: retryBaseDelayMs, maxDelayMs: retryMaxDelayMs, random })
   }
 }
 

@@ -1,30 +1,18 @@
-export interface RetryDelayOptions {
-  /** Which retry this is: 1 for the first retry (the second call), 2 for the next, ... */
-  attempt: number
-  baseDelayMs: number
-  maxDelayMs: number
+import { backoffDelay, type BackoffDelayOptions } from '../shared/backoff-delay.js'
+
+export interface RetryDelayOptions extends BackoffDelayOptions {
   /** What the provider asked for (Retry-After); never retry sooner than this. */
   retryAfterMs?: number
-  /** Uniform in [0, 1), like Math.random; injected so tests are deterministic. */
-  random: () => number
 }
 
 /**
- * How long to wait before a retry: exponential backoff with full jitter, a delay
- * drawn uniformly from [0, min(maxDelayMs, baseDelayMs × 2^(attempt-1))]. Full
- * jitter spreads the clients that failed together across the whole interval, so
- * they do not come back in lockstep. A Retry-After from the provider is a floor:
+ * How long to wait before a retry: the shared full-jitter backoff (backoffDelay;
+ * `attempt` 1 is the first retry, the second call). A Retry-After from the provider is a floor:
  * the provider knows when it will accept us again, and retrying earlier only
  * earns another 429. Whether a Retry-After is too long to wait for is planRetry's call.
  */
 export function retryDelay(options: RetryDelayOptions): number {
-  const { attempt, baseDelayMs, maxDelayMs, retryAfterMs } = options
-  if (!Number.isInteger(attempt) || attempt < 1) {
-    throw new RangeError(`retry attempt must be an integer from 1 (the first retry), got ${attempt}`)
-  }
-  // 2^52 already exceeds any allowed delay; capping the exponent keeps 0 × Infinity out.
-  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempt - 1, 52))
-  const draw = Math.min(Math.max(options.random(), 0), 1)
-  const jittered = Math.floor(draw * ceiling)
+  const jittered = backoffDelay(options)
+  const { retryAfterMs } = options
   return retryAfterMs === undefined ? jittered : Math.max(jittered, Math.ceil(retryAfterMs))
 }
