@@ -26,9 +26,8 @@ export { calendarPeriod, type CalendarPeriod } from './calendar-period.js'
 export type { OutputTokenEstimate, OutputTokenSource } from './output-token-percentiles.js'
 export { parseBudgets } from './parse-budgets.js'
 export type { Reservation, ReservationStatus } from './reservation.js'
+export { createSpendSource, type CreateSpendSourceOptions } from './create-spend-source.js'
 export {
-  createSpendSource,
-  type CreateSpendSourceOptions,
   type OutputTokenPercentile,
   type SpendBucket,
   type SpendQuery,

@@ -1,7 +1,4 @@
-import type { Store } from '../store/create-store.js'
 import type { BudgetMatch } from './budget-config.js'
-import { createHttpSpendSource, type HttpSpendSourceOptions } from './http-spend-source.js'
-import { createStoreSpendSource } from './store-spend-source.js'
 
 /**
  * One budget's spend as the store has it. The window is split in two at `recentFromMs`:
@@ -51,13 +48,4 @@ export interface SpendSource {
   fetchSpend(query: SpendQuery): Promise<SpendSnapshot>
   /** Absent when the source cannot answer it; reservations then use the model's maximum output. */
   fetchOutputTokenPercentiles?(options: { sinceMs: number; limit: number }): Promise<OutputTokenPercentile[]>
-}
-
-export type CreateSpendSourceOptions =
-  | { store: Store }
-  | /** A collector's base URL (spend is read from its `/v1/spend`) and its token. */ HttpSpendSourceOptions
-
-/** A spend source for a store (ClickHouse directly) or for a collector's spend endpoint. */
-export function createSpendSource(options: CreateSpendSourceOptions): SpendSource {
-  return 'store' in options ? createStoreSpendSource(options.store) : createHttpSpendSource(options)
 }

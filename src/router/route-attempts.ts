@@ -1,6 +1,7 @@
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { Provider, ProviderRequest } from '../providers/provider.js'
-import { startModelCallSpan, type BudgetDecisionRecord, type CallCost, type ModelCallSpan } from '../telemetry/model-call-span.js'
+import type { CallCost } from '../telemetry/call-cost.js'
+import { startModelCallSpan, type BudgetDecisionRecord, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import type { CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptRecord } from './chat-request.js'
 import { attemptSignal, type AttemptSignal } from './attempt-signal.js'

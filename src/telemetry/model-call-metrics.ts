@@ -1,6 +1,6 @@
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api'
 import type { Usage } from '../providers/provider.js'
-import type { CallCost } from './model-call-span.js'
+import type { CallCost } from './call-cost.js'
 
 /** Bucket boundaries the GenAI conventions advise for these two histograms. */
 const durationBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]

@@ -1,16 +1,10 @@
 import { diag, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
 import type { ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
 import { genAi, switchyardAttributes } from './attribute-names.js'
+import type { CallCost } from './call-cost.js'
 import { recordModelCallMetrics } from './model-call-metrics.js'
 import { tracer } from './tracer.js'
 import { addTagAttributes, parentContext, type CallScope } from './workflow-context.js'
-
-/** The cost of one call as the pricing module states it. */
-export interface CallCost {
-  costUsd: string
-  source: 'catalog' | 'provider' | 'estimate' | 'unknown'
-  priceVersion?: string
-}
 
 /** The budget decision taken before the call. */
 export interface BudgetDecisionRecord {
