@@ -11,7 +11,7 @@ export { AllTargetsFailedError, isAllTargetsFailedError, RequestAbortedError, Un
 export { RouterConfigError, isRouterConfigError } from './router/router-config-error.js'
 export type { RouterConfig, RouterConfigInput } from './router/router-config.js'
 export { ProviderError, isProviderError, type ProviderErrorCode } from './providers/provider-error.js'
-export type { ChatMessage, ToolCall, ToolDefinition, Usage } from './providers/provider.js'
+export type { ChatMessage, ToolCall, ToolDefinition, Usage } from './model-call/index.js'
 export { workflow, step, currentScope, type WorkflowOptions } from './telemetry/workflow-context.js'
 export { startTelemetry, type StartTelemetryOptions, type Telemetry } from './telemetry/start-telemetry.js'
 export { createPriceTable, priceCall, formatUsd, type PriceTable } from './pricing/index.js'

@@ -1,4 +1,4 @@
-import type { Usage } from '../providers/provider.js'
+import type { Usage } from '../model-call/index.js'
 import { countCharacters, tokensForCharacters } from './estimate-output-tokens.js'
 
 interface CutStreamUsageBase {

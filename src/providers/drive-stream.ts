@@ -1,5 +1,6 @@
-import type { ProviderResult, StreamEvent } from './provider.js'
-import { ProviderError, type PartialOutput, type ProviderErrorContext } from './provider-error.js'
+import type { ModelCallResult, PartialOutput } from '../model-call/index.js'
+import type { StreamEvent } from './provider.js'
+import { ProviderError, type ProviderErrorContext } from './provider-error.js'
 import { providerErrorFromFailure } from './provider-error-from-failure.js'
 import { ServerSentEventParser, type ServerSentEvent } from './sse.js'
 
@@ -16,7 +17,7 @@ export interface StreamAccumulator {
   /** True once the provider's terminal event arrived (OpenAI `[DONE]`, Anthropic `message_stop`, ...). */
   readonly complete: boolean
   /** The final result; only called when complete. */
-  result(): ProviderResult
+  result(): ModelCallResult
   /** What arrived so far, for an error that ends the stream. */
   partial(): PartialOutput
 }

@@ -1,20 +1,8 @@
-export type {
-  ChatMessage,
-  ContentPart,
-  FinishReason,
-  Provider,
-  ProviderRequest,
-  ProviderResult,
-  StreamEvent,
-  ToolCall,
-  ToolDefinition,
-  Usage,
-} from './provider.js'
+export type { Provider, ProviderRequest, StreamEvent } from './provider.js'
 export {
   isProviderError,
   ProviderError,
   providerErrorCodes,
-  type PartialOutput,
   type ProviderErrorCode,
   type ProviderErrorOptions,
 } from './provider-error.js'

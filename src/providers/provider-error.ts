@@ -1,6 +1,6 @@
 import { providerErrorCodes } from '../errors/switchyard-error-code.js'
 import { SwitchyardError } from '../errors/switchyard-error.js'
-import type { Usage } from './provider.js'
+import type { PartialOutput, Usage } from '../model-call/index.js'
 import { redactSecrets } from './redact-secrets.js'
 
 /** The stable error codes of provider calls; the router decides on these, never on message text. */
@@ -14,12 +14,6 @@ export interface ProviderErrorContext {
   model: string
   /** API keys, auth header values and URL query values to scrub from any message. */
   secrets: readonly string[]
-}
-
-/** What a stream delivered before it failed. */
-export interface PartialOutput {
-  text: string
-  usage?: Usage
 }
 
 export interface ProviderErrorOptions {

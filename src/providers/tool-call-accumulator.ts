@@ -1,4 +1,4 @@
-import type { ToolCall } from './provider.js'
+import type { ToolCall } from '../model-call/index.js'
 
 export interface ToolCallDelta {
   index: number

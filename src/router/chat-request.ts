@@ -1,4 +1,5 @@
-import type { ChatMessage, FinishReason, ProviderRequest, ToolCall, Usage } from '../providers/provider.js'
+import type { ChatMessage, FinishReason, ToolCall, Usage } from '../model-call/index.js'
+import type { ProviderRequest } from '../providers/provider.js'
 import type { CostSource } from '../pricing/index.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { ProviderRequest } from '../providers/provider.js'
+import type { ModelCallRequest } from '../model-call/index.js'
 import type { ContextFit } from './select-targets.js'
 
 /**
@@ -24,7 +24,7 @@ export function contextWindowOf(model: string): number | undefined {
 }
 
 /** A cheap upper-side estimate of a request's prompt tokens: about 4 characters a token. */
-export function estimatePromptTokens(request: Pick<ProviderRequest, 'messages' | 'tools'>): number {
+export function estimatePromptTokens(request: Pick<ModelCallRequest, 'messages' | 'tools'>): number {
   let characters = 0
   for (const message of request.messages) {
     characters += 8

@@ -4,8 +4,9 @@ import { createBudgetLedger, createSpendSource, isBudgetExceededError, type Budg
 import { createPriceTable, estimateCutStreamUsage, isPriceNotFoundError, priceCall, worstCaseCost, type PriceEntryInput, type PriceTable } from '../pricing/index.js'
 import { createStore, type Store } from '../store/create-store.js'
 import { createProvider } from '../providers/create-provider.js'
+import type { ModelCallResult, Usage } from '../model-call/index.js'
 import { isProviderError } from '../providers/provider-error.js'
-import type { Provider, ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
+import type { Provider, ProviderRequest } from '../providers/provider.js'
 import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
 import { exportedSpanId } from '../telemetry/model-call-span.js'
 import { tracer } from '../telemetry/tracer.js'
@@ -299,7 +300,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   }
 }
 
-export function toChatResult(options: { result: ProviderResult; cost: AttemptCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }): ChatResult {
+export function toChatResult(options: { result: ModelCallResult; cost: AttemptCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }): ChatResult {
   const { result, cost, call } = options
   return {
     text: result.text,
@@ -377,7 +378,7 @@ interface SelectionRequest {
   at: Date
 }
 
-function performChat(call: AttemptCall): Promise<ProviderResult> {
+function performChat(call: AttemptCall): Promise<ModelCallResult> {
   return call.provider.chat(call.request)
 }
 

@@ -1,8 +1,9 @@
 import type { Span } from '@opentelemetry/api'
 import type { Reservation } from '../budget/index.js'
 import { countCharacters, estimateCutStreamUsage } from '../pricing/index.js'
+import type { ModelCallResult, Usage } from '../model-call/index.js'
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
-import type { ProviderResult, StreamEvent, Usage } from '../providers/provider.js'
+import type { StreamEvent } from '../providers/provider.js'
 import type { ChatResult, ChatStream, ChatStreamChunk } from './chat-request.js'
 import { estimatePromptTokens } from './context-window.js'
 import { countsAsBreakerFailure } from './counts-as-breaker-failure.js'
@@ -31,7 +32,7 @@ export interface OpenRoutedStreamOptions {
   health: TargetHealth
   now: () => number
   priceUsage: (call: AttemptCall, model: string, usage: Usage, estimated: boolean) => AttemptCost
-  toChatResult: (options: { result: ProviderResult; cost: AttemptCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }) => ChatResult
+  toChatResult: (options: { result: ModelCallResult; cost: AttemptCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }) => ChatResult
   endRouteSpan: (span: Span | undefined, error?: unknown) => void
   /** End the reservation with what the attempts cost in all, in pico-USD. */
   settle: (reservation: Reservation | undefined, units: bigint) => void
@@ -81,7 +82,7 @@ export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
     // otherwise count the whole text again, O(n²) over a long stream.
     let characters = 0
     let lastUsage: Usage | undefined
-    let finished: ProviderResult | undefined
+    let finished: ModelCallResult | undefined
     let next: IteratorResult<StreamEvent> = value.first
     // Counted once: the stop-at-limit check below runs on every text chunk.
     const promptTokens = estimatePromptTokens(call.request)

@@ -1,5 +1,4 @@
-import { emptyUsage } from '../providers/empty-usage.js'
-import type { FinishReason, ProviderResult, ToolCall, Usage } from '../providers/provider.js'
+import { emptyUsage, type FinishReason, type ModelCallResult, type ToolCall, type Usage } from '../model-call/index.js'
 import { isRecord, numberOrUndefined, stringOrUndefined } from './wire-value.js'
 
 /**
@@ -55,7 +54,7 @@ export function aiSdkFinishReason(value: unknown): { finishReason: FinishReason;
 }
 
 /** The normalized answer of a `doGenerate` result: its text parts joined and its tool calls. */
-export function aiSdkGenerateResult(result: unknown, requestModel: string): { result: ProviderResult; usage: Usage | undefined } {
+export function aiSdkGenerateResult(result: unknown, requestModel: string): { result: ModelCallResult; usage: Usage | undefined } {
   const fields = isRecord(result) ? result : {}
   const content = Array.isArray(fields.content) ? fields.content.filter(isRecord) : []
   const response = isRecord(fields.response) ? fields.response : {}

@@ -1,6 +1,4 @@
-import { emptyUsage } from '../providers/empty-usage.js'
-import type { FinishReason, Usage } from '../providers/provider.js'
-import type { PartialOutput } from '../providers/provider-error.js'
+import { emptyUsage, type FinishReason, type PartialOutput, type Usage } from '../model-call/index.js'
 import { aiSdkFinishReason, aiSdkUsage } from './ai-sdk-result.js'
 import type { CallRecorder } from './begin-call.js'
 import { isRecord, stringOrUndefined } from './wire-value.js'

@@ -2,8 +2,7 @@ import { diag } from '@opentelemetry/api'
 import { estimateCutStreamUsage } from '../pricing/estimate-cut-stream-usage.js'
 import { charactersPerToken } from '../pricing/estimate-output-tokens.js'
 import { priceCall, type PriceResult } from '../pricing/price-call.js'
-import type { PartialOutput } from '../providers/provider-error.js'
-import type { ProviderResult, Usage } from '../providers/provider.js'
+import type { ModelCallResult, PartialOutput, Usage } from '../model-call/index.js'
 import { genAi } from '../telemetry/attribute-names.js'
 import { exportedSpanId, startModelCallSpan, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import { currentScope, scopeWithDefaultTags, type CallScope } from '../telemetry/workflow-context.js'
@@ -25,7 +24,7 @@ export interface CallDescription {
 /** How a call ended well. */
 export interface CallOutcome {
   /** The normalized answer of a chat call. */
-  result?: ProviderResult
+  result?: ModelCallResult
   /** The model that answered, where there is no result (embeddings). */
   model?: string
   /** Usage as the provider reported it; absent when it reported none, and then estimated from the text. */
@@ -178,7 +177,7 @@ class CallRecord implements CallRecorder {
   }
 }
 
-function captureOutput(span: ModelCallSpan, result: ProviderResult): void {
+function captureOutput(span: ModelCallSpan, result: ModelCallResult): void {
   span.span?.setAttribute(genAi.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: result.text }] }]))
 }
 

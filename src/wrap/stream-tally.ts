@@ -1,11 +1,10 @@
 import { diag } from '@opentelemetry/api'
 import type { StreamAccumulator } from '../providers/drive-stream.js'
-import type { ProviderResult } from '../providers/provider.js'
-import type { PartialOutput } from '../providers/provider-error.js'
+import type { ModelCallResult, PartialOutput } from '../model-call/index.js'
 
 /** How a stream that ended without an error ended. */
 export type StreamEnding =
-  | { state: 'finished'; result: ProviderResult; usageReported: boolean }
+  | { state: 'finished'; result: ModelCallResult; usageReported: boolean }
   /** It stopped before its terminal event: a cut stream, or one the caller aborted. */
   | { state: 'cut' }
   /** An item could not be read, so the answer is not known (the call itself went on). */
@@ -29,7 +28,7 @@ export interface StreamTally {
  * that cannot read an item stops reading; the call is then recorded without an
  * answer.
  */
-export function streamTally(accumulator: StreamAccumulator, finishedEarly?: (result: ProviderResult) => boolean): StreamTally {
+export function streamTally(accumulator: StreamAccumulator, finishedEarly?: (result: ModelCallResult) => boolean): StreamTally {
   let unreadable = false
   return {
     accept(item) {

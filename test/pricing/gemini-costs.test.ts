@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createPriceTable, priceCall } from '../../src/pricing/index.js'
-import type { Usage } from '../../src/providers/provider.js'
+import type { Usage } from '../../src/model-call/index.js'
 
 const table = createPriceTable()
 const at = new Date('2026-05-01T00:00:00Z')

@@ -1,5 +1,6 @@
 import { parseDataUrl } from '../data-url.js'
-import type { ChatMessage, ContentPart, ProviderRequest, ToolCall, ToolDefinition } from '../provider.js'
+import type { ChatMessage, ContentPart, ToolCall, ToolDefinition } from '../../model-call/index.js'
+import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
 
 type ContentBlock = Record<string, unknown>

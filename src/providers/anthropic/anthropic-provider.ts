@@ -2,7 +2,8 @@ import { collectSecrets } from '../collect-secrets.js'
 import { driveStream } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
 import { parseWire } from '../parse-wire.js'
-import type { Provider, ProviderRequest, ProviderResult, StreamEvent } from '../provider.js'
+import type { ModelCallResult } from '../../model-call/index.js'
+import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { anthropicBody } from './anthropic-body.js'
 import { anthropicMessageSchema, anthropicResult } from './anthropic-result.js'
 import { AnthropicStreamAccumulator } from './anthropic-stream.js'
@@ -59,7 +60,7 @@ export class AnthropicProvider implements Provider {
     return this.transport.serverPort
   }
 
-  async chat(request: ProviderRequest): Promise<ProviderResult> {
+  async chat(request: ProviderRequest): Promise<ModelCallResult> {
     const context = this.transport.context(request.model)
     const body = await this.transport.postJson({
       path: '/v1/messages',

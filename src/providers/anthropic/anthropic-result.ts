@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { emptyUsage } from '../empty-usage.js'
-import type { ProviderResult } from '../provider.js'
+import { emptyUsage, type ModelCallResult } from '../../model-call/index.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { anthropicFinishReason } from './anthropic-finish-reason.js'
 import { anthropicUsage, anthropicUsageSchema } from './anthropic-usage.js'
@@ -27,7 +26,7 @@ export const anthropicMessageSchema = z.object({
 export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>
 
 /** Normalizes a non-streamed message: text blocks joined, `tool_use` blocks as tool calls (thinking blocks left out). */
-export function anthropicResult(message: AnthropicMessage, context: ProviderErrorContext): ProviderResult {
+export function anthropicResult(message: AnthropicMessage, context: ProviderErrorContext): ModelCallResult {
   const blocks = message.content ?? []
   return {
     id: message.id ?? '',

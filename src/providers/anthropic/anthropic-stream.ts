@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { readErrorDetails } from '../error-details.js'
-import { emptyUsage } from '../empty-usage.js'
+import { emptyUsage, type ModelCallResult, type PartialOutput, type Usage } from '../../model-call/index.js'
 import { parseWire, parseWireJson } from '../parse-wire.js'
-import type { ProviderResult, StreamEvent, Usage } from '../provider.js'
-import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
+import type { StreamEvent } from '../provider.js'
+import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import type { ServerSentEvent } from '../sse.js'
 import { ToolCallAccumulator } from '../tool-call-accumulator.js'
@@ -122,7 +122,7 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
     return this.usage === undefined ? undefined : anthropicUsage(this.usage)
   }
 
-  result(): ProviderResult {
+  result(): ModelCallResult {
     return {
       id: this.id,
       model: this.model || this.context.model,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Usage } from '../provider.js'
+import type { Usage } from '../../model-call/index.js'
 
 const count = z.number().nullish()
 

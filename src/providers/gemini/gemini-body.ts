@@ -1,5 +1,6 @@
 import { parseDataUrl } from '../data-url.js'
-import type { ChatMessage, ContentPart, ProviderRequest, ToolDefinition } from '../provider.js'
+import type { ChatMessage, ContentPart, ToolDefinition } from '../../model-call/index.js'
+import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
 
 type Part = Record<string, unknown>

@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
-import { emptyUsage } from '../empty-usage.js'
+import { emptyUsage, type ModelCallResult, type PartialOutput, type ToolCall, type Usage } from '../../model-call/index.js'
 import { readErrorDetails } from '../error-details.js'
 import { parseWire, parseWireJson } from '../parse-wire.js'
-import type { ProviderResult, StreamEvent, ToolCall, Usage } from '../provider.js'
-import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
+import type { StreamEvent } from '../provider.js'
+import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import type { ServerSentEvent } from '../sse.js'
 import { geminiFinishReason } from './gemini-finish-reason.js'
@@ -105,7 +105,7 @@ export class GeminiResponseAccumulator implements StreamAccumulator {
     return events
   }
 
-  result(): ProviderResult {
+  result(): ModelCallResult {
     return {
       id: this.id,
       model: this.model || this.context.model,

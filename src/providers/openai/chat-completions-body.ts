@@ -1,4 +1,5 @@
-import type { ChatMessage, ProviderRequest, ToolDefinition } from '../provider.js'
+import type { ChatMessage, ToolDefinition } from '../../model-call/index.js'
+import type { ProviderRequest } from '../provider.js'
 
 /** How an OpenAI-format server wants the parts that differ between hosts. */
 export interface ChatCompletionsDialect {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { emptyUsage } from '../empty-usage.js'
+import { emptyUsage, type ModelCallResult } from '../../model-call/index.js'
 import { readErrorDetails } from '../error-details.js'
 import {
   type FastWireSchema,
@@ -8,7 +8,6 @@ import {
   isNullishString,
   isWireObject,
 } from '../parse-wire.js'
-import type { ProviderResult } from '../provider.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import { openaiFinishReason } from './openai-finish-reason.js'
@@ -88,7 +87,7 @@ export function isCommonFunction(value: unknown): boolean {
 }
 
 /** Normalizes a non-streamed completion (its first choice). */
-export function chatCompletionResult(completion: ChatCompletion, context: ProviderErrorContext): ProviderResult {
+export function chatCompletionResult(completion: ChatCompletion, context: ProviderErrorContext): ModelCallResult {
   if (completion.error !== undefined && completion.error !== null) {
     throw providerErrorFromDetails(readErrorDetails(completion), context)
   }

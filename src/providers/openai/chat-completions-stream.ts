@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
-import { emptyUsage } from '../empty-usage.js'
+import { emptyUsage, type ModelCallResult, type PartialOutput, type Usage } from '../../model-call/index.js'
 import { readErrorDetails } from '../error-details.js'
 import {
   type FastWireSchema,
@@ -12,8 +12,8 @@ import {
   parseWireFast,
   parseWireJson,
 } from '../parse-wire.js'
-import type { ProviderResult, StreamEvent, Usage } from '../provider.js'
-import type { PartialOutput, ProviderErrorContext } from '../provider-error.js'
+import type { StreamEvent } from '../provider.js'
+import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import type { ServerSentEvent } from '../sse.js'
 import { ToolCallAccumulator } from '../tool-call-accumulator.js'
@@ -145,7 +145,7 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
     return events
   }
 
-  result(): ProviderResult {
+  result(): ModelCallResult {
     return {
       id: this.id,
       model: this.model || this.context.model,

@@ -2,7 +2,8 @@ import { collectSecrets } from '../collect-secrets.js'
 import { driveStream, type StreamAccumulator } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
 import { parseWire, parseWireFast } from '../parse-wire.js'
-import type { Provider, ProviderRequest, ProviderResult, StreamEvent } from '../provider.js'
+import type { ModelCallResult } from '../../model-call/index.js'
+import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { chatCompletionsBody, type ChatCompletionsDialect } from './chat-completions-body.js'
 import { chatCompletionResult, chatCompletionWire } from './chat-completions-result.js'
 import { ChatCompletionsStreamAccumulator } from './chat-completions-stream.js'
@@ -70,7 +71,7 @@ export class OpenAIProvider implements Provider {
     return this.transport.serverPort
   }
 
-  async chat(request: ProviderRequest): Promise<ProviderResult> {
+  async chat(request: ProviderRequest): Promise<ModelCallResult> {
     const context = this.transport.context(request.model)
     const { model, signal } = request
     if (request.api === 'responses') {

@@ -1,4 +1,5 @@
-import type { ChatMessage, ProviderRequest, ToolDefinition } from '../provider.js'
+import type { ChatMessage, ToolDefinition } from '../../model-call/index.js'
+import type { ProviderRequest } from '../provider.js'
 
 /**
  * The JSON body of `POST /responses`. Messages become input items in order

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { emptyUsage } from '../empty-usage.js'
-import type { FinishReason, ProviderResult } from '../provider.js'
+import { emptyUsage, type FinishReason, type ModelCallResult } from '../../model-call/index.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import { responsesUsage, responsesUsageSchema } from './openai-usage.js'
@@ -32,7 +31,7 @@ export type ResponseObject = z.infer<typeof responseSchema>
  * `function_call` items, a finish reason from `status` and
  * `incomplete_details.reason`, and usage. A `failed` response is an error.
  */
-export function responsesResult(response: ResponseObject, context: ProviderErrorContext): ProviderResult {
+export function responsesResult(response: ResponseObject, context: ProviderErrorContext): ModelCallResult {
   if (response.status === 'failed') {
     throw providerErrorFromDetails(
       { code: response.error?.code ?? 'server_error', message: response.error?.message ?? 'the response failed' },

@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { parseWire, parseWireJson } from '../parse-wire.js'
-import type { ProviderResult, StreamEvent } from '../provider.js'
-import { ProviderError, type PartialOutput, type ProviderErrorContext } from '../provider-error.js'
+import type { ModelCallResult, PartialOutput } from '../../model-call/index.js'
+import type { StreamEvent } from '../provider.js'
+import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import type { ServerSentEvent } from '../sse.js'
 import { responseOutputItemSchema, responseSchema, responsesResult } from './responses-result.js'
@@ -30,7 +31,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
   private readonly textParts: string[] = []
   /** Output index of each function_call item → its tool-call index among the calls. */
   private readonly toolIndexes = new Map<number, number>()
-  private final: ProviderResult | undefined
+  private final: ModelCallResult | undefined
 
   constructor(private readonly context: ProviderErrorContext) {}
 
@@ -94,7 +95,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
     return [{ type: 'usage', usage: this.final.usage }]
   }
 
-  result(): ProviderResult {
+  result(): ModelCallResult {
     if (this.final === undefined) throw new Error('result() before the terminal event')
     return this.final
   }

@@ -1,4 +1,5 @@
-import type { ChatMessage, Provider, ProviderRequest, ProviderResult, StreamEvent, ToolCall, Usage } from '../provider.js'
+import type { ChatMessage, ModelCallResult, ToolCall, Usage } from '../../model-call/index.js'
+import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromFailure } from '../provider-error-from-failure.js'
 import { abortableSleep, abortion, type Sleep } from './abortable-sleep.js'
@@ -20,7 +21,7 @@ interface CallPlan {
   fault: SimulatedFault | undefined
   timeToFirstTokenMs: number
   latencyMs: number
-  result: ProviderResult
+  result: ModelCallResult
 }
 
 const defaultTimeToFirstToken: LatencyDistribution = { medianMs: 300, p95Ms: 900 }
@@ -53,7 +54,7 @@ export class SimulatedProvider implements Provider {
     this.createdAt = this.now()
   }
 
-  async chat(request: ProviderRequest): Promise<ProviderResult> {
+  async chat(request: ProviderRequest): Promise<ModelCallResult> {
     const plan = this.plan(request)
     const context = this.context(request)
     await this.beforeFirstToken(plan, request, context)
@@ -118,7 +119,7 @@ export class SimulatedProvider implements Provider {
     return { call, fault, timeToFirstTokenMs, latencyMs, result: this.answer(request, seed, call) }
   }
 
-  private answer(request: ProviderRequest, seed: number, call: number): ProviderResult {
+  private answer(request: ProviderRequest, seed: number, call: number): ModelCallResult {
     const random = createSeededRandom(mixSeeds(seed, hashString(`${request.model}\n${JSON.stringify(request.messages)}`)))
     const bounds = this.options.outputTokens ?? { min: 20, max: 200 }
     const wanted = random.integer(bounds.min, bounds.max)

@@ -1,0 +1,9 @@
+import type { ContentPart } from './content-part.js'
+import type { ToolCall } from './tool-call.js'
+
+/** A chat message in OpenAI shape, the request format of switchyard. */
+export type ChatMessage =
+  | { role: 'system' | 'developer'; content: string }
+  | { role: 'user'; content: string | ContentPart[] }
+  | { role: 'assistant'; content?: string | null; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string }

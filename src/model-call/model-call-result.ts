@@ -1,0 +1,16 @@
+import type { FinishReason } from './finish-reason.js'
+import type { ToolCall } from './tool-call.js'
+import type { Usage } from './usage.js'
+
+/** What one finished call to one model produced. */
+export interface ModelCallResult {
+  id: string
+  /** The model the provider says answered (may be a dated snapshot of the requested one). */
+  model: string
+  text: string
+  toolCalls: ToolCall[]
+  finishReason: FinishReason
+  /** The provider's own finish reason word, kept for the span. */
+  rawFinishReason: string
+  usage: Usage
+}
