@@ -1,5 +1,5 @@
 import { diag, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
-import type { ProviderRequest, ProviderResult, Usage } from '../providers/provider.js'
+import type { ModelCallRequest, ModelCallResult, Usage } from '../model-call/index.js'
 import { genAi, switchyardAttributes } from './attribute-names.js'
 import type { CallCost } from './call-cost.js'
 import { recordModelCallMetrics } from './model-call-metrics.js'
@@ -19,7 +19,7 @@ export interface StartModelCallSpanOptions {
   providerName: string
   serverAddress: string
   serverPort: number
-  request: ProviderRequest
+  request: ModelCallRequest
   stream: boolean
   route?: string
   attempt: number
@@ -30,7 +30,7 @@ export interface StartModelCallSpanOptions {
 }
 
 export interface EndModelCallOptions {
-  result?: ProviderResult
+  result?: ModelCallResult
   /** Usage seen, for a failed or cut call (the tokens of a cut stream still count). */
   usage?: Usage
   error?: unknown
