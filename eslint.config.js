@@ -12,6 +12,31 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // Pricing, telemetry, budget, store and the collector speak src/model-call, never the
+  // provider adapters: a price or a span must not change because an adapter did (STYLE.md 15).
+  {
+    files: ['src/pricing/**', 'src/telemetry/**', 'src/budget/**', 'src/store/**', 'collector/**', 'src/collector/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '(^|/)providers(/|$)',
+          message: 'Import the words of a call (messages, usage, results) from src/model-call; only the router composes provider adapters.',
+        }],
+      }],
+    },
+  },
+  // The shared vocabulary sits below every part, so it may import none of them.
+  {
+    files: ['src/model-call/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(\\.\\.(/|$)|switchyard(/|$))',
+          message: 'src/model-call imports nothing else of switchyard: everything may import it, so it must not pull anything in.',
+        }],
+      }],
+    },
+  },
   {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
