@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { diag } from '@opentelemetry/api'
 import { z } from 'zod'
-import { createPriceTable, toClickHouseRows } from '../src/pricing/index.js'
+import { createPriceTable } from '../src/pricing/index.js'
 import { createStore, type Store } from '../src/store/create-store.js'
 import { loadPriceRows } from '../src/store/load-price-rows.js'
 import { migrate } from '../src/store/migrate.js'
@@ -72,7 +72,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   let seenSpans: SeenSpans | undefined
   try {
     await migrate({ store, retentionDays: options.retentionDays })
-    await loadPriceRows({ store, rows: toClickHouseRows(priceTable) })
+    await loadPriceRows({ store, table: priceTable })
     queue = await SegmentQueue.open({
       dir: path.resolve(options.queueDirectory),
       maxBytes: options.queueMaxBytes,

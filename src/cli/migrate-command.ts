@@ -1,5 +1,5 @@
 import { readEnvironment } from '../config/environment.js'
-import { createPriceTable, toClickHouseRows } from '../pricing/index.js'
+import { createPriceTable } from '../pricing/index.js'
 import { loadPriceRows } from '../store/load-price-rows.js'
 import { createStore } from '../store/create-store.js'
 import { migrate } from '../store/migrate.js'
@@ -24,7 +24,7 @@ export async function runMigrateCommand(argv: string[]): Promise<number> {
   const store = await createStore({ url: values.store ?? readEnvironment().clickhouseUrl })
   try {
     const result = await migrate({ store, retentionDays: numberOption(values['retention-days'], 'retention-days') })
-    const prices = await loadPriceRows({ store, rows: toClickHouseRows(createPriceTable({ file: values['prices-file'] })) })
+    const prices = await loadPriceRows({ store, table: createPriceTable({ file: values['prices-file'] }) })
     console.log(result.applied.length === 0
       ? `store ${store.displayUrl} is up to date (schema version ${result.to})`
       : `store ${store.displayUrl}: applied migrations ${result.applied.join(', ')} (schema version ${result.from} -> ${result.to})`)

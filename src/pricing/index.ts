@@ -22,5 +22,4 @@ export { isPriceTableError, PriceTableError, type PriceEntryOrigin } from './pri
 export type { PriceTier } from './schedule-for-prompt.js'
 export type { UsageFlag } from './split-usage.js'
 export { UnknownModelWarnings } from './unknown-model-warnings.js'
-export { toClickHouseRows, type ClickHousePriceRow } from './to-click-house-rows.js'
 export { worstCaseCost, type WorstCaseCostOptions } from './worst-case-cost.js'

@@ -7,7 +7,6 @@ import {
   formatUsd,
   isPriceNotFoundError,
   priceCall,
-  toClickHouseRows,
   worstCaseCost,
 } from '../../src/pricing/index.js'
 import { normalizedUsage } from './normalized-usage.js'
@@ -82,35 +81,5 @@ describe('estimates for cut streams', () => {
   it('keeps a reported output count larger than the text estimate', () => {
     const partialUsage = normalizedUsage({ inputTokens: 50, outputTokens: 90, reasoningOutputTokens: 80 })
     expect(estimateCutStreamUsage({ partialUsage, outputText: 'short' })).toMatchObject({ inputTokens: 50, outputTokens: 90, reasoningOutputTokens: 80 })
-  })
-})
-
-describe('toClickHouseRows', () => {
-  it('flattens every entry, price history included, with the fallbacks applied', () => {
-    const rows = toClickHouseRows(table)
-    expect(rows).toHaveLength(table.entries.length)
-    expect(rows.find((row) => row.model === 'gpt-4o')).toMatchObject({
-      provider: 'openai',
-      aliases: ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'],
-      effective_from: '2024-10-02 00:00:00.000',
-      input: '2.5',
-      cached_input: '1.25',
-      cache_write_5m: '2.5',
-      cache_write_1h: '2.5',
-      output: '10',
-      long_context_threshold: 0,
-      long_context_input: '2.5',
-    })
-    expect(rows.find((row) => row.model === 'gemini-2.5-pro')).toMatchObject({
-      provider: 'gcp.gemini',
-      long_context_threshold: 200_000,
-      long_context_input: '2.5',
-      long_context_cached_input: '0.25',
-      long_context_output: '15',
-    })
-    expect(rows.filter((row) => row.model === 'deepseek-chat').map((row) => row.effective_from)).toEqual([
-      '2025-09-05 16:00:00.000',
-      '2025-09-29 00:00:00.000',
-    ])
   })
 })

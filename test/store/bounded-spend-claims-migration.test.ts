@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { handleSpendRequest } from '../../src/budget/index.js'
-import { createPriceTable, toClickHouseRows } from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/index.js'
 import { handleReportRequest } from '../../src/report/handle-report-request.js'
 import { createStore, type Store } from '../../src/store/create-store.js'
 import { insertJsonRows } from '../../src/store/insert-json-rows.js'
@@ -33,7 +33,7 @@ const oldRows = [
 beforeAll(async () => {
   store = await createStore({ url: `chdb://${directory.path}` })
   await migrate({ store, migrations: migrations.slice(0, 4) })
-  await loadPriceRows({ store, rows: toClickHouseRows(createPriceTable()) })
+  await loadPriceRows({ store, table: createPriceTable() })
   await insertJsonRows({ store, table: 'otel_traces', body: jsonLines(oldRows), deduplicationToken: `old-${hex(4)}` })
 })
 afterAll(async () => {
