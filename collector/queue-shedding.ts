@@ -8,11 +8,16 @@
  * 503 after its Retry-After.
  */
 export class QueueShedding {
+  readonly #queueBytes: () => number
+  readonly #resumeAtBytes: number
   #shedding = false
   #retryAfterMs = 1_000
 
   /** `queueBytes` reads the queue's size now; shedding stops once it is at or under `resumeAtBytes`. */
-  constructor(private readonly queueBytes: () => number, private readonly resumeAtBytes: number) {}
+  constructor(queueBytes: () => number, resumeAtBytes: number) {
+    this.#queueBytes = queueBytes
+    this.#resumeAtBytes = resumeAtBytes
+  }
 
   /** An append was refused for lack of disk room in the queue. */
   queueFull(retryAfterMs: number): void {
@@ -23,7 +28,7 @@ export class QueueShedding {
   /** The Retry-After to send, in ms, when a request should be refused unread; undefined when it should be read. */
   refuseFor(): number | undefined {
     if (!this.#shedding) return undefined
-    if (this.queueBytes() <= this.resumeAtBytes) {
+    if (this.#queueBytes() <= this.#resumeAtBytes) {
       this.#shedding = false
       return undefined
     }

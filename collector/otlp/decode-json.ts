@@ -76,50 +76,50 @@ function maxJsonDepth(limits: ResolvedDecodeLimits): number {
 class JsonTraceRequestDecoder {
   readonly rows: SpanRow[] = []
   readonly rejections = new SpanRejections()
-  private readonly limits: ResolvedDecodeLimits
-  private spanCount = 0
+  readonly #limits: ResolvedDecodeLimits
+  #spanCount = 0
 
   constructor(limits: ResolvedDecodeLimits) {
-    this.limits = limits
+    this.#limits = limits
   }
 
   readRequest(body: unknown): void {
     const request = objectAt(body, '(request body)')
     const resourceSpans = arrayField(request, 'resourceSpans', 'resource_spans', 'resourceSpans')
     for (let index = 0; index < resourceSpans.length; index++) {
-      this.readResourceSpans(resourceSpans[index], `resourceSpans[${index}]`)
+      this.#readResourceSpans(resourceSpans[index], `resourceSpans[${index}]`)
     }
   }
 
-  private readResourceSpans(value: unknown, path: string): void {
+  #readResourceSpans(value: unknown, path: string): void {
     const resourceSpans = objectAt(value, path)
     const resourceAttributes: AttributeMap = newAttributeMap()
     const resource = resourceSpans.resource
     if (resource != null) {
       const resourcePath = `${path}.resource`
       const attributes = objectAt(resource, resourcePath).attributes
-      const dropped = readAttributesInto(attributes, resourceAttributes, this.limits, `${resourcePath}.attributes`, this.limits.maxAttributes)
-      if (dropped > 0) this.rejections.drop(resourcePath, `resource attributes past the limit of ${this.limits.maxAttributes} were dropped`, dropped)
+      const dropped = readAttributesInto(attributes, resourceAttributes, this.#limits, `${resourcePath}.attributes`, this.#limits.maxAttributes)
+      if (dropped > 0) this.rejections.drop(resourcePath, `resource attributes past the limit of ${this.#limits.maxAttributes} were dropped`, dropped)
     }
     const serviceName = Object.hasOwn(resourceAttributes, 'service.name') ? resourceAttributes['service.name']! : ''
     const scopeSpans = arrayField(resourceSpans, 'scopeSpans', 'scope_spans', `${path}.scopeSpans`)
     for (let index = 0; index < scopeSpans.length; index++) {
-      this.readScopeSpans(scopeSpans[index], `${path}.scopeSpans[${index}]`, resourceAttributes, serviceName)
+      this.#readScopeSpans(scopeSpans[index], `${path}.scopeSpans[${index}]`, resourceAttributes, serviceName)
     }
   }
 
-  private readScopeSpans(value: unknown, path: string, resourceAttributes: AttributeMap, serviceName: string): void {
+  #readScopeSpans(value: unknown, path: string, resourceAttributes: AttributeMap, serviceName: string): void {
     const scopeSpans = objectAt(value, path)
     let scopeName = ''
     let scopeVersion = ''
     if (scopeSpans.scope != null) {
       const scope = objectAt(scopeSpans.scope, `${path}.scope`)
-      scopeName = stringField(scope, 'name', 'name', `${path}.scope.name`, this.limits.maxNameBytes)
-      scopeVersion = stringField(scope, 'version', 'version', `${path}.scope.version`, this.limits.maxNameBytes)
+      scopeName = stringField(scope, 'name', 'name', `${path}.scope.name`, this.#limits.maxNameBytes)
+      scopeVersion = stringField(scope, 'version', 'version', `${path}.scope.version`, this.#limits.maxNameBytes)
     }
     const spans = arrayField(scopeSpans, 'spans', 'spans', `${path}.spans`)
     for (let index = 0; index < spans.length; index++) {
-      const row = this.readSpan(spans[index], `${path}.spans[${index}]`, resourceAttributes)
+      const row = this.#readSpan(spans[index], `${path}.spans[${index}]`, resourceAttributes)
       if (row === undefined) continue
       row.ServiceName = serviceName
       row.ScopeName = scopeName
@@ -129,15 +129,15 @@ class JsonTraceRequestDecoder {
   }
 
   /** The span's row, or undefined when the span is rejected. */
-  private readSpan(value: unknown, path: string, resourceAttributes: AttributeMap): SpanRow | undefined {
-    if (++this.spanCount > this.limits.maxSpans) {
+  #readSpan(value: unknown, path: string, resourceAttributes: AttributeMap): SpanRow | undefined {
+    if (++this.#spanCount > this.#limits.maxSpans) {
       throw new OtlpDecodeError({
         code: 'too_many_spans',
-        message: `request holds more than ${this.limits.maxSpans} spans; send smaller batches`,
+        message: `request holds more than ${this.#limits.maxSpans} spans; send smaller batches`,
         path,
       })
     }
-    const limits = this.limits
+    const limits = this.#limits
     const span = objectAt(value, path)
     const row = newSpanRow(resourceAttributes)
     let problem: string | undefined
@@ -173,11 +173,11 @@ class JsonTraceRequestDecoder {
     const dropped: DroppedFromSpan = { nestedAttributes: 0, timedEvents: 0, firstTimedEventPath: '', firstTimedEventProblem: '' }
     const events = arrayField(span, 'events', 'events', `${path}.events`)
     const eventCount = Math.min(events.length, limits.maxEvents)
-    for (let index = 0; index < eventCount; index++) this.readEvent(events[index], `${path}.events[${index}]`, row, dropped)
+    for (let index = 0; index < eventCount; index++) this.#readEvent(events[index], `${path}.events[${index}]`, row, dropped)
     const links = arrayField(span, 'links', 'links', `${path}.links`)
     const linkCount = Math.min(links.length, limits.maxLinks)
     for (let index = 0; index < linkCount; index++) {
-      problem ??= this.readLink(links[index], `${path}.links[${index}]`, row, dropped)
+      problem ??= this.#readLink(links[index], `${path}.links[${index}]`, row, dropped)
     }
     if (span.status != null) {
       const status = objectAt(span.status, `${path}.status`)
@@ -203,7 +203,7 @@ class JsonTraceRequestDecoder {
   }
 
   /** Appends the event, or drops it when its time is missing or unstorable: see the protobuf decoder's readEvent for why. */
-  private readEvent(value: unknown, path: string, row: SpanRow, dropped: DroppedFromSpan): void {
+  #readEvent(value: unknown, path: string, row: SpanRow, dropped: DroppedFromSpan): void {
     const event = objectAt(value, path)
     const [seconds, nanos] = unixNanosField(event, 'timeUnixNano', 'time_unix_nano', `${path}.timeUnixNano`)
     const problem = unixTimeProblem(seconds, nanos)
@@ -215,14 +215,14 @@ class JsonTraceRequestDecoder {
       return
     }
     const attributes: AttributeMap = newAttributeMap()
-    dropped.nestedAttributes += readAttributesInto(event.attributes, attributes, this.limits, `${path}.attributes`, this.limits.maxAttributes)
+    dropped.nestedAttributes += readAttributesInto(event.attributes, attributes, this.#limits, `${path}.attributes`, this.#limits.maxAttributes)
     row['Events.Timestamp'].push(timestampText(seconds, nanos))
-    row['Events.Name'].push(stringField(event, 'name', 'name', `${path}.name`, this.limits.maxNameBytes))
+    row['Events.Name'].push(stringField(event, 'name', 'name', `${path}.name`, this.#limits.maxNameBytes))
     row['Events.Attributes'].push(attributes)
   }
 
   /** Appends the link; returns the problem that rejects its span, if any. */
-  private readLink(value: unknown, path: string, row: SpanRow, dropped: DroppedFromSpan): string | undefined {
+  #readLink(value: unknown, path: string, row: SpanRow, dropped: DroppedFromSpan): string | undefined {
     const link = objectAt(value, path)
     let problem: string | undefined
     const traceIdText = stringField(link, 'traceId', 'trace_id', `${path}.traceId`, maxIdBytes)
@@ -232,10 +232,10 @@ class JsonTraceRequestDecoder {
     const spanId = spanIdText === '' ? '' : hexIdFromText(spanIdText, 16)
     if (spanId === undefined) problem ??= 'links[].spanId: expected 16 hex digits or empty'
     const attributes: AttributeMap = newAttributeMap()
-    dropped.nestedAttributes += readAttributesInto(link.attributes, attributes, this.limits, `${path}.attributes`, this.limits.maxAttributes)
+    dropped.nestedAttributes += readAttributesInto(link.attributes, attributes, this.#limits, `${path}.attributes`, this.#limits.maxAttributes)
     row['Links.TraceId'].push(traceId ?? '')
     row['Links.SpanId'].push(spanId ?? '')
-    row['Links.TraceState'].push(stringField(link, 'traceState', 'trace_state', `${path}.traceState`, this.limits.maxTraceStateBytes))
+    row['Links.TraceState'].push(stringField(link, 'traceState', 'trace_state', `${path}.traceState`, this.#limits.maxTraceStateBytes))
     row['Links.Attributes'].push(attributes)
     return problem
   }

@@ -62,55 +62,55 @@ export function decodeTraceRequestProtobuf(bytes: Uint8Array, limits?: DecodeLim
 class TraceRequestDecoder {
   readonly rows: SpanRow[] = []
   readonly rejections = new SpanRejections()
-  private readonly reader: ProtobufReader
-  private readonly limits: ResolvedDecodeLimits
-  private spanCount = 0
-  private resourceIndex = 0
-  private scopeIndex = 0
-  private spanIndex = 0
-  private scopeName = ''
-  private scopeVersion = ''
+  readonly #reader: ProtobufReader
+  readonly #limits: ResolvedDecodeLimits
+  #spanCount = 0
+  #resourceIndex = 0
+  #scopeIndex = 0
+  #spanIndex = 0
+  #scopeName = ''
+  #scopeVersion = ''
   // The first problem with the span being read, if any: it will be rejected.
-  private spanProblem: string | undefined = undefined
+  #spanProblem: string | undefined = undefined
   // What was left out of the span being read, reported only if the span is kept.
-  private eventIndex = 0
-  private droppedNestedAttributes = 0
-  private droppedTimedEvents = 0
-  private firstDroppedEvent = ''
-  private firstDroppedEventProblem = ''
+  #eventIndex = 0
+  #droppedNestedAttributes = 0
+  #droppedTimedEvents = 0
+  #firstDroppedEvent = ''
+  #firstDroppedEventProblem = ''
 
   constructor(bytes: Uint8Array, limits: ResolvedDecodeLimits) {
-    this.reader = new ProtobufReader(bytes)
-    this.limits = limits
+    this.#reader = new ProtobufReader(bytes)
+    this.#limits = limits
   }
 
   readRequest(): void {
-    const reader = this.reader
+    const reader = this.#reader
     const end = reader.bytes.length
     while (reader.pos < end) {
       const tag = reader.readTag(end)
       if (tag === tag1) {
-        this.readResourceSpans(reader.readLengthEnd(end))
-        this.resourceIndex++
+        this.#readResourceSpans(reader.readLengthEnd(end))
+        this.#resourceIndex++
       } else {
         reader.skipField(tag, end, requestSchema)
       }
     }
   }
 
-  private readResourceSpans(end: number): void {
-    const reader = this.reader
+  #readResourceSpans(end: number): void {
+    const reader = this.#reader
     const firstRow = this.rows.length
     const resourceAttributes: AttributeMap = newAttributeMap()
     const resourceCount = { kept: 0, dropped: 0 }
-    this.scopeIndex = 0
+    this.#scopeIndex = 0
     while (reader.pos < end) {
       const tag = reader.readTag(end)
       if (tag === tag1) {
-        this.readResource(reader.readLengthEnd(end), resourceAttributes, resourceCount)
+        this.#readResource(reader.readLengthEnd(end), resourceAttributes, resourceCount)
       } else if (tag === tag2) {
-        this.readScopeSpans(reader.readLengthEnd(end), resourceAttributes)
-        this.scopeIndex++
+        this.#readScopeSpans(reader.readLengthEnd(end), resourceAttributes)
+        this.#scopeIndex++
       } else {
         reader.skipField(tag, end, resourceSpansSchema)
       }
@@ -120,19 +120,19 @@ class TraceRequestDecoder {
     const rows = this.rows
     for (let index = firstRow; index < rows.length; index++) rows[index]!.ServiceName = serviceName
     if (resourceCount.dropped > 0) {
-      this.rejections.drop(`resourceSpans[${this.resourceIndex}].resource`, `resource attributes past the limit of ${this.limits.maxAttributes} were dropped`, resourceCount.dropped)
+      this.rejections.drop(`resourceSpans[${this.#resourceIndex}].resource`, `resource attributes past the limit of ${this.#limits.maxAttributes} were dropped`, resourceCount.dropped)
     }
   }
 
-  private readResource(end: number, attributes: AttributeMap, count: { kept: number; dropped: number }): void {
-    const reader = this.reader
+  #readResource(end: number, attributes: AttributeMap, count: { kept: number; dropped: number }): void {
+    const reader = this.#reader
     while (reader.pos < end) {
       const tag = reader.readTag(end)
       if (tag !== tag1) {
         reader.skipField(tag, end, resourceSchema)
-      } else if (count.kept < this.limits.maxAttributes) {
+      } else if (count.kept < this.#limits.maxAttributes) {
         count.kept++
-        readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.limits)
+        readKeyValueInto(reader, reader.readLengthEnd(end), attributes, this.#limits)
       } else {
         count.dropped++
         reader.pos = reader.readLengthEnd(end)
@@ -140,19 +140,19 @@ class TraceRequestDecoder {
     }
   }
 
-  private readScopeSpans(end: number, resourceAttributes: AttributeMap): void {
-    const reader = this.reader
+  #readScopeSpans(end: number, resourceAttributes: AttributeMap): void {
+    const reader = this.#reader
     const firstRow = this.rows.length
-    this.scopeName = ''
-    this.scopeVersion = ''
-    this.spanIndex = 0
+    this.#scopeName = ''
+    this.#scopeVersion = ''
+    this.#spanIndex = 0
     while (reader.pos < end) {
       const tag = reader.readTag(end)
       if (tag === tag2) {
-        this.readSpan(reader.readLengthEnd(end), resourceAttributes)
-        this.spanIndex++
+        this.#readSpan(reader.readLengthEnd(end), resourceAttributes)
+        this.#spanIndex++
       } else if (tag === tag1) {
-        this.readScope(reader.readLengthEnd(end))
+        this.#readScope(reader.readLengthEnd(end))
       } else {
         reader.skipField(tag, end, scopeSpansSchema)
       }
@@ -160,32 +160,32 @@ class TraceRequestDecoder {
     const rows = this.rows
     for (let index = firstRow; index < rows.length; index++) {
       const row = rows[index]!
-      row.ScopeName = this.scopeName
-      row.ScopeVersion = this.scopeVersion
+      row.ScopeName = this.#scopeName
+      row.ScopeVersion = this.#scopeVersion
     }
   }
 
-  private readScope(end: number): void {
-    const reader = this.reader
+  #readScope(end: number): void {
+    const reader = this.#reader
     while (reader.pos < end) {
       const tag = reader.readTag(end)
-      if (tag === tag1) this.scopeName = reader.readStringCut(end, this.limits.maxNameBytes)
-      else if (tag === tag2) this.scopeVersion = reader.readStringCut(end, this.limits.maxNameBytes)
+      if (tag === tag1) this.#scopeName = reader.readStringCut(end, this.#limits.maxNameBytes)
+      else if (tag === tag2) this.#scopeVersion = reader.readStringCut(end, this.#limits.maxNameBytes)
       else reader.skipField(tag, end, scopeSchema)
     }
   }
 
-  private readSpan(end: number, resourceAttributes: AttributeMap): void {
-    if (++this.spanCount > this.limits.maxSpans) {
+  #readSpan(end: number, resourceAttributes: AttributeMap): void {
+    if (++this.#spanCount > this.#limits.maxSpans) {
       throw new OtlpDecodeError({
         code: 'too_many_spans',
-        message: `request holds more than ${this.limits.maxSpans} spans; send smaller batches`,
-        offset: this.reader.pos,
+        message: `request holds more than ${this.#limits.maxSpans} spans; send smaller batches`,
+        offset: this.#reader.pos,
       })
     }
-    const reader = this.reader
+    const reader = this.#reader
     const bytes = reader.bytes
-    const limits = this.limits
+    const limits = this.#limits
     const row = newSpanRow(resourceAttributes)
     let attributeCount = 0
     let droppedAttributes = 0
@@ -201,10 +201,10 @@ class TraceRequestDecoder {
     let startHigh = 0
     let endLow = 0
     let endHigh = 0
-    this.spanProblem = undefined
-    this.eventIndex = 0
-    this.droppedNestedAttributes = 0
-    this.droppedTimedEvents = 0
+    this.#spanProblem = undefined
+    this.#eventIndex = 0
+    this.#droppedNestedAttributes = 0
+    this.#droppedTimedEvents = 0
     while (reader.pos < end) {
       const tag = reader.readTag(end)
       switch (tag) {
@@ -254,74 +254,74 @@ class TraceRequestDecoder {
           break
         case eventsTag:
           if (row['Events.Name'].length < limits.maxEvents) {
-            this.readEvent(reader.readLengthEnd(end), row)
+            this.#readEvent(reader.readLengthEnd(end), row)
           } else {
             droppedEvents++
             reader.pos = reader.readLengthEnd(end)
           }
-          this.eventIndex++
+          this.#eventIndex++
           break
         case linksTag:
           if (row['Links.TraceId'].length < limits.maxLinks) {
-            this.readLink(reader.readLengthEnd(end), row)
+            this.#readLink(reader.readLengthEnd(end), row)
           } else {
             droppedLinks++
             reader.pos = reader.readLengthEnd(end)
           }
           break
         case statusTag:
-          this.readStatus(reader.readLengthEnd(end), row)
+          this.#readStatus(reader.readLengthEnd(end), row)
           break
         default:
           reader.skipField(tag, end, spanSchema)
       }
     }
 
-    if (traceIdLength !== 16) this.spanProblem ??= `traceId must be 16 bytes, got ${traceIdLength}`
-    else if ((row.TraceId = hexId(bytes, traceIdStart, 16)) === '') this.spanProblem ??= 'traceId is all zeros'
-    if (spanIdLength !== 8) this.spanProblem ??= `spanId must be 8 bytes, got ${spanIdLength}`
-    else if ((row.SpanId = hexId(bytes, spanIdStart, 8)) === '') this.spanProblem ??= 'spanId is all zeros'
+    if (traceIdLength !== 16) this.#spanProblem ??= `traceId must be 16 bytes, got ${traceIdLength}`
+    else if ((row.TraceId = hexId(bytes, traceIdStart, 16)) === '') this.#spanProblem ??= 'traceId is all zeros'
+    if (spanIdLength !== 8) this.#spanProblem ??= `spanId must be 8 bytes, got ${spanIdLength}`
+    else if ((row.SpanId = hexId(bytes, spanIdStart, 8)) === '') this.#spanProblem ??= 'spanId is all zeros'
     if (parentIdLength === 8) row.ParentSpanId = hexId(bytes, parentIdStart, 8)
-    else if (parentIdLength !== 0) this.spanProblem ??= `parentSpanId must be 8 bytes or empty, got ${parentIdLength}`
+    else if (parentIdLength !== 0) this.#spanProblem ??= `parentSpanId must be 8 bytes or empty, got ${parentIdLength}`
     const startNanos = nanosOfSecond(startLow, startHigh)
     const startSeconds = wholeSeconds(startLow, startHigh, startNanos)
     const endNanos = nanosOfSecond(endLow, endHigh)
     const endSeconds = wholeSeconds(endLow, endHigh, endNanos)
     // A span's time places it in a partition and the primary key: without a storable one it cannot be kept.
     const startProblem = unixTimeProblem(startSeconds, startNanos)
-    if (startProblem !== undefined) this.spanProblem ??= `startTimeUnixNano ${startProblem}`
+    if (startProblem !== undefined) this.#spanProblem ??= `startTimeUnixNano ${startProblem}`
     const endProblem = unixTimeProblem(endSeconds, endNanos)
-    if (endProblem !== undefined) this.spanProblem ??= `endTimeUnixNano ${endProblem}`
-    if (this.spanProblem !== undefined) {
-      this.rejections.reject(this.spanPath(), this.spanProblem)
+    if (endProblem !== undefined) this.#spanProblem ??= `endTimeUnixNano ${endProblem}`
+    if (this.#spanProblem !== undefined) {
+      this.rejections.reject(this.#spanPath(), this.#spanProblem)
       return
     }
 
     row.Timestamp = timestampText(startSeconds, startNanos)
     row.Duration = durationText(startSeconds, startNanos, endSeconds, endNanos)
     this.rows.push(row)
-    if (droppedAttributes + droppedEvents + droppedLinks + this.droppedNestedAttributes + this.droppedTimedEvents > 0) {
-      this.reportDropped({ droppedAttributes, droppedEvents, droppedLinks })
+    if (droppedAttributes + droppedEvents + droppedLinks + this.#droppedNestedAttributes + this.#droppedTimedEvents > 0) {
+      this.#reportDropped({ droppedAttributes, droppedEvents, droppedLinks })
     }
   }
 
-  private spanPath(): string {
-    return `resourceSpans[${this.resourceIndex}].scopeSpans[${this.scopeIndex}].spans[${this.spanIndex}]`
+  #spanPath(): string {
+    return `resourceSpans[${this.#resourceIndex}].scopeSpans[${this.#scopeIndex}].spans[${this.#spanIndex}]`
   }
 
   /** Says what was left out of the span just kept; built only when something was. */
-  private reportDropped(counts: { droppedAttributes: number; droppedEvents: number; droppedLinks: number }): void {
-    const path = this.spanPath()
-    const limits = this.limits
+  #reportDropped(counts: { droppedAttributes: number; droppedEvents: number; droppedLinks: number }): void {
+    const path = this.#spanPath()
+    const limits = this.#limits
     const rejections = this.rejections
-    if (this.droppedTimedEvents > 0) {
-      rejections.drop(`${path}.${this.firstDroppedEvent}`, `timeUnixNano ${this.firstDroppedEventProblem}: the event was dropped, its span kept`, this.droppedTimedEvents)
+    if (this.#droppedTimedEvents > 0) {
+      rejections.drop(`${path}.${this.#firstDroppedEvent}`, `timeUnixNano ${this.#firstDroppedEventProblem}: the event was dropped, its span kept`, this.#droppedTimedEvents)
     }
     if (counts.droppedAttributes > 0) rejections.drop(path, `attributes past the limit of ${limits.maxAttributes} were dropped`, counts.droppedAttributes)
     if (counts.droppedEvents > 0) rejections.drop(path, `events past the limit of ${limits.maxEvents} were dropped`, counts.droppedEvents)
     if (counts.droppedLinks > 0) rejections.drop(path, `links past the limit of ${limits.maxLinks} were dropped`, counts.droppedLinks)
-    if (this.droppedNestedAttributes > 0) {
-      rejections.drop(path, `event or link attributes past the limit of ${limits.maxAttributes} were dropped`, this.droppedNestedAttributes)
+    if (this.#droppedNestedAttributes > 0) {
+      rejections.drop(path, `event or link attributes past the limit of ${limits.maxAttributes} were dropped`, this.#droppedNestedAttributes)
     }
   }
 
@@ -332,9 +332,9 @@ class TraceRequestDecoder {
    * annotation would let one item rewrite the good ones, and inventing a time (the span's
    * start, say) would store something the sender never said.
    */
-  private readEvent(end: number, row: SpanRow): void {
-    const reader = this.reader
-    const limits = this.limits
+  #readEvent(end: number, row: SpanRow): void {
+    const reader = this.#reader
+    const limits = this.#limits
     let low = 0
     let high = 0
     let name = ''
@@ -353,7 +353,7 @@ class TraceRequestDecoder {
           attributeCount++
           readKeyValueInto(reader, reader.readLengthEnd(end), attributes, limits)
         } else {
-          this.droppedNestedAttributes++
+          this.#droppedNestedAttributes++
           reader.pos = reader.readLengthEnd(end)
         }
       } else {
@@ -364,9 +364,9 @@ class TraceRequestDecoder {
     const seconds = wholeSeconds(low, high, nanos)
     const problem = unixTimeProblem(seconds, nanos)
     if (problem !== undefined) {
-      if (this.droppedTimedEvents++ === 0) {
-        this.firstDroppedEvent = `events[${this.eventIndex}]`
-        this.firstDroppedEventProblem = problem
+      if (this.#droppedTimedEvents++ === 0) {
+        this.#firstDroppedEvent = `events[${this.#eventIndex}]`
+        this.#firstDroppedEventProblem = problem
       }
       return
     }
@@ -375,10 +375,10 @@ class TraceRequestDecoder {
     row['Events.Attributes'].push(attributes)
   }
 
-  private readLink(end: number, row: SpanRow): void {
-    const reader = this.reader
+  #readLink(end: number, row: SpanRow): void {
+    const reader = this.#reader
     const bytes = reader.bytes
-    const limits = this.limits
+    const limits = this.#limits
     let traceId = ''
     let spanId = ''
     let traceState = ''
@@ -390,13 +390,13 @@ class TraceRequestDecoder {
         const idEnd = reader.readLengthEnd(end)
         const length = idEnd - reader.pos
         if (length === 16) traceId = hexId(bytes, reader.pos, 16)
-        else if (length !== 0) this.spanProblem ??= `links[].traceId must be 16 bytes or empty, got ${length}`
+        else if (length !== 0) this.#spanProblem ??= `links[].traceId must be 16 bytes or empty, got ${length}`
         reader.pos = idEnd
       } else if (tag === tag2) {
         const idEnd = reader.readLengthEnd(end)
         const length = idEnd - reader.pos
         if (length === 8) spanId = hexId(bytes, reader.pos, 8)
-        else if (length !== 0) this.spanProblem ??= `links[].spanId must be 8 bytes or empty, got ${length}`
+        else if (length !== 0) this.#spanProblem ??= `links[].spanId must be 8 bytes or empty, got ${length}`
         reader.pos = idEnd
       } else if (tag === tag3) {
         traceState = reader.readStringCut(end, limits.maxTraceStateBytes)
@@ -405,7 +405,7 @@ class TraceRequestDecoder {
           attributeCount++
           readKeyValueInto(reader, reader.readLengthEnd(end), attributes, limits)
         } else {
-          this.droppedNestedAttributes++
+          this.#droppedNestedAttributes++
           reader.pos = reader.readLengthEnd(end)
         }
       } else {
@@ -418,11 +418,11 @@ class TraceRequestDecoder {
     row['Links.Attributes'].push(attributes)
   }
 
-  private readStatus(end: number, row: SpanRow): void {
-    const reader = this.reader
+  #readStatus(end: number, row: SpanRow): void {
+    const reader = this.#reader
     while (reader.pos < end) {
       const tag = reader.readTag(end)
-      if (tag === tag2) row.StatusMessage = reader.readStringCut(end, this.limits.maxStatusMessageBytes)
+      if (tag === tag2) row.StatusMessage = reader.readStringCut(end, this.#limits.maxStatusMessageBytes)
       else if (tag === statusCodeTag) row.StatusCode = statusCodeWord(reader.readInt32(end))
       else reader.skipField(tag, end, statusSchema)
     }

@@ -36,13 +36,13 @@ export class ProtobufReader {
   pos = 0
   low = 0
   high = 0
-  private readonly view: DataView
-  private readonly text: Buffer
+  readonly #view: DataView
+  readonly #text: Buffer
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.#text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
   fail(message: string, offset: number = this.pos): never {
@@ -140,8 +140,8 @@ export class ProtobufReader {
   readFixed64(end: number): void {
     const pos = this.pos
     if (end - pos < 8) this.fail('truncated fixed64', pos)
-    this.low = this.view.getUint32(pos, true)
-    this.high = this.view.getUint32(pos + 4, true)
+    this.low = this.#view.getUint32(pos, true)
+    this.high = this.#view.getUint32(pos + 4, true)
     this.pos = pos + 8
   }
 
@@ -149,7 +149,7 @@ export class ProtobufReader {
     const pos = this.pos
     if (end - pos < 8) this.fail('truncated double', pos)
     this.pos = pos + 8
-    return this.view.getFloat64(pos, true)
+    return this.#view.getFloat64(pos, true)
   }
 
   /** Reads the length of a length-delimited field and returns where its content ends. */
@@ -177,11 +177,11 @@ export class ProtobufReader {
   /** UTF-8 text of the byte range; no bounds check, the caller read the range already. */
   utf8(start: number, end: number): string {
     if (end === start) return ''
-    return cachedAscii(this.bytes, this.text, start, end) ?? this.text.toString('utf8', start, end)
+    return cachedAscii(this.bytes, this.#text, start, end) ?? this.#text.toString('utf8', start, end)
   }
 
   base64(start: number, end: number): string {
-    return end === start ? '' : this.text.toString('base64', start, end)
+    return end === start ? '' : this.#text.toString('base64', start, end)
   }
 
   /**
@@ -198,25 +198,25 @@ export class ProtobufReader {
         this.pos - 1,
       )
     }
-    this.skipValue(fieldNumber, wireType, end)
+    this.#skipValue(fieldNumber, wireType, end)
   }
 
-  private skipValue(fieldNumber: number, wireType: number, end: number): void {
+  #skipValue(fieldNumber: number, wireType: number, end: number): void {
     switch (wireType) {
       case wireVarint:
         this.readVarint64(end)
         return
       case wireFixed64:
-        this.skipBytes(8, end)
+        this.#skipBytes(8, end)
         return
       case wireLengthDelimited:
         this.pos = this.readLengthEnd(end)
         return
       case wireFixed32:
-        this.skipBytes(4, end)
+        this.#skipBytes(4, end)
         return
       case wireStartGroup:
-        this.skipGroup(fieldNumber, end)
+        this.#skipGroup(fieldNumber, end)
         return
       case wireEndGroup:
         return this.fail(`end-group tag for field ${fieldNumber} without a matching start-group`, this.pos - 1)
@@ -225,13 +225,13 @@ export class ProtobufReader {
     }
   }
 
-  private skipBytes(count: number, end: number): void {
+  #skipBytes(count: number, end: number): void {
     if (end - this.pos < count) this.fail(`truncated ${count}-byte field`)
     this.pos += count
   }
 
   // Deprecated proto2 groups run until the end-group tag of the same field number.
-  private skipGroup(fieldNumber: number, end: number): void {
+  #skipGroup(fieldNumber: number, end: number): void {
     const open: number[] = [fieldNumber]
     while (open.length > 0) {
       if (this.pos >= end) this.fail(`unterminated group for field ${open[open.length - 1]}`)
@@ -246,7 +246,7 @@ export class ProtobufReader {
         if (open.length >= maxGroupDepth) this.fail(`groups nested deeper than ${maxGroupDepth}`, tagStart)
         open.push(innerField)
       } else {
-        this.skipValue(innerField, wireType, end)
+        this.#skipValue(innerField, wireType, end)
       }
     }
   }

@@ -13,21 +13,21 @@ export class SpanRejections {
   /** Events, links and attributes dropped from spans that were kept. */
   dropped = 0
   readonly messages: string[] = []
-  private readonly seen = new Set<string>()
+  readonly #seen = new Set<string>()
 
   reject(path: string, problem: string): void {
     this.count++
-    this.note(path, problem)
+    this.#note(path, problem)
   }
 
   drop(path: string, problem: string, count = 1): void {
     this.dropped += count
-    this.note(path, problem)
+    this.#note(path, problem)
   }
 
-  private note(path: string, problem: string): void {
-    if (this.messages.length >= maxMessages || this.seen.has(problem)) return
-    this.seen.add(problem)
+  #note(path: string, problem: string): void {
+    if (this.messages.length >= maxMessages || this.#seen.has(problem)) return
+    this.#seen.add(problem)
     this.messages.push(`${path}: ${problem}`)
   }
 }

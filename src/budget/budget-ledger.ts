@@ -62,34 +62,34 @@ interface ActiveReservation {
 export class BudgetLedger {
   readonly budgets: readonly BudgetConfig[]
   readonly source: SpendSource
-  private readonly now: () => number
-  private readonly states: BudgetState[]
-  private readonly active = new Map<number, ActiveReservation>()
-  private readonly percentiles: OutputTokenPercentiles
-  private readonly options: BudgetLedgerOptions
-  private nextId = 0
-  private expired = 0
-  private refreshes = 0
-  private refreshFailures = 0
-  private refreshChain: Promise<void> = Promise.resolve()
-  private readonly failing = new Set<string>()
-  private timers: NodeJS.Timeout[] = []
-  private startPromise: Promise<void> | undefined
-  private closed = false
+  readonly #now: () => number
+  readonly #states: BudgetState[]
+  readonly #active = new Map<number, ActiveReservation>()
+  readonly #percentiles: OutputTokenPercentiles
+  readonly #options: BudgetLedgerOptions
+  #nextId = 0
+  #expired = 0
+  #refreshes = 0
+  #refreshFailures = 0
+  #refreshChain: Promise<void> = Promise.resolve()
+  readonly #failing = new Set<string>()
+  #timers: NodeJS.Timeout[] = []
+  #startPromise: Promise<void> | undefined
+  #closed = false
 
   constructor(options: BudgetLedgerOptions) {
-    this.options = options
+    this.#options = options
     this.budgets = options.budgets
     this.source = options.source
-    this.now = options.now ?? Date.now
-    const createdAtMs = this.now()
-    this.states = options.budgets.map((config) => new BudgetState({
+    this.#now = options.now ?? Date.now
+    const createdAtMs = this.#now()
+    this.#states = options.budgets.map((config) => new BudgetState({
       config,
       createdAtMs,
       ingestDelayMs: options.ingestDelayMs ?? 30_000,
       maxUnconfirmedCalls: options.maxUnconfirmedCalls ?? 100_000,
     }))
-    this.percentiles = new OutputTokenPercentiles(options.outputTokens)
+    this.#percentiles = new OutputTokenPercentiles(options.outputTokens)
     const refreshIntervalMs = options.refreshIntervalMs ?? 1_000
     for (const config of options.budgets) {
       if (config.maxStalenessMs > refreshIntervalMs * 2) continue
@@ -104,21 +104,21 @@ export class BudgetLedger {
    * budget knows only this process's spend.
    */
   start(): Promise<void> {
-    this.startPromise ??= (async () => {
+    this.#startPromise ??= (async () => {
       await Promise.all([this.refresh(), this.refreshOutputTokens()])
-      if (this.closed) return
-      this.every(this.options.refreshIntervalMs ?? 1_000, () => this.refresh())
-      this.every(this.options.outputTokens?.refreshIntervalMs ?? 300_000, () => this.refreshOutputTokens())
+      if (this.#closed) return
+      this.#every(this.#options.refreshIntervalMs ?? 1_000, () => this.refresh())
+      this.#every(this.#options.outputTokens?.refreshIntervalMs ?? 300_000, () => this.refreshOutputTokens())
     })()
-    return this.startPromise
+    return this.#startPromise
   }
 
   /** Stop the background reads; wait for one in progress. Reservations keep working on the last figures. */
   async close(): Promise<void> {
-    this.closed = true
-    for (const timer of this.timers) clearTimeout(timer)
-    this.timers = []
-    await this.refreshChain
+    this.#closed = true
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers = []
+    await this.#refreshChain
   }
 
   /**
@@ -128,7 +128,7 @@ export class BudgetLedger {
    * reserved; use `reserve` to claim the spend.
    */
   decide(scope: BudgetScope, options: { worstCaseUnits?: bigint } = {}): BudgetDecision {
-    return this.evaluate(scope, options.worstCaseUnits ?? 0n, this.now()).decision
+    return this.#evaluate(scope, options.worstCaseUnits ?? 0n, this.#now()).decision
   }
 
   /**
@@ -138,10 +138,10 @@ export class BudgetLedger {
    */
   reserve(options: { scope: BudgetScope; worstCaseUnits: bigint; spanId?: string }): Reservation {
     if (options.worstCaseUnits < 0n) throw new RangeError(`worstCaseUnits must not be negative (got ${options.worstCaseUnits})`)
-    const nowMs = this.now()
-    const { decision, states } = this.evaluate(options.scope, options.worstCaseUnits, nowMs)
+    const nowMs = this.#now()
+    const { decision, states } = this.#evaluate(options.scope, options.worstCaseUnits, nowMs)
     if (decision.error !== undefined) throw decision.error
-    const id = ++this.nextId
+    const id = ++this.#nextId
     // One call object for every matching budget (see LocalCall).
     const call: LocalCall = { units: options.worstCaseUnits, atMs: nowMs, spanIds: options.spanId === undefined ? [] : [options.spanId] }
     for (const state of states) state.addReservation(id, call)
@@ -150,9 +150,9 @@ export class BudgetLedger {
       decision,
       worstCaseUnits: options.worstCaseUnits,
       reservedAtMs: nowMs,
-      hooks: new ReservedBudgets({ call, states, active: this.active, now: this.now }),
+      hooks: new ReservedBudgets({ call, states, active: this.#active, now: this.#now }),
     })
-    this.active.set(id, { reservation, states })
+    this.#active.set(id, { reservation, states })
     return reservation
   }
 
@@ -163,11 +163,11 @@ export class BudgetLedger {
    */
   outputTokensFor(options: { scope: BudgetScope; maxTokens?: number }): OutputTokenEstimate {
     if (options.maxTokens !== undefined) return { tokens: options.maxTokens, source: 'request' }
-    const maximum = options.scope.model === undefined ? undefined : this.options.maxOutputTokens?.(options.scope.model)
-    const percentile = this.percentiles.lookup(options.scope)
+    const maximum = options.scope.model === undefined ? undefined : this.#options.maxOutputTokens?.(options.scope.model)
+    const percentile = this.#percentiles.lookup(options.scope)
     if (percentile !== undefined) return { tokens: maximum === undefined ? percentile : Math.min(percentile, maximum), source: 'percentile' }
     if (maximum !== undefined) return { tokens: maximum, source: 'model_maximum' }
-    return { tokens: this.options.defaultMaxOutputTokens ?? 32_768, source: 'default' }
+    return { tokens: this.#options.defaultMaxOutputTokens ?? 32_768, source: 'default' }
   }
 
   /**
@@ -176,15 +176,15 @@ export class BudgetLedger {
    * keeps its last figure, and the failure is counted and logged once per outage.
    */
   refresh(): Promise<void> {
-    const run = this.refreshChain.then(() => this.refreshAll())
-    this.refreshChain = run.catch(() => undefined)
+    const run = this.#refreshChain.then(() => this.#refreshAll())
+    this.#refreshChain = run.catch(() => undefined)
     return run
   }
 
   /** Read the output-token percentiles now; a failure keeps the last ones. */
   async refreshOutputTokens(): Promise<void> {
     try {
-      await this.percentiles.refresh({ source: this.source, nowMs: this.now() })
+      await this.#percentiles.refresh({ source: this.source, nowMs: this.#now() })
     } catch (error) {
       diag.warn(`switchyard budgets: cannot read output-token percentiles from ${this.source.description}: ${messageOf(error)}`)
     }
@@ -192,55 +192,55 @@ export class BudgetLedger {
 
   stats(): BudgetLedgerStats {
     let reservedUnits = 0n
-    for (const { reservation } of this.active.values()) reservedUnits += reservation.worstCaseUnits
+    for (const { reservation } of this.#active.values()) reservedUnits += reservation.worstCaseUnits
     return {
-      activeReservations: this.active.size,
+      activeReservations: this.#active.size,
       reservedUnits,
-      expiredReservations: this.expired,
-      unconfirmedCalls: this.states.reduce((sum, state) => sum + state.unconfirmedCount, 0),
-      droppedUnconfirmed: this.states.reduce((sum, state) => sum + state.droppedUnconfirmed, 0),
-      refreshes: this.refreshes,
-      refreshFailures: this.refreshFailures,
+      expiredReservations: this.#expired,
+      unconfirmedCalls: this.#states.reduce((sum, state) => sum + state.unconfirmedCount, 0),
+      droppedUnconfirmed: this.#states.reduce((sum, state) => sum + state.droppedUnconfirmed, 0),
+      refreshes: this.#refreshes,
+      refreshFailures: this.#refreshFailures,
     }
   }
 
   /** Every budget's figures now, with its burn rate: what `switchyard budgets` prints. */
   status(): BudgetStatus[] {
-    const nowMs = this.now()
-    return this.states.map((state) => budgetStatus({ state, nowMs }))
+    const nowMs = this.#now()
+    return this.#states.map((state) => budgetStatus({ state, nowMs }))
   }
 
-  private evaluate(scope: BudgetScope, worstCaseUnits: bigint, nowMs: number): { decision: BudgetDecision; states: BudgetState[] } {
-    const states = this.states.filter((state) => state.match.matches(scope))
+  #evaluate(scope: BudgetScope, worstCaseUnits: bigint, nowMs: number): { decision: BudgetDecision; states: BudgetState[] } {
+    const states = this.#states.filter((state) => state.match.matches(scope))
     const decision = combineEvaluations(states.map((state) => state.evaluate(nowMs, worstCaseUnits)), scope)
     return { decision, states }
   }
 
-  private async refreshAll(): Promise<void> {
-    this.expireReservations()
-    const queue = [...this.states]
+  async #refreshAll(): Promise<void> {
+    this.#expireReservations()
+    const queue = [...this.#states]
     const worker = async (): Promise<void> => {
-      for (let state = queue.shift(); state !== undefined; state = queue.shift()) await this.refreshState(state)
+      for (let state = queue.shift(); state !== undefined; state = queue.shift()) await this.#refreshState(state)
     }
-    const concurrency = Math.max(1, Math.min(this.options.refreshConcurrency ?? 4, queue.length))
+    const concurrency = Math.max(1, Math.min(this.#options.refreshConcurrency ?? 4, queue.length))
     await Promise.all(Array.from({ length: concurrency }, worker))
-    this.refreshes += 1
+    this.#refreshes += 1
   }
 
-  private async refreshState(state: BudgetState): Promise<void> {
-    const startedAtMs = this.now()
+  async #refreshState(state: BudgetState): Promise<void> {
+    const startedAtMs = this.#now()
     const query = state.spendQuery(startedAtMs, this.source.maxSpanIds)
     try {
       const snapshot = await this.source.fetchSpend(query)
       state.applySnapshot({ snapshot, startedAtMs })
-      if (this.failing.delete(state.config.name)) {
+      if (this.#failing.delete(state.config.name)) {
         diag.info(`switchyard budgets: budget "${state.config.name}" reads ${this.source.description} again`)
       }
     } catch (error) {
-      this.refreshFailures += 1
+      this.#refreshFailures += 1
       state.recordFailure(messageOf(error))
-      if (!this.failing.has(state.config.name)) {
-        this.failing.add(state.config.name)
+      if (!this.#failing.has(state.config.name)) {
+        this.#failing.add(state.config.name)
         diag.warn(`switchyard budgets: cannot read the spend of budget "${state.config.name}" from ${this.source.description}: `
           + `${messageOf(error)}; going on with its last figure and this process's own spend for up to ${state.config.maxStalenessMs} ms, `
           + `then onStoreUnavailable: "${state.config.onStoreUnavailable}" applies`)
@@ -248,28 +248,28 @@ export class BudgetLedger {
     }
   }
 
-  private expireReservations(): void {
-    const ttlMs = this.options.reservationTtlMs ?? 3_600_000
-    const nowMs = this.now()
-    for (const { reservation } of [...this.active.values()]) {
+  #expireReservations(): void {
+    const ttlMs = this.#options.reservationTtlMs ?? 3_600_000
+    const nowMs = this.#now()
+    for (const { reservation } of [...this.#active.values()]) {
       if (reservation.reservedAtMs + ttlMs > nowMs) continue
       if (reservation.release()) {
-        this.expired += 1
+        this.#expired += 1
         diag.warn(`switchyard budgets: released reservation ${reservation.id} after ${ttlMs} ms without settle or release; `
           + 'end every reservation in a finally block')
       }
     }
   }
 
-  private every(intervalMs: number, task: () => Promise<void>): void {
+  #every(intervalMs: number, task: () => Promise<void>): void {
     const schedule = (): void => {
-      if (this.closed) return
+      if (this.#closed) return
       const timer = setTimeout(() => {
-        this.timers = this.timers.filter((item) => item !== timer)
+        this.#timers = this.#timers.filter((item) => item !== timer)
         void task().finally(schedule)
       }, intervalMs)
       timer.unref()
-      this.timers.push(timer)
+      this.#timers.push(timer)
     }
     schedule()
   }

@@ -51,75 +51,75 @@ export class BudgetState {
   readonly config: BudgetConfig
   readonly match: CompiledMatch
   readonly window: WindowTracker
-  private readonly actions: readonly ParsedAction[]
-  private readonly block: ParsedAction | undefined
-  private readonly options: BudgetStateOptions
-  private buckets: SpendBucket[] = []
+  readonly #actions: readonly ParsedAction[]
+  readonly #block: ParsedAction | undefined
+  readonly #options: BudgetStateOptions
+  #buckets: SpendBucket[] = []
   /**
    * The settled sum of the buckets in the window, valid for window starts in
    * [fromMs, untilMs): buckets only change at a refresh, and only leave the window when
    * its start passes their end. Keeps a decision from adding up every bucket each time.
    */
-  private settledCache: { buckets: SpendBucket[]; fromMs: number; untilMs: number; units: bigint } | undefined
-  private readonly reserved = new LocalSpend()
+  #settledCache: { buckets: SpendBucket[]; fromMs: number; untilMs: number; units: bigint } | undefined
+  readonly #reserved = new LocalSpend()
   /** Finished calls with span ids, until the store has shown all of them. */
-  private readonly unconfirmed = new LocalSpend()
+  readonly #unconfirmed = new LocalSpend()
   /** Finished calls without a span id, until `ingestDelayMs` after they finished (in that order). */
-  private readonly unconfirmedByTime = new LocalSpend()
+  readonly #unconfirmedByTime = new LocalSpend()
   /** The span ids the last query asked about, each with its call. */
-  private asked = new Map<string, number>()
+  #asked = new Map<string, number>()
   /** The spans of each call this budget's refreshes have shown (made at the first one: most calls never need it). */
-  private readonly seen = new WeakMap<LocalCall, Set<string>>()
-  private lastRefreshStartMs: number | undefined
-  private lastErrorMessage: string | undefined
-  private droppedCount = 0
+  readonly #seen = new WeakMap<LocalCall, Set<string>>()
+  #lastRefreshStartMs: number | undefined
+  #lastErrorMessage: string | undefined
+  #droppedCount = 0
 
   constructor(options: BudgetStateOptions) {
-    this.options = options
+    this.#options = options
     this.config = options.config
     this.match = compileMatch(options.config.match)
     this.window = new WindowTracker(options.config.window)
-    this.actions = options.config.actions.map((action) => parseAction(action, options.config.limitUnits)).sort((left, right) => left.at - right.at)
-    this.block = this.actions.find((action) => action.action === 'block')
+    this.#actions = options.config.actions.map((action) => parseAction(action, options.config.limitUnits)).sort((left, right) => left.at - right.at)
+    this.#block = this.#actions.find((action) => action.action === 'block')
   }
 
   get reservationCount(): number {
-    return this.reserved.size
+    return this.#reserved.size
   }
 
   get unconfirmedCount(): number {
-    return this.unconfirmed.size + this.unconfirmedByTime.size
+    return this.#unconfirmed.size + this.#unconfirmedByTime.size
   }
 
   /** Finished calls dropped because more than maxUnconfirmedCalls waited for the store. */
   get droppedUnconfirmed(): number {
-    return this.droppedCount
+    return this.#droppedCount
   }
 
   get lastError(): string | undefined {
-    return this.lastErrorMessage
+    return this.#lastErrorMessage
   }
 
   get lastRefreshMs(): number | undefined {
-    return this.lastRefreshStartMs
+    return this.#lastRefreshStartMs
   }
 
   addReservation(id: number, call: LocalCall): void {
-    this.reserved.set(id, call)
+    this.#reserved.set(id, call)
   }
 
   attachSpan(id: number, spanId: string): void {
-    const call = this.reserved.get(id) ?? this.unconfirmed.get(id)
+    const call = this.#reserved.get(id) ?? this.#unconfirmed.get(id)
     if (call !== undefined) {
       addSpanId(call, spanId)
       return
     }
     // A finished call waiting by time gained a span (a late hedge): wait for the span instead.
-    const timed = this.unconfirmedByTime.get(id)
+    const timed = this.#unconfirmedByTime.get(id)
     if (timed === undefined) return
     addSpanId(timed, spanId)
-    this.unconfirmedByTime.delete(id)
-    this.unconfirmed.set(id, timed)
+    this.#unconfirmedByTime.delete(id)
+    this.#unconfirmed.set(id, timed)
   }
 
   /**
@@ -130,34 +130,34 @@ export class BudgetState {
    * units in between, once for every budget (see LocalCall).
    */
   finishReservation(id: number, units: bigint): boolean {
-    const call = this.reserved.get(id)
+    const call = this.#reserved.get(id)
     if (call === undefined) return false
-    this.reserved.delete(id)
-    return !isInStore(call, this.seen.get(call)) && units > 0n
+    this.#reserved.delete(id)
+    return !isInStore(call, this.#seen.get(call)) && units > 0n
   }
 
   /** A finished call, now with its actual units and settledAtMs, waits here until the store shows it. */
   addFinished(id: number, call: LocalCall): void {
-    const waiting = call.spanIds.length === 0 ? this.unconfirmedByTime : this.unconfirmed
+    const waiting = call.spanIds.length === 0 ? this.#unconfirmedByTime : this.#unconfirmed
     waiting.set(id, call)
-    if (this.unconfirmedCount > this.options.maxUnconfirmedCalls) this.dropOldestUnconfirmed()
+    if (this.unconfirmedCount > this.#options.maxUnconfirmedCalls) this.#dropOldestUnconfirmed()
   }
 
-  private dropOldestUnconfirmed(): void {
-    const withSpans = this.unconfirmed.oldest()
-    const byTime = this.unconfirmedByTime.oldest()
+  #dropOldestUnconfirmed(): void {
+    const withSpans = this.#unconfirmed.oldest()
+    const byTime = this.#unconfirmedByTime.oldest()
     const fromByTime = withSpans === undefined
       || (byTime !== undefined && (byTime[1].settledAtMs ?? 0) < (withSpans[1].settledAtMs ?? 0))
     if (fromByTime) {
-      if (byTime !== undefined) this.unconfirmedByTime.delete(byTime[0])
+      if (byTime !== undefined) this.#unconfirmedByTime.delete(byTime[0])
     } else {
-      this.unconfirmed.delete(withSpans[0])
+      this.#unconfirmed.delete(withSpans[0])
     }
-    this.droppedCount += 1
+    this.#droppedCount += 1
   }
 
   release(id: number): void {
-    this.reserved.delete(id)
+    this.#reserved.delete(id)
   }
 
   /**
@@ -170,10 +170,10 @@ export class BudgetState {
     const spanIds: string[] = []
     const asked = new Map<string, number>()
     let oldest = nowMs
-    for (const calls of [this.unconfirmed, this.reserved]) {
+    for (const calls of [this.#unconfirmed, this.#reserved]) {
       for (const [id, call] of calls) {
         if (spanIds.length >= maxSpanIds) break
-        const seen = this.seen.get(call)
+        const seen = this.#seen.get(call)
         for (const spanId of call.spanIds) {
           if (seen?.has(spanId) === true || spanIds.length >= maxSpanIds) continue
           spanIds.push(spanId)
@@ -182,7 +182,7 @@ export class BudgetState {
         }
       }
     }
-    this.asked = asked
+    this.#asked = asked
     const recentFromMs = Math.max(fromMs, Math.min(floorMinute(nowMs) - recentSpanMs, floorMinute(oldest) - clockSkewMs))
     return { match: this.config.match, fromMs, recentFromMs, spanIds }
   }
@@ -190,51 +190,51 @@ export class BudgetState {
   /** Take a refresh's figure; `startedAtMs` is when its query was built, which is how old the figure is. */
   applySnapshot(options: { snapshot: SpendSnapshot; startedAtMs: number }): void {
     const { snapshot, startedAtMs } = options
-    this.buckets = snapshot.buckets
-    this.lastRefreshStartMs = startedAtMs
-    this.lastErrorMessage = undefined
+    this.#buckets = snapshot.buckets
+    this.#lastRefreshStartMs = startedAtMs
+    this.#lastErrorMessage = undefined
     for (const spanId of snapshot.seenSpanIds) {
-      const id = this.asked.get(spanId)
+      const id = this.#asked.get(spanId)
       if (id === undefined) continue
-      const finished = this.unconfirmed.get(id)
+      const finished = this.#unconfirmed.get(id)
       if (finished !== undefined) {
-        if (this.completesFinished(finished, spanId)) this.unconfirmed.delete(id)
+        if (this.#completesFinished(finished, spanId)) this.#unconfirmed.delete(id)
         continue
       }
-      const inFlight = this.reserved.get(id)
-      if (inFlight !== undefined) this.markSeen(inFlight, spanId)
+      const inFlight = this.#reserved.get(id)
+      if (inFlight !== undefined) this.#markSeen(inFlight, spanId)
     }
-    for (let oldest = this.unconfirmedByTime.oldest(); oldest !== undefined; oldest = this.unconfirmedByTime.oldest()) {
-      if ((oldest[1].settledAtMs ?? 0) + this.options.ingestDelayMs > startedAtMs) break
-      this.unconfirmedByTime.delete(oldest[0])
+    for (let oldest = this.#unconfirmedByTime.oldest(); oldest !== undefined; oldest = this.#unconfirmedByTime.oldest()) {
+      if ((oldest[1].settledAtMs ?? 0) + this.#options.ingestDelayMs > startedAtMs) break
+      this.#unconfirmedByTime.delete(oldest[0])
     }
     const inWindowOptions = { windowStartMs: this.window.span(startedAtMs).startMs, floorMinute, minuteMs }
-    this.unconfirmed.deleteOutsideWindow(inWindowOptions)
-    this.unconfirmedByTime.deleteOutsideWindow(inWindowOptions)
+    this.#unconfirmed.deleteOutsideWindow(inWindowOptions)
+    this.#unconfirmedByTime.deleteOutsideWindow(inWindowOptions)
   }
 
   /**
    * This budget's refresh showed `spanId` of a finished call: true when the store now
    * holds all of the call. A call with one span (most calls) needs no record of it.
    */
-  private completesFinished(call: LocalCall, spanId: string): boolean {
+  #completesFinished(call: LocalCall, spanId: string): boolean {
     if (call.spanIds.length === 1 && call.spanIds[0] === spanId) return true
-    return isInStore(call, this.markSeen(call, spanId))
+    return isInStore(call, this.#markSeen(call, spanId))
   }
 
   /** Note that this budget's refresh showed `spanId` of `call`; returns the call's seen spans. */
-  private markSeen(call: LocalCall, spanId: string): Set<string> {
-    let seen = this.seen.get(call)
+  #markSeen(call: LocalCall, spanId: string): Set<string> {
+    let seen = this.#seen.get(call)
     if (seen === undefined) {
       seen = new Set()
-      this.seen.set(call, seen)
+      this.#seen.set(call, seen)
     }
     seen.add(spanId)
     return seen
   }
 
   recordFailure(message: string): void {
-    this.lastErrorMessage = message
+    this.#lastErrorMessage = message
   }
 
   /** This budget's figures and action for a call costing at most `worstCaseUnits`. */
@@ -242,13 +242,13 @@ export class BudgetState {
     const config = this.config
     const span = this.window.span(nowMs)
     const rollingMs = this.window.rollingMs
-    const settledUnits = this.settledSince(span.startMs)
+    const settledUnits = this.#settledSince(span.startMs)
     const inWindowOptions = { windowStartMs: span.startMs, floorMinute, minuteMs }
-    const unconfirmedUnits = this.unconfirmed.unitsInWindow(inWindowOptions) + this.unconfirmedByTime.unitsInWindow(inWindowOptions)
-    const reservedUnits = this.reserved.unitsInWindow(inWindowOptions)
+    const unconfirmedUnits = this.#unconfirmed.unitsInWindow(inWindowOptions) + this.#unconfirmedByTime.unitsInWindow(inWindowOptions)
+    const reservedUnits = this.#reserved.unitsInWindow(inWindowOptions)
     const spentUnits = settledUnits + unconfirmedUnits + reservedUnits
-    const storeAgeMs = this.lastRefreshStartMs === undefined ? undefined : nowMs - this.lastRefreshStartMs
-    const blindMs = nowMs - (this.lastRefreshStartMs ?? this.options.createdAtMs)
+    const storeAgeMs = this.#lastRefreshStartMs === undefined ? undefined : nowMs - this.#lastRefreshStartMs
+    const blindMs = nowMs - (this.#lastRefreshStartMs ?? this.#options.createdAtMs)
     const stale = blindMs > config.maxStalenessMs
     const evaluation: BudgetEvaluation = {
       name: config.name,
@@ -266,7 +266,7 @@ export class BudgetState {
     }
     if (span.endMs !== undefined) evaluation.windowEndMs = span.endMs
     if (storeAgeMs !== undefined) evaluation.storeAgeMs = storeAgeMs
-    if (this.block !== undefined) evaluation.blockAt = this.block.at
+    if (this.#block !== undefined) evaluation.blockAt = this.#block.at
 
     if (stale && config.onStoreUnavailable === 'block') {
       evaluation.action = 'block'
@@ -277,7 +277,7 @@ export class BudgetState {
     // The strictest action that applies; between two of a kind the one with the highest
     // share, so a second downgrade (to an even cheaper route) takes over from the first.
     let chosen: ParsedAction | undefined
-    for (const action of this.actions) {
+    for (const action of this.#actions) {
       if (projected <= action.thresholdMillionths) continue
       if (chosen === undefined || severityOf(action) >= severityOf(chosen)) chosen = action
     }
@@ -285,41 +285,41 @@ export class BudgetState {
     evaluation.action = chosen.action
     evaluation.actionAt = chosen.at
     if (chosen.downgradeTo !== undefined) evaluation.downgradeTo = chosen.downgradeTo
-    if (chosen.action === 'block' && this.block !== undefined) {
+    if (chosen.action === 'block' && this.#block !== undefined) {
       evaluation.reason = 'limit'
       // Room again means under the lowest block threshold, whichever block action was chosen.
-      const blockMillionths = this.block.millionths
+      const blockMillionths = this.#block.millionths
       const retryAtMs = span.endMs !== undefined
-        ? ((worstCaseUnits * 1_000_000n <= this.block.thresholdMillionths) ? span.endMs : undefined)
-        : rollingRetryAt({ spend: this.leavingSpend(span.startMs, rollingMs ?? 0), spentUnits, worstCaseUnits, limitUnits: config.limitUnits, blockMillionths })
+        ? ((worstCaseUnits * 1_000_000n <= this.#block.thresholdMillionths) ? span.endMs : undefined)
+        : rollingRetryAt({ spend: this.#leavingSpend(span.startMs, rollingMs ?? 0), spentUnits, worstCaseUnits, limitUnits: config.limitUnits, blockMillionths })
       if (retryAtMs !== undefined) evaluation.retryAtMs = retryAtMs
     }
     return evaluation
   }
 
-  private settledSince(windowStartMs: number): bigint {
-    const cache = this.settledCache
-    if (cache !== undefined && cache.buckets === this.buckets && windowStartMs >= cache.fromMs && windowStartMs < cache.untilMs) return cache.units
+  #settledSince(windowStartMs: number): bigint {
+    const cache = this.#settledCache
+    if (cache !== undefined && cache.buckets === this.#buckets && windowStartMs >= cache.fromMs && windowStartMs < cache.untilMs) return cache.units
     let units = 0n
     let untilMs = Number.POSITIVE_INFINITY
-    for (const bucket of this.buckets) {
+    for (const bucket of this.#buckets) {
       const endMs = bucket.startMs + bucket.durationMs
       if (endMs <= windowStartMs) continue
       units += bucket.units
       if (endMs < untilMs) untilMs = endMs
     }
-    this.settledCache = { buckets: this.buckets, fromMs: windowStartMs, untilMs, units }
+    this.#settledCache = { buckets: this.#buckets, fromMs: windowStartMs, untilMs, units }
     return units
   }
 
   /** When each part of the spend in the window leaves it: only needed to say when a blocked budget has room. */
-  private leavingSpend(windowStartMs: number, rollingMs: number): LeavingSpend[] {
+  #leavingSpend(windowStartMs: number, rollingMs: number): LeavingSpend[] {
     const leaving: LeavingSpend[] = []
-    for (const bucket of this.buckets) {
+    for (const bucket of this.#buckets) {
       if (bucket.startMs + bucket.durationMs <= windowStartMs) continue
       leaving.push({ units: bucket.units, leavesAtMs: bucket.startMs + bucket.durationMs + rollingMs })
     }
-    for (const calls of [this.unconfirmed, this.unconfirmedByTime, this.reserved]) {
+    for (const calls of [this.#unconfirmed, this.#unconfirmedByTime, this.#reserved]) {
       for (const call of calls.values()) {
         const minute = floorMinute(call.atMs)
         if (minute + minuteMs <= windowStartMs) continue
@@ -335,24 +335,24 @@ export class BudgetState {
    * everything else plus its own passes the lowest block threshold (never below 0).
    */
   streamRoom(id: number, nowMs: number): bigint | undefined {
-    if (!this.config.stopStreamAtLimit || this.block === undefined) return undefined
+    if (!this.config.stopStreamAtLimit || this.#block === undefined) return undefined
     const evaluation = this.evaluate(nowMs, 0n)
-    const own = this.reserved.get(id)
+    const own = this.#reserved.get(id)
     const ownCounted = own !== undefined && floorMinute(own.atMs) + minuteMs > evaluation.windowStartMs
     const others = evaluation.spentUnits - (ownCounted ? own.units : 0n)
-    const threshold = this.block.thresholdMillionths / 1_000_000n
+    const threshold = this.#block.thresholdMillionths / 1_000_000n
     return threshold > others ? threshold - others : 0n
   }
 
   /** Spend that started in `[fromMs, nowMs]`, buckets pro rata: for burn rates. */
   spendSince(fromMs: number, nowMs: number): bigint {
     let sum = 0n
-    for (const bucket of this.buckets) {
+    for (const bucket of this.#buckets) {
       const overlap = Math.min(bucket.startMs + bucket.durationMs, nowMs) - Math.max(bucket.startMs, fromMs)
       if (overlap <= 0) continue
       sum += (bucket.units * BigInt(Math.min(overlap, bucket.durationMs))) / BigInt(bucket.durationMs)
     }
-    for (const calls of [this.unconfirmed, this.unconfirmedByTime]) {
+    for (const calls of [this.#unconfirmed, this.#unconfirmedByTime]) {
       for (const call of calls.values()) if (call.atMs >= fromMs) sum += call.units
     }
     return sum

@@ -23,32 +23,32 @@ export interface OutputTokenPercentilesOptions {
  * whole output limit, and reads no store on the hot path.
  */
 export class OutputTokenPercentiles {
-  private readonly lookbackMs: number
-  private readonly maxEntries: number
-  private entries = new Map<string, number>()
+  readonly #lookbackMs: number
+  readonly #maxEntries: number
+  #entries = new Map<string, number>()
 
   constructor(options: OutputTokenPercentilesOptions = {}) {
-    this.lookbackMs = options.lookbackMs ?? 7 * 86_400_000
-    this.maxEntries = options.maxEntries ?? 10_000
+    this.#lookbackMs = options.lookbackMs ?? 7 * 86_400_000
+    this.#maxEntries = options.maxEntries ?? 10_000
   }
 
   get size(): number {
-    return this.entries.size
+    return this.#entries.size
   }
 
   /** Replace the cache from the source; a source that cannot answer leaves it as it was. */
   async refresh(options: { source: SpendSource; nowMs: number }): Promise<void> {
     if (options.source.fetchOutputTokenPercentiles === undefined) return
-    const rows = await options.source.fetchOutputTokenPercentiles({ sinceMs: options.nowMs - this.lookbackMs, limit: this.maxEntries })
+    const rows = await options.source.fetchOutputTokenPercentiles({ sinceMs: options.nowMs - this.#lookbackMs, limit: this.#maxEntries })
     const entries = new Map<string, number>()
-    for (const row of rows.slice(0, this.maxEntries)) {
+    for (const row of rows.slice(0, this.#maxEntries)) {
       if (Number.isFinite(row.tokens) && row.tokens > 0) entries.set(key(row.workflow, row.step, row.model), Math.ceil(row.tokens))
     }
-    this.entries = entries
+    this.#entries = entries
   }
 
   lookup(scope: BudgetScope): number | undefined {
-    return this.entries.get(key(scope.workflow ?? '', scope.step ?? '', scope.model ?? ''))
+    return this.#entries.get(key(scope.workflow ?? '', scope.step ?? '', scope.model ?? ''))
   }
 }
 

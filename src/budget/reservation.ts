@@ -48,41 +48,41 @@ export class LedgerReservation implements Reservation {
   readonly decision: BudgetDecision
   readonly worstCaseUnits: bigint
   readonly reservedAtMs: number
-  private state: ReservationStatus = 'active'
-  private readonly hooks: ReservationHooks
+  #state: ReservationStatus = 'active'
+  readonly #hooks: ReservationHooks
 
   constructor(options: { id: number; decision: BudgetDecision; worstCaseUnits: bigint; reservedAtMs: number; hooks: ReservationHooks }) {
     this.id = options.id
     this.decision = options.decision
     this.worstCaseUnits = options.worstCaseUnits
     this.reservedAtMs = options.reservedAtMs
-    this.hooks = options.hooks
+    this.#hooks = options.hooks
   }
 
   get status(): ReservationStatus {
-    return this.state
+    return this.#state
   }
 
   attachSpan(spanId: string): void {
-    this.hooks.attachSpan(this.id, spanId)
+    this.#hooks.attachSpan(this.id, spanId)
   }
 
   settle(actualUnits: bigint, options: { spanId?: string; spanIds?: readonly string[] } = {}): boolean {
-    if (this.state !== 'active') return false
-    this.state = 'settled'
+    if (this.#state !== 'active') return false
+    this.#state = 'settled'
     const spanIds = options.spanId === undefined ? (options.spanIds ?? []) : [...(options.spanIds ?? []), options.spanId]
-    this.hooks.settle(this.id, actualUnits < 0n ? 0n : actualUnits, spanIds)
+    this.#hooks.settle(this.id, actualUnits < 0n ? 0n : actualUnits, spanIds)
     return true
   }
 
   release(): boolean {
-    if (this.state !== 'active') return false
-    this.state = 'released'
-    this.hooks.release(this.id)
+    if (this.#state !== 'active') return false
+    this.#state = 'released'
+    this.#hooks.release(this.id)
     return true
   }
 
   streamLimitUnits(): bigint | undefined {
-    return this.state === 'active' ? this.hooks.streamLimitUnits(this.id) : undefined
+    return this.#state === 'active' ? this.#hooks.streamLimitUnits(this.id) : undefined
   }
 }

@@ -27,7 +27,7 @@ export function describeWindow(window: BudgetWindow): string {
  */
 export class WindowTracker {
   readonly window: BudgetWindow
-  private period: CalendarPeriod | undefined
+  #period: CalendarPeriod | undefined
 
   constructor(window: BudgetWindow) {
     this.window = window
@@ -36,10 +36,10 @@ export class WindowTracker {
   span(nowMs: number): WindowSpan {
     const window = this.window
     if (typeof window === 'string') return { startMs: nowMs - rollingWindowMs[window] }
-    if (this.period === undefined || nowMs < this.period.startMs || nowMs >= this.period.endMs) {
-      this.period = calendarPeriod({ calendar: window.calendar, timeZone: window.timeZone, atMs: nowMs })
+    if (this.#period === undefined || nowMs < this.#period.startMs || nowMs >= this.#period.endMs) {
+      this.#period = calendarPeriod({ calendar: window.calendar, timeZone: window.timeZone, atMs: nowMs })
     }
-    return { startMs: this.period.startMs, endMs: this.period.endMs }
+    return { startMs: this.#period.startMs, endMs: this.#period.endMs }
   }
 
   /** How long something stays in a rolling window; undefined for calendar windows, which drop everything at once. */

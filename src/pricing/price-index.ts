@@ -22,39 +22,39 @@ const resolvedLimit = 4_096
 export class PriceIndex implements PriceTable {
   readonly entries: readonly PriceEntry[]
   readonly unknownModelWarnings: UnknownModelWarnings
-  private readonly providers = new Map<string, Map<string, ModelHistory>>()
-  private readonly providerAliases: Readonly<Record<string, string>>
+  readonly #providers = new Map<string, Map<string, ModelHistory>>()
+  readonly #providerAliases: Readonly<Record<string, string>>
   /** Provider → model id → what it resolved to; nested rather than keyed by a joined string, which would be built on every lookup. */
-  private readonly resolved = new Map<string, Map<string, ModelHistory | typeof unknownModel>>()
-  private resolvedCount = 0
+  readonly #resolved = new Map<string, Map<string, ModelHistory | typeof unknownModel>>()
+  #resolvedCount = 0
 
   constructor(sourced: readonly SourcedPriceEntry[], options: { providerAliases: Readonly<Record<string, string>>; warningLimit?: number }) {
-    this.providerAliases = options.providerAliases
+    this.#providerAliases = options.providerAliases
     this.unknownModelWarnings = new UnknownModelWarnings(options.warningLimit)
     const histories = new Map<string, ModelHistory>()
     const ordered = [...sourced].sort((left, right) => compareEntries(left.entry, right.entry))
     for (const { entry } of ordered) {
-      const provider = providerKey(entry.provider, this.providerAliases)
+      const provider = providerKey(entry.provider, this.#providerAliases)
       const key = `${provider}\u0000${entry.model.toLowerCase()}`
       let history = histories.get(key)
       if (history === undefined) {
         history = { entries: [] }
         histories.set(key, history)
-        this.claim(provider, entry.model, history, { entry, sourced })
+        this.#claim(provider, entry.model, history, { entry, sourced })
       }
       history.entries.push(entry)
     }
     for (const { entry } of ordered) {
-      const provider = providerKey(entry.provider, this.providerAliases)
+      const provider = providerKey(entry.provider, this.#providerAliases)
       const history = histories.get(`${provider}\u0000${entry.model.toLowerCase()}`)
       if (history === undefined) continue
-      for (const alias of entry.aliases) this.claim(provider, alias, history, { entry, sourced })
+      for (const alias of entry.aliases) this.#claim(provider, alias, history, { entry, sourced })
     }
     this.entries = ordered.map(({ entry }) => entry)
   }
 
   find(query: PriceQuery): PriceLookup {
-    const history = this.historyOf(query)
+    const history = this.#historyOf(query)
     if (history === undefined) return { found: false, reason: 'unknown_model' }
     const entry = inForce(history.entries, query.at)
     return entry === undefined ? { found: false, reason: 'not_in_force' } : { found: true, entry }
@@ -66,26 +66,26 @@ export class PriceIndex implements PriceTable {
    * The table never changes, so neither does the answer. At most `resolvedLimit`
    * ids are kept (a caller may send any model id); past it the memo starts over.
    */
-  private historyOf(query: PriceQuery): ModelHistory | undefined {
-    let models = this.resolved.get(query.provider)
+  #historyOf(query: PriceQuery): ModelHistory | undefined {
+    let models = this.#resolved.get(query.provider)
     const known = models?.get(query.model)
     if (known !== undefined) return known === unknownModel ? undefined : known
     let found: ModelHistory | undefined
-    for (const { provider, model } of this.candidates(query)) {
-      found = this.providers.get(provider)?.get(model)
+    for (const { provider, model } of this.#candidates(query)) {
+      found = this.#providers.get(provider)?.get(model)
       if (found !== undefined) break
     }
-    if (this.resolvedCount >= resolvedLimit) {
-      this.resolved.clear()
-      this.resolvedCount = 0
+    if (this.#resolvedCount >= resolvedLimit) {
+      this.#resolved.clear()
+      this.#resolvedCount = 0
       models = undefined
     }
     if (models === undefined) {
       models = new Map()
-      this.resolved.set(query.provider, models)
+      this.#resolved.set(query.provider, models)
     }
     models.set(query.model, found ?? unknownModel)
-    this.resolvedCount += 1
+    this.#resolvedCount += 1
     return found
   }
 
@@ -95,27 +95,27 @@ export class PriceIndex implements PriceTable {
    * table knows, the rest of the id under that provider. A host whose own ids
    * contain a slash (Groq's `openai/gpt-oss-120b`) matches in the first step.
    */
-  private *candidates(query: PriceQuery): Generator<{ provider: string; model: string }> {
-    const provider = providerKey(query.provider, this.providerAliases)
+  *#candidates(query: PriceQuery): Generator<{ provider: string; model: string }> {
+    const provider = providerKey(query.provider, this.#providerAliases)
     for (const model of modelIdCandidates(query.model)) yield { provider, model }
     const bare = query.model.trim().replace(/^models\//i, '')
     const slash = bare.indexOf('/')
     if (slash <= 0) return
-    const vendor = providerKey(bare.slice(0, slash), this.providerAliases)
-    if (vendor === provider || !this.providers.has(vendor)) return
+    const vendor = providerKey(bare.slice(0, slash), this.#providerAliases)
+    if (vendor === provider || !this.#providers.has(vendor)) return
     for (const model of modelIdCandidates(bare.slice(slash + 1))) yield { provider: vendor, model }
   }
 
-  private claim(
+  #claim(
     provider: string,
     name: string,
     history: ModelHistory,
     context: { entry: PriceEntry; sourced: readonly SourcedPriceEntry[] },
   ): void {
-    let models = this.providers.get(provider)
+    let models = this.#providers.get(provider)
     if (models === undefined) {
       models = new Map()
-      this.providers.set(provider, models)
+      this.#providers.set(provider, models)
     }
     const key = name.toLowerCase()
     const holder = models.get(key)

@@ -9,8 +9,8 @@ import { diag } from '@opentelemetry/api'
  */
 export class UnknownModelWarnings {
   readonly limit: number
-  private readonly warned = new Set<string>()
-  private suppressedCount = 0
+  readonly #warned = new Set<string>()
+  #suppressedCount = 0
 
   constructor(limit = 1000) {
     this.limit = limit
@@ -18,18 +18,18 @@ export class UnknownModelWarnings {
 
   /** Warnings not logged because the limit was reached. */
   get suppressed(): number {
-    return this.suppressedCount
+    return this.#suppressedCount
   }
 
   /** Logs the warning unless this provider/model was warned about already; true when it logged. */
   warnOnce(options: { provider: string; model: string; at: Date; reason: 'unknown_model' | 'not_in_force' }): boolean {
     const key = `${options.provider.toLowerCase()}\u0000${options.model.toLowerCase()}`
-    if (this.warned.has(key)) return false
-    if (this.warned.size >= this.limit) {
-      this.suppressedCount += 1
+    if (this.#warned.has(key)) return false
+    if (this.#warned.size >= this.limit) {
+      this.#suppressedCount += 1
       return false
     }
-    this.warned.add(key)
+    this.#warned.add(key)
     const why =
       options.reason === 'unknown_model'
         ? 'the price table has no entry for it'

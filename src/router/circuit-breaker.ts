@@ -49,28 +49,28 @@ const outcomeNames = ['successes', 'failures'] as const
  * are ignored; in half-open the first outcome reported is taken as the probe's.
  */
 export class CircuitBreaker {
-  private readonly options: Required<CircuitBreakerOptions>
-  private readonly outcomes: RollingCounts<(typeof outcomeNames)[number]>
-  private currentState: CircuitState = 'closed'
-  private consecutiveFailures = 0
-  private openedAt = 0
-  private probeStartedAt: number | undefined
-  private reason: CircuitOpenReason | undefined
-  private readonly totals: CircuitBreakerCounts = { opened: 0, halfOpened: 0, closed: 0, refused: 0 }
+  readonly #options: Required<CircuitBreakerOptions>
+  readonly #outcomes: RollingCounts<(typeof outcomeNames)[number]>
+  #currentState: CircuitState = 'closed'
+  #consecutiveFailures = 0
+  #openedAt = 0
+  #probeStartedAt: number | undefined
+  #reason: CircuitOpenReason | undefined
+  readonly #totals: CircuitBreakerCounts = { opened: 0, halfOpened: 0, closed: 0, refused: 0 }
 
   constructor(options: CircuitBreakerOptions) {
-    this.options = { ...options, probeTimeoutMs: options.probeTimeoutMs ?? 120_000 }
-    this.outcomes = new RollingCounts({ names: outcomeNames, windowMs: options.windowMs, now: options.now })
+    this.#options = { ...options, probeTimeoutMs: options.probeTimeoutMs ?? 120_000 }
+    this.#outcomes = new RollingCounts({ names: outcomeNames, windowMs: options.windowMs, now: options.now })
   }
 
   /** The state as of the last call; an open breaker whose cooldown has passed turns half-open when next asked. */
   get state(): CircuitState {
-    return this.currentState
+    return this.#currentState
   }
 
   /** Why the breaker last opened; undefined while it is closed. */
   get openReason(): CircuitOpenReason | undefined {
-    return this.currentState === 'closed' ? undefined : this.reason
+    return this.#currentState === 'closed' ? undefined : this.#reason
   }
 
   /**
@@ -79,54 +79,54 @@ export class CircuitBreaker {
    * recordNeutral. False means skip this target.
    */
   allowRequest(): boolean {
-    const now = this.options.now()
-    if (this.currentState === 'open' && now - this.openedAt >= this.options.cooldownMs) {
-      this.currentState = 'half-open'
-      this.totals.halfOpened += 1
-      this.probeStartedAt = undefined
+    const now = this.#options.now()
+    if (this.#currentState === 'open' && now - this.#openedAt >= this.#options.cooldownMs) {
+      this.#currentState = 'half-open'
+      this.#totals.halfOpened += 1
+      this.#probeStartedAt = undefined
     }
-    if (this.currentState === 'closed') return true
-    if (this.currentState === 'half-open' && this.probeSlotFree(now)) {
-      this.probeStartedAt = now
+    if (this.#currentState === 'closed') return true
+    if (this.#currentState === 'half-open' && this.#probeSlotFree(now)) {
+      this.#probeStartedAt = now
       return true
     }
-    this.totals.refused += 1
+    this.#totals.refused += 1
     return false
   }
 
   /** What allowRequest would answer now, without taking the probe slot: for ordering targets. */
   wouldAllowRequest(): boolean {
-    const now = this.options.now()
-    if (this.currentState === 'closed') return true
-    if (this.currentState === 'open') return now - this.openedAt >= this.options.cooldownMs
-    return this.probeSlotFree(now)
+    const now = this.#options.now()
+    if (this.#currentState === 'closed') return true
+    if (this.#currentState === 'open') return now - this.#openedAt >= this.#options.cooldownMs
+    return this.#probeSlotFree(now)
   }
 
   /** Milliseconds until an open breaker will let a probe through; 0 when it would now. */
   remainingCooldownMs(): number {
-    if (this.currentState !== 'open') return 0
-    return Math.max(0, this.openedAt + this.options.cooldownMs - this.options.now())
+    if (this.#currentState !== 'open') return 0
+    return Math.max(0, this.#openedAt + this.#options.cooldownMs - this.#options.now())
   }
 
   recordSuccess(): void {
-    if (this.currentState === 'half-open') {
-      this.close()
-    } else if (this.currentState === 'closed') {
-      this.consecutiveFailures = 0
-      this.outcomes.add('successes')
+    if (this.#currentState === 'half-open') {
+      this.#close()
+    } else if (this.#currentState === 'closed') {
+      this.#consecutiveFailures = 0
+      this.#outcomes.add('successes')
     }
   }
 
   recordFailure(): void {
-    if (this.currentState === 'half-open') {
-      this.open('probe-failed')
-    } else if (this.currentState === 'closed') {
-      this.consecutiveFailures += 1
-      this.outcomes.add('failures')
-      if (this.consecutiveFailures >= this.options.failureThreshold) {
-        this.open('consecutive-failures')
-      } else if (this.errorRateReached()) {
-        this.open('error-rate')
+    if (this.#currentState === 'half-open') {
+      this.#open('probe-failed')
+    } else if (this.#currentState === 'closed') {
+      this.#consecutiveFailures += 1
+      this.#outcomes.add('failures')
+      if (this.#consecutiveFailures >= this.#options.failureThreshold) {
+        this.#open('consecutive-failures')
+      } else if (this.#errorRateReached()) {
+        this.#open('error-rate')
       }
     }
   }
@@ -137,39 +137,39 @@ export class CircuitBreaker {
    * probe, and changes nothing otherwise.
    */
   recordNeutral(): void {
-    if (this.currentState === 'half-open') this.probeStartedAt = undefined
+    if (this.#currentState === 'half-open') this.#probeStartedAt = undefined
   }
 
   /** Transition and refusal totals since creation, for metrics. */
   counts(): CircuitBreakerCounts {
-    return { ...this.totals }
+    return { ...this.#totals }
   }
 
-  private probeSlotFree(now: number): boolean {
-    return this.probeStartedAt === undefined || now - this.probeStartedAt >= this.options.probeTimeoutMs
+  #probeSlotFree(now: number): boolean {
+    return this.#probeStartedAt === undefined || now - this.#probeStartedAt >= this.#options.probeTimeoutMs
   }
 
-  private errorRateReached(): boolean {
-    const failures = this.outcomes.sum('failures')
-    const total = failures + this.outcomes.sum('successes')
-    return total >= this.options.minimumRequests && failures / total >= this.options.errorRateThreshold
+  #errorRateReached(): boolean {
+    const failures = this.#outcomes.sum('failures')
+    const total = failures + this.#outcomes.sum('successes')
+    return total >= this.#options.minimumRequests && failures / total >= this.#options.errorRateThreshold
   }
 
-  private open(reason: CircuitOpenReason): void {
-    this.currentState = 'open'
-    this.reason = reason
-    this.openedAt = this.options.now()
-    this.probeStartedAt = undefined
-    this.totals.opened += 1
+  #open(reason: CircuitOpenReason): void {
+    this.#currentState = 'open'
+    this.#reason = reason
+    this.#openedAt = this.#options.now()
+    this.#probeStartedAt = undefined
+    this.#totals.opened += 1
   }
 
-  private close(): void {
-    this.currentState = 'closed'
-    this.reason = undefined
-    this.consecutiveFailures = 0
-    this.probeStartedAt = undefined
+  #close(): void {
+    this.#currentState = 'closed'
+    this.#reason = undefined
+    this.#consecutiveFailures = 0
+    this.#probeStartedAt = undefined
     // The failures that opened the breaker are history once a probe got through.
-    this.outcomes.reset()
-    this.totals.closed += 1
+    this.#outcomes.reset()
+    this.#totals.closed += 1
   }
 }

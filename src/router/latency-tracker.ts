@@ -25,8 +25,8 @@ export interface LatencySnapshot {
  * instead of looking unmeasured.
  */
 export class LatencyTracker {
-  private readonly latency: SampleWindow
-  private readonly timeToFirstToken: SampleWindow
+  readonly #latency: SampleWindow
+  readonly #timeToFirstToken: SampleWindow
 
   constructor(options: LatencyTrackerOptions) {
     const windowOptions = {
@@ -35,19 +35,19 @@ export class LatencyTracker {
       smoothing: options.smoothing ?? 0.2,
       now: options.now,
     }
-    this.latency = new SampleWindow(windowOptions)
-    this.timeToFirstToken = new SampleWindow(windowOptions)
+    this.#latency = new SampleWindow(windowOptions)
+    this.#timeToFirstToken = new SampleWindow(windowOptions)
   }
 
   recordLatency(durationMs: number): void {
-    this.latency.record(durationMs)
+    this.#latency.record(durationMs)
   }
 
   recordTimeToFirstToken(durationMs: number): void {
-    this.timeToFirstToken.record(durationMs)
+    this.#timeToFirstToken.record(durationMs)
   }
 
   snapshot(): LatencySnapshot {
-    return { latency: this.latency.stats(), timeToFirstToken: this.timeToFirstToken.stats() }
+    return { latency: this.#latency.stats(), timeToFirstToken: this.#timeToFirstToken.stats() }
   }
 }

@@ -31,25 +31,25 @@ const counterNames = ['requests', 'retries'] as const
  * counts live in a ring of time buckets.
  */
 export class RetryBudget {
-  private readonly ratio: number
-  private readonly reserve: number
-  private readonly window: RollingCounts<(typeof counterNames)[number]>
-  private readonly totals: RetryBudgetCounts = { requests: 0, retries: 0, refused: 0 }
+  readonly #ratio: number
+  readonly #reserve: number
+  readonly #window: RollingCounts<(typeof counterNames)[number]>
+  readonly #totals: RetryBudgetCounts = { requests: 0, retries: 0, refused: 0 }
 
   constructor(options: RetryBudgetOptions) {
     if (!(options.ratio >= 0)) throw new RangeError(`ratio must be at least 0, got ${options.ratio}`)
     if (!(options.minimumPerSecond >= 0)) {
       throw new RangeError(`minimumPerSecond must be at least 0, got ${options.minimumPerSecond}`)
     }
-    this.ratio = options.ratio
-    this.reserve = (options.minimumPerSecond * options.windowMs) / 1000
-    this.window = new RollingCounts({ names: counterNames, windowMs: options.windowMs, now: options.now })
+    this.#ratio = options.ratio
+    this.#reserve = (options.minimumPerSecond * options.windowMs) / 1000
+    this.#window = new RollingCounts({ names: counterNames, windowMs: options.windowMs, now: options.now })
   }
 
   /** Call once per routed request, for its first attempt. */
   recordRequest(): void {
-    this.window.add('requests')
-    this.totals.requests += 1
+    this.#window.add('requests')
+    this.#totals.requests += 1
   }
 
   /**
@@ -59,23 +59,23 @@ export class RetryBudget {
    */
   tryAcquireRetry(): boolean {
     if (this.balance() < 1) {
-      this.totals.refused += 1
+      this.#totals.refused += 1
       return false
     }
-    this.window.add('retries')
-    this.totals.retries += 1
+    this.#window.add('retries')
+    this.#totals.retries += 1
     return true
   }
 
   /** Tokens available now; a retry needs one. */
   balance(): number {
     // Rounded to a millionth so that, say, 5 × 0.2 counts as the whole token it means.
-    const deposits = Math.round(this.window.sum('requests') * this.ratio * 1e6) / 1e6
-    return deposits + this.reserve - this.window.sum('retries')
+    const deposits = Math.round(this.#window.sum('requests') * this.#ratio * 1e6) / 1e6
+    return deposits + this.#reserve - this.#window.sum('retries')
   }
 
   /** Running totals since creation, for metrics. */
   counts(): RetryBudgetCounts {
-    return { ...this.totals }
+    return { ...this.#totals }
   }
 }

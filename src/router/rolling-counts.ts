@@ -19,10 +19,10 @@ interface Bucket {
  * of windowMs / buckets instead of remembering every event.
  */
 export class RollingCounts<Name extends string> {
-  private readonly names: readonly Name[]
-  private readonly bucketMs: number
-  private readonly ring: Bucket[]
-  private readonly now: () => number
+  readonly #names: readonly Name[]
+  readonly #bucketMs: number
+  readonly #ring: Bucket[]
+  readonly #now: () => number
 
   constructor(options: RollingCountsOptions<Name>) {
     const buckets = options.buckets ?? 10
@@ -30,41 +30,41 @@ export class RollingCounts<Name extends string> {
       throw new RangeError(`buckets must be an integer from 1 to 1000, got ${buckets}`)
     }
     if (!(options.windowMs > 0)) throw new RangeError(`windowMs must be above 0, got ${options.windowMs}`)
-    this.names = options.names
-    this.bucketMs = options.windowMs / buckets
-    this.now = options.now
-    this.ring = Array.from({ length: buckets }, () => ({ slice: undefined, counts: options.names.map(() => 0) }))
+    this.#names = options.names
+    this.#bucketMs = options.windowMs / buckets
+    this.#now = options.now
+    this.#ring = Array.from({ length: buckets }, () => ({ slice: undefined, counts: options.names.map(() => 0) }))
   }
 
   add(name: Name, amount = 1): void {
-    const index = this.names.indexOf(name)
-    const bucket = this.currentBucket()
+    const index = this.#names.indexOf(name)
+    const bucket = this.#currentBucket()
     bucket.counts[index] = (bucket.counts[index] ?? 0) + amount
   }
 
   /** The total of one counter over the window ending now. */
   sum(name: Name): number {
-    const index = this.names.indexOf(name)
-    const oldest = this.currentSlice() - this.ring.length + 1
+    const index = this.#names.indexOf(name)
+    const oldest = this.#currentSlice() - this.#ring.length + 1
     let total = 0
-    for (const bucket of this.ring) {
+    for (const bucket of this.#ring) {
       if (bucket.slice !== undefined && bucket.slice >= oldest) total += bucket.counts[index] ?? 0
     }
     return total
   }
 
   reset(): void {
-    for (const bucket of this.ring) bucket.slice = undefined
+    for (const bucket of this.#ring) bucket.slice = undefined
   }
 
-  private currentSlice(): number {
-    return Math.floor(this.now() / this.bucketMs)
+  #currentSlice(): number {
+    return Math.floor(this.#now() / this.#bucketMs)
   }
 
-  private currentBucket(): Bucket {
-    const slice = this.currentSlice()
-    const index = ((slice % this.ring.length) + this.ring.length) % this.ring.length
-    const bucket = this.ring[index]
+  #currentBucket(): Bucket {
+    const slice = this.#currentSlice()
+    const index = ((slice % this.#ring.length) + this.#ring.length) % this.#ring.length
+    const bucket = this.#ring[index]
     if (bucket === undefined) throw new Error('unreachable: ring index out of range')
     if (bucket.slice !== slice) {
       bucket.slice = slice

@@ -25,16 +25,16 @@ export interface SampleStats {
  * is not judged by it.
  */
 export class SampleWindow {
-  private readonly values: Float64Array
-  private readonly times: Float64Array
-  private readonly windowMs: number
-  private readonly smoothing: number
-  private readonly now: () => number
-  private next = 0
-  private stored = 0
-  private average = 0
-  private lastAt: number | undefined
-  private ignoredCount = 0
+  readonly #values: Float64Array
+  readonly #times: Float64Array
+  readonly #windowMs: number
+  readonly #smoothing: number
+  readonly #now: () => number
+  #next = 0
+  #stored = 0
+  #average = 0
+  #lastAt: number | undefined
+  #ignoredCount = 0
 
   constructor(options: SampleWindowOptions) {
     const capacity = options.capacity ?? 256
@@ -43,41 +43,41 @@ export class SampleWindow {
     }
     const smoothing = options.smoothing ?? 0.2
     if (!(smoothing > 0 && smoothing <= 1)) throw new RangeError(`smoothing must be in (0, 1], got ${smoothing}`)
-    this.values = new Float64Array(capacity)
-    this.times = new Float64Array(capacity)
-    this.windowMs = options.windowMs
-    this.smoothing = smoothing
-    this.now = options.now
+    this.#values = new Float64Array(capacity)
+    this.#times = new Float64Array(capacity)
+    this.#windowMs = options.windowMs
+    this.#smoothing = smoothing
+    this.#now = options.now
   }
 
   /** Adds one duration; negative or non-finite values are counted in `ignored` and dropped. */
   record(durationMs: number): void {
     if (!Number.isFinite(durationMs) || durationMs < 0) {
-      this.ignoredCount += 1
+      this.#ignoredCount += 1
       return
     }
-    const now = this.now()
-    this.values[this.next] = durationMs
-    this.times[this.next] = now
-    this.next = (this.next + 1) % this.values.length
-    this.stored = Math.min(this.stored + 1, this.values.length)
-    const stale = this.lastAt === undefined || now - this.lastAt > this.windowMs
-    this.average = stale ? durationMs : this.average + this.smoothing * (durationMs - this.average)
-    this.lastAt = now
+    const now = this.#now()
+    this.#values[this.#next] = durationMs
+    this.#times[this.#next] = now
+    this.#next = (this.#next + 1) % this.#values.length
+    this.#stored = Math.min(this.#stored + 1, this.#values.length)
+    const stale = this.#lastAt === undefined || now - this.#lastAt > this.#windowMs
+    this.#average = stale ? durationMs : this.#average + this.#smoothing * (durationMs - this.#average)
+    this.#lastAt = now
   }
 
   /** Statistics over the samples inside the window; undefined when there are none. */
   stats(): SampleStats | undefined {
-    const oldest = this.now() - this.windowMs
+    const oldest = this.#now() - this.#windowMs
     const recent: number[] = []
-    for (let index = 0; index < this.stored; index += 1) {
-      if ((this.times[index] ?? Number.NEGATIVE_INFINITY) >= oldest) recent.push(this.values[index] ?? 0)
+    for (let index = 0; index < this.#stored; index += 1) {
+      if ((this.#times[index] ?? Number.NEGATIVE_INFINITY) >= oldest) recent.push(this.#values[index] ?? 0)
     }
     if (recent.length === 0) return undefined
     recent.sort((left, right) => left - right)
     return {
       samples: recent.length,
-      averageMs: this.average,
+      averageMs: this.#average,
       p50Ms: nearestRank(recent, 0.5),
       p95Ms: nearestRank(recent, 0.95),
     }
@@ -85,7 +85,7 @@ export class SampleWindow {
 
   /** Samples dropped as unreadable since creation. */
   get ignored(): number {
-    return this.ignoredCount
+    return this.#ignoredCount
   }
 }
 
