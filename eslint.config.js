@@ -10,6 +10,12 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // `#private` is private at run time too, not only to the type checker (STYLE.md,
+      // issue 16); a private constructor has no `#` form, so it stays allowed.
+      'no-restricted-syntax': ['error', {
+        selector: "PropertyDefinition[accessibility='private'], MethodDefinition[accessibility='private'][kind!='constructor'], TSParameterProperty[accessibility='private']",
+        message: 'Use a #private field or method instead of the private modifier.',
+      }],
     },
   },
   // Pricing, telemetry, budget, store and the collector speak src/model-call, never the

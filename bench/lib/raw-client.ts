@@ -8,18 +8,18 @@ import { benchMaxTokens, benchMessages, benchModel } from './bench-request.js'
  * split the SSE events and parse each one.
  */
 export class RawClient {
-  private readonly pool: Pool
-  private readonly headers = { 'content-type': 'application/json', authorization: 'Bearer bench-key' }
+  readonly #pool: Pool
+  readonly #headers = { 'content-type': 'application/json', authorization: 'Bearer bench-key' }
 
   constructor(upstreamUrl: string) {
-    this.pool = new Pool(upstreamUrl, { connections: 32 })
+    this.#pool = new Pool(upstreamUrl, { connections: 32 })
   }
 
   async chat(): Promise<string> {
-    const { statusCode, body } = await this.pool.request({
+    const { statusCode, body } = await this.#pool.request({
       method: 'POST',
       path: '/v1/chat/completions',
-      headers: this.headers,
+      headers: this.#headers,
       body: JSON.stringify({ model: benchModel, messages: benchMessages, max_completion_tokens: benchMaxTokens }),
     })
     const parsed = JSON.parse(await body.text()) as { choices: { message: { content: string } }[] }
@@ -28,10 +28,10 @@ export class RawClient {
   }
 
   async stream(): Promise<string> {
-    const { statusCode, body } = await this.pool.request({
+    const { statusCode, body } = await this.#pool.request({
       method: 'POST',
       path: '/v1/chat/completions',
-      headers: this.headers,
+      headers: this.#headers,
       body: JSON.stringify({ model: benchModel, messages: benchMessages, max_completion_tokens: benchMaxTokens, stream: true, stream_options: { include_usage: true } }),
     })
     if (statusCode !== 200) throw new Error(`upstream answered ${statusCode}`)
@@ -54,6 +54,6 @@ export class RawClient {
   }
 
   close(): Promise<void> {
-    return this.pool.close()
+    return this.#pool.close()
   }
 }

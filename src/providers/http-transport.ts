@@ -54,22 +54,25 @@ const successBodyLimitBytes = 32 * 1024 * 1024
 export class HttpTransport {
   readonly serverAddress: string
   readonly serverPort: number
-  private readonly pool: Pool
-  private readonly basePath: string
-  private readonly jsonHeaders: Record<string, string>
-  private readonly streamHeaders: Record<string, string>
+  readonly #pool: Pool
+  readonly #basePath: string
+  readonly #jsonHeaders: Record<string, string>
+  readonly #streamHeaders: Record<string, string>
   /** The configured query string, encoded once. */
-  private readonly query: string
+  readonly #query: string
 
-  constructor(private readonly options: HttpTransportOptions) {
+  readonly #options: HttpTransportOptions
+
+  constructor(options: HttpTransportOptions) {
+    this.#options = options
     const url = new URL(options.baseURL)
     this.serverAddress = url.hostname
     this.serverPort = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)
-    this.basePath = url.pathname.replace(/\/+$/, '')
-    this.jsonHeaders = { ...options.headers, 'content-type': 'application/json', accept: 'application/json' }
-    this.streamHeaders = { ...options.headers, 'content-type': 'application/json', accept: 'text/event-stream' }
-    this.query = new URLSearchParams(options.query).toString()
-    this.pool = new Pool(url.origin, {
+    this.#basePath = url.pathname.replace(/\/+$/, '')
+    this.#jsonHeaders = { ...options.headers, 'content-type': 'application/json', accept: 'application/json' }
+    this.#streamHeaders = { ...options.headers, 'content-type': 'application/json', accept: 'text/event-stream' }
+    this.#query = new URLSearchParams(options.query).toString()
+    this.#pool = new Pool(url.origin, {
       connections: options.connections ?? defaultConnections,
       headersTimeout: options.timeoutMs ?? defaultTimeoutMs,
       bodyTimeout: options.timeoutMs ?? defaultTimeoutMs,
@@ -78,29 +81,29 @@ export class HttpTransport {
 
   /** The secrets and names that every error of a call to `model` carries. */
   context(model: string): ProviderErrorContext {
-    return { provider: this.options.providerName, model, secrets: this.options.secrets }
+    return { provider: this.#options.providerName, model, secrets: this.#options.secrets }
   }
 
   /** POSTs JSON; resolves with the open response for a 2xx (its body unread), rejects with a ProviderError otherwise. */
   async post(request: PostRequest): Promise<HttpResponse> {
-    const answer = await this.exchange(request, 'stream', request.stream)
+    const answer = await this.#exchange(request, 'stream', request.stream)
     if (answer.kind !== 'stream') throw new Error('an open-body POST answered as JSON')
     return { headers: answer.headers, body: answer.body }
   }
 
   /** POSTs JSON and reads a JSON answer (bounded in size). */
   async postJson(request: Omit<PostRequest, 'stream'>): Promise<unknown> {
-    const answer = await this.exchange(request, 'json', false)
+    const answer = await this.#exchange(request, 'json', false)
     if (answer.kind !== 'json') throw new Error('a JSON POST answered as a stream')
     return answer.value
   }
 
   async close(): Promise<void> {
-    await this.pool.close()
+    await this.#pool.close()
   }
 
   /** `mode` says how the answer is read; `acceptsEvents` picks the Accept header (an SSE stream or JSON). */
-  private exchange(request: Omit<PostRequest, 'stream'>, mode: 'json' | 'stream', acceptsEvents: boolean): Promise<ExchangeAnswer> {
+  #exchange(request: Omit<PostRequest, 'stream'>, mode: 'json' | 'stream', acceptsEvents: boolean): Promise<ExchangeAnswer> {
     const context = this.context(request.model)
     const { signal } = request
     if (signal?.aborted === true) return Promise.reject(providerErrorFromFailure({ error: signal.reason, context, signal, phase: 'request' }))
@@ -112,17 +115,17 @@ export class HttpTransport {
     }
     return new Promise((resolve, reject) => {
       const handler = new PostExchange({ context, signal, mode, successBodyLimitBytes, errorBodyLimitBytes, resolve, reject })
-      this.pool.dispatch({
+      this.#pool.dispatch({
         method: 'POST',
-        path: this.pathWithQuery(request),
-        headers: acceptsEvents ? this.streamHeaders : this.jsonHeaders,
+        path: this.#pathWithQuery(request),
+        headers: acceptsEvents ? this.#streamHeaders : this.#jsonHeaders,
         body,
       }, handler)
     })
   }
 
-  private pathWithQuery(request: Omit<PostRequest, 'stream'>): string {
-    const query = request.query === undefined ? this.query : new URLSearchParams({ ...this.options.query, ...request.query }).toString()
-    return `${this.basePath}${request.path}${query === '' ? '' : `?${query}`}`
+  #pathWithQuery(request: Omit<PostRequest, 'stream'>): string {
+    const query = request.query === undefined ? this.#query : new URLSearchParams({ ...this.#options.query, ...request.query }).toString()
+    return `${this.#basePath}${request.path}${query === '' ? '' : `?${query}`}`
   }
 }

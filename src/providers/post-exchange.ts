@@ -33,126 +33,130 @@ export interface PostExchangeOptions {
  * with no secret in it.
  */
 export class PostExchange implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined
-  private status = 0
-  private headers: ResponseHeaders = {}
-  private readonly chunks: Uint8Array[] = []
-  private receivedBytes = 0
-  private body: PushedBody | undefined
-  private settled = false
-  private readonly onAbort = (): void => {
-    this.controller?.abort(abortReason(this.options.signal))
+  #controller: Dispatcher.DispatchController | undefined
+  #status = 0
+  #headers: ResponseHeaders = {}
+  readonly #chunks: Uint8Array[] = []
+  #receivedBytes = 0
+  #body: PushedBody | undefined
+  #settled = false
+  readonly #onAbort = (): void => {
+    this.#controller?.abort(abortReason(this.#options.signal))
   }
 
-  constructor(private readonly options: PostExchangeOptions) {
-    options.signal?.addEventListener('abort', this.onAbort, { once: true })
+  readonly #options: PostExchangeOptions
+
+  constructor(options: PostExchangeOptions) {
+    this.#options = options
+    options.signal?.addEventListener('abort', this.#onAbort, { once: true })
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller
-    if (this.options.signal?.aborted === true) controller.abort(abortReason(this.options.signal))
+    this.#controller = controller
+    if (this.#options.signal?.aborted === true) controller.abort(abortReason(this.#options.signal))
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
     if (statusCode < 200) return
-    this.status = statusCode
-    this.headers = headers
-    if (statusCode < 300 && this.options.mode === 'stream') {
-      this.body = new PushedBody(controller, () => this.unwatchSignal())
-      this.settle(() => this.options.resolve({ kind: 'stream', headers, body: this.body! }))
+    this.#status = statusCode
+    this.#headers = headers
+    if (statusCode < 300 && this.#options.mode === 'stream') {
+      this.#body = new PushedBody(controller, () => this.#unwatchSignal())
+      this.#settle(() => this.#options.resolve({ kind: 'stream', headers, body: this.#body! }))
     }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Uint8Array): void {
-    if (this.body !== undefined) {
-      this.body.push(chunk)
+    if (this.#body !== undefined) {
+      this.#body.push(chunk)
       return
     }
-    if (this.settled) return
-    const error = this.status >= 300
-    const limit = error ? this.options.errorBodyLimitBytes : this.options.successBodyLimitBytes
-    const room = limit - this.receivedBytes
+    if (this.#settled) return
+    const error = this.#status >= 300
+    const limit = error ? this.#options.errorBodyLimitBytes : this.#options.successBodyLimitBytes
+    const room = limit - this.#receivedBytes
     if (chunk.byteLength <= room) {
-      this.chunks.push(chunk)
-      this.receivedBytes += chunk.byteLength
+      this.#chunks.push(chunk)
+      this.#receivedBytes += chunk.byteLength
       return
     }
     if (error) {
       // Enough to say what went wrong; the rest is not read.
-      this.chunks.push(chunk.subarray(0, room))
-      this.receivedBytes = limit
-      this.rejectWithResponse()
+      this.#chunks.push(chunk.subarray(0, room))
+      this.#receivedBytes = limit
+      this.#rejectWithResponse()
     } else {
-      this.fail(new BodyTooLargeError(limit))
+      this.#fail(new BodyTooLargeError(limit))
     }
     controller.abort(new Error('the response body was not read to its end'))
   }
 
   onResponseEnd(): void {
-    this.unwatchSignal()
-    if (this.body !== undefined) {
-      this.body.end()
+    this.#unwatchSignal()
+    if (this.#body !== undefined) {
+      this.#body.end()
       return
     }
-    if (this.settled) return
-    if (this.status >= 300) {
-      this.rejectWithResponse()
+    if (this.#settled) return
+    if (this.#status >= 300) {
+      this.#rejectWithResponse()
       return
     }
-    const text = this.text()
+    const text = this.#text()
     let value: unknown
     try {
       value = JSON.parse(text)
     } catch {
-      this.settle(() => this.options.reject(new ProviderError({
-        ...this.options.context,
+      this.#settle(() => this.#options.reject(new ProviderError({
+        ...this.#options.context,
         code: 'server_error',
         message: `the response body is not JSON (${text.length} characters).`,
       })))
       return
     }
-    this.settle(() => this.options.resolve({ kind: 'json', value }))
+    this.#settle(() => this.#options.resolve({ kind: 'json', value }))
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.unwatchSignal()
-    if (this.body !== undefined) {
+    this.#unwatchSignal()
+    if (this.#body !== undefined) {
       // After the caller's abort, events still buffered are not handed out.
-      this.body.fail(error, { discardUnread: this.options.signal?.aborted === true })
+      this.#body.fail(error, { discardUnread: this.#options.signal?.aborted === true })
       return
     }
     // An error body cut short still says what the provider answered.
-    if (this.status >= 300) this.rejectWithResponse()
-    else this.fail(error)
+    if (this.#status >= 300) this.#rejectWithResponse()
+    else this.#fail(error)
   }
 
-  private fail(error: unknown): void {
-    const phase = this.status === 0 ? 'request' : 'body'
-    this.settle(() => this.options.reject(providerErrorFromFailure({ error, context: this.options.context, signal: this.options.signal, phase })))
+  #fail(error: unknown): void {
+    const phase = this.#status === 0 ? 'request' : 'body'
+    this.#settle(() => this.#options.reject(providerErrorFromFailure({ error, context: this.#options.context, signal: this.#options.signal, phase })))
   }
 
-  private rejectWithResponse(): void {
-    const { status, headers } = this
-    this.settle(() => this.options.reject(providerErrorFromResponse({ status, headers, bodyText: this.text(), context: this.options.context })))
+  #rejectWithResponse(): void {
+    const status = this.#status
+    const headers = this.#headers
+    this.#settle(() => this.#options.reject(providerErrorFromResponse({ status, headers, bodyText: this.#text(), context: this.#options.context })))
   }
 
-  private settle(action: () => void): void {
-    if (this.settled) return
-    this.settled = true
+  #settle(action: () => void): void {
+    if (this.#settled) return
+    this.#settled = true
     try {
       action()
     } catch (error) {
       // Building the error must not leave the caller waiting forever.
-      this.options.reject(new ProviderError({ ...this.options.context, code: 'server_error', message: `the response could not be read (${error instanceof Error ? error.name : 'error'}).` }))
+      this.#options.reject(new ProviderError({ ...this.#options.context, code: 'server_error', message: `the response could not be read (${error instanceof Error ? error.name : 'error'}).` }))
     }
   }
 
-  private text(): string {
-    return Buffer.concat(this.chunks, this.receivedBytes).toString('utf8')
+  #text(): string {
+    return Buffer.concat(this.#chunks, this.#receivedBytes).toString('utf8')
   }
 
-  private unwatchSignal(): void {
-    this.options.signal?.removeEventListener('abort', this.onAbort)
+  #unwatchSignal(): void {
+    this.#options.signal?.removeEventListener('abort', this.#onAbort)
   }
 }
 

@@ -83,7 +83,7 @@ export class ProviderError extends SwitchyardError {
   readonly partialText: string | undefined
   /** Usage a stream reported before it failed (possibly without the final output count). */
   readonly partialUsage: Usage | undefined
-  private readonly options: ProviderErrorOptions
+  readonly #options: ProviderErrorOptions
 
   constructor(options: ProviderErrorOptions) {
     const secrets = options.secrets ?? []
@@ -98,7 +98,7 @@ export class ProviderError extends SwitchyardError {
       cause,
     })
     // Kept for withPartial, already scrubbed and without the secrets themselves.
-    this.options = {
+    this.#options = {
       ...options,
       message: redactSecrets(options.message, secrets),
       providerErrorMessage,
@@ -119,7 +119,7 @@ export class ProviderError extends SwitchyardError {
 
   /** The same error carrying what a stream delivered before it failed. */
   withPartial(partial: PartialOutput): ProviderError {
-    return new ProviderError({ ...this.options, partial, cause: this.cause })
+    return new ProviderError({ ...this.#options, partial, cause: this.cause })
   }
 
   toJSON(): Record<string, unknown> {

@@ -13,35 +13,41 @@ const pauseAtBytes = 64 * 1024
  * socket costs one resolved promise.
  */
 export class PushedBody implements ReadableBody, AsyncIterator<Uint8Array> {
-  private readonly chunks: Uint8Array[] = []
-  private unreadBytes = 0
-  private ended = false
-  private failure: { error: unknown } | undefined
-  private waiting: { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined
+  readonly #chunks: Uint8Array[] = []
+  #unreadBytes = 0
+  #ended = false
+  #failure: { error: unknown } | undefined
+  #waiting: { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined
 
-  constructor(private readonly controller: Dispatcher.DispatchController, private readonly onClose: () => void) {}
+  readonly #controller: Dispatcher.DispatchController
+  readonly #onClose: () => void
+
+  constructor(controller: Dispatcher.DispatchController, onClose: () => void) {
+    this.#controller = controller
+    this.#onClose = onClose
+  }
 
   /** From the handler: one chunk of the body. */
   push(chunk: Uint8Array): void {
-    if (this.ended) return
-    const waiting = this.waiting
+    if (this.#ended) return
+    const waiting = this.#waiting
     if (waiting !== undefined) {
-      this.waiting = undefined
+      this.#waiting = undefined
       waiting.resolve({ value: chunk, done: false })
       return
     }
-    this.chunks.push(chunk)
-    this.unreadBytes += chunk.byteLength
-    if (this.unreadBytes > pauseAtBytes) this.controller.pause()
+    this.#chunks.push(chunk)
+    this.#unreadBytes += chunk.byteLength
+    if (this.#unreadBytes > pauseAtBytes) this.#controller.pause()
   }
 
   /** From the handler: the body is complete. */
   end(): void {
-    if (this.ended) return
-    this.ended = true
-    this.onClose()
-    const waiting = this.waiting
-    this.waiting = undefined
+    if (this.#ended) return
+    this.#ended = true
+    this.#onClose()
+    const waiting = this.#waiting
+    this.#waiting = undefined
     waiting?.resolve({ value: undefined, done: true })
   }
 
@@ -50,31 +56,31 @@ export class PushedBody implements ReadableBody, AsyncIterator<Uint8Array> {
    * already received, or at once with `discardUnread` (the caller aborted).
    */
   fail(error: unknown, options: { discardUnread?: boolean } = {}): void {
-    if (this.ended) return
-    this.ended = true
+    if (this.#ended) return
+    this.#ended = true
     if (options.discardUnread === true) {
-      this.chunks.length = 0
-      this.unreadBytes = 0
+      this.#chunks.length = 0
+      this.#unreadBytes = 0
     }
-    this.failure = { error }
-    this.onClose()
-    const waiting = this.waiting
-    this.waiting = undefined
+    this.#failure = { error }
+    this.#onClose()
+    const waiting = this.#waiting
+    this.#waiting = undefined
     waiting?.reject(error)
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
-    const chunk = this.chunks.shift()
+    const chunk = this.#chunks.shift()
     if (chunk !== undefined) {
-      this.unreadBytes -= chunk.byteLength
-      if (this.unreadBytes <= pauseAtBytes && this.controller.paused) this.controller.resume()
+      this.#unreadBytes -= chunk.byteLength
+      if (this.#unreadBytes <= pauseAtBytes && this.#controller.paused) this.#controller.resume()
       return Promise.resolve({ value: chunk, done: false })
     }
-    if (this.failure !== undefined) return Promise.reject(this.failure.error)
-    if (this.ended) return Promise.resolve({ value: undefined, done: true })
-    if (this.waiting !== undefined) return Promise.reject(new Error('a response body has one reader at a time'))
+    if (this.#failure !== undefined) return Promise.reject(this.#failure.error)
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true })
+    if (this.#waiting !== undefined) return Promise.reject(new Error('a response body has one reader at a time'))
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject }
+      this.#waiting = { resolve, reject }
     })
   }
 
@@ -85,12 +91,12 @@ export class PushedBody implements ReadableBody, AsyncIterator<Uint8Array> {
   }
 
   destroy(error?: Error): void {
-    this.chunks.length = 0
-    this.unreadBytes = 0
-    if (this.ended) return
+    this.#chunks.length = 0
+    this.#unreadBytes = 0
+    if (this.#ended) return
     const reason = error ?? new Error('the response body was not read to its end')
     this.fail(reason)
-    this.controller.abort(reason)
+    this.#controller.abort(reason)
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {

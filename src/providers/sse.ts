@@ -53,28 +53,28 @@ export async function* parseServerSentEvents(
  * body (driveStream) adds no async step per event.
  */
 export class ServerSentEventParser {
-  private readonly maxLineLength: number
-  private readonly decoder = new TextDecoder('utf-8')
+  readonly #maxLineLength: number
+  readonly #decoder = new TextDecoder('utf-8')
   // Keeps a U+FEFF: only the first bytes of the stream, which always go through `decoder`, can be a BOM.
-  private readonly wholeChunkDecoder = new TextDecoder('utf-8', { ignoreBOM: true })
-  private decoderIsEmpty = false
-  private readonly builder: EventBuilder
-  private pending = ''
-  private skipLineFeed = false
+  readonly #wholeChunkDecoder = new TextDecoder('utf-8', { ignoreBOM: true })
+  #decoderIsEmpty = false
+  readonly #builder: EventBuilder
+  #pending = ''
+  #skipLineFeed = false
 
   constructor(limits: ServerSentEventLimits = {}) {
-    this.maxLineLength = limits.maxLineLength ?? defaultMaxLineLength
-    this.builder = new EventBuilder(limits.maxEventLength ?? defaultMaxEventLength)
+    this.#maxLineLength = limits.maxLineLength ?? defaultMaxLineLength
+    this.#builder = new EventBuilder(limits.maxEventLength ?? defaultMaxEventLength)
   }
 
   /** The events that `chunk` completes; throws ServerSentEventTooLongError past a limit. */
   push(chunk: Uint8Array): ServerSentEvent[] {
-    return this.read(this.decode(chunk))
+    return this.#read(this.#decode(chunk))
   }
 
   /** The body ended: the events completed by what the decoder still held. */
   end(): ServerSentEvent[] {
-    return this.read(this.decoder.decode())
+    return this.#read(this.#decoder.decode())
   }
 
   /**
@@ -84,23 +84,23 @@ export class ServerSentEventParser {
    * has no character cut at either edge, so a second decoder reads it whole with the same
    * result. SSE chunks nearly always end in a line break.
    */
-  private decode(chunk: Uint8Array): string {
+  #decode(chunk: Uint8Array): string {
     if (chunk.length === 0) return ''
     const endsWithAscii = chunk[chunk.length - 1]! < 0x80
     const text =
-      this.decoderIsEmpty && endsWithAscii
-        ? this.wholeChunkDecoder.decode(chunk)
-        : this.decoder.decode(chunk, { stream: true })
-    this.decoderIsEmpty = endsWithAscii
+      this.#decoderIsEmpty && endsWithAscii
+        ? this.#wholeChunkDecoder.decode(chunk)
+        : this.#decoder.decode(chunk, { stream: true })
+    this.#decoderIsEmpty = endsWithAscii
     return text
   }
 
-  private read(text: string): ServerSentEvent[] {
+  #read(text: string): ServerSentEvent[] {
     const events: ServerSentEvent[] = []
     let start = 0
-    if (this.skipLineFeed && text.length > 0) {
+    if (this.#skipLineFeed && text.length > 0) {
       if (text.charCodeAt(0) === lineFeed) start = 1
-      this.skipLineFeed = false
+      this.#skipLineFeed = false
     }
     // Where the next `\r` is, found once rather than searched for from every line: most
     // streams have none, and searching again per line scanned the rest of the chunk each time.
@@ -109,16 +109,16 @@ export class ServerSentEventParser {
       if (nextCarriageReturn !== -1 && nextCarriageReturn < start) nextCarriageReturn = text.indexOf('\r', start)
       const end = nextLineBreak(text, start, nextCarriageReturn)
       if (end === -1) {
-        this.pending += text.slice(start)
-        if (this.pending.length > this.maxLineLength) throw new ServerSentEventTooLongError('line', this.maxLineLength)
+        this.#pending += text.slice(start)
+        if (this.#pending.length > this.#maxLineLength) throw new ServerSentEventTooLongError('line', this.#maxLineLength)
         break
       }
       const event =
-        this.pending === '' ? this.acceptLine(text, start, end) : this.acceptPendingLine(text.slice(start, end))
+        this.#pending === '' ? this.#acceptLine(text, start, end) : this.#acceptPendingLine(text.slice(start, end))
       if (event !== undefined) events.push(event)
       start = end + 1
       if (text.charCodeAt(end) === carriageReturn) {
-        if (start === text.length) this.skipLineFeed = true
+        if (start === text.length) this.#skipLineFeed = true
         else if (text.charCodeAt(start) === lineFeed) start += 1
       }
     }
@@ -126,17 +126,17 @@ export class ServerSentEventParser {
   }
 
   /** The line `text[start, end)`, read in place: most lines lie whole in one chunk. */
-  private acceptLine(text: string, start: number, end: number): ServerSentEvent | undefined {
-    if (end - start > this.maxLineLength) throw new ServerSentEventTooLongError('line', this.maxLineLength)
-    return this.builder.accept(text, start, end)
+  #acceptLine(text: string, start: number, end: number): ServerSentEvent | undefined {
+    if (end - start > this.#maxLineLength) throw new ServerSentEventTooLongError('line', this.#maxLineLength)
+    return this.#builder.accept(text, start, end)
   }
 
   /** The end of a line that began in an earlier chunk. */
-  private acceptPendingLine(rest: string): ServerSentEvent | undefined {
-    const line = this.pending + rest
-    this.pending = ''
-    if (line.length > this.maxLineLength) throw new ServerSentEventTooLongError('line', this.maxLineLength)
-    return this.builder.accept(line, 0, line.length)
+  #acceptPendingLine(rest: string): ServerSentEvent | undefined {
+    const line = this.#pending + rest
+    this.#pending = ''
+    if (line.length > this.#maxLineLength) throw new ServerSentEventTooLongError('line', this.#maxLineLength)
+    return this.#builder.accept(line, 0, line.length)
   }
 }
 
@@ -159,16 +159,20 @@ function nextLineBreak(text: string, start: number, nextCarriageReturn: number):
  * is the only slice, and one data line (the usual event) is kept as is, never joined.
  */
 class EventBuilder {
-  private eventType = ''
-  private data: string | undefined
-  private dataLength = 0
-  private lastEventId: string | undefined
+  #eventType = ''
+  #data: string | undefined
+  #dataLength = 0
+  #lastEventId: string | undefined
 
-  constructor(private readonly maxEventLength: number) {}
+  readonly #maxEventLength: number
+
+  constructor(maxEventLength: number) {
+    this.#maxEventLength = maxEventLength
+  }
 
   /** Reads the line `text[start, end)`; returns the event it dispatches, if any. */
   accept(text: string, start: number, end: number): ServerSentEvent | undefined {
-    if (start === end) return this.dispatch()
+    if (start === end) return this.#dispatch()
     let fieldEnd = start
     while (fieldEnd < end && text.charCodeAt(fieldEnd) !== colon) fieldEnd++
     const fieldLength = fieldEnd - start
@@ -179,26 +183,26 @@ class EventBuilder {
     const value = text.slice(valueStart, end)
     if (fieldLength === 4 && text.startsWith('data', start)) {
       // Counted as the spec's data buffer grows: the value and a line feed.
-      this.dataLength += value.length + 1
-      if (this.dataLength > this.maxEventLength) throw new ServerSentEventTooLongError('event', this.maxEventLength)
-      this.data = this.data === undefined ? value : `${this.data}\n${value}`
+      this.#dataLength += value.length + 1
+      if (this.#dataLength > this.#maxEventLength) throw new ServerSentEventTooLongError('event', this.#maxEventLength)
+      this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`
     } else if (fieldLength === 5 && text.startsWith('event', start)) {
-      this.eventType = value
+      this.#eventType = value
     } else if (fieldLength === 2 && text.startsWith('id', start) && !value.includes('\0')) {
-      this.lastEventId = value
+      this.#lastEventId = value
     }
     return undefined
   }
 
-  private dispatch(): ServerSentEvent | undefined {
-    const data = this.data
-    const eventType = this.eventType
-    this.eventType = ''
-    this.data = undefined
-    this.dataLength = 0
+  #dispatch(): ServerSentEvent | undefined {
+    const data = this.#data
+    const eventType = this.#eventType
+    this.#eventType = ''
+    this.#data = undefined
+    this.#dataLength = 0
     if (data === undefined) return undefined
     const event: ServerSentEvent = { event: eventType || 'message', data }
-    if (this.lastEventId !== undefined) event.id = this.lastEventId
+    if (this.#lastEventId !== undefined) event.id = this.#lastEventId
     return event
   }
 }

@@ -10,37 +10,40 @@ import { isRecord, stringOrUndefined } from './wire-value.js'
  * part with usage and finish reason.
  */
 export class AiSdkStreamTally {
-  private id = ''
-  private model = ''
-  private text = ''
-  private finish: { finishReason: FinishReason; raw: string; usage: Usage | undefined } | undefined
-  private error: unknown
+  #id = ''
+  #model = ''
+  #text = ''
+  #finish: { finishReason: FinishReason; raw: string; usage: Usage | undefined } | undefined
+  #error: unknown
 
-  constructor(
-    private readonly recorder: CallRecorder,
-    private readonly requestModel: string,
-  ) {}
+  readonly #recorder: CallRecorder
+  readonly #requestModel: string
+
+  constructor(recorder: CallRecorder, requestModel: string) {
+    this.#recorder = recorder
+    this.#requestModel = requestModel
+  }
 
   accept(part: unknown): void {
     if (!isRecord(part)) return
     switch (part.type) {
       case 'response-metadata':
-        this.id = stringOrUndefined(part.id) ?? this.id
-        this.model = stringOrUndefined(part.modelId) ?? this.model
+        this.#id = stringOrUndefined(part.id) ?? this.#id
+        this.#model = stringOrUndefined(part.modelId) ?? this.#model
         return
       case 'text-delta':
-        this.recorder.firstOutput()
-        this.text += stringOrUndefined(part.delta) ?? stringOrUndefined(part.textDelta) ?? ''
+        this.#recorder.firstOutput()
+        this.#text += stringOrUndefined(part.delta) ?? stringOrUndefined(part.textDelta) ?? ''
         return
       case 'tool-input-start':
       case 'tool-call':
-        this.recorder.firstOutput()
+        this.#recorder.firstOutput()
         return
       case 'error':
-        this.error = part.error
+        this.#error = part.error
         return
       case 'finish':
-        this.finish = { ...aiSdkFinishReason(part.finishReason), usage: aiSdkUsage(part.usage) }
+        this.#finish = { ...aiSdkFinishReason(part.finishReason), usage: aiSdkUsage(part.usage) }
         return
       default:
     }
@@ -48,31 +51,31 @@ export class AiSdkStreamTally {
 
   /** Records the call once the stream closed. */
   end(): void {
-    if (this.error !== undefined || this.finish?.finishReason === 'error') {
-      this.recorder.fail(this.error ?? new Error('the stream finished with an error'), { partial: this.partial() })
+    if (this.#error !== undefined || this.#finish?.finishReason === 'error') {
+      this.#recorder.fail(this.#error ?? new Error('the stream finished with an error'), { partial: this.partial() })
       return
     }
-    if (this.finish === undefined) {
-      this.recorder.fail(new Error('the stream ended before its finish part'), { partial: this.partial(), errorType: 'stream_cut' })
+    if (this.#finish === undefined) {
+      this.#recorder.fail(new Error('the stream ended before its finish part'), { partial: this.partial(), errorType: 'stream_cut' })
       return
     }
-    this.recorder.succeed({
+    this.#recorder.succeed({
       result: {
-        id: this.id,
-        model: this.model || this.requestModel,
-        text: this.text,
+        id: this.#id,
+        model: this.#model || this.#requestModel,
+        text: this.#text,
         toolCalls: [],
-        finishReason: this.finish.finishReason,
-        rawFinishReason: this.finish.raw,
-        usage: this.finish.usage ?? emptyUsage(),
+        finishReason: this.#finish.finishReason,
+        rawFinishReason: this.#finish.raw,
+        usage: this.#finish.usage ?? emptyUsage(),
       },
-      usage: this.finish.usage,
+      usage: this.#finish.usage,
     })
   }
 
   partial(): PartialOutput {
-    const partial: PartialOutput = { text: this.text }
-    if (this.finish?.usage !== undefined) partial.usage = this.finish.usage
+    const partial: PartialOutput = { text: this.#text }
+    if (this.#finish?.usage !== undefined) partial.usage = this.#finish.usage
     return partial
   }
 }

@@ -71,20 +71,20 @@ export function beginCall(settings: WrapSettings, call: CallDescription): CallRe
  * rather than closures: one object per call on the path of every request.
  */
 class CallRecord implements CallRecorder {
-  private readonly settings: WrapSettings
-  private readonly call: CallDescription
-  private readonly decision: BudgetDecision | undefined
-  private readonly span: ModelCallSpan
-  private readonly started = performance.now()
-  private ttftMs: number | undefined
-  private ended = false
+  readonly #settings: WrapSettings
+  readonly #call: CallDescription
+  readonly #decision: BudgetDecision | undefined
+  readonly #span: ModelCallSpan
+  readonly #started = performance.now()
+  #ttftMs: number | undefined
+  #ended = false
 
   constructor(options: { settings: WrapSettings; call: CallDescription; scope: CallScope; decision: BudgetDecision | undefined }) {
     const { settings, call, decision } = options
-    this.settings = settings
-    this.call = call
-    this.decision = decision
-    this.span = startModelCallSpan({
+    this.#settings = settings
+    this.#call = call
+    this.#decision = decision
+    this.#span = startModelCallSpan({
       scope: options.scope,
       providerName: settings.providerName,
       serverAddress: settings.server.address,
@@ -97,58 +97,60 @@ class CallRecord implements CallRecorder {
       captureContent: false,
     })
     try {
-      this.describeSpan()
+      this.#describeSpan()
     } catch (error) {
       diag.warn(`switchyard: cannot describe the span: ${String(error)}`)
     }
   }
 
   firstOutput(): void {
-    if (this.ttftMs === undefined) this.ttftMs = performance.now() - this.started
+    if (this.#ttftMs === undefined) this.#ttftMs = performance.now() - this.#started
   }
 
   succeed(outcome: CallOutcome): void {
-    if (this.ended) return
-    this.ended = true
+    if (this.#ended) return
+    this.#ended = true
     let units: bigint | undefined
     try {
-      const { call, span } = this
+      const call = this.#call
+      const span = this.#span
       const { result } = outcome
       const model = result?.model || outcome.model || call.model
       const usage = outcome.usage ?? estimateCutStreamUsage({ outputText: result?.text ?? '', inputTokens: promptTokens(call.prompt) })
-      const priced = this.price(model, usage, outcome.usage === undefined)
+      const priced = this.#price(model, usage, outcome.usage === undefined)
       units = priced.costUnits
       if (result === undefined && outcome.model !== undefined) span.span?.setAttribute(genAi.responseModel, outcome.model)
-      if (this.settings.captureContent && result !== undefined) captureOutput(span, result)
+      if (this.#settings.captureContent && result !== undefined) captureOutput(span, result)
       // The result already carries the usage when the provider reported it: no copy then.
       const recorded = result === undefined || result.usage === usage ? result : { ...result, usage }
-      span.end({ result: recorded, usage, cost: priced, ttftMs: this.ttftMs })
+      span.end({ result: recorded, usage, cost: priced, ttftMs: this.#ttftMs })
     } catch (error) {
       diag.warn(`switchyard: cannot end the span: ${String(error)}`)
     }
-    this.close(units)
+    this.#close(units)
   }
 
   fail(error: unknown, failure: { partial?: PartialOutput; errorType?: string } = {}): void {
-    if (this.ended) return
-    this.ended = true
+    if (this.#ended) return
+    this.#ended = true
     let units: bigint | undefined
     try {
       const { partial } = failure
       const priced = partial === undefined
         ? undefined
-        : this.price(this.call.model, estimateCutStreamUsage({ partialUsage: partial.usage, outputText: partial.text, inputTokens: promptTokens(this.call.prompt) }), true)
+        : this.#price(this.#call.model, estimateCutStreamUsage({ partialUsage: partial.usage, outputText: partial.text, inputTokens: promptTokens(this.#call.prompt) }), true)
       units = priced?.costUnits
-      this.span.end({ error, errorType: failure.errorType ?? sdkErrorType(error), usage: partial?.usage, cost: priced, ttftMs: this.ttftMs })
+      this.#span.end({ error, errorType: failure.errorType ?? sdkErrorType(error), usage: partial?.usage, cost: priced, ttftMs: this.#ttftMs })
     } catch (recordError) {
       diag.warn(`switchyard: cannot end the span: ${String(recordError)}`)
     }
-    this.close(units)
+    this.#close(units)
   }
 
-  private describeSpan(): void {
-    const { call, decision } = this
-    const span = this.span.span
+  #describeSpan(): void {
+    const call = this.#call
+    const decision = this.#decision
+    const span = this.#span.span
     if (decision?.attachSpan !== undefined) {
       const spanId = exportedSpanId(span)
       if (spanId !== undefined) decision.attachSpan(spanId)
@@ -157,23 +159,23 @@ class CallRecord implements CallRecorder {
       span?.updateName(`${call.operation} ${call.model}`)
       span?.setAttribute(genAi.operationName, call.operation)
     }
-    if (this.settings.captureContent) span?.setAttribute(genAi.inputMessages, JSON.stringify(call.prompt))
+    if (this.#settings.captureContent) span?.setAttribute(genAi.inputMessages, JSON.stringify(call.prompt))
   }
 
   /** The price of the call; the result is also the span's cost (`costUsd`, `source`, `priceVersion`). */
-  private price(model: string, usage: Usage, estimated: boolean): PriceResult {
-    const { settings } = this
+  #price(model: string, usage: Usage, estimated: boolean): PriceResult {
+    const settings = this.#settings
     return priceCall({ table: settings.priceTable, provider: settings.providerName, model, usage, at: new Date(), estimated })
   }
 
   /** Still ends a span whose record failed, so nothing stays open, and gives back the reservation. */
-  private close(units: bigint | undefined): void {
+  #close(units: bigint | undefined): void {
     try {
-      this.span.end({})
+      this.#span.end({})
     } catch (error) {
       diag.warn(`switchyard: cannot end the span: ${String(error)}`)
     }
-    release(this.decision, units)
+    release(this.#decision, units)
   }
 }
 

@@ -58,15 +58,19 @@ function planSafely(plan: CallPlanner, body: unknown): PlannedCall | undefined {
 
 /** Records the call from what its APIPromise reports; a class rather than closures, made once per call. */
 class RecordingHooks implements ApiPromiseHooks {
-  constructor(
-    private readonly planned: PlannedCall,
-    private readonly recorder: CallRecorder,
-  ) {}
+  readonly #planned: PlannedCall
+  readonly #recorder: CallRecorder
+
+  constructor(planned: PlannedCall, recorder: CallRecorder) {
+    this.#planned = planned
+    this.#recorder = recorder
+  }
 
   parsed(body: unknown, client: unknown): unknown {
-    const { planned, recorder } = this
+    const planned = this.#planned
+    const recorder = this.#recorder
     if (!planned.description.stream) {
-      this.recordBody(body)
+      this.#recordBody(body)
       return body
     }
     if (planned.tally === undefined || !isSdkStream(body)) {
@@ -83,28 +87,28 @@ class RecordingHooks implements ApiPromiseHooks {
   }
 
   failed(error: unknown): void {
-    this.recorder.fail(error)
+    this.#recorder.fail(error)
   }
 
   raw(response: Response): void {
     // A raw stream is the caller's to read; a plain body is read from a copy.
-    if (this.planned.description.stream || !response.ok) {
-      this.recorder.succeed({})
+    if (this.#planned.description.stream || !response.ok) {
+      this.#recorder.succeed({})
       return
     }
     try {
-      response.clone().json().then((body: unknown) => this.recordBody(body), () => this.recorder.succeed({}))
+      response.clone().json().then((body: unknown) => this.#recordBody(body), () => this.#recorder.succeed({}))
     } catch {
-      this.recorder.succeed({})
+      this.#recorder.succeed({})
     }
   }
 
-  private recordBody(body: unknown): void {
+  #recordBody(body: unknown): void {
     try {
-      this.planned.recordBody(body, this.recorder)
+      this.#planned.recordBody(body, this.#recorder)
     } catch (error) {
       diag.warn(`switchyard: cannot read the answer of an SDK call: ${String(error)}`)
-      this.recorder.succeed({})
+      this.#recorder.succeed({})
     }
   }
 }

@@ -32,17 +32,17 @@ const defaultMaxTokens = 4096
 /** Anthropic's Messages API (`POST /v1/messages`), plain and streamed, over one keep-alive pool. */
 export class AnthropicProvider implements Provider {
   readonly providerName = 'anthropic'
-  private readonly transport: HttpTransport
-  private readonly defaultMaxTokens: number
+  readonly #transport: HttpTransport
+  readonly #defaultMaxTokens: number
 
   constructor(options: AnthropicProviderOptions = {}) {
-    this.defaultMaxTokens = options.defaultMaxTokens ?? defaultMaxTokens
+    this.#defaultMaxTokens = options.defaultMaxTokens ?? defaultMaxTokens
     const headers: Record<string, string> = {
       ...options.headers,
       'anthropic-version': options.anthropicVersion ?? defaultAnthropicVersion,
       ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
     }
-    this.transport = new HttpTransport({
+    this.#transport = new HttpTransport({
       providerName: this.providerName,
       baseURL: options.baseURL ?? defaultBaseURL,
       headers,
@@ -53,18 +53,18 @@ export class AnthropicProvider implements Provider {
   }
 
   get serverAddress(): string {
-    return this.transport.serverAddress
+    return this.#transport.serverAddress
   }
 
   get serverPort(): number {
-    return this.transport.serverPort
+    return this.#transport.serverPort
   }
 
   async chat(request: ProviderRequest): Promise<ModelCallResult> {
-    const context = this.transport.context(request.model)
-    const body = await this.transport.postJson({
+    const context = this.#transport.context(request.model)
+    const body = await this.#transport.postJson({
       path: '/v1/messages',
-      body: anthropicBody(request, { defaultMaxTokens: this.defaultMaxTokens, stream: false, context }),
+      body: anthropicBody(request, { defaultMaxTokens: this.#defaultMaxTokens, stream: false, context }),
       model: request.model,
       signal: request.signal,
     })
@@ -72,10 +72,10 @@ export class AnthropicProvider implements Provider {
   }
 
   stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
-    const context = this.transport.context(request.model)
-    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.transport.post({
+    const context = this.#transport.context(request.model)
+    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
       path: '/v1/messages',
-      body: anthropicBody(request, { defaultMaxTokens: this.defaultMaxTokens, stream: true, context }),
+      body: anthropicBody(request, { defaultMaxTokens: this.#defaultMaxTokens, stream: true, context }),
       model: request.model,
       signal: request.signal,
       stream: true,
@@ -84,7 +84,7 @@ export class AnthropicProvider implements Provider {
   }
 
   async close(): Promise<void> {
-    await this.transport.close()
+    await this.#transport.close()
   }
 }
 

@@ -39,104 +39,108 @@ const streamEventSchema = z.object({
  * without `message_stop` is a cut stream.
  */
 export class AnthropicStreamAccumulator implements StreamAccumulator {
-  private id = ''
-  private model = ''
-  private readonly textParts: string[] = []
-  private readonly toolCalls = new ToolCallAccumulator()
+  #id = ''
+  #model = ''
+  readonly #textParts: string[] = []
+  readonly #toolCalls = new ToolCallAccumulator()
   /** Content block index → tool-call index, for blocks that are `tool_use`. */
-  private readonly toolIndexes = new Map<number, number>()
-  private stopReason: string | undefined
-  private usage: AnthropicUsage | undefined
-  private done = false
+  readonly #toolIndexes = new Map<number, number>()
+  #stopReason: string | undefined
+  #usage: AnthropicUsage | undefined
+  #done = false
 
-  constructor(private readonly context: ProviderErrorContext) {}
+  readonly #context: ProviderErrorContext
+
+  constructor(context: ProviderErrorContext) {
+    this.#context = context
+  }
 
   get complete(): boolean {
-    return this.done
+    return this.#done
   }
 
   accept(event: ServerSentEvent): StreamEvent[] {
-    return this.acceptParsed(parseWireJson(event.data, this.context))
+    return this.acceptParsed(parseWireJson(event.data, this.#context))
   }
 
   acceptParsed(value: unknown): StreamEvent[] {
-    const data = parseWire(value, streamEventSchema, this.context)
+    const data = parseWire(value, streamEventSchema, this.#context)
     switch (data.type) {
       case 'message_start':
-        this.id = data.message?.id ?? ''
-        this.model = data.message?.model ?? ''
-        return this.updateUsage(data.message?.usage)
+        this.#id = data.message?.id ?? ''
+        this.#model = data.message?.model ?? ''
+        return this.#updateUsage(data.message?.usage)
       case 'content_block_start':
-        return this.startBlock(data.index ?? 0, data.content_block)
+        return this.#startBlock(data.index ?? 0, data.content_block)
       case 'content_block_delta':
-        return this.blockDelta(data.index ?? 0, data.delta)
+        return this.#blockDelta(data.index ?? 0, data.delta)
       case 'message_delta':
-        if (data.delta?.stop_reason) this.stopReason = data.delta.stop_reason
-        return this.updateUsage(data.usage)
+        if (data.delta?.stop_reason) this.#stopReason = data.delta.stop_reason
+        return this.#updateUsage(data.usage)
       case 'message_stop':
-        this.done = true
+        this.#done = true
         return []
       case 'error':
-        throw providerErrorFromDetails(readErrorDetails(value), this.context)
+        throw providerErrorFromDetails(readErrorDetails(value), this.#context)
       default:
         return []
     }
   }
 
-  private startBlock(blockIndex: number, block: z.infer<typeof streamEventSchema>['content_block']): StreamEvent[] {
+  #startBlock(blockIndex: number, block: z.infer<typeof streamEventSchema>['content_block']): StreamEvent[] {
     if (block?.type === 'text' && block.text) {
-      this.textParts.push(block.text)
+      this.#textParts.push(block.text)
       return [{ type: 'text-delta', text: block.text }]
     }
     if (block?.type !== 'tool_use') return []
-    const index = this.toolIndexes.size
-    this.toolIndexes.set(blockIndex, index)
+    const index = this.#toolIndexes.size
+    this.#toolIndexes.set(blockIndex, index)
     const delta = {
       index,
       argumentsDelta: '',
       ...(block.id ? { id: block.id } : {}),
       ...(block.name ? { name: block.name } : {}),
     }
-    this.toolCalls.append(delta)
+    this.#toolCalls.append(delta)
     return [{ type: 'tool-call-delta', ...delta }]
   }
 
-  private blockDelta(blockIndex: number, delta: z.infer<typeof streamEventSchema>['delta']): StreamEvent[] {
+  #blockDelta(blockIndex: number, delta: z.infer<typeof streamEventSchema>['delta']): StreamEvent[] {
     if (delta?.type === 'text_delta' && delta.text) {
-      this.textParts.push(delta.text)
+      this.#textParts.push(delta.text)
       return [{ type: 'text-delta', text: delta.text }]
     }
-    const index = this.toolIndexes.get(blockIndex)
+    const index = this.#toolIndexes.get(blockIndex)
     if (delta?.type !== 'input_json_delta' || index === undefined || !delta.partial_json) return []
-    this.toolCalls.append({ index, argumentsDelta: delta.partial_json })
+    this.#toolCalls.append({ index, argumentsDelta: delta.partial_json })
     return [{ type: 'tool-call-delta', index, argumentsDelta: delta.partial_json }]
   }
 
-  private updateUsage(update: AnthropicUsage | null | undefined): StreamEvent[] {
+  #updateUsage(update: AnthropicUsage | null | undefined): StreamEvent[] {
     if (!update) return []
-    this.usage = this.usage === undefined ? update : mergeAnthropicUsage(this.usage, update)
-    return [{ type: 'usage', usage: anthropicUsage(this.usage) }]
+    this.#usage = this.#usage === undefined ? update : mergeAnthropicUsage(this.#usage, update)
+    return [{ type: 'usage', usage: anthropicUsage(this.#usage) }]
   }
 
-  private normalizedUsage(): Usage | undefined {
-    return this.usage === undefined ? undefined : anthropicUsage(this.usage)
+  #normalizedUsage(): Usage | undefined {
+    return this.#usage === undefined ? undefined : anthropicUsage(this.#usage)
   }
 
   result(): ModelCallResult {
     return {
-      id: this.id,
-      model: this.model || this.context.model,
-      text: this.textParts.join(''),
-      toolCalls: this.toolCalls.toolCalls(),
-      finishReason: anthropicFinishReason(this.stopReason),
-      rawFinishReason: this.stopReason ?? '',
-      usage: this.normalizedUsage() ?? emptyUsage(),
+      id: this.#id,
+      model: this.#model || this.#context.model,
+      text: this.#textParts.join(''),
+      toolCalls: this.#toolCalls.toolCalls(),
+      finishReason: anthropicFinishReason(this.#stopReason),
+      rawFinishReason: this.#stopReason ?? '',
+      usage: this.#normalizedUsage() ?? emptyUsage(),
     }
   }
 
   partial(): PartialOutput {
-    const partial: PartialOutput = { text: this.textParts.join('') }
-    const usage = this.normalizedUsage()
+    const partial: PartialOutput = { text: this.#textParts.join('') }
+    const usage = this.#normalizedUsage()
     if (usage !== undefined) partial.usage = usage
     return partial
   }

@@ -27,12 +27,12 @@ const defaultBaseURL = 'https://generativelanguage.googleapis.com'
  */
 export class GeminiProvider implements Provider {
   readonly providerName = 'gcp.gemini'
-  private readonly transport: HttpTransport
-  private readonly apiVersion: string
+  readonly #transport: HttpTransport
+  readonly #apiVersion: string
 
   constructor(options: GeminiProviderOptions = {}) {
-    this.apiVersion = options.apiVersion ?? 'v1beta'
-    this.transport = new HttpTransport({
+    this.#apiVersion = options.apiVersion ?? 'v1beta'
+    this.#transport = new HttpTransport({
       providerName: this.providerName,
       baseURL: options.baseURL ?? defaultBaseURL,
       headers: { ...options.headers, ...(options.apiKey ? { 'x-goog-api-key': options.apiKey } : {}) },
@@ -43,17 +43,17 @@ export class GeminiProvider implements Provider {
   }
 
   get serverAddress(): string {
-    return this.transport.serverAddress
+    return this.#transport.serverAddress
   }
 
   get serverPort(): number {
-    return this.transport.serverPort
+    return this.#transport.serverPort
   }
 
   async chat(request: ProviderRequest): Promise<ModelCallResult> {
-    const context = this.transport.context(request.model)
-    const body = await this.transport.postJson({
-      path: this.methodPath(request.model, 'generateContent'),
+    const context = this.#transport.context(request.model)
+    const body = await this.#transport.postJson({
+      path: this.#methodPath(request.model, 'generateContent'),
       body: geminiBody(request, context),
       model: request.model,
       signal: request.signal,
@@ -64,9 +64,9 @@ export class GeminiProvider implements Provider {
   }
 
   stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
-    const context = this.transport.context(request.model)
-    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.transport.post({
-      path: this.methodPath(request.model, 'streamGenerateContent'),
+    const context = this.#transport.context(request.model)
+    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
+      path: this.#methodPath(request.model, 'streamGenerateContent'),
       query: { alt: 'sse' },
       body: geminiBody(request, context),
       model: request.model,
@@ -77,12 +77,12 @@ export class GeminiProvider implements Provider {
   }
 
   async close(): Promise<void> {
-    await this.transport.close()
+    await this.#transport.close()
   }
 
-  private methodPath(model: string, method: string): string {
+  #methodPath(model: string, method: string): string {
     const name = model.startsWith('models/') ? model.slice('models/'.length) : model
-    return `/${this.apiVersion}/models/${encodeURIComponent(name)}:${method}`
+    return `/${this.#apiVersion}/models/${encodeURIComponent(name)}:${method}`
   }
 }
 

@@ -44,82 +44,86 @@ export type GeminiResponse = z.infer<typeof geminiResponseSchema>
  * cumulatively, is replaced, never summed.
  */
 export class GeminiResponseAccumulator implements StreamAccumulator {
-  private id = ''
-  private model = ''
-  private readonly textParts: string[] = []
-  private readonly toolCalls: ToolCall[] = []
-  private finishReason: string | undefined
-  private usage: Usage | undefined
+  #id = ''
+  #model = ''
+  readonly #textParts: string[] = []
+  readonly #toolCalls: ToolCall[] = []
+  #finishReason: string | undefined
+  #usage: Usage | undefined
   /** The prompt itself was blocked (`promptFeedback.blockReason`): there is no candidate. */
-  private promptBlocked = false
+  #promptBlocked = false
 
-  constructor(private readonly context: ProviderErrorContext) {}
+  readonly #context: ProviderErrorContext
+
+  constructor(context: ProviderErrorContext) {
+    this.#context = context
+  }
 
   get complete(): boolean {
-    return this.finishReason !== undefined
+    return this.#finishReason !== undefined
   }
 
   accept(event: ServerSentEvent): StreamEvent[] {
-    return this.acceptParsed(parseWireJson(event.data, this.context))
+    return this.acceptParsed(parseWireJson(event.data, this.#context))
   }
 
   acceptParsed(value: unknown): StreamEvent[] {
-    const chunk = parseWire(value, geminiResponseSchema, this.context)
+    const chunk = parseWire(value, geminiResponseSchema, this.#context)
     if (chunk.error !== undefined && chunk.error !== null) {
-      throw providerErrorFromDetails(readErrorDetails(value), this.context)
+      throw providerErrorFromDetails(readErrorDetails(value), this.#context)
     }
     return this.acceptResponse(chunk)
   }
 
   acceptResponse(response: GeminiResponse): StreamEvent[] {
-    if (response.responseId && this.id === '') this.id = response.responseId
-    if (response.modelVersion && this.model === '') this.model = response.modelVersion
+    if (response.responseId && this.#id === '') this.#id = response.responseId
+    if (response.modelVersion && this.#model === '') this.#model = response.modelVersion
     const events: StreamEvent[] = []
     const candidate = response.candidates?.[0]
     for (const part of candidate?.content?.parts ?? []) {
       if (part.text && part.thought !== true) {
-        this.textParts.push(part.text)
+        this.#textParts.push(part.text)
         events.push({ type: 'text-delta', text: part.text })
       }
       if (part.functionCall) {
-        const index = this.toolCalls.length
+        const index = this.#toolCalls.length
         const call = {
           id: part.functionCall.id || `call_${index}`,
           name: part.functionCall.name ?? '',
           arguments: JSON.stringify(part.functionCall.args ?? {}),
         }
-        this.toolCalls.push(call)
+        this.#toolCalls.push(call)
         events.push({ type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments })
       }
     }
-    if (candidate?.finishReason) this.finishReason = candidate.finishReason
+    if (candidate?.finishReason) this.#finishReason = candidate.finishReason
     const blockReason = response.promptFeedback?.blockReason
     if (blockReason) {
-      this.finishReason = blockReason
-      this.promptBlocked = true
+      this.#finishReason = blockReason
+      this.#promptBlocked = true
     }
     if (response.usageMetadata) {
-      this.usage = geminiUsage(response.usageMetadata)
-      events.push({ type: 'usage', usage: this.usage })
+      this.#usage = geminiUsage(response.usageMetadata)
+      events.push({ type: 'usage', usage: this.#usage })
     }
     return events
   }
 
   result(): ModelCallResult {
     return {
-      id: this.id,
-      model: this.model || this.context.model,
-      text: this.textParts.join(''),
-      toolCalls: [...this.toolCalls],
-      finishReason: this.promptBlocked ? 'content_filter' : geminiFinishReason(this.finishReason, this.toolCalls.length > 0),
-      rawFinishReason: this.finishReason ?? '',
-      usage: this.usage ?? emptyUsage(),
+      id: this.#id,
+      model: this.#model || this.#context.model,
+      text: this.#textParts.join(''),
+      toolCalls: [...this.#toolCalls],
+      finishReason: this.#promptBlocked ? 'content_filter' : geminiFinishReason(this.#finishReason, this.#toolCalls.length > 0),
+      rawFinishReason: this.#finishReason ?? '',
+      usage: this.#usage ?? emptyUsage(),
     }
   }
 
   partial(): PartialOutput {
-    const partial: PartialOutput = { text: this.textParts.join('') }
-    if (this.usage !== undefined) partial.usage = this.usage
+    const partial: PartialOutput = { text: this.#textParts.join('') }
+    if (this.#usage !== undefined) partial.usage = this.#usage
     return partial
   }
 }

@@ -85,45 +85,49 @@ function isCommonToolCallDelta(value: unknown): boolean {
  * chunk with empty `choices` and the usage, then `data: [DONE]`.
  */
 export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
-  private id = ''
-  private model = ''
-  private readonly textParts: string[] = []
-  private readonly toolCalls = new ToolCallAccumulator()
-  private finishReason: string | undefined
-  private usage: Usage | undefined
-  private done = false
+  #id = ''
+  #model = ''
+  readonly #textParts: string[] = []
+  readonly #toolCalls = new ToolCallAccumulator()
+  #finishReason: string | undefined
+  #usage: Usage | undefined
+  #done = false
 
-  constructor(private readonly context: ProviderErrorContext) {}
+  readonly #context: ProviderErrorContext
+
+  constructor(context: ProviderErrorContext) {
+    this.#context = context
+  }
 
   /**
    * `[DONE]` ends the stream; a host that omits it is still complete once it sent
    * the finish reason and the usage, which is all `[DONE]` would confirm.
    */
   get complete(): boolean {
-    return this.done || (this.finishReason !== undefined && this.usage !== undefined)
+    return this.#done || (this.#finishReason !== undefined && this.#usage !== undefined)
   }
 
   accept(event: ServerSentEvent): StreamEvent[] {
     if (event.data.trim() === '[DONE]') {
-      this.done = true
+      this.#done = true
       return []
     }
-    return this.acceptParsed(parseWireJson(event.data, this.context))
+    return this.acceptParsed(parseWireJson(event.data, this.#context))
   }
 
   acceptParsed(data: unknown): StreamEvent[] {
-    const chunk = parseWireFast(data, chatCompletionChunkWire, this.context)
+    const chunk = parseWireFast(data, chatCompletionChunkWire, this.#context)
     if (chunk.error !== undefined && chunk.error !== null) {
-      throw providerErrorFromDetails(readErrorDetails(chunk), this.context)
+      throw providerErrorFromDetails(readErrorDetails(chunk), this.#context)
     }
-    if (chunk.id && this.id === '') this.id = chunk.id
-    if (chunk.model && this.model === '') this.model = chunk.model
+    if (chunk.id && this.#id === '') this.#id = chunk.id
+    if (chunk.model && this.#model === '') this.#model = chunk.model
     const events: StreamEvent[] = []
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue
       const text = choice.delta?.content
       if (text) {
-        this.textParts.push(text)
+        this.#textParts.push(text)
         events.push({ type: 'text-delta', text })
       }
       for (const [position, call] of (choice.delta?.tool_calls ?? []).entries()) {
@@ -133,33 +137,33 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
           ...(call.id ? { id: call.id } : {}),
           ...(call.function?.name ? { name: call.function.name } : {}),
         }
-        this.toolCalls.append(delta)
+        this.#toolCalls.append(delta)
         events.push({ type: 'tool-call-delta', ...delta })
       }
-      if (choice.finish_reason) this.finishReason = choice.finish_reason
+      if (choice.finish_reason) this.#finishReason = choice.finish_reason
     }
     if (chunk.usage) {
-      this.usage = chatCompletionsUsage(chunk.usage)
-      events.push({ type: 'usage', usage: this.usage })
+      this.#usage = chatCompletionsUsage(chunk.usage)
+      events.push({ type: 'usage', usage: this.#usage })
     }
     return events
   }
 
   result(): ModelCallResult {
     return {
-      id: this.id,
-      model: this.model || this.context.model,
-      text: this.textParts.join(''),
-      toolCalls: this.toolCalls.toolCalls(),
-      finishReason: openaiFinishReason(this.finishReason),
-      rawFinishReason: this.finishReason ?? '',
-      usage: this.usage ?? emptyUsage(),
+      id: this.#id,
+      model: this.#model || this.#context.model,
+      text: this.#textParts.join(''),
+      toolCalls: this.#toolCalls.toolCalls(),
+      finishReason: openaiFinishReason(this.#finishReason),
+      rawFinishReason: this.#finishReason ?? '',
+      usage: this.#usage ?? emptyUsage(),
     }
   }
 
   partial(): PartialOutput {
-    const partial: PartialOutput = { text: this.textParts.join('') }
-    if (this.usage !== undefined) partial.usage = this.usage
+    const partial: PartialOutput = { text: this.#textParts.join('') }
+    if (this.#usage !== undefined) partial.usage = this.#usage
     return partial
   }
 }

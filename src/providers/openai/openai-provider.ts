@@ -42,17 +42,17 @@ const defaultBaseURL = 'https://api.openai.com/v1'
  */
 export class OpenAIProvider implements Provider {
   readonly providerName: string
-  private readonly transport: HttpTransport
-  private readonly dialect: ChatCompletionsDialect
+  readonly #transport: HttpTransport
+  readonly #dialect: ChatCompletionsDialect
 
   constructor(options: OpenAIProviderOptions = {}) {
     this.providerName = options.providerName ?? 'openai'
-    this.dialect = {
+    this.#dialect = {
       maxTokensField: options.maxTokensField ?? 'max_completion_tokens',
       developerRole: options.developerRole ?? 'developer',
     }
     const headers = { ...options.headers, ...authHeaders(options.authStyle ?? 'bearer', options.apiKey) }
-    this.transport = new HttpTransport({
+    this.#transport = new HttpTransport({
       providerName: this.providerName,
       baseURL: options.baseURL ?? defaultBaseURL,
       headers,
@@ -64,23 +64,23 @@ export class OpenAIProvider implements Provider {
   }
 
   get serverAddress(): string {
-    return this.transport.serverAddress
+    return this.#transport.serverAddress
   }
 
   get serverPort(): number {
-    return this.transport.serverPort
+    return this.#transport.serverPort
   }
 
   async chat(request: ProviderRequest): Promise<ModelCallResult> {
-    const context = this.transport.context(request.model)
+    const context = this.#transport.context(request.model)
     const { model, signal } = request
     if (request.api === 'responses') {
-      const body = await this.transport.postJson({ path: '/responses', body: responsesBody(request, false), model, signal })
+      const body = await this.#transport.postJson({ path: '/responses', body: responsesBody(request, false), model, signal })
       return responsesResult(parseWire(body, responseSchema, context), context)
     }
-    const body = await this.transport.postJson({
+    const body = await this.#transport.postJson({
       path: '/chat/completions',
-      body: chatCompletionsBody(request, this.dialect, false),
+      body: chatCompletionsBody(request, this.#dialect, false),
       model,
       signal,
     })
@@ -88,14 +88,14 @@ export class OpenAIProvider implements Provider {
   }
 
   stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
-    const context = this.transport.context(request.model)
+    const context = this.#transport.context(request.model)
     const responses = request.api === 'responses'
     const accumulator: StreamAccumulator = responses
       ? new ResponsesStreamAccumulator(context)
       : new ChatCompletionsStreamAccumulator(context)
-    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.transport.post({
+    const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
       path: responses ? '/responses' : '/chat/completions',
-      body: responses ? responsesBody(request, true) : chatCompletionsBody(request, this.dialect, true),
+      body: responses ? responsesBody(request, true) : chatCompletionsBody(request, this.#dialect, true),
       model: request.model,
       signal: request.signal,
       stream: true,
@@ -104,7 +104,7 @@ export class OpenAIProvider implements Provider {
   }
 
   async close(): Promise<void> {
-    await this.transport.close()
+    await this.#transport.close()
   }
 }
 

@@ -28,32 +28,36 @@ const terminalEvents = new Set(['response.completed', 'response.incomplete'])
  * result. There is no `[DONE]`; `response.failed` and `error` are errors.
  */
 export class ResponsesStreamAccumulator implements StreamAccumulator {
-  private readonly textParts: string[] = []
+  readonly #textParts: string[] = []
   /** Output index of each function_call item → its tool-call index among the calls. */
-  private readonly toolIndexes = new Map<number, number>()
-  private final: ModelCallResult | undefined
+  readonly #toolIndexes = new Map<number, number>()
+  #final: ModelCallResult | undefined
 
-  constructor(private readonly context: ProviderErrorContext) {}
+  readonly #context: ProviderErrorContext
+
+  constructor(context: ProviderErrorContext) {
+    this.#context = context
+  }
 
   get complete(): boolean {
-    return this.final !== undefined
+    return this.#final !== undefined
   }
 
   accept(event: ServerSentEvent): StreamEvent[] {
-    return this.acceptParsed(parseWireJson(event.data, this.context))
+    return this.acceptParsed(parseWireJson(event.data, this.#context))
   }
 
   acceptParsed(value: unknown): StreamEvent[] {
-    const data = parseWire(value, streamEventSchema, this.context)
+    const data = parseWire(value, streamEventSchema, this.#context)
     switch (data.type) {
       case 'response.output_text.delta':
         if (!data.delta) return []
-        this.textParts.push(data.delta)
+        this.#textParts.push(data.delta)
         return [{ type: 'text-delta', text: data.delta }]
       case 'response.output_item.added': {
         if (data.item?.type !== 'function_call') return []
-        const index = this.toolIndexes.size
-        this.toolIndexes.set(data.output_index ?? index, index)
+        const index = this.#toolIndexes.size
+        this.#toolIndexes.set(data.output_index ?? index, index)
         return [
           {
             type: 'tool-call-delta',
@@ -65,7 +69,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
         ]
       }
       case 'response.function_call_arguments.delta': {
-        const index = this.toolIndexes.get(data.output_index ?? -1)
+        const index = this.#toolIndexes.get(data.output_index ?? -1)
         if (index === undefined || !data.delta) return []
         return [{ type: 'tool-call-delta', index, argumentsDelta: data.delta }]
       }
@@ -75,32 +79,32 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
             code: data.response?.error?.code ?? 'server_error',
             message: data.response?.error?.message ?? 'the response failed',
           },
-          this.context,
+          this.#context,
         )
       case 'error':
         throw providerErrorFromDetails(
           { code: data.code ?? 'server_error', message: data.message ?? 'error event in the stream' },
-          this.context,
+          this.#context,
         )
       default:
-        return terminalEvents.has(data.type) ? this.finish(data.response) : []
+        return terminalEvents.has(data.type) ? this.#finish(data.response) : []
     }
   }
 
-  private finish(response: z.infer<typeof responseSchema> | null | undefined): StreamEvent[] {
+  #finish(response: z.infer<typeof responseSchema> | null | undefined): StreamEvent[] {
     if (!response) {
-      throw new ProviderError({ ...this.context, code: 'server_error', message: 'a terminal event carried no response.' })
+      throw new ProviderError({ ...this.#context, code: 'server_error', message: 'a terminal event carried no response.' })
     }
-    this.final = responsesResult(response, this.context)
-    return [{ type: 'usage', usage: this.final.usage }]
+    this.#final = responsesResult(response, this.#context)
+    return [{ type: 'usage', usage: this.#final.usage }]
   }
 
   result(): ModelCallResult {
-    if (this.final === undefined) throw new Error('result() before the terminal event')
-    return this.final
+    if (this.#final === undefined) throw new Error('result() before the terminal event')
+    return this.#final
   }
 
   partial(): PartialOutput {
-    return { text: this.textParts.join('') }
+    return { text: this.#textParts.join('') }
   }
 }

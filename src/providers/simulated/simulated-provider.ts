@@ -41,35 +41,38 @@ export class SimulatedProvider implements Provider {
   readonly providerName: string
   readonly serverAddress = 'simulated'
   readonly serverPort = 0
-  private calls = 0
-  private readonly sleep: Sleep
+  #calls = 0
+  readonly #sleep: Sleep
 
-  private readonly now: () => number
-  private readonly createdAt: number
+  readonly #now: () => number
+  readonly #createdAt: number
 
-  constructor(private readonly options: SimulatedProviderOptions = {}) {
+  readonly #options: SimulatedProviderOptions
+
+  constructor(options: SimulatedProviderOptions = {}) {
+    this.#options = options
     this.providerName = options.providerName ?? 'simulated'
-    this.sleep = options.sleep ?? abortableSleep
-    this.now = options.now ?? Date.now
-    this.createdAt = this.now()
+    this.#sleep = options.sleep ?? abortableSleep
+    this.#now = options.now ?? Date.now
+    this.#createdAt = this.#now()
   }
 
   async chat(request: ProviderRequest): Promise<ModelCallResult> {
-    const plan = this.plan(request)
-    const context = this.context(request)
-    await this.beforeFirstToken(plan, request, context)
+    const plan = this.#plan(request)
+    const context = this.#context(request)
+    await this.#beforeFirstToken(plan, request, context)
     if (plan.fault?.type === 'stream_cut') {
       throw new ProviderError({ ...context, code: 'network', message: 'the connection was reset (simulated).' })
     }
-    await this.wait(plan.latencyMs - plan.timeToFirstTokenMs, request, context)
+    await this.#wait(plan.latencyMs - plan.timeToFirstTokenMs, request, context)
     return plan.result
   }
 
   async *stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
-    const plan = this.plan(request)
-    const context = this.context(request)
-    await this.beforeFirstToken(plan, request, context)
-    const chunks = chunkText(plan.result.text, (this.options.chunkTokens ?? 4) * charactersPerToken)
+    const plan = this.#plan(request)
+    const context = this.#context(request)
+    await this.#beforeFirstToken(plan, request, context)
+    const chunks = chunkText(plan.result.text, (this.#options.chunkTokens ?? 4) * charactersPerToken)
     const chunkDelayMs = (plan.latencyMs - plan.timeToFirstTokenMs) / Math.max(chunks.length, 1)
     const cutAfter = plan.fault?.type === 'stream_cut' ? (plan.fault.afterChunks ?? Math.floor(chunks.length / 2)) : undefined
     let sent = ''
@@ -77,9 +80,9 @@ export class SimulatedProvider implements Provider {
       if (index === cutAfter) break
       if (index > 0) {
         try {
-          await this.wait(chunkDelayMs, request, context)
+          await this.#wait(chunkDelayMs, request, context)
         } catch (error) {
-          throw providerErrorFromFailure({ error, context, phase: 'stream' }).withPartial(this.partial(plan, sent))
+          throw providerErrorFromFailure({ error, context, phase: 'stream' }).withPartial(this.#partial(plan, sent))
         }
       }
       sent += chunk
@@ -90,7 +93,7 @@ export class SimulatedProvider implements Provider {
         ...context,
         code: 'stream_cut',
         message: `the stream stopped after ${Math.min(cutAfter, chunks.length)} chunks (simulated).`,
-        partial: this.partial(plan, sent),
+        partial: this.#partial(plan, sent),
       })
     }
     for (const [index, call] of plan.result.toolCalls.entries()) {
@@ -102,26 +105,26 @@ export class SimulatedProvider implements Provider {
 
   async close(): Promise<void> {}
 
-  private context(request: ProviderRequest): ProviderErrorContext {
+  #context(request: ProviderRequest): ProviderErrorContext {
     return { provider: this.providerName, model: request.model, secrets: [] }
   }
 
-  private plan(request: ProviderRequest): CallPlan {
-    this.calls += 1
-    const call = this.calls
-    const seed = this.options.seed ?? 1
+  #plan(request: ProviderRequest): CallPlan {
+    this.#calls += 1
+    const call = this.#calls
+    const seed = this.#options.seed ?? 1
     const callRandom = createSeededRandom(mixSeeds(seed, call))
-    const elapsed = this.now() - this.createdAt
-    const phase = this.options.phases?.find((candidate) => elapsed >= candidate.fromMs && elapsed < candidate.toMs)
-    const fault = pickFault(call, callRandom, phase?.faults ?? this.options.faults)
-    const timeToFirstTokenMs = sampleLognormal(callRandom, phase?.timeToFirstTokenMs ?? this.options.timeToFirstTokenMs ?? defaultTimeToFirstToken)
-    const latencyMs = Math.max(timeToFirstTokenMs, sampleLognormal(callRandom, phase?.latencyMs ?? this.options.latencyMs ?? defaultLatency))
-    return { call, fault, timeToFirstTokenMs, latencyMs, result: this.answer(request, seed, call) }
+    const elapsed = this.#now() - this.#createdAt
+    const phase = this.#options.phases?.find((candidate) => elapsed >= candidate.fromMs && elapsed < candidate.toMs)
+    const fault = pickFault(call, callRandom, phase?.faults ?? this.#options.faults)
+    const timeToFirstTokenMs = sampleLognormal(callRandom, phase?.timeToFirstTokenMs ?? this.#options.timeToFirstTokenMs ?? defaultTimeToFirstToken)
+    const latencyMs = Math.max(timeToFirstTokenMs, sampleLognormal(callRandom, phase?.latencyMs ?? this.#options.latencyMs ?? defaultLatency))
+    return { call, fault, timeToFirstTokenMs, latencyMs, result: this.#answer(request, seed, call) }
   }
 
-  private answer(request: ProviderRequest, seed: number, call: number): ModelCallResult {
+  #answer(request: ProviderRequest, seed: number, call: number): ModelCallResult {
     const random = createSeededRandom(mixSeeds(seed, hashString(`${request.model}\n${JSON.stringify(request.messages)}`)))
-    const bounds = this.options.outputTokens ?? { min: 20, max: 200 }
+    const bounds = this.#options.outputTokens ?? { min: 20, max: 200 }
     const wanted = random.integer(bounds.min, bounds.max)
     const tokens = request.maxTokens === undefined ? wanted : Math.min(wanted, request.maxTokens)
     const toolCalls = forcedToolCalls(request, call)
@@ -130,7 +133,7 @@ export class SimulatedProvider implements Provider {
     const usage: Usage = {
       inputTokens,
       outputTokens: estimateTokens(text + toolCalls.map((toolCall) => toolCall.arguments).join('')),
-      cacheReadInputTokens: Math.floor(inputTokens * (this.options.cachedInputRatio ?? 0)),
+      cacheReadInputTokens: Math.floor(inputTokens * (this.#options.cachedInputRatio ?? 0)),
       cacheWriteInputTokens: 0,
       cacheWrite1hInputTokens: 0,
       reasoningOutputTokens: 0,
@@ -147,7 +150,7 @@ export class SimulatedProvider implements Provider {
     }
   }
 
-  private async beforeFirstToken(plan: CallPlan, request: ProviderRequest, context: ProviderErrorContext): Promise<void> {
+  async #beforeFirstToken(plan: CallPlan, request: ProviderRequest, context: ProviderErrorContext): Promise<void> {
     const fault = plan.fault
     if (fault?.type === 'rate_limit') {
       const retryAfterMs = fault.retryAfterMs ?? 1000
@@ -160,8 +163,8 @@ export class SimulatedProvider implements Provider {
         message: `HTTP 429: rate limited, retry after ${retryAfterMs} ms (simulated).`,
       })
     }
-    if (fault?.type === 'timeout') await this.hang(request, context)
-    await this.wait(plan.timeToFirstTokenMs, request, context)
+    if (fault?.type === 'timeout') await this.#hang(request, context)
+    await this.#wait(plan.timeToFirstTokenMs, request, context)
     if (fault?.type === 'server_error') {
       const status = fault.status ?? 500
       throw new ProviderError({
@@ -174,28 +177,28 @@ export class SimulatedProvider implements Provider {
     }
   }
 
-  private async hang(request: ProviderRequest, context: ProviderErrorContext): Promise<never> {
+  async #hang(request: ProviderRequest, context: ProviderErrorContext): Promise<never> {
     const { signal } = request
     if (signal !== undefined) {
       await abortion(signal)
       throw providerErrorFromFailure({ error: signal.reason, context, signal, phase: 'request' })
     }
-    await this.sleep(this.options.hangMs ?? defaultHangMs)
+    await this.#sleep(this.#options.hangMs ?? defaultHangMs)
     throw new ProviderError({ ...context, code: 'timeout', message: 'no response (simulated hang).' })
   }
 
   /** Sleeps, then checks the signal too, so an injected sleep that returns at once still honours aborts. */
-  private async wait(ms: number, request: ProviderRequest, context: ProviderErrorContext): Promise<void> {
+  async #wait(ms: number, request: ProviderRequest, context: ProviderErrorContext): Promise<void> {
     const { signal } = request
     try {
-      await this.sleep(Math.max(0, ms), signal)
+      await this.#sleep(Math.max(0, ms), signal)
     } catch (error) {
       throw providerErrorFromFailure({ error, context, signal, phase: 'request' })
     }
     if (signal?.aborted === true) throw providerErrorFromFailure({ error: signal.reason, context, signal, phase: 'request' })
   }
 
-  private partial(plan: CallPlan, sent: string): { text: string; usage: Usage } {
+  #partial(plan: CallPlan, sent: string): { text: string; usage: Usage } {
     return { text: sent, usage: { ...plan.result.usage, outputTokens: estimateTokens(sent) } }
   }
 }
