@@ -24,9 +24,12 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     console.log(help)
     return 0
   }
-  if (values.real) return runRealDemo({ directory: values.directory, keys: readEnvironment().providerKeys })
+  const environment = readEnvironment()
+  const captureMessageContent = environment.captureMessageContent
+  if (values.real) return runRealDemo({ directory: values.directory, keys: environment.providerKeys, captureMessageContent })
   await runDemo({
     directory: values.directory,
+    captureMessageContent,
     triageRuns: numberOption(values['triage-runs'], 'triage-runs'),
     codingRuns: numberOption(values['coding-runs'], 'coding-runs'),
   })

@@ -17,6 +17,8 @@ export interface RunDemoOptions {
   codingRuns?: number
   concurrency?: number
   write?: (line: string) => void
+  /** Record prompt and completion text on the spans (the CLI passes OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
+  captureMessageContent?: boolean
 }
 
 export interface DemoSummary {
@@ -64,6 +66,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoSummary
     const config = demoRouterConfig({ outageFromMs: 3_000, outageToMs: 8_000, slowFromMs: 2_000 })
     router = createRouter({
       ...config,
+      captureMessageContent: options.captureMessageContent ?? false,
       budgets: [{
         name: 'triage-plan-hourly',
         // The planning step is the dear one. Each demo run has its own budget (its

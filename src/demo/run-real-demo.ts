@@ -10,7 +10,7 @@ import { step, workflow } from '../telemetry/workflow-context.js'
  * `switchyard demo --real`: one small workflow against the real providers whose
  * keys are set, through the same collector and store as the simulated demo.
  */
-export async function runRealDemo(options: { directory?: string; keys: Readonly<Record<string, string | undefined>> }): Promise<number> {
+export async function runRealDemo(options: { directory?: string; keys: Readonly<Record<string, string | undefined>>; captureMessageContent?: boolean }): Promise<number> {
   const targets: { provider: string; model: string }[] = []
   const providers: RouterConfigInput['providers'] = {}
   if (options.keys.openai !== undefined) {
@@ -33,7 +33,7 @@ export async function runRealDemo(options: { directory?: string; keys: Readonly<
   const from = new Date()
   const collector = await startCollector({ port: 0, store: `chdb://${path.join(directory, 'data')}`, queueDirectory: path.join(directory, 'queue') })
   const telemetry = startTelemetry({ endpoint: collector.url, serviceName: 'switchyard-demo-real' })
-  const router = createRouter({ providers, routes: { small: { targets, retry: { attempts: 2 } } } })
+  const router = createRouter({ providers, routes: { small: { targets, retry: { attempts: 2 } } }, captureMessageContent: options.captureMessageContent ?? false })
   try {
     await workflow('real-smoke', async () => {
       const classified = await step('classify', () => router.chat({ route: 'small', maxTokens: 20, messages: [{ role: 'user', content: 'One word: is "my invoice is wrong" about billing or bugs?' }] }))

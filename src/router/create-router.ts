@@ -240,7 +240,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         deadlineAt: now() + route.timeouts.totalMs,
         budget: reservation?.decision.summary,
         onAttemptStarted: reservation === undefined ? undefined : (call: AttemptCall) => attachSpan(reservation, call),
-        captureContent: environment.captureMessageContent,
+        captureContent: config.captureMessageContent,
         now,
         random,
         sleep,

@@ -141,6 +141,13 @@ export const routerConfigSchema = z
     /** A collector's base URL whose spend endpoint (/v1/spend) budgets read, when its store is embedded in it. */
     spendEndpoint: z.url({ protocol: /^https?$/ }).optional(),
     serviceName: z.string().min(1).max(256).optional(),
+    /**
+     * Record prompt and completion text on this router's spans (`gen_ai.input.messages`,
+     * `gen_ai.output.messages`). Off unless set: the library never reads
+     * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT itself; entry points (the CLI)
+     * pass it in, so two routers in one process may differ.
+     */
+    captureMessageContent: z.boolean().default(false),
     /** Price table additions and overrides; entries are validated by src/pricing, which names a bad one. */
     prices: z
       .strictObject({

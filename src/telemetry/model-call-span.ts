@@ -25,7 +25,7 @@ export interface StartModelCallSpanOptions {
   attempt: number
   hedge?: boolean
   budget?: BudgetDecisionRecord
-  /** Record prompt text (only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true). */
+  /** Record prompt and completion text: the router's or client's own `captureMessageContent`, off by default. */
   captureContent: boolean
 }
 

@@ -15,4 +15,10 @@ export interface InstrumentOptions {
   budgets?: CallBudgetGate
   /** Prices calls; default the built-in catalog. */
   priceTable?: PriceTable
+  /**
+   * Record prompt and completion text on the spans (`gen_ai.input.messages`,
+   * `gen_ai.output.messages`); default off. The library does not read
+   * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: pass it from your entry point.
+   */
+  captureMessageContent?: boolean
 }

@@ -44,6 +44,7 @@ export function instrument<Client extends object>(client: Client, options: Instr
     priceTable: options.priceTable,
     budgets: options.budgets,
     tags: options.tags,
+    captureMessageContent: options.captureMessageContent,
   })
   if (kind === 'openai') {
     const chat = isRecord(fields.chat) ? fields.chat : undefined

@@ -19,6 +19,12 @@ export interface SwitchyardMiddlewareOptions {
   tags?: Record<string, string>
   budgets?: CallBudgetGate
   priceTable?: PriceTable
+  /**
+   * Record prompt and completion text on the spans (`gen_ai.input.messages`,
+   * `gen_ai.output.messages`); default off. The library does not read
+   * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: pass it from your entry point.
+   */
+  captureMessageContent?: boolean
 }
 
 /** The parts of an AI SDK language model that are read. */
@@ -74,6 +80,7 @@ export function switchyardMiddleware(options: SwitchyardMiddlewareOptions = {}):
     priceTable: options.priceTable,
     budgets: options.budgets,
     tags: options.tags,
+    captureMessageContent: options.captureMessageContent,
   })
   const settingsFor = (model: LanguageModelLike): WrapSettings =>
     options.provider === undefined ? { ...base, providerName: model.provider.split('.')[0] ?? model.provider } : base

@@ -1,4 +1,3 @@
-import { readEnvironment } from '../config/environment.js'
 import { createPriceTable } from '../pricing/create-price-table.js'
 import type { PriceTable } from '../pricing/price-table.js'
 import type { CallBudgetGate } from './call-budget-gate.js'
@@ -26,6 +25,7 @@ export function wrapSettings(options: {
   priceTable?: PriceTable
   budgets?: CallBudgetGate
   tags?: Record<string, string>
+  captureMessageContent?: boolean
 }): WrapSettings {
   const priceTable = options.priceTable ?? (defaultPriceTable ??= createPriceTable())
   const tags = { ...options.tags }
@@ -35,6 +35,6 @@ export function wrapSettings(options: {
     priceTable,
     budgets: options.budgets,
     tags,
-    captureContent: readEnvironment().captureMessageContent,
+    captureContent: options.captureMessageContent ?? false,
   }
 }
