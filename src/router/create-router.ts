@@ -8,6 +8,7 @@ import type { ModelCallResult, Usage } from '../model-call/index.js'
 import { isProviderError } from '../providers/provider-error.js'
 import type { Provider, ProviderRequest } from '../providers/provider.js'
 import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
+import { messageContentCaptureDefault } from '../telemetry/message-content-capture.js'
 import { exportedSpanId } from '../telemetry/model-call-span.js'
 import { tracer } from '../telemetry/tracer.js'
 import { currentScope, parentContext, scopeWithParent, scopeWithTags, type CallScope } from '../telemetry/workflow-context.js'
@@ -240,7 +241,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
         deadlineAt: now() + route.timeouts.totalMs,
         budget: reservation?.decision.summary,
         onAttemptStarted: reservation === undefined ? undefined : (call: AttemptCall) => attachSpan(reservation, call),
-        captureContent: config.captureMessageContent,
+        captureContent: config.captureMessageContent ?? messageContentCaptureDefault(),
         now,
         random,
         sleep,

@@ -143,11 +143,11 @@ export const routerConfigSchema = z
     serviceName: z.string().min(1).max(256).optional(),
     /**
      * Record prompt and completion text on this router's spans (`gen_ai.input.messages`,
-     * `gen_ai.output.messages`). Off unless set: the library never reads
-     * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT itself; entry points (the CLI)
-     * pass it in, so two routers in one process may differ.
+     * `gen_ai.output.messages`). Unset: what the entry point chose for the process
+     * (`startTelemetry()` reads OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT), else
+     * off. The library never reads the environment itself, so two routers may differ.
      */
-    captureMessageContent: z.boolean().default(false),
+    captureMessageContent: z.boolean().optional(),
     /** Price table additions and overrides; entries are validated by src/pricing, which names a bad one. */
     prices: z
       .strictObject({

@@ -5,6 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { readEnvironment } from '../config/environment.js'
+import { setMessageContentCaptureDefault } from './message-content-capture.js'
 
 export interface StartTelemetryOptions {
   /** OTLP/HTTP base endpoint, e.g. http://127.0.0.1:4318; default `OTEL_EXPORTER_OTLP_ENDPOINT`, else that address. */
@@ -19,6 +20,12 @@ export interface StartTelemetryOptions {
   maxQueueSize?: number
   maxExportBatchSize?: number
   scheduledDelayMillis?: number
+  /**
+   * Record prompt and completion text on the spans of routers and instrumented clients
+   * that do not set `captureMessageContent` themselves. Default
+   * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`, else off.
+   */
+  captureMessageContent?: boolean
 }
 
 export interface Telemetry {
@@ -37,6 +44,7 @@ export interface Telemetry {
  */
 export function startTelemetry(options: StartTelemetryOptions = {}): Telemetry {
   const environment = readEnvironment()
+  setMessageContentCaptureDefault(options.captureMessageContent ?? environment.captureMessageContent)
   const endpoint = (options.endpoint ?? environment.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/+$/, '')
   const exporter = options.exporter ?? new OTLPTraceExporter({ url: `${endpoint}/v1/traces` })
   const provider = new BasicTracerProvider({
@@ -65,6 +73,7 @@ export function startTelemetry(options: StartTelemetryOptions = {}): Telemetry {
       } catch (error) {
         diag.warn(`switchyard: telemetry shutdown: ${String(error)}`)
       }
+      setMessageContentCaptureDefault(false)
       trace.disable()
       context.disable()
       propagation.disable()

@@ -1,4 +1,5 @@
 import { createPriceTable } from '../pricing/create-price-table.js'
+import { messageContentCaptureDefault } from '../telemetry/message-content-capture.js'
 import type { PriceTable } from '../pricing/price-table.js'
 import type { CallBudgetGate } from './call-budget-gate.js'
 import type { ServerEndpoint } from './server-of-url.js'
@@ -35,6 +36,6 @@ export function wrapSettings(options: {
     priceTable,
     budgets: options.budgets,
     tags,
-    captureContent: options.captureMessageContent ?? false,
+    captureContent: options.captureMessageContent ?? messageContentCaptureDefault(),
   }
 }

@@ -56,7 +56,7 @@ describe('message-content capture, set per router', () => {
     expect(String(again.attributes['gen_ai.input.messages'])).toContain('captured again')
   })
 
-  it('is off when the option is left out, whatever the environment says: only entry points read it', async () => {
+  it('is off when the option is left out, whatever the environment says after the entry point ran: only entry points read it', async () => {
     const previous = process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
     process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = 'true'
     const router = routerFor(undefined)
