@@ -21,7 +21,7 @@ export default tseslint.config(
   // Pricing, telemetry, budget, store and the collector speak src/model-call, never the
   // provider adapters: a price or a span must not change because an adapter did (STYLE.md 15).
   {
-    files: ['src/pricing/**', 'src/telemetry/**', 'src/budget/**', 'src/store/**', 'collector/**', 'src/collector/**'],
+    files: ['src/pricing/**', 'src/telemetry/**', 'src/budget/**', 'src/store/**', 'src/collector/**'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { decodeTraceRequestProtobuf } from '../collector/otlp/decode-protobuf.js'
-import { SeenSpans } from '../collector/span-dedup/seen-spans.js'
-import { SpanKeyHasher } from '../collector/span-dedup/span-key-hasher.js'
+import { decodeTraceRequestProtobuf } from '../src/collector/otlp/decode-protobuf.js'
+import { SeenSpans } from '../src/collector/span-dedup/seen-spans.js'
+import { SpanKeyHasher } from '../src/collector/span-dedup/span-key-hasher.js'
 import { makeModelCallSpans, serializeSpans } from '../test/helpers/sdk-spans.js'
 
 /*

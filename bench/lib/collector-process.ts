@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { startCollector } from '../../collector/collector.js'
-import type { CollectorOptions } from '../../collector/collector-options.js'
-import { spanRowColumns } from '../../collector/otlp/span-row.js'
+import { startCollector } from '../../src/collector/collector.js'
+import type { CollectorOptions } from '../../src/collector/collector-options.js'
+import { spanRowColumns } from '../../src/collector/otlp/span-row.js'
 import { insertJsonRows } from '../../src/store/insert-json-rows.js'
 import { serveParent } from './child-process.js'
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { CollectorOptions } from '../../collector/collector-options.js'
+import type { CollectorOptions } from '../../src/collector/collector-options.js'
 import { startChild, type ChildHandle } from './child-process.js'
 
 export interface CollectorProcess {

@@ -1,4 +1,4 @@
-import { decodeTraceRequestProtobuf } from '../../collector/otlp/decode-protobuf.js'
+import { decodeTraceRequestProtobuf } from '../../src/collector/otlp/decode-protobuf.js'
 
 /** One OTLP protobuf ExportTraceServiceRequest, and where each of its spans' trace ids lies in it. */
 interface LocatedBody {

@@ -1,5 +1,5 @@
-import { startCollector } from '../../collector/collector.js'
-import { isLoopbackHost } from '../../collector/is-loopback-host.js'
+import { startCollector } from '../collector/collector.js'
+import { isLoopbackHost } from '../collector/is-loopback-host.js'
 import { readEnvironment } from '../config/environment.js'
 import { byteSizeOption, numberOption, parseCliArguments } from './cli-arguments.js'
 import { durationOption } from './duration-option.js'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
-import { startCollector, type Collector } from '../../collector/collector.js'
+import { startCollector, type Collector } from '../collector/collector.js'
 import { createSpendSource, isBudgetExceededError } from '../budget/index.js'
 import { formatUsd } from '../pricing/index.js'
 import { buildReport, criticalPath, formatReport } from '../report/index.js'

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { startCollector } from '../../collector/collector.js'
+import { startCollector } from '../collector/collector.js'
 import { buildReport, formatReport } from '../report/index.js'
 import { createRouter } from '../router/create-router.js'
 import type { RouterConfigInput } from '../router/router-config.js'

@@ -67,8 +67,8 @@ function importCycles(graph: Map<string, string[]>): string[][] {
 }
 
 describe('imports', () => {
-  it('form no cycle in src/ or collector/', () => {
-    const files = [...sourceFiles(path.join(root, 'src')), ...sourceFiles(path.join(root, 'collector'))]
+  it('form no cycle in src/ (the collector included)', () => {
+    const files = sourceFiles(path.join(root, 'src'))
     expect(files.length).toBeGreaterThan(100)
     expect(importCycles(importGraph(files))).toEqual([])
   })

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../collector/collector.js'
-import { maxReportUrlLength } from '../../collector/report-route.js'
-import { maxSpendFormBytes, maxSpendUrlLength } from '../../collector/spend-route.js'
+import type { Collector } from '../../src/collector/collector.js'
+import { maxReportUrlLength } from '../../src/collector/report-route.js'
+import { maxSpendFormBytes, maxSpendUrlLength } from '../../src/collector/spend-route.js'
 import { startTestCollector } from '../helpers/start-test-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBudgetLedger, createSpendSource, handleSpendRequest, parseBudgets } from '../../src/budget/index.js'
 import type { Store } from '../../src/store/create-store.js'
-import { serveSpendRequest } from '../../collector/spend-route.js'
+import { serveSpendRequest } from '../../src/collector/spend-route.js'
 import { insertCalls, manualClock, openBudgetStore, spanId, usd } from './budget-test-store.js'
 
 let store: Store

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../collector/collector.js'
+import { startCollector, type Collector } from '../../src/collector/collector.js'
 import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../helpers/clickhouse-http-front.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
 import { postTraces } from '../helpers/start-test-collector.js'

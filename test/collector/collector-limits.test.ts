@@ -1,7 +1,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../collector/collector.js'
+import type { Collector } from '../../src/collector/collector.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
 import { startTestCollector } from '../helpers/start-test-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'

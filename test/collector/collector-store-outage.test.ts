@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../collector/collector.js'
+import { startCollector, type Collector } from '../../src/collector/collector.js'
 import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../helpers/clickhouse-http-front.js'
 import { countStoredSpans } from '../helpers/count-stored-spans.js'
 import { sendSpanStream } from '../helpers/span-stream.js'

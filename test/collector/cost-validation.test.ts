@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../collector/collector.js'
+import type { Collector } from '../../src/collector/collector.js'
 import { insertJsonRows } from '../../src/store/insert-json-rows.js'
 import { makeSpanFactory, serializeSpans } from '../helpers/sdk-spans.js'
 import { postTraces, startTestCollector } from '../helpers/start-test-collector.js'

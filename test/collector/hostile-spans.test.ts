@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../collector/collector.js'
+import type { Collector } from '../../src/collector/collector.js'
 import { countStoredSpans } from '../helpers/count-stored-spans.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
 import { postTraces, startTestCollector } from '../helpers/start-test-collector.js'

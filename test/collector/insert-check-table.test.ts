@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { spanRowColumns } from '../../collector/otlp/span-row.js'
+import { spanRowColumns } from '../../src/collector/otlp/span-row.js'
 import { classifyInsertFailure } from '../../src/store/classify-insert-failure.js'
 import { createStore } from '../../src/store/create-store.js'
 import { insertJsonRows } from '../../src/store/insert-json-rows.js'

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../collector/collector.js'
+import { startCollector, type Collector } from '../../src/collector/collector.js'
 import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../helpers/clickhouse-http-front.js'
 import { countStoredSpans } from '../helpers/count-stored-spans.js'
 import { queuePoisonedBatch, readDeadLetters, ROW_MARKER, spanRow, waitUntil, type QueuedRow } from '../helpers/poisoned-batch.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RowBufferPool, slabSize } from '../../collector/row-buffer-pool.js'
+import { RowBufferPool, slabSize } from '../../src/collector/row-buffer-pool.js'
 
 const kib = 1024
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../collector/collector.js'
+import type { Collector } from '../../src/collector/collector.js'
 import { postTraces, startTestCollector } from '../helpers/start-test-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 

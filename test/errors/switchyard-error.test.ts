@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { CollectorConfigError } from '../../collector/collector.js'
-import { EncodedRowsTooLargeError } from '../../collector/otlp/encoded-rows-too-large-error.js'
-import { OtlpDecodeError } from '../../collector/otlp/otlp-decode-error.js'
+import { CollectorConfigError } from '../../src/collector/collector.js'
+import { EncodedRowsTooLargeError } from '../../src/collector/otlp/encoded-rows-too-large-error.js'
+import { OtlpDecodeError } from '../../src/collector/otlp/otlp-decode-error.js'
 import {
   QueueClosedError,
   QueueFailedError,
@@ -11,9 +11,9 @@ import {
   QueueWriteError,
   RecordTooLargeError,
   SegmentCorruptError,
-} from '../../collector/queue/queue-errors.js'
-import { RequestBodyError } from '../../collector/read-request-body.js'
-import { SeenSpansJournalError, SeenSpansStateError } from '../../collector/span-dedup/seen-spans-errors.js'
+} from '../../src/collector/queue/queue-errors.js'
+import { RequestBodyError } from '../../src/collector/read-request-body.js'
+import { SeenSpansJournalError, SeenSpansStateError } from '../../src/collector/span-dedup/seen-spans-errors.js'
 import { BudgetConfigError } from '../../src/budget/budget-config-error.js'
 import type * as BudgetExceededErrorModule from '../../src/budget/budget-exceeded-error.js'
 import { CliUsageError } from '../../src/cli/cli-arguments.js'

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { encodeRowsJsonCompact } from '../../collector/otlp/encode-rows.js'
-import type { SpanRow } from '../../collector/otlp/span-row.js'
-import { DEAD_LETTER_FILE_NAME } from '../../collector/dead-letter-file.js'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { encodeRowsJsonCompact } from '../../src/collector/otlp/encode-rows.js'
+import type { SpanRow } from '../../src/collector/otlp/span-row.js'
+import { DEAD_LETTER_FILE_NAME } from '../../src/collector/dead-letter-file.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 
 /** Text that must never leave the store's rows: not in a log line, not in /healthz. */
 export const ROW_MARKER = 'PROMPT-MARKER-5b1e9c'

@@ -1,6 +1,6 @@
 import path from 'node:path'
-import { startCollector, type Collector } from '../../collector/collector.js'
-import type { CollectorOptions } from '../../collector/collector-options.js'
+import { startCollector, type Collector } from '../../src/collector/collector.js'
+import type { CollectorOptions } from '../../src/collector/collector-options.js'
 
 /** A collector on 127.0.0.1 port 0 with its store and queue under `directory`. */
 export function startTestCollector(directory: string, options: CollectorOptions = {}): Promise<Collector> {

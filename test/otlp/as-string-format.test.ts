@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { compareUtf8, formatDouble, jsonObjectText, quoteJsonString } from '../../collector/otlp/pdata-as-string.js'
-import { int64Text } from '../../collector/otlp/protobuf-reader.js'
-import { durationText, nanosOfSecond, splitUnixNanosText, timestampText, unixTimeProblem, wholeSeconds } from '../../collector/otlp/unix-nanos.js'
-import { truncateUtf8 } from '../../collector/otlp/utf8-truncate.js'
+import { compareUtf8, formatDouble, jsonObjectText, quoteJsonString } from '../../src/collector/otlp/pdata-as-string.js'
+import { int64Text } from '../../src/collector/otlp/protobuf-reader.js'
+import { durationText, nanosOfSecond, splitUnixNanosText, timestampText, unixTimeProblem, wholeSeconds } from '../../src/collector/otlp/unix-nanos.js'
+import { truncateUtf8 } from '../../src/collector/otlp/utf8-truncate.js'
 
 function seededBigUint64(seed: number): () => bigint {
   let state = BigInt(seed)

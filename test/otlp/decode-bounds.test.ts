@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestJson } from '../../collector/otlp/decode-json.js'
-import { decodeTraceRequestProtobuf, type DecodeLimits, type DecodeResult } from '../../collector/otlp/decode-protobuf.js'
-import { defaultDecodeLimits } from '../../collector/otlp/decode-limits.js'
+import { decodeTraceRequestJson } from '../../src/collector/otlp/decode-json.js'
+import { decodeTraceRequestProtobuf, type DecodeLimits, type DecodeResult } from '../../src/collector/otlp/decode-protobuf.js'
+import { defaultDecodeLimits } from '../../src/collector/otlp/decode-limits.js'
 import { bytesField, fixed64Field, messageField, spanIdBytes, stringAttribute, traceIdBytes, varintField, type Field } from './protobuf-writer.js'
 
 type Attribute = [key: string, value: string]

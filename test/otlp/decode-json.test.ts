@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestJson, isOtlpDecodeError, type DecodeLimits, type OtlpDecodeError } from '../../collector/otlp/decode-json.js'
+import { decodeTraceRequestJson, isOtlpDecodeError, type DecodeLimits, type OtlpDecodeError } from '../../src/collector/otlp/decode-json.js'
 import { recordSdkSpans, toJson } from './sdk-spans.js'
 
 const traceId = '0af7651916cd43dd8448eb211c80319c'

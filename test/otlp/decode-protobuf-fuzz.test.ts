@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestProtobuf, isOtlpDecodeError } from '../../collector/otlp/decode-protobuf.js'
+import { decodeTraceRequestProtobuf, isOtlpDecodeError } from '../../src/collector/otlp/decode-protobuf.js'
 import { callAttributes, recordSdkSpans, toProtobuf, withAttributes } from './sdk-spans.js'
 
 /** A small seeded PRNG (mulberry32), so every run fuzzes the same inputs. */

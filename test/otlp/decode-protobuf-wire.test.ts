@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestProtobuf, isOtlpDecodeError, type OtlpDecodeError } from '../../collector/otlp/decode-protobuf.js'
+import { decodeTraceRequestProtobuf, isOtlpDecodeError, type OtlpDecodeError } from '../../src/collector/otlp/decode-protobuf.js'
 import {
   bytesField,
   concat,

@@ -1,8 +1,8 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestJson } from '../../collector/otlp/decode-json.js'
-import { decodeTraceRequestProtobuf } from '../../collector/otlp/decode-protobuf.js'
-import type { SpanRow } from '../../collector/otlp/span-row.js'
+import { decodeTraceRequestJson } from '../../src/collector/otlp/decode-json.js'
+import { decodeTraceRequestProtobuf } from '../../src/collector/otlp/decode-protobuf.js'
+import type { SpanRow } from '../../src/collector/otlp/span-row.js'
 import { hrTimeNanos, hrTimeText, recordSdkSpans, toJson, toProtobuf, withAttributes } from './sdk-spans.js'
 
 const recorded = recordSdkSpans()

@@ -1,6 +1,6 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { describe, expect, it } from 'vitest'
-import { encodeExportResponse } from '../../collector/otlp/encode-response.js'
+import { encodeExportResponse } from '../../src/collector/otlp/encode-response.js'
 
 function asBytes(body: Uint8Array | string): Uint8Array {
   return typeof body === 'string' ? new TextEncoder().encode(body) : body

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestProtobuf } from '../../collector/otlp/decode-protobuf.js'
-import { encodeRowsJsonCompact, encodeRowsJsonEachRow } from '../../collector/otlp/encode-rows.js'
-import { isEncodedRowsTooLargeError, type EncodedRowsTooLargeError } from '../../collector/otlp/encoded-rows-too-large-error.js'
-import { spanRowColumns } from '../../collector/otlp/span-row.js'
+import { decodeTraceRequestProtobuf } from '../../src/collector/otlp/decode-protobuf.js'
+import { encodeRowsJsonCompact, encodeRowsJsonEachRow } from '../../src/collector/otlp/encode-rows.js'
+import { isEncodedRowsTooLargeError, type EncodedRowsTooLargeError } from '../../src/collector/otlp/encoded-rows-too-large-error.js'
+import { spanRowColumns } from '../../src/collector/otlp/span-row.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
 
 function compactLines(encoded: Buffer): unknown[][] {

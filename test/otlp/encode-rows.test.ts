@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestProtobuf } from '../../collector/otlp/decode-protobuf.js'
-import { encodeRowsJsonEachRow } from '../../collector/otlp/encode-rows.js'
+import { decodeTraceRequestProtobuf } from '../../src/collector/otlp/decode-protobuf.js'
+import { encodeRowsJsonEachRow } from '../../src/collector/otlp/encode-rows.js'
 import { recordSdkSpans, toProtobuf, withAttributes } from './sdk-spans.js'
 
 describe('encodeRowsJsonEachRow', () => {

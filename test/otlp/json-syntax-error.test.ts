@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { findJsonSyntaxError } from '../../collector/otlp/json-syntax-error.js'
+import { findJsonSyntaxError } from '../../src/collector/otlp/json-syntax-error.js'
 import { recordSdkSpans, toJson } from './sdk-spans.js'
 
 it('agrees with JSON.parse on every seeded mutation of a real request, and on the position wherever V8 names one', () => {

@@ -1,7 +1,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestJson } from '../../collector/otlp/decode-json.js'
-import { decodeTraceRequestProtobuf, isOtlpDecodeError, type DecodeLimits, type DecodeResult } from '../../collector/otlp/decode-protobuf.js'
+import { decodeTraceRequestJson } from '../../src/collector/otlp/decode-json.js'
+import { decodeTraceRequestProtobuf, isOtlpDecodeError, type DecodeLimits, type DecodeResult } from '../../src/collector/otlp/decode-protobuf.js'
 import { recordSdkSpans, toJson, toProtobuf, withAttributes, withIds } from './sdk-spans.js'
 
 const { spans, byName } = recordSdkSpans()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { decodeTraceRequestJson } from '../../collector/otlp/decode-json.js'
-import { decodeTraceRequestProtobuf, type DecodeResult } from '../../collector/otlp/decode-protobuf.js'
+import { decodeTraceRequestJson } from '../../src/collector/otlp/decode-json.js'
+import { decodeTraceRequestProtobuf, type DecodeResult } from '../../src/collector/otlp/decode-protobuf.js'
 import { bytesField, fixed64Field, messageField, requestWithSpans, spanIdBytes, traceIdBytes, type Field } from './protobuf-writer.js'
 
 /** One span as a test describes it; a time left undefined is absent from the request. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isQueueFullError, QueueFullError } from '../../collector/queue/queue-errors.js'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { isQueueFullError, QueueFullError } from '../../src/collector/queue/queue-errors.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 const RECORD_BYTES = 16 + 100

@@ -1,7 +1,7 @@
 // Run as a child process by crash-safety.test.ts: appends numbered records as
 // fast as it can with fsync 'always' and prints each number once its append
 // resolved, until the test kills it with SIGKILL.
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 
 const APPENDERS = 8
 /** A bound for the loop in case nobody kills this process. */

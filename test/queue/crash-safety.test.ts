@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 const CHILD = fileURLToPath(new URL('./crash-appender.ts', import.meta.url))

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isQueueLockedError } from '../../collector/queue/queue-errors.js'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { isQueueLockedError } from '../../src/collector/queue/queue-errors.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 const PROBER = fileURLToPath(new URL('./lock-prober.ts', import.meta.url))

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 const APPENDERS = 32

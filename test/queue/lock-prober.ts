@@ -1,7 +1,7 @@
 // Run as a child process by directory-lock.test.ts: tries to open the queue
 // in argv[2] and prints what happened as one JSON line.
-import { isQueueLockedError } from '../../collector/queue/queue-errors.js'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { isQueueLockedError } from '../../src/collector/queue/queue-errors.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 
 const dir = process.argv[2]
 if (dir === undefined) throw new Error('usage: lock-prober.ts <queue dir>')

@@ -1,7 +1,7 @@
 // Measures append throughput with fsync 'always' and 2 KB payloads, for one
 // appender and for 32 concurrent ones:
 //   node --import tsx test/queue/measure-group-commit.ts [seconds]
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 const PAYLOAD = Buffer.alloc(2048, 'm')

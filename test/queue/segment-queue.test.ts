@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { isQueueClosedError, RecordTooLargeError } from '../../collector/queue/queue-errors.js'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { isQueueClosedError, RecordTooLargeError } from '../../src/collector/queue/queue-errors.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 let dir: string

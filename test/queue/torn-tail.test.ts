@@ -1,9 +1,9 @@
 import { appendFile, readdir, stat, truncate, writeFile, open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SegmentCorruptError } from '../../collector/queue/queue-errors.js'
-import { readSegmentRecords } from '../../collector/queue/read-segment-records.js'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { SegmentCorruptError } from '../../src/collector/queue/queue-errors.js'
+import { readSegmentRecords } from '../../src/collector/queue/read-segment-records.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 const HEADER_BYTES = 16

@@ -1,9 +1,9 @@
 import { mkdir, open, rmdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isQueueFailedError, isQueueWriteError } from '../../collector/queue/queue-errors.js'
-import type { SegmentFile, SegmentFileOpener } from '../../collector/queue/segment-file.js'
-import { SegmentQueue } from '../../collector/queue/segment-queue.js'
+import { isQueueFailedError, isQueueWriteError } from '../../src/collector/queue/queue-errors.js'
+import type { SegmentFile, SegmentFileOpener } from '../../src/collector/queue/segment-file.js'
+import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
 import { makeTemporaryDirectory, removeDirectory } from './temporary-directory.js'
 
 let dir: string

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../collector/collector.js'
+import type { Collector } from '../../src/collector/collector.js'
 import { createSpendSource, isBudgetExceededError } from '../../src/budget/index.js'
 import { createRouter, type Router } from '../../src/router/create-router.js'
 import type { RouterConfigInput } from '../../src/router/router-config.js'

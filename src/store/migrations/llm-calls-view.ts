@@ -165,7 +165,7 @@ ASOF LEFT JOIN llm_prices AS request_price
 
 /**
  * Migration 5's bounds, frozen here as text (a released migration never changes):
- * the same rules as the collector's (collector/spend-attribute-limits.ts), and
+ * the same rules as the collector's (src/collector/spend-attribute-limits.ts), and
  * test/collector/cost-validation.test.ts checks that both paths agree.
  * A cost is a plain non-negative decimal of at most 12 decimal places, the scale of
  * `CostUsd`: no sign, exponent, spaces or hex, nothing ClickHouse's lenient parser

@@ -1,4 +1,4 @@
-import type { InsertFailure } from '../src/store/classify-insert-failure.js'
+import type { InsertFailure } from '../store/classify-insert-failure.js'
 
 /** A run of a batch's rows (lines), and the insert that carries it. */
 export interface RowRange {

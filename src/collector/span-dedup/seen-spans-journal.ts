@@ -3,7 +3,7 @@ import { endianness } from 'node:os'
 import { join } from 'node:path'
 import { diag } from '@opentelemetry/api'
 import { errnoCode } from '../queue/queue-errors.js'
-import { syncDirectory } from '../../src/shared/sync-directory.js'
+import { syncDirectory } from '../../shared/sync-directory.js'
 import { SeenSpansJournalError } from './seen-spans-errors.js'
 import { SEEN_SPANS_HEADER, SEEN_SPANS_RECORD_BYTES, listSeenSpansFiles, seenSpansFileName } from './seen-spans-file.js'
 

@@ -12,7 +12,7 @@ import { resolveSegmentQueueOptions, type ResolvedSegmentQueueOptions, type Segm
 import type { SegmentQueueCounters, SegmentQueueStats } from './segment-queue-stats.js'
 import type { SegmentFile } from './segment-file.js'
 import { SequenceReservation } from './sequence-reservation.js'
-import { syncDirectory } from '../../src/shared/sync-directory.js'
+import { syncDirectory } from '../../shared/sync-directory.js'
 import { WritingSegment, type PendingAppend } from './writing-segment.js'
 
 export * from './queue-errors.js'

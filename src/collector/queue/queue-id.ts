@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { QueueStateError, errnoCode } from './queue-errors.js'
-import { writeFileDurably } from '../../src/shared/write-file-durably.js'
+import { writeFileDurably } from '../../shared/write-file-durably.js'
 
 const QUEUE_ID_FILE = 'queue-id'
 const QUEUE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/

@@ -2,7 +2,7 @@
  * Errors of the set of seen spans. Each names the file and what was being done, and
  * keeps the cause; check with `SeenSpansJournalError.isInstance(error)`, not by message text.
  */
-import { SwitchyardError } from '../../src/errors/switchyard-error.js'
+import { SwitchyardError } from '../../errors/switchyard-error.js'
 
 /** The journal of seen spans could not be written or made durable; nothing acknowledged is lost (its spans stay in the queue). */
 export class SeenSpansJournalError extends SwitchyardError {

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api'
-import { priceCall, type PriceTable } from '../src/pricing/index.js'
-import type { Usage } from '../src/model-call/index.js'
+import { priceCall, type PriceTable } from '../pricing/index.js'
+import type { Usage } from '../model-call/index.js'
 import type { SpanRow } from './otlp/span-row.js'
 import { screenSpendAttributes } from './screen-spend-attributes.js'
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { errnoCode } from '../queue/queue-errors.js'
-import { writeFileDurably } from '../../src/shared/write-file-durably.js'
+import { writeFileDurably } from '../../shared/write-file-durably.js'
 import { SeenSpansStateError } from './seen-spans-errors.js'
 import { SPAN_KEY_HASH_KEY_BYTES } from './span-key-hasher.js'
 

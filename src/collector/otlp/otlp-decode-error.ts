@@ -1,5 +1,5 @@
-import type { otlpDecodeErrorCodes } from '../../src/errors/switchyard-error-code.js'
-import { SwitchyardError } from '../../src/errors/switchyard-error.js'
+import type { otlpDecodeErrorCodes } from '../../errors/switchyard-error-code.js'
+import { SwitchyardError } from '../../errors/switchyard-error.js'
 
 /** Why a whole OTLP request body was refused; stable, so callers can branch on it. */
 export type OtlpDecodeErrorCode = (typeof otlpDecodeErrorCodes)[number]

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../src/errors/switchyard-error.js'
+import { SwitchyardError } from '../../errors/switchyard-error.js'
 
 /**
  * A request's rows would encode to more bytes than one batch may hold. Thrown while

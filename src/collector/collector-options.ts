@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DEFAULT_STORE_URL } from '../src/store/store-url.js'
+import { DEFAULT_STORE_URL } from '../store/store-url.js'
 
 const mebibyte = 1024 * 1024
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { createGunzip, createInflate } from 'node:zlib'
-import { SwitchyardError } from '../src/errors/switchyard-error.js'
+import { SwitchyardError } from '../errors/switchyard-error.js'
 import type { BodyMemoryLease } from './body-memory-budget.js'
 
 /** A request the collector refuses, with the HTTP status that says why. */

@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../src/errors/switchyard-error.js'
+import { SwitchyardError } from '../../errors/switchyard-error.js'
 import type { AttributeMap } from './attribute-map.js'
 import { OtlpDecodeError, type OtlpDecodeErrorCode } from './otlp-decode-error.js'
 import { doubleJson, formatDouble, jsonObjectText, quoteJsonString } from './pdata-as-string.js'

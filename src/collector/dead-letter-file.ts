@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import { open, stat, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { syncDirectory } from '../src/shared/sync-directory.js'
+import { syncDirectory } from '../shared/sync-directory.js'
 import type { RefusedRow } from './settle-batch.js'
 
 export interface DeadLetterFileOptions {

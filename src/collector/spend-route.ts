@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { handleSpendRequest } from '../src/budget/index.js'
-import type { Store } from '../src/store/create-store.js'
+import { handleSpendRequest } from '../budget/index.js'
+import type { Store } from '../store/create-store.js'
 import type { BodyMemoryBudget } from './body-memory-budget.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
 

@@ -3,7 +3,7 @@
  * to act (bounds, file, pid, errno code) and a stable `code`; check with the
  * type guards at the bottom, not by message text.
  */
-import { SwitchyardError } from '../../src/errors/switchyard-error.js'
+import { SwitchyardError } from '../../errors/switchyard-error.js'
 
 /** The queue cannot take an append now: it would pass a byte bound. Retry after `retryAfterMs`. */
 export class QueueFullError extends SwitchyardError {

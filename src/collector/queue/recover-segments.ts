@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { parseSegmentFileName } from './segment-file-name.js'
 import { scanSegment } from './scan-segment.js'
 import { sealedSegment, type SealedSegment } from './sealed-segment.js'
-import { syncDirectory } from '../../src/shared/sync-directory.js'
+import { syncDirectory } from '../../shared/sync-directory.js'
 
 export interface SegmentRecovery {
   /** Every segment found with at least one intact record, oldest first, now sealed. */

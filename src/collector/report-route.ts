@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { handleReportRequest } from '../src/report/handle-report-request.js'
-import type { Store } from '../src/store/create-store.js'
+import { handleReportRequest } from '../report/handle-report-request.js'
+import type { Store } from '../store/create-store.js'
 
 /**
  * Every option of a report at its longest (four tag groupings, a workflow name of

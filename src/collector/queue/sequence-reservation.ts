@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { QueueStateError, errnoCode } from './queue-errors.js'
-import { writeFileDurably } from '../../src/shared/write-file-durably.js'
+import { writeFileDurably } from '../../shared/write-file-durably.js'
 
 const SEQUENCE_FILE = 'sequence'
 /** Seqs reserved per write of the sequence file: one durable rename per this many segments. */

@@ -4,7 +4,7 @@ import { QueueWriteError, type QueueFileOperation } from './queue-errors.js'
 import type { SealedSegment } from './sealed-segment.js'
 import type { SegmentFile } from './segment-file.js'
 import { segmentFileName } from './segment-file-name.js'
-import { syncDirectory } from '../../src/shared/sync-directory.js'
+import { syncDirectory } from '../../shared/sync-directory.js'
 import { writeAll } from './write-all.js'
 
 /** One append waiting for its group commit. `payload` is the caller's buffer, not a copy. */

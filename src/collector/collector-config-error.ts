@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue } from '../src/errors/config-error.js'
+import { ConfigError, type ConfigIssue } from '../errors/config-error.js'
 
 /** A collector option that cannot work; names the option. */
 export class CollectorConfigError extends ConfigError {
