@@ -1,26 +1,13 @@
 import { newAttributeMap, type AttributeMap } from './attribute-map.js'
 import { resolveDecodeLimits, type DecodeLimits, type ResolvedDecodeLimits } from './decode-limits.js'
 import type { DecodeResult } from './decode-result.js'
-import { hexId } from './hex-id.js'
-import { newSpanRow } from './new-span-row.js'
 import { OtlpDecodeError } from './otlp-decode-error.js'
 import { readKeyValueInto } from './protobuf-attributes.js'
-import { ProtobufReader, wireFixed64, wireLengthDelimited, wireVarint } from './protobuf-reader.js'
+import { ProtobufReader, wireLengthDelimited } from './protobuf-reader.js'
+import { ProtobufSpanReader, type SpanLocation } from './protobuf-span-reader.js'
 import { SpanRejections } from './span-rejections.js'
 import type { SpanRow } from './span-row.js'
-import { spanKindWord, statusCodeWord } from './span-row-words.js'
-import {
-  eventSchema,
-  linkSchema,
-  requestSchema,
-  resourceSchema,
-  resourceSpansSchema,
-  scopeSchema,
-  scopeSpansSchema,
-  spanSchema,
-  statusSchema,
-} from './trace-message-schemas.js'
-import { durationText, nanosOfSecond, timestampText, unixTimeProblem, wholeSeconds } from './unix-nanos.js'
+import { requestSchema, resourceSchema, resourceSpansSchema, scopeSchema, scopeSpansSchema } from './trace-message-schemas.js'
 
 export { OtlpDecodeError, isOtlpDecodeError } from './otlp-decode-error.js'
 export type { DecodeLimits } from './decode-limits.js'
@@ -28,18 +15,6 @@ export type { DecodeResult } from './decode-result.js'
 
 const tag1 = (1 << 3) | wireLengthDelimited
 const tag2 = (2 << 3) | wireLengthDelimited
-const tag3 = (3 << 3) | wireLengthDelimited
-const tag4 = (4 << 3) | wireLengthDelimited
-const tag5 = (5 << 3) | wireLengthDelimited
-const kindTag = (6 << 3) | wireVarint
-const startTag = (7 << 3) | wireFixed64
-const endTag = (8 << 3) | wireFixed64
-const spanAttributesTag = (9 << 3) | wireLengthDelimited
-const eventsTag = (11 << 3) | wireLengthDelimited
-const linksTag = (13 << 3) | wireLengthDelimited
-const statusTag = (15 << 3) | wireLengthDelimited
-const eventTimeTag = (1 << 3) | wireFixed64
-const statusCodeTag = (3 << 3) | wireVarint
 
 /**
  * Decodes an OTLP/HTTP protobuf `ExportTraceServiceRequest` straight into `otel_traces`
@@ -47,7 +22,7 @@ const statusCodeTag = (3 << 3) | wireVarint
  * that a span ending before it starts gets Duration 0 where the exporter's uint64
  * subtraction wraps around). A span with an invalid trace or span id, or a start or end
  * time that is missing or past what the table stores, is rejected alone (counted in
- * `rejected`); an event with such a time is dropped from its span (see readEvent). Strings
+ * `rejected`); an event with such a time is dropped from its span (see ProtobufSpanReader). Strings
  * and lists are bounded by `limits`. A body that is not a valid request throws
  * OtlpDecodeError with the byte offset of the problem. Rows of one ResourceSpans share one
  * ResourceAttributes object: treat rows as read-only.
@@ -59,29 +34,28 @@ export function decodeTraceRequestProtobuf(bytes: Uint8Array, limits?: DecodeLim
   return { rows: decoder.rows, rejected: rejections.count, dropped: rejections.dropped, errors: rejections.messages }
 }
 
-class TraceRequestDecoder {
+/**
+ * Walks the request's envelope (resource spans, resource, scope spans, scope) and hands
+ * each Span message to one ProtobufSpanReader; it knows where each span sits, for the
+ * messages about it.
+ */
+class TraceRequestDecoder implements SpanLocation {
   readonly rows: SpanRow[] = []
   readonly rejections = new SpanRejections()
   readonly #reader: ProtobufReader
   readonly #limits: ResolvedDecodeLimits
+  readonly #spanReader: ProtobufSpanReader
   #spanCount = 0
   #resourceIndex = 0
   #scopeIndex = 0
   #spanIndex = 0
   #scopeName = ''
   #scopeVersion = ''
-  // The first problem with the span being read, if any: it will be rejected.
-  #spanProblem: string | undefined = undefined
-  // What was left out of the span being read, reported only if the span is kept.
-  #eventIndex = 0
-  #droppedNestedAttributes = 0
-  #droppedTimedEvents = 0
-  #firstDroppedEvent = ''
-  #firstDroppedEventProblem = ''
 
   constructor(bytes: Uint8Array, limits: ResolvedDecodeLimits) {
     this.#reader = new ProtobufReader(bytes)
     this.#limits = limits
+    this.#spanReader = new ProtobufSpanReader({ reader: this.#reader, limits, rejections: this.rejections, location: this })
   }
 
   readRequest(): void {
@@ -183,248 +157,11 @@ class TraceRequestDecoder {
         offset: this.#reader.pos,
       })
     }
-    const reader = this.#reader
-    const bytes = reader.bytes
-    const limits = this.#limits
-    const row = newSpanRow(resourceAttributes)
-    let attributeCount = 0
-    let droppedAttributes = 0
-    let droppedEvents = 0
-    let droppedLinks = 0
-    let traceIdStart = 0
-    let traceIdLength = 0
-    let spanIdStart = 0
-    let spanIdLength = 0
-    let parentIdStart = 0
-    let parentIdLength = 0
-    let startLow = 0
-    let startHigh = 0
-    let endLow = 0
-    let endHigh = 0
-    this.#spanProblem = undefined
-    this.#eventIndex = 0
-    this.#droppedNestedAttributes = 0
-    this.#droppedTimedEvents = 0
-    while (reader.pos < end) {
-      const tag = reader.readTag(end)
-      switch (tag) {
-        case tag1:
-          traceIdLength = reader.readLengthEnd(end) - reader.pos
-          traceIdStart = reader.pos
-          reader.pos += traceIdLength
-          break
-        case tag2:
-          spanIdLength = reader.readLengthEnd(end) - reader.pos
-          spanIdStart = reader.pos
-          reader.pos += spanIdLength
-          break
-        case tag3:
-          row.TraceState = reader.readStringCut(end, limits.maxTraceStateBytes)
-          break
-        case tag4:
-          parentIdLength = reader.readLengthEnd(end) - reader.pos
-          parentIdStart = reader.pos
-          reader.pos += parentIdLength
-          break
-        case tag5:
-          row.SpanName = reader.readStringCut(end, limits.maxNameBytes)
-          break
-        case kindTag:
-          row.SpanKind = spanKindWord(reader.readInt32(end))
-          break
-        case startTag:
-          reader.readFixed64(end)
-          startLow = reader.low
-          startHigh = reader.high
-          break
-        case endTag:
-          reader.readFixed64(end)
-          endLow = reader.low
-          endHigh = reader.high
-          break
-        // Past a count limit the entry is skipped unread, as the SDK's span limits drop it.
-        case spanAttributesTag:
-          if (attributeCount < limits.maxAttributes) {
-            attributeCount++
-            readKeyValueInto(reader, reader.readLengthEnd(end), row.SpanAttributes, limits)
-          } else {
-            droppedAttributes++
-            reader.pos = reader.readLengthEnd(end)
-          }
-          break
-        case eventsTag:
-          if (row['Events.Name'].length < limits.maxEvents) {
-            this.#readEvent(reader.readLengthEnd(end), row)
-          } else {
-            droppedEvents++
-            reader.pos = reader.readLengthEnd(end)
-          }
-          this.#eventIndex++
-          break
-        case linksTag:
-          if (row['Links.TraceId'].length < limits.maxLinks) {
-            this.#readLink(reader.readLengthEnd(end), row)
-          } else {
-            droppedLinks++
-            reader.pos = reader.readLengthEnd(end)
-          }
-          break
-        case statusTag:
-          this.#readStatus(reader.readLengthEnd(end), row)
-          break
-        default:
-          reader.skipField(tag, end, spanSchema)
-      }
-    }
-
-    if (traceIdLength !== 16) this.#spanProblem ??= `traceId must be 16 bytes, got ${traceIdLength}`
-    else if ((row.TraceId = hexId(bytes, traceIdStart, 16)) === '') this.#spanProblem ??= 'traceId is all zeros'
-    if (spanIdLength !== 8) this.#spanProblem ??= `spanId must be 8 bytes, got ${spanIdLength}`
-    else if ((row.SpanId = hexId(bytes, spanIdStart, 8)) === '') this.#spanProblem ??= 'spanId is all zeros'
-    if (parentIdLength === 8) row.ParentSpanId = hexId(bytes, parentIdStart, 8)
-    else if (parentIdLength !== 0) this.#spanProblem ??= `parentSpanId must be 8 bytes or empty, got ${parentIdLength}`
-    const startNanos = nanosOfSecond(startLow, startHigh)
-    const startSeconds = wholeSeconds(startLow, startHigh, startNanos)
-    const endNanos = nanosOfSecond(endLow, endHigh)
-    const endSeconds = wholeSeconds(endLow, endHigh, endNanos)
-    // A span's time places it in a partition and the primary key: without a storable one it cannot be kept.
-    const startProblem = unixTimeProblem(startSeconds, startNanos)
-    if (startProblem !== undefined) this.#spanProblem ??= `startTimeUnixNano ${startProblem}`
-    const endProblem = unixTimeProblem(endSeconds, endNanos)
-    if (endProblem !== undefined) this.#spanProblem ??= `endTimeUnixNano ${endProblem}`
-    if (this.#spanProblem !== undefined) {
-      this.rejections.reject(this.#spanPath(), this.#spanProblem)
-      return
-    }
-
-    row.Timestamp = timestampText(startSeconds, startNanos)
-    row.Duration = durationText(startSeconds, startNanos, endSeconds, endNanos)
-    this.rows.push(row)
-    if (droppedAttributes + droppedEvents + droppedLinks + this.#droppedNestedAttributes + this.#droppedTimedEvents > 0) {
-      this.#reportDropped({ droppedAttributes, droppedEvents, droppedLinks })
-    }
+    const row = this.#spanReader.read(end, resourceAttributes)
+    if (row !== undefined) this.rows.push(row)
   }
 
-  #spanPath(): string {
+  spanPath(): string {
     return `resourceSpans[${this.#resourceIndex}].scopeSpans[${this.#scopeIndex}].spans[${this.#spanIndex}]`
-  }
-
-  /** Says what was left out of the span just kept; built only when something was. */
-  #reportDropped(counts: { droppedAttributes: number; droppedEvents: number; droppedLinks: number }): void {
-    const path = this.#spanPath()
-    const limits = this.#limits
-    const rejections = this.rejections
-    if (this.#droppedTimedEvents > 0) {
-      rejections.drop(`${path}.${this.#firstDroppedEvent}`, `timeUnixNano ${this.#firstDroppedEventProblem}: the event was dropped, its span kept`, this.#droppedTimedEvents)
-    }
-    if (counts.droppedAttributes > 0) rejections.drop(path, `attributes past the limit of ${limits.maxAttributes} were dropped`, counts.droppedAttributes)
-    if (counts.droppedEvents > 0) rejections.drop(path, `events past the limit of ${limits.maxEvents} were dropped`, counts.droppedEvents)
-    if (counts.droppedLinks > 0) rejections.drop(path, `links past the limit of ${limits.maxLinks} were dropped`, counts.droppedLinks)
-    if (this.#droppedNestedAttributes > 0) {
-      rejections.drop(path, `event or link attributes past the limit of ${limits.maxAttributes} were dropped`, this.#droppedNestedAttributes)
-    }
-  }
-
-  /**
-   * Appends the event to the row, unless its time is missing or unstorable: then the event
-   * is dropped and said in the partial-success message, and the span is kept. The span
-   * carries the cost and tokens that spend is counted from; losing it for one bad
-   * annotation would let one item rewrite the good ones, and inventing a time (the span's
-   * start, say) would store something the sender never said.
-   */
-  #readEvent(end: number, row: SpanRow): void {
-    const reader = this.#reader
-    const limits = this.#limits
-    let low = 0
-    let high = 0
-    let name = ''
-    let attributeCount = 0
-    const attributes: AttributeMap = newAttributeMap()
-    while (reader.pos < end) {
-      const tag = reader.readTag(end)
-      if (tag === eventTimeTag) {
-        reader.readFixed64(end)
-        low = reader.low
-        high = reader.high
-      } else if (tag === tag2) {
-        name = reader.readStringCut(end, limits.maxNameBytes)
-      } else if (tag === tag3) {
-        if (attributeCount < limits.maxAttributes) {
-          attributeCount++
-          readKeyValueInto(reader, reader.readLengthEnd(end), attributes, limits)
-        } else {
-          this.#droppedNestedAttributes++
-          reader.pos = reader.readLengthEnd(end)
-        }
-      } else {
-        reader.skipField(tag, end, eventSchema)
-      }
-    }
-    const nanos = nanosOfSecond(low, high)
-    const seconds = wholeSeconds(low, high, nanos)
-    const problem = unixTimeProblem(seconds, nanos)
-    if (problem !== undefined) {
-      if (this.#droppedTimedEvents++ === 0) {
-        this.#firstDroppedEvent = `events[${this.#eventIndex}]`
-        this.#firstDroppedEventProblem = problem
-      }
-      return
-    }
-    row['Events.Timestamp'].push(timestampText(seconds, nanos))
-    row['Events.Name'].push(name)
-    row['Events.Attributes'].push(attributes)
-  }
-
-  #readLink(end: number, row: SpanRow): void {
-    const reader = this.#reader
-    const bytes = reader.bytes
-    const limits = this.#limits
-    let traceId = ''
-    let spanId = ''
-    let traceState = ''
-    let attributeCount = 0
-    const attributes: AttributeMap = newAttributeMap()
-    while (reader.pos < end) {
-      const tag = reader.readTag(end)
-      if (tag === tag1) {
-        const idEnd = reader.readLengthEnd(end)
-        const length = idEnd - reader.pos
-        if (length === 16) traceId = hexId(bytes, reader.pos, 16)
-        else if (length !== 0) this.#spanProblem ??= `links[].traceId must be 16 bytes or empty, got ${length}`
-        reader.pos = idEnd
-      } else if (tag === tag2) {
-        const idEnd = reader.readLengthEnd(end)
-        const length = idEnd - reader.pos
-        if (length === 8) spanId = hexId(bytes, reader.pos, 8)
-        else if (length !== 0) this.#spanProblem ??= `links[].spanId must be 8 bytes or empty, got ${length}`
-        reader.pos = idEnd
-      } else if (tag === tag3) {
-        traceState = reader.readStringCut(end, limits.maxTraceStateBytes)
-      } else if (tag === tag4) {
-        if (attributeCount < limits.maxAttributes) {
-          attributeCount++
-          readKeyValueInto(reader, reader.readLengthEnd(end), attributes, limits)
-        } else {
-          this.#droppedNestedAttributes++
-          reader.pos = reader.readLengthEnd(end)
-        }
-      } else {
-        reader.skipField(tag, end, linkSchema)
-      }
-    }
-    row['Links.TraceId'].push(traceId)
-    row['Links.SpanId'].push(spanId)
-    row['Links.TraceState'].push(traceState)
-    row['Links.Attributes'].push(attributes)
-  }
-
-  #readStatus(end: number, row: SpanRow): void {
-    const reader = this.#reader
-    while (reader.pos < end) {
-      const tag = reader.readTag(end)
-      if (tag === tag2) row.StatusMessage = reader.readStringCut(end, this.#limits.maxStatusMessageBytes)
-      else if (tag === statusCodeTag) row.StatusCode = statusCodeWord(reader.readInt32(end))
-      else reader.skipField(tag, end, statusSchema)
-    }
   }
 }
