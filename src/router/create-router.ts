@@ -1,8 +1,7 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { readEnvironment } from '../config/environment.js'
-import { createBudgetLedger, createSpendSource, isBudgetExceededError, type BudgetLedger, type BudgetScope, type Reservation, type SpendSource } from '../budget/index.js'
+import { createBudgetLedgerFor, hasSpendSource, isBudgetExceededError, type BudgetLedger, type BudgetLedgerSetup, type BudgetScope, type Reservation, type SpendSource } from '../budget/index.js'
 import { createPriceTable, estimateCutStreamUsage, isPriceNotFoundError, priceCall, worstCaseCost, type PriceEntryInput, type PriceTable } from '../pricing/index.js'
-import { createStore, type Store } from '../store/create-store.js'
 import { createProvider } from '../providers/create-provider.js'
 import type { ModelCallResult, Usage } from '../model-call/index.js'
 import { isProviderError } from '../providers/provider-error.js'
@@ -420,48 +419,12 @@ function recordBudgetEvent(span: Span | undefined, outcome: unknown): void {
   }
 }
 
-function setUpBudgets(options: { config: RouterConfig; dependencies: RouterDependencies; now: () => number }): { ledger: BudgetLedger; ready: Promise<void>; close(): Promise<void> } | undefined {
+/** The router's budget ledger; a router with budgets but nowhere to read settled spend is a config error. */
+function setUpBudgets(options: { config: RouterConfig; dependencies: RouterDependencies; now: () => number }): BudgetLedgerSetup | undefined {
   const { config, dependencies } = options
-  if (config.budgets.length === 0) return undefined
-  let ownedStore: Store | undefined
-  let source = dependencies.spendSource
-  const pending: Promise<void>[] = []
-  if (source === undefined && config.spendEndpoint !== undefined) source = createSpendSource({ url: config.spendEndpoint })
-  if (source === undefined && config.store !== undefined) {
-    const storeUrl = config.store
-    // The store opens asynchronously; until then the ledger runs on local spend only.
-    let resolveStore!: (store: Store) => void
-    const storeReady = new Promise<Store>((resolve) => { resolveStore = resolve })
-    source = lazySpendSource(storeReady)
-    pending.push(createStore({ url: storeUrl }).then((store) => {
-      ownedStore = store
-      resolveStore(store)
-    }))
-  }
-  if (source === undefined) {
+  const spend = { spendSource: dependencies.spendSource, spendEndpoint: config.spendEndpoint, store: config.store }
+  if (config.budgets.length > 0 && !hasSpendSource(spend)) {
     throw new RouterConfigError([{ path: 'budgets', message: 'budgets need settled spend: set `store` (a ClickHouse URL) or `spendEndpoint` (a collector URL)' }])
   }
-  const ledger = createBudgetLedger({ budgets: config.budgets, source, now: options.now })
-  const ready = Promise.all(pending).then(() => ledger.start())
-  ready.catch(() => undefined)
-  return {
-    ledger,
-    ready,
-    async close() {
-      await ledger.close()
-      await ownedStore?.close()
-    },
-  }
-}
-
-/** A store-backed spend source whose store is still opening. */
-function lazySpendSource(store: Promise<Store>): SpendSource {
-  let source: Promise<SpendSource> | undefined
-  const get = (): Promise<SpendSource> => (source ??= store.then((opened) => createSpendSource({ store: opened })))
-  return {
-    description: 'the store (opening)',
-    maxSpanIds: 1_000,
-    fetchSpend: async (query) => (await get()).fetchSpend(query),
-    fetchOutputTokenPercentiles: async (options) => (await (await get()).fetchOutputTokenPercentiles?.(options)) ?? [],
-  }
+  return createBudgetLedgerFor({ budgets: config.budgets, ...spend, now: options.now })
 }
