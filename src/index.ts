@@ -11,23 +11,25 @@ export { AllTargetsFailedError, isAllTargetsFailedError, RequestAbortedError, Un
 export { RouterConfigError, isRouterConfigError } from './router/router-config-error.js'
 export type { RouterConfig, RouterConfigInput } from './router/router-config.js'
 export { ProviderError, isProviderError, type ProviderErrorCode } from './providers/provider-error.js'
-export type { ChatMessage, ToolCall, ToolDefinition, Usage } from './model-call/index.js'
+export type { ChatMessage } from './model-call/chat-message.js'
+export type { ToolCall } from './model-call/tool-call.js'
+export type { ToolDefinition } from './model-call/tool-definition.js'
+export type { Usage } from './model-call/usage.js'
 export { workflow, step, currentScope, type WorkflowOptions } from './telemetry/workflow-context.js'
 export { startTelemetry, type StartTelemetryOptions, type Telemetry } from './telemetry/start-telemetry.js'
-export { createPriceTable, priceCall, formatUsd, type PriceTable } from './pricing/index.js'
+export { createPriceTable } from './pricing/create-price-table.js'
+export { formatUsd } from './pricing/format-usd.js'
+export { priceCall } from './pricing/price-call.js'
+export type { PriceTable } from './pricing/price-table.js'
 export { createStore, type Store } from './store/create-store.js'
 export { migrate } from './store/migrate.js'
 export { instrument } from './wrap/instrument.js'
 export type { InstrumentOptions } from './wrap/instrument-options.js'
 export type { CallBudgetGate, CallBudgetQuery, CallBudgetTicket } from './wrap/call-budget-gate.js'
 export { switchyardMiddleware, type SwitchyardMiddleware, type SwitchyardMiddlewareOptions } from './wrap/switchyard-middleware.js'
-export {
-  BudgetExceededError,
-  isBudgetExceededError,
-  createBudgetLedger,
-  createBudgetGate,
-  createSpendSource,
-  type BudgetConfigInput,
-  type BudgetLedger,
-  type BudgetDecision,
-} from './budget/index.js'
+export type { BudgetConfigInput } from './budget/budget-config.js'
+export type { BudgetDecision } from './budget/budget-decision.js'
+export { BudgetExceededError, isBudgetExceededError } from './budget/budget-exceeded-error.js'
+export { createBudgetGate } from './budget/budget-gate.js'
+export { createBudgetLedger, type BudgetLedger } from './budget/budget-ledger.js'
+export { createSpendSource } from './budget/create-spend-source.js'

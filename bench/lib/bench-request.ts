@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../src/model-call/index.js'
+import type { ChatMessage } from '../../src/model-call/chat-message.js'
 
 /** The one request every client of a benchmark sends: a short question, an output limit. */
 export const benchModel = 'gpt-4o-mini'

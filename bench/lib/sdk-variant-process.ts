@@ -1,5 +1,6 @@
 import { createBudgetGate, createBudgetLedger } from '../../src/budget/index.js'
-import { createPriceTable, worstCaseCost } from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { worstCaseCost } from '../../src/pricing/worst-case-cost.js'
 import { benchBudgets } from './bench-budgets.js'
 import { benchInputTokens, benchMaxTokens, benchModel } from './bench-request.js'
 import { startBenchTelemetry } from './bench-telemetry.js'

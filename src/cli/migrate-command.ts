@@ -1,5 +1,5 @@
 import { readEnvironment } from '../config/environment.js'
-import { createPriceTable } from '../pricing/index.js'
+import { createPriceTable } from '../pricing/create-price-table.js'
 import { loadPriceRows } from '../store/load-price-rows.js'
 import { createStore } from '../store/create-store.js'
 import { migrate } from '../store/migrate.js'

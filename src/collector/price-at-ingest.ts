@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api'
-import { priceCall, type PriceTable } from '../pricing/index.js'
-import type { Usage } from '../model-call/index.js'
+import { priceCall } from '../pricing/price-call.js'
+import type { PriceTable } from '../pricing/price-table.js'
+import type { Usage } from '../model-call/usage.js'
 import type { SpanRow } from './otlp/span-row.js'
 import { screenSpendAttributes } from './screen-spend-attributes.js'
 

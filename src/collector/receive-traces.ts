@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { diag } from '@opentelemetry/api'
-import type { PriceTable } from '../pricing/index.js'
+import type { PriceTable } from '../pricing/price-table.js'
 import type { CollectorMetrics } from './collector-metrics.js'
 import type { ResolvedCollectorOptions } from './collector-options.js'
 import { encodeErrorStatus, grpcCode } from './error-status.js'

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { handleSpendRequest } from '../budget/index.js'
+import { handleSpendRequest } from '../budget/spend-request-handler.js'
 import type { Store } from '../store/create-store.js'
 import type { BodyMemoryBudget } from './body-memory-budget.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { startCollector } from '../collector/collector.js'
-import { buildReport, formatReport } from '../report/index.js'
+import { buildReport } from '../report/build-report.js'
+import { formatReport } from '../report/format-report.js'
 import { createRouter } from '../router/create-router.js'
 import type { RouterConfigInput } from '../router/router-config.js'
 import { startTelemetry } from '../telemetry/start-telemetry.js'

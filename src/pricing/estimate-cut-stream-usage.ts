@@ -1,4 +1,4 @@
-import type { Usage } from '../model-call/index.js'
+import type { Usage } from '../model-call/usage.js'
 import { countCharacters, tokensForCharacters } from './estimate-output-tokens.js'
 
 interface CutStreamUsageBase {

@@ -1,4 +1,4 @@
-import type { Usage } from '../model-call/index.js'
+import type { Usage } from '../model-call/usage.js'
 import { formatUsd } from './format-usd.js'
 import { parseUsd } from './parse-usd.js'
 import type { PriceKind, PriceSchedule } from './price-schedule.js'

@@ -1,4 +1,4 @@
-import type { Usage } from '../model-call/index.js'
+import type { Usage } from '../model-call/usage.js'
 
 /** Something about a call's usage that did not add up, and was corrected rather than billed negative. */
 export type UsageFlag =

@@ -1,4 +1,5 @@
-import type { ModelCallResult, PartialOutput } from '../model-call/index.js'
+import type { ModelCallResult } from '../model-call/model-call-result.js'
+import type { PartialOutput } from '../model-call/partial-output.js'
 import type { StreamEvent } from './provider.js'
 import { ProviderError, type ProviderErrorContext } from './provider-error.js'
 import { providerErrorFromFailure } from './provider-error-from-failure.js'

@@ -1,6 +1,7 @@
 import { providerErrorCodes } from '../errors/switchyard-error-code.js'
 import { SwitchyardError } from '../errors/switchyard-error.js'
-import type { PartialOutput, Usage } from '../model-call/index.js'
+import type { PartialOutput } from '../model-call/partial-output.js'
+import type { Usage } from '../model-call/usage.js'
 import { redactSecrets } from './redact-secrets.js'
 
 /** The stable error codes of provider calls; the router decides on these, never on message text. */

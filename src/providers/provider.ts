@@ -3,7 +3,9 @@
  * providers; providers know nothing of the router, telemetry or budgets. The words
  * of a call (messages, usage, results) are in src/model-call, shared by every part.
  */
-import type { ModelCallRequest, ModelCallResult, Usage } from '../model-call/index.js'
+import type { ModelCallRequest } from '../model-call/model-call-request.js'
+import type { ModelCallResult } from '../model-call/model-call-result.js'
+import type { Usage } from '../model-call/usage.js'
 
 /** What a provider adapter is asked to do: one call to one model, with the adapter's own options. */
 export interface ProviderRequest extends ModelCallRequest {

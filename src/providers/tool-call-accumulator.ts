@@ -1,4 +1,4 @@
-import type { ToolCall } from '../model-call/index.js'
+import type { ToolCall } from '../model-call/tool-call.js'
 
 export interface ToolCallDelta {
   index: number

@@ -1,4 +1,5 @@
-import { formatUsd, parseUsd } from '../pricing/index.js'
+import { formatUsd } from '../pricing/format-usd.js'
+import { parseUsd } from '../pricing/parse-usd.js'
 
 /**
  * An exact USD amount divided by a count, rounded half up to the pico-USD, as a

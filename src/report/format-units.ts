@@ -1,4 +1,4 @@
-import { parseUsd } from '../pricing/index.js'
+import { parseUsd } from '../pricing/parse-usd.js'
 
 /**
  * Units for a terminal at a glance: `$1.2345`, `1.2 s`, `45 ms`, `12.3k tok`,

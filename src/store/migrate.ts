@@ -1,6 +1,7 @@
 import { createClient } from '@clickhouse/client'
 import type { Store } from './create-store.js'
-import { migrations as allMigrations, type Migration } from './migrations/index.js'
+import type { Migration } from './migrations/migration.js'
+import { migrations as allMigrations } from './migrations/migrations.js'
 import { StoreMigrationError } from './store-error.js'
 
 export interface MigrateOptions {

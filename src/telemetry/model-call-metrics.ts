@@ -1,5 +1,5 @@
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api'
-import type { Usage } from '../model-call/index.js'
+import type { Usage } from '../model-call/usage.js'
 import type { CallCost } from './call-cost.js'
 
 /** Bucket boundaries the GenAI conventions advise for these two histograms. */

@@ -1,5 +1,7 @@
 import { diag, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
-import type { ModelCallRequest, ModelCallResult, Usage } from '../model-call/index.js'
+import type { ModelCallRequest } from '../model-call/model-call-request.js'
+import type { ModelCallResult } from '../model-call/model-call-result.js'
+import type { Usage } from '../model-call/usage.js'
 import { genAi, switchyardAttributes } from './attribute-names.js'
 import type { CallCost } from './call-cost.js'
 import { recordModelCallMetrics } from './model-call-metrics.js'

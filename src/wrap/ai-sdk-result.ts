@@ -1,4 +1,8 @@
-import { emptyUsage, type FinishReason, type ModelCallResult, type ToolCall, type Usage } from '../model-call/index.js'
+import { emptyUsage } from '../model-call/empty-usage.js'
+import type { FinishReason } from '../model-call/finish-reason.js'
+import type { ModelCallResult } from '../model-call/model-call-result.js'
+import type { ToolCall } from '../model-call/tool-call.js'
+import type { Usage } from '../model-call/usage.js'
 import { isRecord, numberOrUndefined, stringOrUndefined } from './wire-value.js'
 
 /**

@@ -1,4 +1,7 @@
-import { emptyUsage, type FinishReason, type PartialOutput, type Usage } from '../model-call/index.js'
+import { emptyUsage } from '../model-call/empty-usage.js'
+import type { FinishReason } from '../model-call/finish-reason.js'
+import type { PartialOutput } from '../model-call/partial-output.js'
+import type { Usage } from '../model-call/usage.js'
 import { aiSdkFinishReason, aiSdkUsage } from './ai-sdk-result.js'
 import type { CallRecorder } from './begin-call.js'
 import { isRecord, stringOrUndefined } from './wire-value.js'

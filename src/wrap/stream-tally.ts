@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api'
 import type { StreamAccumulator } from '../providers/drive-stream.js'
-import type { ModelCallResult, PartialOutput } from '../model-call/index.js'
+import type { ModelCallResult } from '../model-call/model-call-result.js'
+import type { PartialOutput } from '../model-call/partial-output.js'
 
 /** How a stream that ended without an error ended. */
 export type StreamEnding =

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { migrations } from '../../src/store/migrations/index.js'
+import { migrations } from '../../src/store/migrations/migrations.js'
 import { SERVER_DATABASE } from '../../src/store/store-url.js'
 
 interface CollectorConfig {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createPriceTable, estimateCutStreamUsage, priceCall } from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { estimateCutStreamUsage } from '../../src/pricing/estimate-cut-stream-usage.js'
+import { priceCall } from '../../src/pricing/price-call.js'
 import { anthropicUsage, mergeAnthropicUsage } from '../../src/providers/anthropic/anthropic-usage.js'
 
 const table = createPriceTable()

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import {
-  countCharacters,
-  createPriceTable,
-  estimateCutStreamUsage,
-  estimateOutputTokens,
-  formatUsd,
-  isPriceNotFoundError,
-  priceCall,
-  worstCaseCost,
-} from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { estimateCutStreamUsage } from '../../src/pricing/estimate-cut-stream-usage.js'
+import { countCharacters, estimateOutputTokens } from '../../src/pricing/estimate-output-tokens.js'
+import { formatUsd } from '../../src/pricing/format-usd.js'
+import { priceCall } from '../../src/pricing/price-call.js'
+import { isPriceNotFoundError } from '../../src/pricing/price-not-found-error.js'
+import { worstCaseCost } from '../../src/pricing/worst-case-cost.js'
 import { normalizedUsage } from './normalized-usage.js'
 
 const table = createPriceTable()

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createPriceTable, formatUsd, parseUsd, priceCall, unitsPerUsd } from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { formatUsd, unitsPerUsd } from '../../src/pricing/format-usd.js'
+import { parseUsd } from '../../src/pricing/parse-usd.js'
+import { priceCall } from '../../src/pricing/price-call.js'
 import { normalizedUsage as usage } from './normalized-usage.js'
 
 describe('formatUsd', () => {

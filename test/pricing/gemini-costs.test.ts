@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createPriceTable, priceCall } from '../../src/pricing/index.js'
-import type { Usage } from '../../src/model-call/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { priceCall } from '../../src/pricing/price-call.js'
+import type { Usage } from '../../src/model-call/usage.js'
 
 const table = createPriceTable()
 const at = new Date('2026-05-01T00:00:00Z')

@@ -1,4 +1,4 @@
-import type { Usage } from '../../src/model-call/index.js'
+import type { Usage } from '../../src/model-call/usage.js'
 
 /** Normalized usage with every count not given at zero. */
 export function normalizedUsage(counts: Partial<Usage>): Usage {

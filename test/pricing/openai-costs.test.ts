@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createPriceTable, priceCall } from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { priceCall } from '../../src/pricing/price-call.js'
 import { chatCompletionsUsage, chatCompletionsUsageSchema, responsesUsage } from '../../src/providers/openai/openai-usage.js'
 import { normalizedUsage } from './normalized-usage.js'
 

@@ -2,14 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  catalogEntries,
-  createPriceTable,
-  isPriceTableError,
-  priceCall,
-  PriceTableError,
-  type PriceEntryInput,
-} from '../../src/pricing/index.js'
+import { catalogEntries } from '../../src/pricing/catalog-entries.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { priceCall } from '../../src/pricing/price-call.js'
+import type { PriceEntryInput } from '../../src/pricing/price-entry-schema.js'
+import { isPriceTableError, PriceTableError } from '../../src/pricing/price-table-error.js'
 import { normalizedUsage } from './normalized-usage.js'
 
 const at = new Date('2026-02-01T00:00:00Z')

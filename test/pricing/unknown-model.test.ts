@@ -1,6 +1,7 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createPriceTable, priceCall } from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
+import { priceCall } from '../../src/pricing/price-call.js'
 import { UnknownModelWarnings } from '../../src/pricing/unknown-model-warnings.js'
 import { normalizedUsage } from './normalized-usage.js'
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore, type Store } from '../../src/store/create-store.js'
 import { insertJsonRows } from '../../src/store/insert-json-rows.js'
 import { migrate, storeVersion } from '../../src/store/migrate.js'
-import { migrations } from '../../src/store/migrations/index.js'
+import { migrations } from '../../src/store/migrations/migrations.js'
 import { isStoreMigrationError } from '../../src/store/store-error.js'
 
 /** Columns of `otel_traces` as the contrib clickhouse exporter creates them, in order. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPriceTable } from '../../src/pricing/index.js'
+import { createPriceTable } from '../../src/pricing/create-price-table.js'
 import { createStore, type Store } from '../../src/store/create-store.js'
 import { loadPriceRows } from '../../src/store/load-price-rows.js'
 import { migrate } from '../../src/store/migrate.js'

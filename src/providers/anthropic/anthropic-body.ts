@@ -1,5 +1,8 @@
 import { parseDataUrl } from '../data-url.js'
-import type { ChatMessage, ContentPart, ToolCall, ToolDefinition } from '../../model-call/index.js'
+import type { ChatMessage } from '../../model-call/chat-message.js'
+import type { ContentPart } from '../../model-call/content-part.js'
+import type { ToolCall } from '../../model-call/tool-call.js'
+import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
 

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../model-call/index.js'
+import type { FinishReason } from '../../model-call/finish-reason.js'
 
 /** Maps an Anthropic `stop_reason`. */
 export function anthropicFinishReason(reason: string | null | undefined): FinishReason {

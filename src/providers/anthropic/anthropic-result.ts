@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { emptyUsage, type ModelCallResult } from '../../model-call/index.js'
+import { emptyUsage } from '../../model-call/empty-usage.js'
+import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { anthropicFinishReason } from './anthropic-finish-reason.js'
 import { anthropicUsage, anthropicUsageSchema } from './anthropic-usage.js'

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../model-call/index.js'
+import type { FinishReason } from '../../model-call/finish-reason.js'
 
 const filtered = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY'])
 

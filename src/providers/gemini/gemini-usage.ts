@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Usage } from '../../model-call/index.js'
+import type { Usage } from '../../model-call/usage.js'
 
 const count = z.number().nullish()
 

@@ -1,4 +1,5 @@
-import type { ChatMessage, ToolDefinition } from '../../model-call/index.js'
+import type { ChatMessage } from '../../model-call/chat-message.js'
+import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import type { ProviderRequest } from '../provider.js'
 
 /** How an OpenAI-format server wants the parts that differ between hosts. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { emptyUsage, type ModelCallResult } from '../../model-call/index.js'
+import { emptyUsage } from '../../model-call/empty-usage.js'
+import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import { readErrorDetails } from '../error-details.js'
 import {
   type FastWireSchema,

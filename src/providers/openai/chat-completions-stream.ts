@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
-import { emptyUsage, type ModelCallResult, type PartialOutput, type Usage } from '../../model-call/index.js'
+import { emptyUsage } from '../../model-call/empty-usage.js'
+import type { ModelCallResult } from '../../model-call/model-call-result.js'
+import type { PartialOutput } from '../../model-call/partial-output.js'
+import type { Usage } from '../../model-call/usage.js'
 import { readErrorDetails } from '../error-details.js'
 import {
   type FastWireSchema,

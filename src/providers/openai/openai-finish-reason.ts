@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../model-call/index.js'
+import type { FinishReason } from '../../model-call/finish-reason.js'
 
 /** Maps a Chat Completions `finish_reason` (also used by most OpenAI-compatible hosts). */
 export function openaiFinishReason(reason: string | null | undefined): FinishReason {

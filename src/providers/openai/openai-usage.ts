@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { decimalString } from '../decimal-string.js'
 import { isNullish, isNullishNumber, isWireObject } from '../parse-wire.js'
-import type { Usage } from '../../model-call/index.js'
+import type { Usage } from '../../model-call/usage.js'
 
 const count = z.number().nullish()
 

@@ -1,5 +1,7 @@
 import { z } from 'zod'
-import { emptyUsage, type FinishReason, type ModelCallResult } from '../../model-call/index.js'
+import { emptyUsage } from '../../model-call/empty-usage.js'
+import type { FinishReason } from '../../model-call/finish-reason.js'
+import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import { responsesUsage, responsesUsageSchema } from './openai-usage.js'

@@ -1,4 +1,7 @@
-import type { ChatMessage, ModelCallResult, ToolCall, Usage } from '../../model-call/index.js'
+import type { ChatMessage } from '../../model-call/chat-message.js'
+import type { ModelCallResult } from '../../model-call/model-call-result.js'
+import type { ToolCall } from '../../model-call/tool-call.js'
+import type { Usage } from '../../model-call/usage.js'
 import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromFailure } from '../provider-error-from-failure.js'
