@@ -6,7 +6,5 @@ import { boundedSpendClaimsMigration } from './0005-bounded-spend-claims.js'
 import { insertCheckTableMigration } from './0006-insert-check-table.js'
 import type { Migration } from './migration.js'
 
-/** Every migration, in order. Append only. */
+/** Every migration, in order: append only, and a file's number is its place here (CONTRIBUTING.md). */
 export const migrations: readonly Migration[] = [otelTracesMigration, llmCallsMigration, spendRollupsMigration, pricesAtIngestMigration, boundedSpendClaimsMigration, insertCheckTableMigration]
-
-export type { Migration } from './migration.js'
