@@ -1,25 +1,14 @@
-import type { Span } from '@opentelemetry/api'
-import type { Reservation } from '../budget/index.js'
 import { countCharacters, estimateCutStreamUsage } from '../pricing/index.js'
 import type { ModelCallResult, Usage } from '../model-call/index.js'
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { StreamEvent } from '../providers/provider.js'
-import type { ChatResult, ChatStream, ChatStreamChunk } from './chat-request.js'
+import type { CallScope } from '../telemetry/workflow-context.js'
+import type { AttemptCall } from './attempt-call.js'
+import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk } from './chat-request.js'
 import { estimatePromptTokens } from './context-window.js'
-import { countsAsBreakerFailure } from './counts-as-breaker-failure.js'
-import { routeAttempts, type AttemptCall, type AttemptCost, type AttemptSpend, type RouteAttemptsOptions } from './route-attempts.js'
-import type { RouteConfig } from './router-config.js'
-import { isAllTargetsFailedError, RequestAbortedError } from './router-errors.js'
-import type { TargetHealth } from './target-health.js'
-
-interface PreparedStream {
-  name: string
-  route: RouteConfig
-  routeSpan: Span | undefined
-  reservation: Reservation | undefined
-  spend: AttemptSpend
-  attemptsOptions: RouteAttemptsOptions
-}
+import { routeAttempts } from './route-attempts.js'
+import { RoutedCall } from './routed-call.js'
+import type { RouterParts } from './router-parts.js'
 
 interface OpenedStream {
   iterator: AsyncIterator<StreamEvent>
@@ -28,14 +17,10 @@ interface OpenedStream {
 }
 
 export interface OpenRoutedStreamOptions {
-  prepare: () => PreparedStream
-  health: TargetHealth
-  now: () => number
-  priceUsage: (call: AttemptCall, model: string, usage: Usage, estimated: boolean) => AttemptCost
-  toChatResult: (options: { result: ModelCallResult; cost: AttemptCost; call: AttemptCall; attempts: ChatResult['attempts']; route: string }) => ChatResult
-  endRouteSpan: (span: Span | undefined, error?: unknown) => void
-  /** End the reservation with what the attempts cost in all, in pico-USD. */
-  settle: (reservation: Reservation | undefined, units: bigint) => void
+  parts: RouterParts
+  request: ChatRequest
+  /** Taken when the stream was asked for: it starts when first read, maybe after its workflow or step returned. */
+  scope: CallScope
 }
 
 /**
@@ -45,174 +30,182 @@ export interface OpenRoutedStreamOptions {
  * provider's error to the caller and an error span that keeps the tokens seen.
  */
 export function openRoutedStream(options: OpenRoutedStreamOptions): ChatStream {
-  const { health, now } = options
-  let resolveResult!: (result: ChatResult) => void
-  let rejectResult!: (error: unknown) => void
-  const result = new Promise<ChatResult>((resolve, reject) => {
-    resolveResult = resolve
-    rejectResult = reject
-  })
-  // A caller that only iterates must not get an unhandled rejection from `result`.
-  result.catch(() => undefined)
-  let cancelled = false
-  let started: AsyncGenerator<ChatStreamChunk> | undefined
+  return new RoutedStream(options)
+}
 
-  async function* run(): AsyncGenerator<ChatStreamChunk> {
-    let prepared: PreparedStream
+class RoutedStream implements ChatStream {
+  readonly #options: OpenRoutedStreamOptions
+  readonly #result: Promise<ChatResult>
+  #resolveResult!: (result: ChatResult) => void
+  #rejectResult!: (error: unknown) => void
+  #cancelled = false
+  #started: AsyncGenerator<ChatStreamChunk> | undefined
+
+  constructor(options: OpenRoutedStreamOptions) {
+    this.#options = options
+    this.#result = new Promise<ChatResult>((resolve, reject) => {
+      this.#resolveResult = resolve
+      this.#rejectResult = reject
+    })
+    // A caller that only iterates must not get an unhandled rejection from `result`.
+    this.#result.catch(() => undefined)
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<ChatStreamChunk> {
+    return this.#start()
+  }
+
+  get result(): Promise<ChatResult> {
+    if (this.#started === undefined) {
+      // Nobody iterates: drain the stream here so the result still arrives.
+      const generator = this.#start()
+      void (async () => {
+        try {
+          for (let step = await generator.next(); !step.done; step = await generator.next()) { /* discard */ }
+        } catch {
+          // The rejection reaches the caller through `result`.
+        }
+      })()
+    }
+    return this.#result
+  }
+
+  cancel(): void {
+    this.#cancelled = true
+  }
+
+  #start(): AsyncGenerator<ChatStreamChunk> {
+    this.#started ??= this.#run()
+    return this.#started
+  }
+
+  /** Prepare the routed call and try targets until one sends its first event; then relay it. */
+  async *#run(): AsyncGenerator<ChatStreamChunk> {
+    const { parts, request, scope } = this.#options
+    let routed: RoutedCall
     try {
-      prepared = options.prepare()
+      routed = new RoutedCall(parts, request, true, scope)
     } catch (error) {
-      rejectResult(error)
+      this.#rejectResult(error)
       throw error
     }
     let opened: Awaited<ReturnType<typeof routeAttempts<OpenedStream>>>
     try {
-      const firstTokenMs = prepared.route.timeouts.firstTokenMs
-      opened = await routeAttempts(prepared.attemptsOptions, (call) => openUntilFirstEvent(call, firstTokenMs, now))
+      opened = await routeAttempts(routed, openUntilFirstEvent)
     } catch (error) {
-      options.endRouteSpan(prepared.routeSpan, error)
-      options.settle(prepared.reservation, isAllTargetsFailedError(error) || error instanceof RequestAbortedError ? prepared.spend.units : 0n)
-      rejectResult(error)
+      routed.finishFailure(error)
+      this.#rejectResult(error)
       throw error
     }
-    const { value, call, attempts } = opened
-    health.latency(call.target).recordTimeToFirstToken(value.ttftMs)
-    let text = ''
-    // Code points of `text`, added up per delta: the budget check on every delta would
-    // otherwise count the whole text again, O(n²) over a long stream.
-    let characters = 0
-    let lastUsage: Usage | undefined
+    yield* this.#relay(routed, opened.call, opened.value)
+  }
+
+  /** Relay the opened stream to the caller; the routed call finishes however it ends. */
+  async *#relay(routed: RoutedCall, call: AttemptCall, opened: OpenedStream): AsyncGenerator<ChatStreamChunk> {
+    routed.parts.health.latency(call.target).recordTimeToFirstToken(opened.ttftMs)
+    // Counted once: the stop-at-limit check runs on every text chunk.
+    const progress = new StreamProgress(estimatePromptTokens(call.request))
     let finished: ModelCallResult | undefined
-    let next: IteratorResult<StreamEvent> = value.first
-    // Counted once: the stop-at-limit check below runs on every text chunk.
-    const promptTokens = estimatePromptTokens(call.request)
-    const breaker = health.breaker(call.target, prepared.route.breaker)
-    const fail = (error: unknown, outcome: 'error' | 'cancelled'): void => {
-      call.control.dispose()
-      if (outcome === 'cancelled' || !countsAsBreakerFailure(error)) breaker.recordNeutral()
-      else breaker.recordFailure()
-      const usage = estimateCutStreamUsage({
-        partialUsage: (isProviderError(error) ? error.partialUsage : undefined) ?? lastUsage,
-        outputCharacters: characters,
-        inputTokens: promptTokens,
-      })
-      const cost = options.priceUsage(call, call.target.model, usage, true)
-      call.span.end({ error, errorType: outcome === 'cancelled' ? 'cancelled' : (isProviderError(error) ? error.code : '_OTHER'), usage, cost, ttftMs: value.ttftMs })
-      attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome, durationMs: now() - call.startedAt, errorCode: isProviderError(error) ? error.code : undefined, costUsd: cost.costUsd })
-      options.endRouteSpan(prepared.routeSpan, outcome === 'cancelled' ? undefined : error)
-      options.settle(prepared.reservation, prepared.spend.units + cost.costUnits)
-    }
-    /** With `stopStreamAtLimit`, a stream about to cross a hard budget limit is ended cleanly. */
-    const overBudget = (): boolean => {
-      const limit = prepared.reservation?.streamLimitUnits()
-      if (limit === undefined) return false
-      const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputCharacters: characters, inputTokens: promptTokens })
-      const cost = options.priceUsage(call, call.target.model, usage, true)
-      return cost.costUnits > limit
-    }
+    let next: IteratorResult<StreamEvent> = opened.first
     let stoppedAtLimit = false
     let completed = false
     try {
       while (!next.done) {
         const event = next.value
         if (event.type === 'text-delta') {
-          text += event.text
-          characters += countCharacters(event.text)
+          progress.addText(event.text)
           yield { type: 'text-delta', text: event.text }
-          if (overBudget()) {
+          if (overBudget(routed, call, progress)) {
             stoppedAtLimit = true
             break
           }
         } else if (event.type === 'tool-call-delta') {
           yield event
         } else if (event.type === 'usage') {
-          lastUsage = event.usage
+          progress.lastUsage = event.usage
         } else {
           finished = event.result
         }
-        if (cancelled) break
-        next = await value.iterator.next()
+        if (this.#cancelled) break
+        next = await opened.iterator.next()
       }
-      if (cancelled) {
-        await value.iterator.return?.()
-        fail(new ProviderError({ code: 'aborted', message: 'the caller cancelled the stream', provider: call.target.provider, model: call.target.model }), 'cancelled')
-        rejectResult(new Error('stream cancelled by the caller'))
+      if (this.#cancelled) {
+        await opened.iterator.return?.()
+        this.#cancel(routed, call, progress, opened.ttftMs, 'the caller cancelled the stream')
         completed = true
         return
       }
       if (stoppedAtLimit) {
-        await value.iterator.return?.()
-        const usage = estimateCutStreamUsage({ partialUsage: lastUsage, outputCharacters: characters, inputTokens: promptTokens })
-        finished = { id: '', model: call.target.model, text, toolCalls: [], finishReason: 'length', rawFinishReason: 'budget_limit', usage }
+        await opened.iterator.return?.()
+        finished = stoppedResult(call, progress)
         call.span.addEvent('switchyard.budget.stream_stopped', { reason: 'stopStreamAtLimit' })
-        call.control.dispose()
-        breaker.recordNeutral()
-        const cost = options.priceUsage(call, call.target.model, usage, true)
-        call.span.end({ result: finished, cost, ttftMs: value.ttftMs })
-        attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs: now() - call.startedAt, costUsd: cost.costUsd })
-        options.endRouteSpan(prepared.routeSpan)
-        options.settle(prepared.reservation, prepared.spend.units + cost.costUnits)
-        completed = true
-        resolveResult(options.toChatResult({ result: finished, cost, call, attempts, route: prepared.name }))
-        return
+      } else if (finished === undefined) {
+        throw new ProviderError({ code: 'stream_cut', message: 'the stream ended without its final event', provider: call.target.provider, model: call.target.model, partial: { text: progress.text, usage: progress.lastUsage } })
       }
-      if (finished === undefined) {
-        throw new ProviderError({ code: 'stream_cut', message: 'the stream ended without its final event', provider: call.target.provider, model: call.target.model, partial: { text, usage: lastUsage } })
-      }
-      call.control.dispose()
-      breaker.recordSuccess()
-      health.latency(call.target).recordLatency(now() - call.startedAt)
-      const cost = options.priceUsage(call, finished.model || call.target.model, finished.usage, false)
-      call.span.end({ result: finished, cost, ttftMs: value.ttftMs })
-      attempts.push({ attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs: now() - call.startedAt, costUsd: cost.costUsd })
-      options.endRouteSpan(prepared.routeSpan)
-      options.settle(prepared.reservation, prepared.spend.units + cost.costUnits)
+      const result = routed.finishSuccess(call, finished, opened.ttftMs, stoppedAtLimit)
       completed = true
-      resolveResult(options.toChatResult({ result: finished, cost, call, attempts, route: prepared.name }))
+      this.#resolveResult(result)
     } catch (error) {
       completed = true
-      fail(error, 'error')
-      rejectResult(error)
+      routed.failStreamed(call, error, 'error', progress.usage(isProviderError(error) ? error.partialUsage : undefined), opened.ttftMs)
+      this.#rejectResult(error)
       throw error
     } finally {
       if (!completed) {
         // The caller stopped iterating (break / return): a cancellation, billed for what was seen.
-        await value.iterator.return?.()
-        fail(new ProviderError({ code: 'aborted', message: 'the caller stopped reading the stream', provider: call.target.provider, model: call.target.model }), 'cancelled')
-        rejectResult(new Error('stream cancelled by the caller'))
+        await opened.iterator.return?.()
+        this.#cancel(routed, call, progress, opened.ttftMs, 'the caller stopped reading the stream')
       }
     }
   }
 
-  const start = (): AsyncGenerator<ChatStreamChunk> => {
-    started ??= run()
-    return started
-  }
-
-  return {
-    [Symbol.asyncIterator]: () => start(),
-    get result() {
-      if (started === undefined) {
-        // Nobody iterates: drain the stream here so the result still arrives.
-        const generator = start()
-        void (async () => {
-          try {
-            for (let step = await generator.next(); !step.done; step = await generator.next()) { /* discard */ }
-          } catch {
-            // The rejection reaches the caller through `result`.
-          }
-        })()
-      }
-      return result
-    },
-    cancel() {
-      cancelled = true
-    },
+  #cancel(routed: RoutedCall, call: AttemptCall, progress: StreamProgress, ttftMs: number, message: string): void {
+    const error = new ProviderError({ code: 'aborted', message, provider: call.target.provider, model: call.target.model })
+    routed.failStreamed(call, error, 'cancelled', progress.usage(undefined), ttftMs)
+    this.#rejectResult(new Error('stream cancelled by the caller'))
   }
 }
 
+/** What a stream has sent so far: its text, and the usage that text implies when the provider did not report it. */
+class StreamProgress {
+  text = ''
+  // Code points of `text`, added up per delta: the budget check on every delta would
+  // otherwise count the whole text again, O(n²) over a long stream.
+  characters = 0
+  lastUsage: Usage | undefined
+  readonly #promptTokens: number
+
+  constructor(promptTokens: number) {
+    this.#promptTokens = promptTokens
+  }
+
+  addText(text: string): void {
+    this.text += text
+    this.characters += countCharacters(text)
+  }
+
+  /** The usage so far: what the provider reported (`partialUsage`, else its last usage event), else estimated from the text. */
+  usage(partialUsage: Usage | undefined): Usage {
+    return estimateCutStreamUsage({ partialUsage: partialUsage ?? this.lastUsage, outputCharacters: this.characters, inputTokens: this.#promptTokens })
+  }
+}
+
+/** With `stopStreamAtLimit`, a stream about to cross a hard budget limit is ended cleanly. */
+function overBudget(routed: RoutedCall, call: AttemptCall, progress: StreamProgress): boolean {
+  const limit = routed.reservation?.streamLimitUnits()
+  if (limit === undefined) return false
+  const cost = routed.parts.pricing.priceAttempt(call, call.target.model, progress.usage(undefined), true)
+  return cost.costUnits > limit
+}
+
+/** The result of a stream stopped at a budget limit: the text so far, finish reason `length`. */
+function stoppedResult(call: AttemptCall, progress: StreamProgress): ModelCallResult {
+  return { id: '', model: call.target.model, text: progress.text, toolCalls: [], finishReason: 'length', rawFinishReason: 'budget_limit', usage: progress.usage(undefined) }
+}
+
 /** Open the provider stream and wait for its first event, within the first-token timeout. */
-async function openUntilFirstEvent(call: AttemptCall, firstTokenMs: number, now: () => number): Promise<OpenedStream> {
+async function openUntilFirstEvent(call: AttemptCall, routed: RoutedCall): Promise<OpenedStream> {
+  const firstTokenMs = routed.route.timeouts.firstTokenMs
   const iterator = call.provider.stream(call.request)[Symbol.asyncIterator]()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -222,7 +215,7 @@ async function openUntilFirstEvent(call: AttemptCall, firstTokenMs: number, now:
   })
   try {
     const first = await Promise.race([iterator.next(), timeout])
-    return { iterator, first, ttftMs: now() - call.startedAt }
+    return { iterator, first, ttftMs: routed.parts.now() - call.startedAt }
   } catch (error) {
     // The pending read holds the connection until the provider answers: abort the
     // request itself, or a silent provider would keep a pool connection for minutes.

@@ -1,0 +1,98 @@
+import type { BudgetLedger } from '../budget/index.js'
+import type { Usage } from '../model-call/index.js'
+import { estimateCutStreamUsage, isPriceNotFoundError, priceCall, worstCaseCost, type PriceTable } from '../pricing/index.js'
+import { isProviderError } from '../providers/provider-error.js'
+import type { Provider, ProviderRequest } from '../providers/provider.js'
+import type { CallScope } from '../telemetry/workflow-context.js'
+import type { AttemptCall, AttemptCost } from './attempt-call.js'
+import { targetBudgetScopeOf } from './budget-scope-of.js'
+import { estimatePromptTokens } from './context-window.js'
+import type { RouteConfig, RouteTarget } from './router-config.js'
+
+export interface RoutePricingOptions {
+  priceTable: PriceTable
+  providers: ReadonlyMap<string, Provider>
+  ledger: BudgetLedger | undefined
+  now: () => number
+}
+
+/** What target selection needs of a request: its output limit, its estimated prompt and when it is made. */
+export interface SelectionRequest {
+  maxTokens: number | undefined
+  promptTokens: number
+  at: Date
+}
+
+/**
+ * Every price a router takes: an attempt's cost (from its usage, or estimated from
+ * what a failed one used), a route's worst case for the budget reservation, and a
+ * target's estimate for the cost strategy. One per router.
+ */
+export class RoutePricing {
+  readonly #priceTable: PriceTable
+  readonly #providers: ReadonlyMap<string, Provider>
+  readonly #ledger: BudgetLedger | undefined
+  readonly #now: () => number
+
+  constructor(options: RoutePricingOptions) {
+    this.#priceTable = options.priceTable
+    this.#providers = options.providers
+    this.#ledger = options.ledger
+    this.#now = options.now
+  }
+
+  /** The cost of one attempt; `estimated` when the usage was not reported (a cut stream). */
+  priceAttempt(call: AttemptCall, model: string, usage: Usage, estimated: boolean): AttemptCost {
+    const priced = priceCall({ table: this.#priceTable, provider: call.provider.providerName, model, usage, at: new Date(this.#now()), estimated })
+    return { costUsd: priced.costUsd, source: priced.source, priceVersion: priced.priceVersion, costUnits: priced.costUnits }
+  }
+
+  /** A failed attempt's cost from what it used (input counted, output seen), if it used anything. */
+  failedCost(call: AttemptCall, error: unknown): AttemptCost | undefined {
+    if (!isProviderError(error)) return undefined
+    const sawOutput = error.partialText !== undefined || error.partialUsage !== undefined
+    if (!sawOutput && error.code !== 'aborted') return undefined
+    const usage = estimateCutStreamUsage({
+      partialUsage: error.partialUsage,
+      outputText: error.partialText ?? '',
+      inputTokens: estimatePromptTokens(call.request),
+    })
+    return this.priceAttempt(call, call.target.model, usage, true)
+  }
+
+  /**
+   * The reservation of a routed request: the dearest target's worst case, prompt
+   * tokens estimated from the request plus `maxTokens` (else the output this
+   * workflow, step and model produced before, else the model's maximum) at the
+   * output price. A target without a price reserves nothing: it cannot be counted.
+   */
+  worstCaseOfRoute(route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope, inputTokens: number, at: Date): bigint {
+    let worst = 0n
+    for (const target of route.targets) {
+      const provider = this.#providers.get(target.provider)
+      if (provider === undefined) continue
+      const maxOutputTokens = request.maxTokens ?? this.#ledger?.outputTokensFor({ scope: targetBudgetScopeOf(scope, provider.providerName, target.model) }).tokens ?? 4_096
+      try {
+        const units = worstCaseCost({ table: this.#priceTable, provider: provider.providerName, model: target.model, inputTokens, maxOutputTokens, at })
+        if (units > worst) worst = units
+      } catch (error) {
+        if (!isPriceNotFoundError(error)) throw error
+      }
+    }
+    return worst
+  }
+
+  /** A target's estimated cost for the cost strategy (made once: selection reads it on every request). */
+  readonly estimateCost = (target: RouteTarget, candidate: SelectionRequest): bigint | undefined => {
+    const provider = this.#providers.get(target.provider)
+    if (provider === undefined) return undefined
+    const priced = priceCall({
+      table: this.#priceTable,
+      provider: provider.providerName,
+      model: target.model,
+      usage: { inputTokens: candidate.promptTokens, outputTokens: candidate.maxTokens ?? 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0, reasoningOutputTokens: 0 },
+      at: candidate.at,
+    })
+    return priced.source === 'unknown' ? undefined : priced.costUnits
+  }
+}

@@ -1,0 +1,58 @@
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
+import { isBudgetExceededError } from '../budget/index.js'
+import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
+import { tracer } from '../telemetry/tracer.js'
+import { parentContext, type CallScope } from '../telemetry/workflow-context.js'
+
+/**
+ * The `route {name}` INTERNAL span above a routed request's attempts. Every function
+ * here swallows telemetry failures: a span that cannot be recorded never breaks the call.
+ */
+export function startRouteSpan(name: string, scope: CallScope): Span | undefined {
+  try {
+    const attributes: Record<string, string> = { [switchyardAttributes.route]: name }
+    // Dashboards filter route-level rates (breaker skips) by workflow and step too.
+    if (scope.workflow !== undefined) attributes[genAi.workflowName] = scope.workflow
+    if (scope.workflowRunId !== undefined) attributes[switchyardAttributes.workflowRunId] = scope.workflowRunId
+    if (scope.step !== undefined) attributes[switchyardAttributes.step] = scope.step
+    return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes }, parentContext(scope))
+  } catch {
+    return undefined
+  }
+}
+
+export function endRouteSpan(span: Span | undefined, error?: unknown): void {
+  if (span === undefined) return
+  try {
+    if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+    span.end()
+  } catch {
+    // Telemetry never breaks the call.
+  }
+}
+
+/** The budget decision taken before the call (or the block that refused it), on the route span. */
+export function recordBudgetEvent(span: Span | undefined, outcome: unknown): void {
+  if (span === undefined) return
+  try {
+    if (isBudgetExceededError(outcome)) {
+      span.setAttributes({
+        [switchyardAttributes.budgetName]: outcome.budget,
+        [switchyardAttributes.budgetAction]: 'block',
+      })
+      span.addEvent('switchyard.budget.decision', { action: 'block', budget: outcome.budget })
+      return
+    }
+    const decision = outcome as { action?: string; summary?: { name: string; action: string; spentUsd: string; limitUsd: string } }
+    if (decision.summary === undefined) return
+    span.setAttributes({
+      [switchyardAttributes.budgetName]: decision.summary.name,
+      [switchyardAttributes.budgetAction]: decision.summary.action,
+      [switchyardAttributes.budgetSpentUsd]: decision.summary.spentUsd,
+      [switchyardAttributes.budgetLimitUsd]: decision.summary.limitUsd,
+    })
+    span.addEvent('switchyard.budget.decision', { ...decision.summary })
+  } catch {
+    // Telemetry never breaks the call.
+  }
+}
