@@ -41,6 +41,13 @@ export default tseslint.config(
     ignores: notYetBarrelFree,
     rules: { 'no-restricted-imports': ['error', { patterns: [noInnerBarrel] }] },
   },
+  // A file past 400 lines is two concepts (STYLE.md 1). src/router and src/budget join
+  // when their renovation lands (create-router.ts is still over).
+  {
+    files: ['src/**/*.ts'],
+    ignores: notYetBarrelFree,
+    rules: { 'max-lines': ['error', { max: 400 }] },
+  },
   // A barrel file is refused where it stands, so tests and benches cannot lean on one either.
   {
     files: ['src/*/**/index.ts'],
