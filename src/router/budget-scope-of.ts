@@ -1,4 +1,4 @@
-import type { BudgetScope } from '../budget/index.js'
+import type { BudgetScope } from '../budget/budget-scope.js'
 import type { CallScope } from '../telemetry/workflow-context.js'
 
 /** The budget scope of a call: its workflow, step and tags. */

@@ -1,6 +1,9 @@
-import type { ChatMessage, FinishReason, ToolCall, Usage } from '../model-call/index.js'
+import type { ChatMessage } from '../model-call/chat-message.js'
+import type { FinishReason } from '../model-call/finish-reason.js'
+import type { ToolCall } from '../model-call/tool-call.js'
+import type { Usage } from '../model-call/usage.js'
 import type { ProviderRequest } from '../providers/provider.js'
-import type { CostSource } from '../pricing/index.js'
+import type { CostSource } from '../pricing/price-call.js'
 
 /**
  * A request to the router, in OpenAI chat shape. Name either a configured `route`,

@@ -1,4 +1,4 @@
-import type { ModelCallRequest } from '../model-call/index.js'
+import type { ModelCallRequest } from '../model-call/model-call-request.js'
 import type { ContextFit } from './select-targets.js'
 
 /**

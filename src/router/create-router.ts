@@ -1,8 +1,12 @@
 import { readEnvironment } from '../config/environment.js'
-import { createBudgetLedgerFor, hasSpendSource, type BudgetLedger, type BudgetLedgerSetup, type SpendSource } from '../budget/index.js'
-import { createPriceTable, type PriceEntryInput, type PriceTable } from '../pricing/index.js'
+import type { BudgetLedger } from '../budget/budget-ledger.js'
+import { createBudgetLedgerFor, hasSpendSource, type BudgetLedgerSetup } from '../budget/create-budget-ledger-for.js'
+import type { SpendSource } from '../budget/spend-source.js'
+import { createPriceTable } from '../pricing/create-price-table.js'
+import type { PriceEntryInput } from '../pricing/price-entry-schema.js'
+import type { PriceTable } from '../pricing/price-table.js'
 import { createProvider } from '../providers/create-provider.js'
-import type { ModelCallResult } from '../model-call/index.js'
+import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Provider } from '../providers/provider.js'
 import { currentScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall } from './attempt-call.js'
@@ -22,7 +26,7 @@ import { withEnvironmentKeys } from './with-environment-keys.js'
 import { sleepUntilAborted } from '../shared/sleep-until-aborted.js'
 
 /** The gate shape budgets offer to callers (instrumented clients use it; the router asks the ledger directly). */
-export type { BudgetGate } from '../budget/index.js'
+export type { BudgetGate } from '../budget/budget-gate.js'
 
 export interface RouterDependencies {
   now?: () => number

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
-import { isBudgetExceededError } from '../budget/index.js'
+import { isBudgetExceededError } from '../budget/budget-exceeded-error.js'
 import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
 import { tracer } from '../telemetry/tracer.js'
 import { parentContext, type CallScope } from '../telemetry/workflow-context.js'

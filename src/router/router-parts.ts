@@ -1,4 +1,4 @@
-import type { BudgetLedger } from '../budget/index.js'
+import type { BudgetLedger } from '../budget/budget-ledger.js'
 import type { Provider } from '../providers/provider.js'
 import type { RoutePricing } from './route-pricing.js'
 import type { RouteResolver } from './route-resolver.js'

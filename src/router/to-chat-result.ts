@@ -1,4 +1,4 @@
-import type { ModelCallResult } from '../model-call/index.js'
+import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { AttemptCall, AttemptCost } from './attempt-call.js'
 import type { AttemptRecord, ChatResult } from './chat-request.js'
 
