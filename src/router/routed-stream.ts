@@ -81,8 +81,11 @@ class RoutedStream implements ChatStream {
     return this.#started
   }
 
-  /** Prepare the routed call and try targets until one sends its first event; then relay it. */
-  async *#run(): AsyncGenerator<ChatStreamChunk> {
+  /**
+   * Prepare the routed call and try targets until one sends its first event. Not a
+   * generator of its own: delegating with `yield*` would add a step to every chunk.
+   */
+  async #open(): Promise<{ routed: RoutedCall; call: AttemptCall; opened: OpenedStream }> {
     const { parts, request, scope } = this.#options
     let routed: RoutedCall
     try {
@@ -91,19 +94,19 @@ class RoutedStream implements ChatStream {
       this.#rejectResult(error)
       throw error
     }
-    let opened: Awaited<ReturnType<typeof routeAttempts<OpenedStream>>>
     try {
-      opened = await routeAttempts(routed, openUntilFirstEvent)
+      const { value, call } = await routeAttempts(routed, openUntilFirstEvent)
+      return { routed, call, opened: value }
     } catch (error) {
       routed.finishFailure(error)
       this.#rejectResult(error)
       throw error
     }
-    yield* this.#relay(routed, opened.call, opened.value)
   }
 
   /** Relay the opened stream to the caller; the routed call finishes however it ends. */
-  async *#relay(routed: RoutedCall, call: AttemptCall, opened: OpenedStream): AsyncGenerator<ChatStreamChunk> {
+  async *#run(): AsyncGenerator<ChatStreamChunk> {
+    const { routed, call, opened } = await this.#open()
     routed.parts.health.latency(call.target).recordTimeToFirstToken(opened.ttftMs)
     // Counted once: the stop-at-limit check runs on every text chunk.
     const progress = new StreamProgress(estimatePromptTokens(call.request))
