@@ -80,7 +80,8 @@ export class RoutedCall {
       this.routeSpan.setAttribute(switchyardAttributes.skippedTargets, selection.skipped.map((skip) => `${skip.target.provider}/${skip.target.model}:${skip.reason}:${skip.detail}`))
     }
     this.ordered = selection.ordered
-    this.skipped = [...selection.skipped]
+    // selectTargets makes fresh lists per request: the retry loop may add to this one without a copy.
+    this.skipped = selection.skipped
     this.retryBudget = parts.routes.retryBudgetFor(this.name, this.route)
     this.deadlineAt = parts.now() + this.route.timeouts.totalMs
     this.#captureContent = parts.config.captureMessageContent ?? messageContentCaptureDefault()
