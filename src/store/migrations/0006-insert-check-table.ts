@@ -17,8 +17,9 @@ export const OTEL_TRACES_INSERT_CHECK_TABLE = 'otel_traces_insert_check'
  * are valid, and their refusal is the store's fault, retried until it is fixed.
  *
  * It has no views and no storage, and the collector needs only INSERT on it. A later
- * migration that changes a column of `otel_traces` must change it here too
- * (test/collector/insert-check-table.test.ts compares the two).
+ * migration that changes a column of `otel_traces` must change this table the same
+ * way, in that same new migration (released migrations never change;
+ * test/collector/insert-check-table.test.ts compares the two tables).
  */
 export const insertCheckTableMigration: Migration = {
   version: 6,
