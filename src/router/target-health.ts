@@ -21,13 +21,16 @@ export class TargetHealth {
   readonly #breakers = new Map<string, CircuitBreaker>()
   readonly #latency = new Map<string, LatencyTracker>()
   readonly #now: () => number
+  // A route's targets are the same objects on every request: their key is built once,
+  // not concatenated (and hashed afresh) on each of the several lookups per call.
+  readonly #keys = new WeakMap<object, string>()
 
   constructor(now: () => number) {
     this.#now = now
   }
 
   breaker(target: RouteTarget, config: BreakerConfig): CircuitBreaker {
-    const key = targetKey(target)
+    const key = this.#keyOf(target)
     let breaker = this.#breakers.get(key)
     if (breaker === undefined) {
       breaker = remember(this.#breakers, key, new CircuitBreaker({ ...config, now: this.#now }))
@@ -36,12 +39,21 @@ export class TargetHealth {
   }
 
   latency(target: Pick<RouteTarget, 'provider' | 'model'>): LatencyTracker {
-    const key = targetKey(target)
+    const key = this.#keyOf(target)
     let tracker = this.#latency.get(key)
     if (tracker === undefined) {
       tracker = remember(this.#latency, key, new LatencyTracker({ now: this.#now }))
     }
     return tracker
+  }
+
+  #keyOf(target: Pick<RouteTarget, 'provider' | 'model'>): string {
+    let key = this.#keys.get(target)
+    if (key === undefined) {
+      key = targetKey(target)
+      this.#keys.set(target, key)
+    }
+    return key
   }
 
   /** Breaker states by target, for health checks and the demo. */
