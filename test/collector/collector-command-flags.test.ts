@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startClickHouseHttpFront, type ClickHouseHttpFront } from '../helpers/clickhouse-http-front.js'
 import { queuePoisonedBatch, readDeadLetters, spanRow, waitUntil, type QueuedRow } from '../helpers/poisoned-batch.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
+import { spawnCollector as spawnCollectorProcess } from '../helpers/spawn-collector.js'
 import { postTraces } from '../helpers/start-test-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 
@@ -13,7 +13,6 @@ import { makeTempDirectory } from '../helpers/temp-directory.js'
  * ClickHouse server's HTTP interface (a test front that can fail on demand). With the
  * defaults (64 MiB, 1 minute) neither effect below would show within the test.
  */
-const cli = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url))
 const directory = makeTempDirectory('collector-command-flags')
 const queueDirectory = path.join(directory.path, 'queue')
 let front: ClickHouseHttpFront
@@ -30,22 +29,9 @@ afterAll(async () => {
 
 /** The collector's URL once it listens. */
 async function spawnCollector(flags: string[]): Promise<string> {
-  const started = spawn(process.execPath, [cli, 'collector', '--port', '0', '--store', `${front.url}/otel`, '--queue-dir', queueDirectory, '--batch-interval-ms', '50', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] })
-  child = started
-  let output = ''
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector did not start: ${output}`)), 30_000)
-    started.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /listening on (http:\/\/[^\s,]+)/.exec(output)
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    started.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    started.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${output}`)))
-  })
+  const started = await spawnCollectorProcess(['--store', `${front.url}/otel`, '--queue-dir', queueDirectory, '--batch-interval-ms', '50', ...flags])
+  child = started.child
+  return started.url
 }
 
 async function metricValue(url: string, name: string): Promise<number> {

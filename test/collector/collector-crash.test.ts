@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { countStoredSpans } from '../helpers/count-stored-spans.js'
 import { sendSpanStream } from '../helpers/span-stream.js'
+import { spawnCollector as spawnCollectorProcess } from '../helpers/spawn-collector.js'
 import { startTestCollector } from '../helpers/start-test-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 
@@ -14,30 +14,15 @@ afterAll(() => {
   directory.remove()
 })
 
-const cli = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url))
 
 /** Start `switchyard collector` as its own process and wait for its listening line. */
 async function spawnCollector(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'collector', '--port', '0',
+  const started = await spawnCollectorProcess([
     '--store', `chdb://${path.join(directory.path, 'store')}`,
     '--queue-dir', path.join(directory.path, 'queue'),
-    '--batch-interval-ms', '100', '--batch-spans', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector did not start: ${output}`)), 30_000)
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output)
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${output}`)))
-  })
-  return { child, url }
+    '--batch-interval-ms', '100', '--batch-spans', '2000'])
+  children.push(started.child)
+  return started
 }
 
 describe('SIGTERM', () => {

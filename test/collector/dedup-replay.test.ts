@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Collector } from '../../src/collector/collector.js'
 import type { Store } from '../../src/store/create-store.js'
 import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
 import { postTraces, startTestCollector } from '../helpers/start-test-collector.js'
+import { spawnCollector as spawnCollectorProcess } from '../helpers/spawn-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 
 // One store for the whole file (one process owns an embedded store at a time: each
@@ -21,7 +21,6 @@ afterAll(() => {
 })
 
 const protobuf = { 'content-type': 'application/x-protobuf' }
-const cli = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url))
 
 /** Bodies of model-call spans (each span with a cost, so llm_calls and the rollups see it), fresh ids each. */
 function requestBodies(workflow: string, requests: number, spansPerRequest: number): Buffer[] {
@@ -198,27 +197,13 @@ describe('the same load sent again in full to the next collector on the queue', 
 
 /** `switchyard collector` as its own process on the shared store, and its URL once it listens. */
 async function spawnCollector(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'collector', '--port', '0',
+  const started = await spawnCollectorProcess([
     '--store', `chdb://${storeDirectory}`,
     '--queue-dir', path.join(directory.path, 'queue-kill'),
     '--dedup-window', '1h',
-    '--batch-interval-ms', '100', '--batch-spans', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector did not start: ${output}`)), 30_000)
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output)
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${output}`)))
-  })
-  return { child, url }
+    '--batch-interval-ms', '100', '--batch-spans', '2000'])
+  children.push(started.child)
+  return started
 }
 
 describe('kill -9 of the collector in the middle of a load, then the client re-sends', () => {

@@ -1,8 +1,9 @@
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRouter, type Router } from '../../src/router/create-router.js'
+import type { Router } from '../../src/router/create-router.js'
 import { startTelemetry, type Telemetry } from '../../src/telemetry/start-telemetry.js'
-import { fixtureJson, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import { messageCaptureFixture } from './message-capture-fixture.js'
 
 const exporter = new InMemorySpanExporter()
 let telemetry: Telemetry
@@ -10,22 +11,7 @@ let server: ProviderServer
 let capturing: Router
 let quiet: Router
 
-function routerFor(captureMessageContent: boolean | undefined): Router {
-  return createRouter({
-    providers: { openai: { type: 'openai', apiKey: 'sk-capture-test', baseURL: `${server.url}/v1` } },
-    routes: { plan: { targets: [{ provider: 'openai', model: 'o4-mini' }] } },
-    ...(captureMessageContent === undefined ? {} : { captureMessageContent }),
-  })
-}
-
-async function callSpan(router: Router, prompt: string): Promise<ReadableSpan> {
-  exporter.reset()
-  server.reply({ body: fixtureJson('openai/chat-completion.json') })
-  await router.chat({ route: 'plan', messages: [{ role: 'user', content: prompt }] })
-  const calls = exporter.getFinishedSpans().filter((span) => span.name === 'chat o4-mini')
-  expect(calls).toHaveLength(1)
-  return calls[0]!
-}
+const { routerFor, callSpan } = messageCaptureFixture({ exporter, server: () => server })
 
 beforeAll(async () => {
   telemetry = startTelemetry({ exporter: new InMemorySpanExporter(), spanProcessors: [new SimpleSpanProcessor(exporter)] })
