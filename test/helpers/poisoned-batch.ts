@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { encodeRowsJsonCompact } from '../../src/collector/otlp/encode-rows.js'
+import { newSpanRow } from '../../src/collector/otlp/new-span-row.js'
 import type { SpanRow } from '../../src/collector/otlp/span-row.js'
 import { DEAD_LETTER_FILE_NAME } from '../../src/collector/dead-letter-file.js'
 import { SegmentQueue } from '../../src/collector/queue/segment-queue.js'
@@ -12,28 +13,18 @@ export const ROW_MARKER = 'PROMPT-MARKER-5b1e9c'
 /** A model-call span row as the decoders would queue it; `overrides` can make it one the store refuses. */
 export function spanRow(options: { workflow: string; startSeconds?: number; overrides?: Partial<SpanRow> }): SpanRow {
   return {
+    ...newSpanRow({ 'service.name': 'agent-service' }),
     Timestamp: `${options.startSeconds ?? Math.floor(Date.now() / 1000)}.123456789`,
     TraceId: randomBytes(16).toString('hex'),
     SpanId: randomBytes(8).toString('hex'),
-    ParentSpanId: '',
-    TraceState: '',
     SpanName: 'chat gpt-4.1-mini',
     SpanKind: 'Client',
     ServiceName: 'agent-service',
-    ResourceAttributes: { 'service.name': 'agent-service' },
     ScopeName: 'test-scope',
     ScopeVersion: '1.2.3',
     SpanAttributes: { 'gen_ai.workflow.name': options.workflow, 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4.1-mini' },
     Duration: '1500000',
     StatusCode: 'Ok',
-    StatusMessage: '',
-    'Events.Timestamp': [],
-    'Events.Name': [],
-    'Events.Attributes': [],
-    'Links.TraceId': [],
-    'Links.SpanId': [],
-    'Links.TraceState': [],
-    'Links.Attributes': [],
     ...options.overrides,
   }
 }

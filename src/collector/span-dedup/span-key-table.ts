@@ -55,6 +55,12 @@ export class SpanKeyTable {
 
   /** The slot holding the key, or -1. */
   find(high: number, low: number): number {
+    const slot = this.#probe(high, low)
+    return this.#tags[slot] === EMPTY_TAG ? -1 : slot
+  }
+
+  /** The slot holding the key, else the empty slot where a linear probe for it stops. */
+  #probe(high: number, low: number): number {
     const keys = this.#keys
     const tags = this.#tags
     const mask = this.#mask
@@ -63,7 +69,7 @@ export class SpanKeyTable {
       if (keys[slot * 2 + 1] === low && keys[slot * 2] === high) return slot
       slot = (slot + 1) & mask
     }
-    return -1
+    return slot
   }
 
   /**
@@ -72,17 +78,11 @@ export class SpanKeyTable {
    * table under half full, so there is always a free slot.
    */
   findOrInsert(high: number, low: number, tag: number): number {
-    const keys = this.#keys
-    const tags = this.#tags
-    const mask = this.#mask
-    let slot = low & mask
-    while (tags[slot] !== EMPTY_TAG) {
-      if (keys[slot * 2 + 1] === low && keys[slot * 2] === high) return slot
-      slot = (slot + 1) & mask
-    }
-    keys[slot * 2] = high
-    keys[slot * 2 + 1] = low
-    tags[slot] = tag
+    const slot = this.#probe(high, low)
+    if (this.#tags[slot] !== EMPTY_TAG) return slot
+    this.#keys[slot * 2] = high
+    this.#keys[slot * 2 + 1] = low
+    this.#tags[slot] = tag
     this.#tagCounts[tag] = this.#tagCounts[tag]! + 1
     this.#size += 1
     return ~slot
