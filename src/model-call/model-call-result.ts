@@ -13,4 +13,6 @@ export interface ModelCallResult {
   /** The provider's own finish reason word, kept for the span. */
   rawFinishReason: string
   usage: Usage
+  /** The service tier the provider says served the call (OpenAI `service_tier`, Anthropic `usage.service_tier`), as the provider wrote it; it changes the price. */
+  serviceTier?: string
 }
