@@ -5,5 +5,11 @@ import type { ToolCall } from './tool-call.js'
 export type ChatMessage =
   | { role: 'system' | 'developer'; content: string }
   | { role: 'user'; content: string | ContentPart[] }
-  | { role: 'assistant'; content?: string | null; toolCalls?: ToolCall[] }
+  | {
+      role: 'assistant'
+      content?: string | null
+      toolCalls?: ToolCall[]
+      /** The provider's signature on the text of this turn (Gemini), sent back untouched; see ModelCallResult. */
+      thoughtSignature?: string
+    }
   | { role: 'tool'; toolCallId: string; content: string }

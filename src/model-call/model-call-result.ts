@@ -15,4 +15,12 @@ export interface ModelCallResult {
   usage: Usage
   /** The service tier the provider says served the call (OpenAI `service_tier`, Anthropic `usage.service_tier`), as the provider wrote it; it changes the price. */
   serviceTier?: string
+  /**
+   * An opaque signature the provider put on the text (or thought) part of the answer
+   * (Gemini's `thoughtSignature`); put it on the assistant message that echoes this
+   * answer, so it goes back untouched. Tool calls carry their own.
+   */
+  thoughtSignature?: string
+  /** Request fields the adapter left out because the model refuses them (e.g. `top_p` beside `temperature`). */
+  droppedRequestFields?: string[]
 }
