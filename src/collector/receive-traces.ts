@@ -46,7 +46,8 @@ export interface ReceiveTracesOptions {
 /**
  * `POST /v1/traces` per OTLP/HTTP: decode, convert to `otel_traces` rows, append to
  * the write-ahead queue, and answer in the request's encoding. Invalid spans are
- * dropped with a partial-success count; a malformed body is a 400, an oversized one
+ * dropped with a partial-success count, and a request of which no span is valid is a 400
+ * that says why (an empty request is a 200); a malformed body is a 400, an oversized one
  * a 413, a full queue a 503 with Retry-After (unread, while the queue stays full).
  * Only what is on disk is acknowledged.
  */
@@ -125,6 +126,16 @@ export async function receiveTraces({ priceTable, request, response, options, qu
       message: `malformed OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} trace request: ${error.message}`,
     })
   }
+  if (batch.noneValid) {
+    // As the reference receiver answers a request it cannot take: a 400 that says why, which
+    // the exporter does not retry. Partial success is for requests with something stored.
+    return refuse(response, metrics, {
+      status: 400,
+      encoding,
+      grpc: grpcCode.invalidArgument,
+      message: `no span of the request is valid, so nothing is stored (${batch.rejected} refused): ${batch.errors.join('; ')}`,
+    })
+  }
   // From here on only the encoded rows are needed. The request's bytes and its decoded
   // rows (several times the encoded size) are not held while the append waits for its
   // fsync, beside every other request of a burst waiting for the same one.
@@ -194,6 +205,8 @@ interface EncodedBatch {
   errors: string[]
   /** The claim on the spans' ids: committed once the rows are on disk, released if not. */
   reservation?: SpanReservation
+  /** The request held spans and every one was refused: answered 400, not a partial success. */
+  noneValid?: boolean
 }
 
 /**
@@ -210,6 +223,9 @@ function encodeBatch(options: { body: Buffer; encoding: Encoding; options: Resol
   metrics.spansReceived += decoded.rows.length + decoded.rejected
   metrics.spansRejected += decoded.rejected
   metrics.spanPartsDropped += decoded.dropped
+  if (decoded.rows.length === 0 && decoded.rejected > 0) {
+    return { encoded: Buffer.alloc(0), rows: 0, rejected: decoded.rejected, errors: decoded.errors, noneValid: true }
+  }
   // Spans accepted before (a client's re-send) or twice in this request go no further.
   const reservation = options.seenSpans?.reserve(decoded.rows)
   const rows = reservation?.takeRows() ?? decoded.rows
