@@ -1,7 +1,8 @@
-import OpenAI from 'openai'
-import { describe, expect, it } from 'vitest'
+import type OpenAI from 'openai'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { instrument } from '../../src/wrap/instrument.js'
 import { byteOffsetOf, collect, fixture, type ProviderServer } from '../helpers/provider-server.js'
+import { openaiSdks } from './openai-sdks.js'
 import { useRecorderAndServer } from './recorder-and-server.js'
 import type { SpanRecorder } from './span-recorder.js'
 
@@ -11,17 +12,9 @@ const chatStreamWithoutUsage = fixture('wrap/chat-stream-without-usage.sse')
 
 let recorder: SpanRecorder
 let server: ProviderServer
-let plain: OpenAI
-let wrapped: OpenAI
-
-function newClient(): OpenAI {
-  return new OpenAI({ apiKey: 'sk-wrap-test-SECRET', baseURL: `${server.url}/v1`, maxRetries: 0 })
-}
 
 useRecorderAndServer((started) => {
   ({ recorder, server } = started)
-  plain = newClient()
-  wrapped = instrument(newClient())
 })
 
 async function readLines(stream: ReadableStream<Uint8Array>): Promise<unknown[]> {
@@ -29,7 +22,19 @@ async function readLines(stream: ReadableStream<Uint8Array>): Promise<unknown[]>
   return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown)
 }
 
-describe('a recorded SDK stream', () => {
+describe.each(openaiSdks)('a recorded SDK stream (openai v$major)', (sdk) => {
+  let plain: OpenAI
+  let wrapped: OpenAI
+
+  function newClient(): OpenAI {
+    return new sdk.OpenAI({ apiKey: 'sk-wrap-test-SECRET', baseURL: `${server.url}/v1`, maxRetries: 0 })
+  }
+
+  beforeAll(() => {
+    plain = newClient()
+    wrapped = instrument(newClient())
+  })
+
   it('gives toReadableStream() the same lines as the unwrapped client, and records the call once', async () => {
     server.reply({ sse: chatStreamWithoutUsage }, { sse: chatStream })
     const expected = await readLines((await plain.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })).toReadableStream())

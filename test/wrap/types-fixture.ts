@@ -14,6 +14,12 @@ import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings'
 import type { Response as ModelResponse, ResponseStreamEvent } from 'openai/resources/responses/responses'
 import type { Stream } from 'openai/streaming'
+import OpenAIv5 from 'openai-v5'
+import type { APIPromise as APIPromiseV5 } from 'openai-v5/core/api-promise'
+import type { ChatCompletion as ChatCompletionV5, ChatCompletionChunk as ChatCompletionChunkV5 } from 'openai-v5/resources/chat/completions'
+import type { CreateEmbeddingResponse as CreateEmbeddingResponseV5 } from 'openai-v5/resources/embeddings'
+import type { Response as ModelResponseV5, ResponseStreamEvent as ResponseStreamEventV5 } from 'openai-v5/resources/responses/responses'
+import type { Stream as StreamV5 } from 'openai-v5/streaming'
 import type { BudgetGate } from '../../src/budget/index.js'
 import { instrument, switchyardMiddleware, type CallBudgetGate, type InstrumentOptions } from '../../src/index.js'
 
@@ -44,6 +50,20 @@ export async function openaiResultsKeepTheirTypes(budgets: CallBudgetGate): Prom
   const notAStream: Stream<ChatCompletionChunk> = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] })
   void [completion, status, raw, controller, final, answer, events, embeddings, notAStream]
   return `${requestId ?? ''}${completion.choices[0]?.message.content ?? ''}`
+}
+
+/** The same for an openai v5 client: its own types, not v6's. */
+export async function openaiV5ResultsKeepTheirTypes(): Promise<string> {
+  const client: OpenAIv5 = instrument(new OpenAIv5({ apiKey: 'sk-types' }))
+  const pending: APIPromiseV5<ChatCompletionV5> = client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+  const { data, request_id: requestId } = await pending.withResponse()
+  const stream: StreamV5<ChatCompletionChunkV5> = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [], stream: true })
+  const final: ChatCompletionV5 = await client.chat.completions.stream({ model: 'gpt-4o-mini', messages: [] }).finalChatCompletion()
+  const answer: ModelResponseV5 = await client.responses.create({ model: 'gpt-5-mini', input: 'hi' })
+  const events: StreamV5<ResponseStreamEventV5> = await client.responses.create({ model: 'gpt-5-mini', input: 'hi', stream: true })
+  const embeddings: CreateEmbeddingResponseV5 = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hi' })
+  void [stream, final, answer, events, embeddings]
+  return `${requestId ?? ''}${data.choices[0]?.message.content ?? ''}`
 }
 
 export async function anthropicResultsKeepTheirTypes(): Promise<string> {
