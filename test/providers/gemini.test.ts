@@ -129,7 +129,15 @@ describe('Gemini generateContent', () => {
     expect(result).toMatchObject({
       finishReason: 'tool_calls',
       rawFinishReason: 'STOP',
-      toolCalls: [{ id: 'call_0', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+      toolCalls: [
+        {
+          // Gemini sends no id: one is made up, unique across turns (see gemini-tool-loop.test.ts).
+          id: expect.stringMatching(/^call_[\w-]+_0$/),
+          name: 'get_weather',
+          arguments: '{"city":"Paris"}',
+          thoughtSignature: 'CiQB0e2Kb9mN3qX7vT2sL8pW4rZ1kY6hJ5dF0gA9cE3bU7iQ',
+        },
+      ],
       usage: { inputTokens: 96, outputTokens: 15 + 62, reasoningOutputTokens: 62 },
     })
   })

@@ -1,6 +1,7 @@
 import { parseDataUrl } from '../data-url.js'
 import type { ChatMessage } from '../../model-call/chat-message.js'
 import type { ContentPart } from '../../model-call/content-part.js'
+import type { ToolCall } from '../../model-call/tool-call.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
@@ -16,19 +17,21 @@ interface Content {
  * The JSON body of `models/{model}:generateContent`. System messages become
  * `systemInstruction`; assistant turns are `model` turns with `functionCall`
  * parts; tool results are `functionResponse` parts of a user turn, named after
- * the call they answer (Gemini matches results by function name). Tool
- * parameters go as `parametersJsonSchema`, which takes JSON Schema as is.
+ * the call they answer (Gemini matches results by function name): the tool
+ * message's `toolCallId` is resolved to the latest assistant call with that id
+ * before it, never by position, so ids a client reuses across turns still name
+ * the right function. Signatures (`thoughtSignature`) go back on the part they
+ * came with, untouched. Tool parameters go as `parametersJsonSchema`, which
+ * takes JSON Schema as is.
  */
 export function geminiBody(request: ProviderRequest, context: ProviderErrorContext): Record<string, unknown> {
-  const toolNames = new Map<string, string>()
-  for (const message of request.messages) {
-    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name)
-  }
   const system = request.messages
     .filter((message) => message.role === 'system' || message.role === 'developer')
     .map((message) => ({ text: message.content }))
+  const toolNames = new Map<string, string>()
   const contents: Content[] = []
   for (const message of request.messages) {
+    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name)
     const content = contentOf(message, toolNames, context)
     if (content === undefined || content.parts.length === 0) continue
     const last = contents.at(-1)
@@ -68,10 +71,8 @@ function contentOf(
       return {
         role: 'model',
         parts: [
-          ...textParts(message.content ?? ''),
-          ...(message.toolCalls ?? []).map((call) => ({
-            functionCall: { name: call.name, args: parseArguments(call.arguments, call.id, context) },
-          })),
+          ...signedTextParts(message.content ?? '', message.thoughtSignature),
+          ...(message.toolCalls ?? []).map((call) => functionCallPart(call, context)),
         ],
       }
     case 'tool':
@@ -87,6 +88,17 @@ function contentOf(
         ],
       }
   }
+}
+
+function functionCallPart(call: ToolCall, context: ProviderErrorContext): Part {
+  const functionCall = { functionCall: { name: call.name, args: parseArguments(call.arguments, call.id, context) } }
+  return call.thoughtSignature === undefined ? functionCall : { ...functionCall, thoughtSignature: call.thoughtSignature }
+}
+
+/** A signature that came on a text part goes back on the text; with no text, on an empty text part, as Gemini sent it. */
+function signedTextParts(text: string, signature: string | undefined): Part[] {
+  if (signature === undefined) return textParts(text)
+  return [{ text, thoughtSignature: signature }]
 }
 
 function textParts(text: string): Part[] {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { emptyUsage } from '../../model-call/empty-usage.js'
@@ -5,6 +6,7 @@ import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { PartialOutput } from '../../model-call/partial-output.js'
 import type { ToolCall } from '../../model-call/tool-call.js'
 import type { Usage } from '../../model-call/usage.js'
+import { boundedWireString } from '../bounded-wire-string.js'
 import { readErrorDetails } from '../error-details.js'
 import { parseWire, parseWireJson } from '../parse-wire.js'
 import type { StreamEvent } from '../provider.js'
@@ -17,6 +19,7 @@ import { geminiUsage, geminiUsageSchema } from './gemini-usage.js'
 const partSchema = z.object({
   text: z.string().nullish(),
   thought: z.boolean().nullish(),
+  thoughtSignature: z.string().nullish(),
   functionCall: z.object({ id: z.string().nullish(), name: z.string().nullish(), args: z.unknown().optional() }).nullish(),
 })
 
@@ -40,18 +43,35 @@ export const geminiResponseSchema = z.object({
 export type GeminiResponse = z.infer<typeof geminiResponseSchema>
 
 /**
+ * Longest signature kept. Recorded Gemini 3 signatures are a few hundred to a few
+ * thousand base64 characters; a longer one is dropped (Gemini then refuses the next
+ * turn with a 400 that says so) rather than held in memory and sent on every turn.
+ */
+export const maxThoughtSignatureLength = 65_536
+const maxCallIdLength = 256
+
+/**
  * Reads Gemini responses: one for `generateContent`, a sequence of chunks for
  * `streamGenerateContent?alt=sse`, which has no terminal event: the stream is
  * complete once a candidate has a `finishReason` (or the prompt was blocked).
  * Text parts are appended (thought summaries left out), each `functionCall` part
  * is a whole tool call, and `usageMetadata`, which every chunk repeats
  * cumulatively, is replaced, never summed.
+ *
+ * Gemini sends no call ids (or, on some versions, ids of its own): a call without
+ * one gets `call_<random>_<n>`, unique across the turns of a conversation, so that
+ * the tool result that answers it later resolves to this call's function name.
+ * Each call keeps the `thoughtSignature` of its part; a signature on a text or
+ * thought part is the result's own `thoughtSignature` (the last one seen).
  */
 export class GeminiResponseAccumulator implements StreamAccumulator {
   #id = ''
   #model = ''
   readonly #textParts: string[] = []
   readonly #toolCalls: ToolCall[] = []
+  /** Makes the ids of this answer's calls unique across the turns of a conversation. */
+  readonly #callIdPrefix = `call_${randomBytes(9).toString('base64url')}`
+  #textSignature: string | undefined
   #finishReason: string | undefined
   #usage: Usage | undefined
   /** The prompt itself was blocked (`promptFeedback.blockReason`): there is no candidate. */
@@ -89,16 +109,9 @@ export class GeminiResponseAccumulator implements StreamAccumulator {
         this.#textParts.push(part.text)
         events.push({ type: 'text-delta', text: part.text })
       }
-      if (part.functionCall) {
-        const index = this.#toolCalls.length
-        const call = {
-          id: part.functionCall.id || `call_${index}`,
-          name: part.functionCall.name ?? '',
-          arguments: JSON.stringify(part.functionCall.args ?? {}),
-        }
-        this.#toolCalls.push(call)
-        events.push({ type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments })
-      }
+      const signature = boundedWireString(part.thoughtSignature, maxThoughtSignatureLength)
+      if (part.functionCall) events.push(this.#acceptCall(part.functionCall, signature))
+      else if (signature !== undefined) this.#textSignature = signature
     }
     if (candidate?.finishReason) this.#finishReason = candidate.finishReason
     const blockReason = response.promptFeedback?.blockReason
@@ -113,16 +126,30 @@ export class GeminiResponseAccumulator implements StreamAccumulator {
     return events
   }
 
+  #acceptCall(functionCall: NonNullable<z.infer<typeof partSchema>['functionCall']>, signature: string | undefined): StreamEvent {
+    const index = this.#toolCalls.length
+    const call: ToolCall = {
+      id: boundedWireString(functionCall.id, maxCallIdLength) ?? `${this.#callIdPrefix}_${index}`,
+      name: functionCall.name ?? '',
+      arguments: JSON.stringify(functionCall.args ?? {}),
+    }
+    if (signature !== undefined) call.thoughtSignature = signature
+    this.#toolCalls.push(call)
+    return { type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments }
+  }
+
   result(): ModelCallResult {
-    return {
+    const result: ModelCallResult = {
       id: this.#id,
       model: this.#model || this.#context.model,
       text: this.#textParts.join(''),
-      toolCalls: [...this.#toolCalls],
+      toolCalls: this.#toolCalls.map((call) => ({ ...call })),
       finishReason: this.#promptBlocked ? 'content_filter' : geminiFinishReason(this.#finishReason, this.#toolCalls.length > 0),
       rawFinishReason: this.#finishReason ?? '',
       usage: this.#usage ?? emptyUsage(),
     }
+    if (this.#textSignature !== undefined) result.thoughtSignature = this.#textSignature
+    return result
   }
 
   partial(): PartialOutput {
