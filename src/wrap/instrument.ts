@@ -18,9 +18,10 @@ const defaultBaseUrls: Record<SdkKind, string> = { openai: 'https://api.openai.c
 /**
  * Instruments an official `openai` (v5, v6) or `@anthropic-ai/sdk` client in place
  * and returns it: OpenAI's `chat.completions.create`, `responses.create` and
- * `embeddings.create`, Anthropic's `messages.create`, plain or streamed, and the
- * SDK helpers built on them (`chat.completions.stream`, `responses.stream`,
- * `messages.stream`, `parse`, `runTools`), each emit one `chat {model}` (or
+ * `embeddings.create`, Anthropic's `messages.create` and `beta.messages.create`,
+ * plain or streamed, and the SDK helpers built on them (`chat.completions.stream`,
+ * `responses.stream`, `messages.stream`, `beta.messages.stream`, `parse`,
+ * `runTools`), each emit one `chat {model}` (or
  * `embeddings {model}`) CLIENT span with the workflow, step and tags of the caller,
  * priced with the price table, after passing `options.budgets` (a block rejects
  * the call with the budget's error before any request is sent). The client stays
@@ -53,6 +54,10 @@ export function instrument<Client extends object>(client: Client, options: Instr
     patchCreate({ client, resource: fields.embeddings, settings, plan: planEmbedding })
   } else {
     patchCreate({ client, resource: fields.messages, settings, plan: planAnthropicMessage })
+    // The beta surface takes the same body (plus `betas`, which the SDK sends as the
+    // `anthropic-beta` header) and answers in the same wire format, so it is planned alike.
+    const beta = isRecord(fields.beta) ? fields.beta : undefined
+    patchCreate({ client, resource: beta?.messages, settings, plan: planAnthropicMessage })
   }
   turnOffSdkCallSpans(client)
   return client

@@ -153,3 +153,100 @@ describe('streamed messages', () => {
     expect(clientSpans.map((span) => span.instrumentationScope.name)).toEqual(['com.anthropic.sdk.typescript', 'switchyard'])
   })
 })
+
+describe('beta.messages', () => {
+  const beta = 'context-management-2025-06-27'
+  const betaRequest = { ...request, betas: [beta] }
+
+  it('records create() as messages.create is recorded, with the same span and cost, and sends the betas as a header', async () => {
+    server.reply({ body: fixtureJson('anthropic/message.json') }, { body: fixtureJson('anthropic/message.json') })
+    const expected = await plain.beta.messages.create(betaRequest)
+    const actual = await workflow('weather', () => step('answer', () => wrapped.beta.messages.create(betaRequest)))
+    expect(actual).toEqual(expected)
+    const [sentPlain, sentWrapped] = server.requests
+    expect(sentWrapped!.url).toBe(sentPlain!.url)
+    expect(sentWrapped!.headers['anthropic-beta']).toBe(beta)
+    expect(sentWrapped!.json()).toEqual(sentPlain!.json())
+    expect(sentWrapped!.json()).not.toHaveProperty('betas')
+
+    expect(recorder.calls()).toHaveLength(1)
+    const [call] = recorder.calls()
+    expect(call!.name).toBe('chat claude-sonnet-4-6')
+    // The same answer as messages.create's first test, so the same $18828.6 per million.
+    expect(call!.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': 'claude-sonnet-4-6',
+      'gen_ai.request.max_tokens': 1024,
+      'gen_ai.request.stream': false,
+      'gen_ai.response.model': 'claude-sonnet-4-5-20250929',
+      'gen_ai.response.id': 'msg_01HCvTg4xQe1kYpW7nR2sJ5m',
+      'gen_ai.response.finish_reasons': ['end_turn'],
+      'gen_ai.usage.input_tokens': 21 + 8192 + 3072,
+      'gen_ai.usage.cache_read.input_tokens': 8192,
+      'gen_ai.usage.cache_write.input_tokens': 3072,
+      'gen_ai.usage.output_tokens': 12,
+      'gen_ai.workflow.name': 'weather',
+      'switchyard.step': 'answer',
+      'switchyard.cost.usd': '0.0188286',
+      'switchyard.cost.source': 'catalog',
+      'server.address': '127.0.0.1',
+      'server.port': server.port,
+    })
+    expect(JSON.stringify(call!.attributes)).not.toContain(apiKey)
+    // The SDK's own call span is off for the instrumented client on the beta surface too.
+    const clientSpans = recorder.spans().filter((span) => span.kind === 2)
+    expect(clientSpans.map((span) => span.instrumentationScope.name)).toEqual(['com.anthropic.sdk.typescript', 'switchyard'])
+  })
+
+  it('returns the same events from create({ stream: true }), priced from the cumulative usage', async () => {
+    server.reply({ sse: messageStream }, { sse: messageStream })
+    const expected = await collect(await plain.beta.messages.create({ ...betaRequest, stream: true }))
+    const stream = await wrapped.beta.messages.create({ ...betaRequest, stream: true })
+    expect(stream).toBeInstanceOf(Stream)
+    const actual = await collect(stream)
+    expect(actual).toEqual(expected)
+    expect(server.requests[1]!.headers['anthropic-beta']).toBe(beta)
+    expect(server.requests[1]!.json()).toEqual(server.requests[0]!.json())
+
+    const [call] = recorder.calls()
+    expect(recorder.calls()).toHaveLength(1)
+    // As messages.create streamed: $19974.6 per million.
+    expect(call!.attributes).toMatchObject({
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': 'msg_01XFDUDYJgAACzvnptvVoYEL',
+      'gen_ai.response.finish_reasons': ['tool_use'],
+      'gen_ai.usage.output_tokens': 89,
+      'switchyard.cost.usd': '0.0199746',
+      'switchyard.cost.source': 'catalog',
+    })
+    expect(call!.attributes['switchyard.ttft_ms']).toBeGreaterThanOrEqual(0)
+  })
+
+  it('returns the same final message from the beta.messages.stream() helper, recorded once', async () => {
+    server.reply({ sse: messageStream }, { sse: messageStream })
+    const expected = await plain.beta.messages.stream(betaRequest).finalMessage()
+    const actual = await wrapped.beta.messages.stream(betaRequest).finalMessage()
+    expect(actual).toEqual(expected)
+    expect(server.requests[1]!.headers['anthropic-beta']).toBe(beta)
+    expect(recorder.calls()).toHaveLength(1)
+    expect(recorder.calls()[0]!.attributes).toMatchObject({ 'gen_ai.request.stream': true, 'switchyard.cost.usd': '0.0199746' })
+  })
+
+  it('passes the budgets: an allowing decision is on the span, a block sends nothing', async () => {
+    const gate = testBudgetGate({ block: false })
+    const allowed = instrument(newClient(), { budgets: gate })
+    server.reply({ body: fixtureJson('anthropic/message.json') })
+    await allowed.beta.messages.create(betaRequest)
+    expect(recorder.calls()[0]!.attributes).toMatchObject({ 'switchyard.budget.name': 'daily-support', 'switchyard.budget.action': 'allow' })
+    expect(gate.queries[0]).toMatchObject({ route: 'anthropic/claude-sonnet-4-6', provider: 'anthropic', model: 'claude-sonnet-4-6' })
+    expect(gate.released).toEqual([18_828_600_000n])
+
+    const blocked = instrument(newClient(), { budgets: testBudgetGate({ block: true }) })
+    expect(isBudgetExceededError(await rejection(blocked.beta.messages.create(betaRequest)))).toBe(true)
+    const error = await rejection(blocked.beta.messages.stream(betaRequest).finalMessage())
+    expect(isBudgetExceededError((error as Error).cause)).toBe(true)
+    expect(server.requests).toHaveLength(1)
+    expect(recorder.calls()).toHaveLength(1)
+  })
+})

@@ -5,6 +5,7 @@
 import Anthropic from '@anthropic-ai/sdk'
 import type { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream'
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages'
+import type { BetaMessage, BetaRawMessageStreamEvent } from '@anthropic-ai/sdk/resources/beta/messages/messages'
 import type { Stream as AnthropicStream } from '@anthropic-ai/sdk/streaming'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import { wrapLanguageModel, type LanguageModelMiddleware } from 'ai'
@@ -73,7 +74,10 @@ export async function anthropicResultsKeepTheirTypes(): Promise<string> {
   const events: AnthropicStream<RawMessageStreamEvent> = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [], stream: true })
   const helper: MessageStream = client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [] })
   const final: Message = await helper.finalMessage()
-  void [data, events, final]
+  const betaMessage: BetaMessage = await client.beta.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [], betas: ['context-management-2025-06-27'] })
+  const betaEvents: AnthropicStream<BetaRawMessageStreamEvent> = await client.beta.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [], stream: true })
+  const betaFinal: BetaMessage = await client.beta.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [] }).finalMessage()
+  void [data, events, final, betaMessage, betaEvents, betaFinal]
   return `${requestId ?? ''}${message.id}`
 }
 
