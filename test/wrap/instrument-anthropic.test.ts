@@ -233,6 +233,16 @@ describe('beta.messages', () => {
     expect(recorder.calls()[0]!.attributes).toMatchObject({ 'gen_ai.request.stream': true, 'switchyard.cost.usd': '0.0199746' })
   })
 
+  it('records the beta.messages.parse() helper once, with the same parsed message as the unwrapped client', async () => {
+    server.reply({ body: fixtureJson('anthropic/message.json') }, { body: fixtureJson('anthropic/message.json') })
+    const expected = await plain.beta.messages.parse(betaRequest)
+    const actual = await wrapped.beta.messages.parse(betaRequest)
+    expect(actual).toEqual(expected)
+    expect(server.requests[1]!.headers['anthropic-beta']).toBe(server.requests[0]!.headers['anthropic-beta'])
+    expect(recorder.calls()).toHaveLength(1)
+    expect(recorder.calls()[0]!.attributes).toMatchObject({ 'gen_ai.request.stream': false, 'switchyard.cost.usd': '0.0188286' })
+  })
+
   it('passes the budgets: an allowing decision is on the span, a block sends nothing', async () => {
     const gate = testBudgetGate({ block: false })
     const allowed = instrument(newClient(), { budgets: gate })
