@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto'
-import path from 'node:path'
-import { startCollector, type Collector } from '../collector/collector.js'
 import { isBudgetExceededError } from '../budget/budget-exceeded-error.js'
-import { createSpendSource } from '../budget/create-spend-source.js'
 import { formatUsd } from '../pricing/format-usd.js'
-import { buildReport } from '../report/build-report.js'
-import { criticalPath } from '../report/critical-path.js'
 import { formatReport } from '../report/format-report.js'
 import { createRouter, type Router } from '../router/create-router.js'
 import { isAllTargetsFailedError } from '../router/router-errors.js'
 import { startTelemetry, type Telemetry } from '../telemetry/start-telemetry.js'
 import { demoRouterConfig } from './demo-config.js'
+import { demoDestination, type DemoDestinationOptions } from './demo-destination.js'
+import { openDemoSink, type DemoReportQuery, type DemoSink } from './demo-sink.js'
 import { codingAssistant, supportTriage, type RunOutcome } from './demo-workflows.js'
 
-export interface RunDemoOptions {
-  /** Where the embedded store and the queue live; default `.switchyard` (what `switchyard report` reads). */
-  directory?: string
+/**
+ * `directory`, `store`, `collector`, `collectorToken`: where the spans go (see
+ * demoDestination); by default the embedded store in `.switchyard/data`, which is
+ * what `switchyard report` reads.
+ */
+export interface RunDemoOptions extends DemoDestinationOptions {
   triageRuns?: number
   codingRuns?: number
   concurrency?: number
@@ -39,33 +39,23 @@ export interface DemoSummary {
 const tenants = ['acme', 'globex', 'initech']
 
 /**
- * The README's main job: a collector on an embedded ClickHouse, a router over
- * three simulated providers, and two agent workflows run many times while a provider
- * goes down, another turns slow and a budget fills. Then the report. Everything
- * stays in the store for `switchyard report` and Grafana.
+ * The README's main job: a collector on an embedded ClickHouse (or on the store the
+ * user names, or a running collector instead), a router over three simulated
+ * providers, and two agent workflows run many times while a provider goes down,
+ * another turns slow and a budget fills. Then the report. Everything stays in the
+ * store for `switchyard report` and Grafana.
  */
 export async function runDemo(options: RunDemoOptions = {}): Promise<DemoSummary> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`))
-  const directory = path.resolve(options.directory ?? '.switchyard')
-  const triageRuns = options.triageRuns ?? 90
-  const codingRuns = options.codingRuns ?? 40
-  const concurrency = options.concurrency ?? 5
   const from = new Date()
   const demoRun = randomUUID().slice(0, 8)
 
-  write(`switchyard demo ${demoRun}: store chdb://${path.join(directory, 'data')}`)
-  const collector = await startCollector({
-    host: '127.0.0.1',
-    port: 0,
-    store: `chdb://${path.join(directory, 'data')}`,
-    queueDirectory: path.join(directory, 'queue'),
-    batchIntervalMs: 250,
-  })
+  const sink = await openDemoSink(demoDestination(options))
   let telemetry: Telemetry | undefined
   let router: Router | undefined
   try {
-    write(`collector listening on ${collector.url} (OTLP/HTTP), writing otel_traces, llm_calls and spend rollups`)
-    telemetry = startTelemetry({ endpoint: collector.url, serviceName: 'switchyard-demo', scheduledDelayMillis: 250 })
+    write(`switchyard demo ${demoRun}: spans go to ${sink.description}`)
+    telemetry = startTelemetry({ exporter: sink.exporter, serviceName: 'switchyard-demo', scheduledDelayMillis: 250 })
     const config = demoRouterConfig({ outageFromMs: 3_000, outageToMs: 8_000, slowFromMs: 2_000 })
     router = createRouter({
       ...config,
@@ -79,36 +69,50 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoSummary
         limitUsd: 0.15,
         actions: [{ at: 0.35, do: 'warn' }, { at: 0.5, do: { downgrade: 'plan-economy' } }, { at: 1, do: 'block' }],
       }],
-    }, { spendSource: createSpendSource({ store: collector.store }) })
+    }, { spendSource: sink.spendSource })
     await router.ready()
-    const summary = await runWorkflows({ router, triageRuns, codingRuns, concurrency, demoRun, write, collector })
+    const summary = await runWorkflows({
+      router,
+      triageRuns: options.triageRuns ?? 90,
+      codingRuns: options.codingRuns ?? 40,
+      concurrency: options.concurrency ?? 5,
+      demoRun,
+      write,
+    })
 
     write('flushing spans into ClickHouse ...')
     await telemetry.flush()
-    await collector.drain(30_000)
+    if (!await sink.settle({ from, calls: summary.calls, timeoutMs: 30_000 })) {
+      write(`not every call is in the store after 30 s: the report below may miss the last ones (\`switchyard report ${sink.reportFlag}\` shows them later)`)
+    }
     const to = new Date()
-    const report = await buildReport({ store: collector.store, from, to, by: ['workflow', 'step'] })
-    write('')
-    write(formatReport(report, 'table').trimEnd())
-    const byModel = await buildReport({ store: collector.store, from, to, by: ['provider', 'model'] })
-    write('')
-    write(formatReport(byModel, 'table').trimEnd())
-    const path_ = await criticalPath({ store: collector.store, workflow: 'support-triage', from, to })
-    write('')
-    write(formatReport(path_, 'table').trimEnd())
+    await writeReports({ sink, from, to, write })
     write('')
     write(`runs ${summary.runs}, model calls ${summary.calls}, fallbacks ${summary.fallbacks}, budget blocks ${summary.budgetBlocks}, breaker opened: ${summary.breakerOpened ? 'yes' : 'no'}, recovered: ${summary.breakerRecovered ? 'yes' : 'no'}`)
     write('')
-    write(`Look further (the data stays in ${path.join(directory, 'data')}):`)
-    write('  npx switchyard report --since 1h --by workflow,step')
-    write('  npx switchyard report --since 1h --by provider,model --format csv')
-    write('  npx switchyard report --critical-path support-triage --since 1h')
-    write('  Grafana: dashboards/README.md (docker compose stack with the ClickHouse datasource and dashboards)')
+    write('Look further (the data stays in the store):')
+    write(`  npx switchyard report ${sink.reportFlag} --since 1h --by workflow,step`)
+    write(`  npx switchyard report ${sink.reportFlag} --since 1h --by provider,model --format csv`)
+    write(`  npx switchyard report ${sink.reportFlag} --critical-path support-triage --since 1h`)
+    write('  Grafana: the README\'s "Grafana" section (a docker compose stack; run the demo with --collector http://localhost:4318)')
     return { ...summary, from, to }
   } finally {
     await router?.close()
     await telemetry?.shutdown()
-    await collector.close()
+    await sink.close()
+  }
+}
+
+async function writeReports(options: { sink: DemoSink; from: Date; to: Date; write: (line: string) => void }): Promise<void> {
+  const { sink, from, to, write } = options
+  const queries: DemoReportQuery[] = [
+    { from, to, by: ['workflow', 'step'] },
+    { from, to, by: ['provider', 'model'] },
+    { from, to, criticalPath: 'support-triage' },
+  ]
+  for (const query of queries) {
+    write('')
+    write(formatReport(await sink.report(query), 'table').trimEnd())
   }
 }
 
@@ -119,7 +123,6 @@ interface WorkflowRunOptions {
   concurrency: number
   demoRun: string
   write: (line: string) => void
-  collector: Collector
 }
 
 async function runWorkflows(options: WorkflowRunOptions): Promise<Omit<DemoSummary, 'from' | 'to'>> {
