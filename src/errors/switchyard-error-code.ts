@@ -33,6 +33,7 @@ export const switchyardErrorCodes = [
   'deadline_exceeded',
   'budget_exceeded',
   'price_not_found',
+  'price_unknown',
   // Providers: a call's failure, or a response over its bounds.
   ...providerErrorCodes,
   'response_body_too_large',

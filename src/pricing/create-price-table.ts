@@ -7,6 +7,8 @@ import { PriceIndex } from './price-index.js'
 import type { PriceTable } from './price-table.js'
 import { PriceTableError, type PriceEntryOrigin } from './price-table-error.js'
 import { builtInProviderAliases, providerKey } from './provider-key.js'
+import { unknownModelPolicySchema, type UnknownModelPolicy } from './unknown-model-policy.js'
+import { ConfigError } from '../errors/config-error.js'
 
 export interface CreatePriceTableOptions {
   /**
@@ -30,6 +32,14 @@ export interface CreatePriceTableOptions {
   catalog?: boolean
   /** Configured provider names mapped to a catalog provider, such as `{ "my-gateway": "openai" }`. */
   providerAliases?: Readonly<Record<string, string>>
+  /**
+   * What a call to a model the table does not price counts as (see
+   * unknownModelPolicySchema); wins over a price file's `unknownModel`.
+   * Default `'mostExpensive'`: the provider's dearest known prices.
+   */
+  unknownModel?: UnknownModelPolicy
+  /** Where `unknownModel` was configured, so that an error names it (default `unknownModel`). */
+  unknownModelPath?: string
 }
 
 interface Layer {
@@ -41,7 +51,7 @@ interface Layer {
 
 const priceFileSchema = z.union([
   z.array(z.unknown()),
-  z.strictObject({ entries: z.array(z.unknown()).optional(), overrides: z.array(z.unknown()).optional() }),
+  z.strictObject({ entries: z.array(z.unknown()).optional(), overrides: z.array(z.unknown()).optional(), unknownModel: z.unknown().optional() }),
 ])
 
 /**
@@ -54,19 +64,35 @@ export function createPriceTable(options: CreatePriceTableOptions = {}): PriceTa
   const providerAliases = normalizeAliases({ ...builtInProviderAliases, ...options.providerAliases })
   let merged: SourcedPriceEntry[] = options.catalog === false ? [] : parsePriceEntries(catalogEntries, 'catalog')
   const layers: Layer[] = []
+  let unknownModel: unknown = options.unknownModel
+  let unknownModelPath = options.unknownModelPath ?? 'unknownModel'
   if (options.file !== undefined) {
     const file = readPriceFile(options.file)
-    layers.push({ ...file, origin: `file ${options.file}`, overridesOrigin: `file ${options.file}` })
+    layers.push({ entries: file.entries, overrides: file.overrides, origin: `file ${options.file}`, overridesOrigin: `file ${options.file}` })
+    if (unknownModel === undefined && file.unknownModel !== undefined) {
+      unknownModel = file.unknownModel
+      unknownModelPath = `${options.file}: unknownModel`
+    }
   }
   layers.push({ entries: options.entries ?? [], overrides: options.overrides ?? [], origin: 'entries', overridesOrigin: 'overrides' })
   for (const layer of layers) {
     merged = addEntries(merged, parsePriceEntries(layer.entries, layer.origin), providerAliases)
     merged = overrideModels(merged, parsePriceEntries(layer.overrides, layer.overridesOrigin), providerAliases)
   }
-  return new PriceIndex(merged, { providerAliases })
+  return new PriceIndex(merged, { providerAliases, unknownModel: parseUnknownModel(unknownModel, unknownModelPath), unknownModelPath })
 }
 
-function readPriceFile(path: string): { entries: readonly unknown[]; overrides: readonly unknown[] } {
+/** Validates an unknown-model policy given in code or read from a file; a bad one is a ConfigError naming its path. */
+function parseUnknownModel(value: unknown, path: string): UnknownModelPolicy | undefined {
+  if (value === undefined) return undefined
+  const parsed = unknownModelPolicySchema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issues = parsed.error.issues.map((issue) => ({ path: issue.path.length === 0 ? path : `${path}.${issue.path.map(String).join('.')}`, message: issue.message }))
+  const expected = `"mostExpensive", "block", { "priceAs": "<provider>/<model>" } or { "inputPerMillion": "...", "outputPerMillion": "..." }`
+  throw new ConfigError({ message: `Invalid unknown-model policy at ${path}: expected ${expected}`, issues })
+}
+
+function readPriceFile(path: string): { entries: readonly unknown[]; overrides: readonly unknown[]; unknownModel?: unknown } {
   const origin: PriceEntryOrigin = `file ${path}`
   let text: string
   try {
@@ -89,7 +115,7 @@ function readPriceFile(path: string): { entries: readonly unknown[]; overrides: 
     })
   }
   if (Array.isArray(parsed.data)) return { entries: parsed.data, overrides: [] }
-  return { entries: parsed.data.entries ?? [], overrides: parsed.data.overrides ?? [] }
+  return { entries: parsed.data.entries ?? [], overrides: parsed.data.overrides ?? [], unknownModel: parsed.data.unknownModel }
 }
 
 function modelKey(item: SourcedPriceEntry, aliases: Readonly<Record<string, string>>): string {

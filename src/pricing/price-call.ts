@@ -3,13 +3,13 @@ import { formatUsd } from './format-usd.js'
 import { parseUsd } from './parse-usd.js'
 import type { PriceKind, PriceSchedule } from './price-schedule.js'
 import type { PriceTable } from './price-table.js'
-import { scheduleForPrompt, type PriceTier } from './schedule-for-prompt.js'
+import { scheduleForPrompt, type PriceTier, type ScheduleForPrompt } from './schedule-for-prompt.js'
 import { splitUsage, type UsageFlag } from './split-usage.js'
 
 /** `switchyard.cost.source`: where a call's cost came from. */
 export type CostSource = 'catalog' | 'provider' | 'estimate' | 'unknown'
 
-export type CostFlag = UsageFlag | 'provider_cost_rounded' | 'provider_cost_invalid'
+export type CostFlag = UsageFlag | 'provider_cost_rounded' | 'provider_cost_invalid' | 'service_tier_unpriced' | 'unknown_model'
 
 /** One billed token class: how many tokens, at what price, for how many pico-USD. */
 export interface CostLine {
@@ -22,6 +22,8 @@ export interface CostLine {
 export interface CostBreakdown {
   /** The tier the catalog price was taken from; absent when no entry prices the model. */
   tier?: PriceTier
+  /** The service tier whose own prices were used (`flex`, `priority`, `batch`); absent for standard prices. */
+  serviceTier?: string
   uncachedInput: CostLine
   cacheRead: CostLine
   cacheWrite5m: CostLine
@@ -56,6 +58,8 @@ export interface PriceCallOptions {
   at: Date
   /** The usage is an estimate (a cut stream): a catalog price then has source `estimate`. */
   estimated?: boolean
+  /** The service tier the provider says served the call; an entry's prices for that tier apply. */
+  serviceTier?: string
 }
 
 /**
@@ -63,17 +67,25 @@ export interface PriceCallOptions {
  * provider reported (`usage.providerCostUsd`, OpenRouter's `usage.cost`) wins
  * with source `provider`. Otherwise the entry in force at `at` prices each
  * token class once: uncached input, cache reads, 5-minute and 1-hour cache
- * writes, and output with reasoning inside it, at the long-context tier when
- * the prompt exceeds its threshold. A model without a price costs 0 with
- * source `unknown` (never silently free) and is warned about once through
- * the OpenTelemetry diagnostics logger.
+ * writes, and output with reasoning inside it, at the prices of the service
+ * tier that served the call and at the long-context tier when the prompt
+ * exceeds its threshold. A model without a price is counted under the table's
+ * unknown-model policy (by default the provider's dearest prices) with source
+ * `estimate` and a price version starting `unknown_model:`; only when the policy
+ * gives no price does it cost 0 with source `unknown`. Either way it is warned
+ * about once through the OpenTelemetry diagnostics logger.
  */
 export function priceCall(options: PriceCallOptions): PriceResult {
   const split = splitUsage(options.usage)
   // The split's flags are a fresh array: the result keeps it rather than a copy.
   const flags: CostFlag[] = split.flags
-  const lookup = options.table.find({ provider: options.provider, model: options.model, at: options.at })
-  const priced = lookup.found ? scheduleForPrompt(lookup.entry, split.inputTokens) : undefined
+  const query = { provider: options.provider, model: options.model, at: options.at }
+  const lookup = options.table.find(query)
+  const fallback = lookup.found ? undefined : options.table.unknownModelPrice?.(query)
+  const entry = lookup.found ? lookup.entry : fallback?.entry
+  let priced: ScheduleForPrompt | undefined
+  if (entry !== undefined) priced = scheduleForPrompt(entry, split.inputTokens, options.serviceTier)
+  else if (fallback !== undefined) priced = { tier: 'base', schedule: fallback.schedule }
   const schedule = priced?.schedule
   const uncachedInput = costLine(split.uncachedInputTokens, schedule, 'input')
   const cacheRead = costLine(split.cacheReadTokens, schedule, 'cachedInput')
@@ -84,6 +96,8 @@ export function priceCall(options: PriceCallOptions): PriceResult {
   // Written out rather than spread from the lines: on Node 20, `{ ...lines, more }` takes a slow path of several µs.
   const breakdown: CostBreakdown = { uncachedInput, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoningTokens: split.reasoningTokens, catalogUnits, flags }
   if (priced !== undefined) breakdown.tier = priced.tier
+  if (priced?.serviceTier !== undefined) breakdown.serviceTier = priced.serviceTier
+  if (priced?.serviceTierUnpriced === true) flags.push('service_tier_unpriced')
 
   const billed = options.usage.providerCostUsd === undefined ? undefined : parseUsd(options.usage.providerCostUsd)
   if (options.usage.providerCostUsd !== undefined && billed === undefined) flags.push('provider_cost_invalid')
@@ -92,8 +106,10 @@ export function priceCall(options: PriceCallOptions): PriceResult {
     return { costUnits: billed.units, costUsd: formatUsd(billed.units), source: 'provider', breakdown }
   }
   if (!lookup.found) {
-    options.table.unknownModelWarnings.warnOnce({ provider: options.provider, model: options.model, at: options.at, reason: lookup.reason })
-    return { costUnits: 0n, costUsd: '0', source: 'unknown', breakdown }
+    flags.push('unknown_model')
+    options.table.unknownModelWarnings.warnOnce({ ...query, reason: lookup.reason, countedAs: fallback?.description })
+    if (fallback === undefined) return { costUnits: 0n, costUsd: '0', source: 'unknown', breakdown }
+    return { costUnits: catalogUnits, costUsd: formatUsd(catalogUnits), source: 'estimate', priceVersion: fallback.version, breakdown }
   }
   return {
     costUnits: catalogUnits,

@@ -5,7 +5,7 @@ import { z } from 'zod'
  * float ever touches money. Six decimal places are the most a pico-USD unit
  * represents exactly per token (see format-usd.ts).
  */
-const usdPerMillion = z
+export const usdPerMillion = z
   .string()
   .regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal string of USD per million tokens with at most 6 decimal places, e.g. "0.075"')
 
@@ -25,6 +25,23 @@ export const tokenPricesSchema = z.strictObject({
   /** Output price; reasoning tokens are part of the output and billed at it. */
   output: usdPerMillion,
 })
+
+/**
+ * A service tier's name as the provider writes it in its answer: OpenAI's
+ * `service_tier` (`flex`, `priority`, `scale`), Anthropic's `usage.service_tier`
+ * (`priority`, `batch`). Lower case; matched case-insensitively.
+ */
+export const serviceTierNameSchema = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,32}$/, 'must be a service tier name such as "flex" or "priority" (lower case, at most 32 characters)')
+
+/**
+ * A service tier's own prices, written out in full rather than as a multiplier:
+ * OpenAI's priority prices are not one factor of the standard ones across models,
+ * and written prices stay exact. `longContext` prices the tier above the entry's
+ * long-context threshold; without it such a request is billed at these prices.
+ */
+const serviceTierPricesSchema = tokenPricesSchema.extend({ longContext: tokenPricesSchema.optional() })
 
 const effectiveFrom = z
   .string()
@@ -72,6 +89,14 @@ export const priceEntrySchema = z.strictObject({
       prices: tokenPricesSchema,
     })
     .optional(),
+  /**
+   * Prices of the service tiers that bill differently from the standard one, by
+   * the tier name the provider answers with (OpenAI `flex` ≈ 0.5 × and `priority`;
+   * Anthropic `batch` 0.5 ×). A call whose answer names a tier listed here is
+   * billed at its prices; `default`, `auto` and `standard` (and no tier) are the
+   * entry's own `prices`; any other tier is billed at `prices` and flagged.
+   */
+  serviceTiers: z.record(serviceTierNameSchema, serviceTierPricesSchema).optional(),
   /** Why a number or a date is what it is. */
   note: z.string().optional(),
 })

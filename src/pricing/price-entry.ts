@@ -13,9 +13,17 @@ export interface PriceEntry {
   reasoningBilledAs: 'output'
   prices: PriceSchedule
   longContext?: { thresholdInputTokens: number; prices: PriceSchedule }
+  /** Service tiers with their own prices, by lower-case tier name. */
+  serviceTiers?: ReadonlyMap<string, ServiceTierSchedule>
   note?: string
   /** The entry as written, for export. */
   definition: PriceEntryDefinition
+}
+
+/** A service tier's prices, and its long-context prices when the entry has a long-context tier. */
+export interface ServiceTierSchedule {
+  prices: PriceSchedule
+  longContext?: PriceSchedule
 }
 
 export function toPriceEntry(definition: PriceEntryDefinition): PriceEntry {
@@ -35,6 +43,15 @@ export function toPriceEntry(definition: PriceEntryDefinition): PriceEntry {
       thresholdInputTokens: definition.longContext.thresholdInputTokens,
       prices: priceSchedule(definition.longContext.prices),
     }
+  }
+  if (definition.serviceTiers !== undefined) {
+    entry.serviceTiers = new Map(
+      Object.entries(definition.serviceTiers).map(([name, { longContext, ...prices }]) => {
+        const tier: ServiceTierSchedule = { prices: priceSchedule(prices) }
+        if (longContext !== undefined) tier.longContext = priceSchedule(longContext)
+        return [name.toLowerCase(), tier]
+      }),
+    )
   }
   if (definition.note !== undefined) entry.note = definition.note
   return entry

@@ -1,10 +1,22 @@
+import { ConfigError } from '../errors/config-error.js'
 import { modelIdCandidates } from './model-id-candidates.js'
 import type { SourcedPriceEntry } from './parse-price-entries.js'
 import type { PriceEntry } from './price-entry.js'
 import { PriceTableError } from './price-table-error.js'
 import type { PriceLookup, PriceQuery, PriceTable } from './price-table.js'
+import { priceSchedule, type PriceSchedule } from './price-schedule.js'
 import { providerKey } from './provider-key.js'
+import { priceAsTarget, type UnknownModelPolicy } from './unknown-model-policy.js'
+import { dearestSchedule, standardSchedulesOf, type UnknownModelPrice } from './unknown-model-price.js'
 import { UnknownModelWarnings } from './unknown-model-warnings.js'
+
+export interface PriceIndexOptions {
+  providerAliases: Readonly<Record<string, string>>
+  warningLimit?: number
+  unknownModel?: UnknownModelPolicy
+  /** Where the policy was configured, for an error that names it (`prices.unknownModel`). */
+  unknownModelPath?: string
+}
 
 interface ModelHistory {
   /** Entries of one model, oldest first. */
@@ -12,6 +24,8 @@ interface ModelHistory {
 }
 
 const unknownModel = Symbol('unknown model')
+/** Far enough ahead that every entry is in force: a `priceAs` model must be priced at some time. */
+const endOfTime = new Date(8.64e15)
 const resolvedLimit = 4_096
 
 /**
@@ -22,15 +36,23 @@ const resolvedLimit = 4_096
 export class PriceIndex implements PriceTable {
   readonly entries: readonly PriceEntry[]
   readonly unknownModelWarnings: UnknownModelWarnings
+  readonly unknownModel: UnknownModelPolicy
+  /** The schedule of a `{ inputPerMillion, outputPerMillion }` policy, resolved once. */
+  readonly #fixedFallback: PriceSchedule | undefined
   readonly #providers = new Map<string, Map<string, ModelHistory>>()
   readonly #providerAliases: Readonly<Record<string, string>>
   /** Provider → model id → what it resolved to; nested rather than keyed by a joined string, which would be built on every lookup. */
   readonly #resolved = new Map<string, Map<string, ModelHistory | typeof unknownModel>>()
   #resolvedCount = 0
 
-  constructor(sourced: readonly SourcedPriceEntry[], options: { providerAliases: Readonly<Record<string, string>>; warningLimit?: number }) {
+  constructor(sourced: readonly SourcedPriceEntry[], options: PriceIndexOptions) {
     this.#providerAliases = options.providerAliases
     this.unknownModelWarnings = new UnknownModelWarnings(options.warningLimit)
+    this.unknownModel = options.unknownModel ?? 'mostExpensive'
+    const policy = this.unknownModel
+    this.#fixedFallback = typeof policy === 'object' && 'inputPerMillion' in policy
+      ? priceSchedule({ input: policy.inputPerMillion, output: policy.outputPerMillion })
+      : undefined
     const histories = new Map<string, ModelHistory>()
     const ordered = [...sourced].sort((left, right) => compareEntries(left.entry, right.entry))
     for (const { entry } of ordered) {
@@ -51,6 +73,41 @@ export class PriceIndex implements PriceTable {
       for (const alias of entry.aliases) this.#claim(provider, alias, history, { entry, sourced })
     }
     this.entries = ordered.map(({ entry }) => entry)
+    if (typeof policy === 'object' && 'priceAs' in policy && !this.find({ ...priceAsTarget(policy.priceAs), at: endOfTime }).found) {
+      const path = `${options.unknownModelPath ?? 'unknownModel'}.priceAs`
+      const message = `"${policy.priceAs}" is not a model the price table prices; name a priced "<provider>/<model>" or give { inputPerMillion, outputPerMillion }`
+      throw new ConfigError({ message: `Invalid unknown-model policy at ${path}: ${message}`, issues: [{ path, message }] })
+    }
+  }
+
+  unknownModelPrice(query: PriceQuery): UnknownModelPrice | undefined {
+    const policy = this.unknownModel
+    if (this.#fixedFallback !== undefined) {
+      return { version: 'unknown_model:fallback', description: 'at the configured fallback prices', schedule: this.#fixedFallback }
+    }
+    if (typeof policy === 'object' && 'priceAs' in policy) {
+      const lookup = this.find({ ...priceAsTarget(policy.priceAs), at: query.at })
+      if (!lookup.found) return undefined
+      const entry = lookup.entry
+      return { version: `unknown_model:price_as:${entry.version}`, description: `as ${policy.priceAs}`, schedule: entry.prices, entry }
+    }
+    return this.#dearestOf(query)
+  }
+
+  /** The dearest standard prices in force at `query.at` among the models of the call's provider. */
+  #dearestOf(query: PriceQuery): UnknownModelPrice | undefined {
+    const provider = providerKey(query.provider, this.#providerAliases)
+    const models = this.#providers.get(provider)
+    if (models === undefined) return undefined
+    const schedules: PriceSchedule[] = []
+    // A model's aliases point at the same history: each history is read once.
+    for (const history of new Set(models.values())) {
+      const entry = inForce(history.entries, query.at)
+      if (entry !== undefined) schedules.push(...standardSchedulesOf(entry))
+    }
+    const schedule = dearestSchedule(schedules)
+    if (schedule === undefined) return undefined
+    return { version: `unknown_model:most_expensive:${provider}`, description: `at the dearest ${provider} prices`, schedule }
   }
 
   find(query: PriceQuery): PriceLookup {

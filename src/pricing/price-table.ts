@@ -1,4 +1,6 @@
 import type { PriceEntry } from './price-entry.js'
+import type { UnknownModelPolicy } from './unknown-model-policy.js'
+import type { UnknownModelPrice } from './unknown-model-price.js'
 import type { UnknownModelWarnings } from './unknown-model-warnings.js'
 
 export interface PriceQuery {
@@ -21,4 +23,12 @@ export interface PriceTable {
   find(query: PriceQuery): PriceLookup
   /** The once-per-model warnings about unpriced models. */
   readonly unknownModelWarnings: UnknownModelWarnings
+  /** What a call to an unpriced model counts as (see unknownModelPolicySchema); absent: `mostExpensive`. */
+  readonly unknownModel?: UnknownModelPolicy
+  /**
+   * The prices a call that `find` does not price counts at under `unknownModel`,
+   * or undefined when there are none (a provider the table knows nothing of).
+   * Optional so that a hand-made table may leave it out: its unpriced calls stay `unknown`.
+   */
+  unknownModelPrice?(query: PriceQuery): UnknownModelPrice | undefined
 }
