@@ -10,7 +10,9 @@ const help = `usage: switchyard collector [options]
   --host <addr>              listen address (default 127.0.0.1)
   --port <n>                 listen port (default 4318)
   --store <url>              chdb://<dir> or http(s)://user:pass@host:8123/db
-                             (default $CLICKHOUSE_URL, else chdb://.switchyard/data)
+                             (default $CLICKHOUSE_URL, else chdb://.switchyard/data); a server
+                             that does not answer at start is retried with backoff while
+                             spans are queued: GET /readyz is 200 once it answers, 503 before
   --max-body <size>          largest request body, also after decompression (default 16MiB)
   --queue-dir <dir>          write-ahead queue directory (default .switchyard/queue)
   --queue-max <size>         bound on the queue on disk; full means 503 (default 1GiB)
@@ -94,7 +96,13 @@ export async function runCollectorCommand(argv: string[]): Promise<number> {
   const stats = collector.queue.stats()
   const door = collector.options.token !== undefined ? 'bearer token required' : isLoopbackHost(collector.options.host) ? 'no token, loopback only' : 'NO AUTHENTICATION'
   console.log(`switchyard collector listening on ${collector.url} (OTLP/HTTP POST /v1/traces, ${door}), store ${collector.store.displayUrl}`
+    + (collector.storePrepared ? '' : ' (not answering yet: spans are queued until it does)')
     + (stats.segments > 0 ? `, replaying ${stats.rows} queued spans` : ''))
+  if (!collector.storePrepared) {
+    void collector.whenStorePrepared.then(() => {
+      console.log(`switchyard collector: the store ${collector.store.displayUrl} answers and is migrated; writing the ${collector.queue.stats().rows} queued spans`)
+    })
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       console.log(`switchyard collector: ${signal}, flushing the queue and stopping`)

@@ -23,6 +23,8 @@ import { isLoopbackHost } from './is-loopback-host.js'
 import { errorSummary } from '../shared/error-summary.js'
 import { createRequestGuard, sendDoorRefusal } from './request-guard.js'
 import { CollectorConfigError } from './collector-config-error.js'
+import { serveHealth, serveReadiness } from './health-routes.js'
+import { StoreReadiness } from './store-readiness.js'
 
 export interface Collector {
   /** `http://host:port`, the OTLP/HTTP endpoint base (POST `${url}/v1/traces`). */
@@ -32,6 +34,10 @@ export interface Collector {
   readonly store: Store
   readonly metrics: CollectorMetrics
   readonly queue: SegmentQueue
+  /** The store answered and was migrated: the flusher writes. False while a store that was down at start has not answered. */
+  readonly storePrepared: boolean
+  /** Resolves once the store is migrated (at once when it answered at start); stays pending while it never answers. */
+  readonly whenStorePrepared: Promise<void>
   /** The spans accepted within the dedup window; undefined when dedupWindowMs is 0. */
   readonly seenSpans: SeenSpans | undefined
   /** Resolves when everything accepted so far is in ClickHouse (or rejects after timeoutMs). */
@@ -41,17 +47,23 @@ export interface Collector {
 }
 
 /** The paths `handle` answers; a log line names no other (the client chose its text). */
-const servedPaths: ReadonlySet<string> = new Set(['/v1/traces', '/healthz', '/v1/spend', '/v1/report', '/metrics'])
+const servedPaths: ReadonlySet<string> = new Set(['/v1/traces', '/healthz', '/readyz', '/v1/spend', '/v1/report', '/metrics'])
 
 /** The read-only routes and their methods: another method on them is a 405 that says which, not a 404. */
-const readRouteMethods = new Map([['/v1/report', 'GET'], ['/metrics', 'GET'], ['/healthz', 'GET, HEAD']])
+const readRouteMethods = new Map([['/v1/report', 'GET'], ['/metrics', 'GET'], ['/healthz', 'GET, HEAD'], ['/readyz', 'GET, HEAD']])
+
+/** Probes reach these without the token, and then learn only the status (and, for /readyz, its reason). */
+const probePaths: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
 export { CollectorConfigError }
 
 /**
  * Start the OTLP/HTTP receiver: migrate the store, open (and replay) the write-ahead
- * queue, start the flusher, then listen. A `200` from `POST /v1/traces` means the
- * spans are on disk; they reach ClickHouse even across a crash or a store outage.
+ * queue, start the flusher, then listen. A store that does not answer at start does
+ * not stop it: spans are taken into the queue, the store is retried with backoff, and
+ * the migrations run and the flusher starts once it answers (see StoreReadiness). A
+ * `200` from `POST /v1/traces` means the spans are on disk; they reach ClickHouse even
+ * across a crash or a store outage.
  */
 export async function startCollector(input: CollectorOptions = {}): Promise<Collector> {
   const parsed = collectorOptionsSchema.safeParse(input)
@@ -68,11 +80,20 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
 
   const priceTable = createPriceTable({ file: options.pricesFile })
   const store = await createStore({ url: options.store, requestTimeoutMs: options.storeRequestTimeoutMs })
+  const readiness = new StoreReadiness({
+    store,
+    prepare: async () => {
+      await migrate({ store, retentionDays: options.retentionDays })
+      await loadPriceRows({ store, table: priceTable })
+    },
+    retryBaseDelayMs: options.retryBaseDelayMs,
+    retryMaxDelayMs: options.retryMaxDelayMs,
+    secrets: logSecrets,
+  })
   let queue: SegmentQueue | undefined
   let seenSpans: SeenSpans | undefined
   try {
-    await migrate({ store, retentionDays: options.retentionDays })
-    await loadPriceRows({ store, table: priceTable })
+    await readiness.start()
     queue = await SegmentQueue.open({
       dir: path.resolve(options.queueDirectory),
       maxBytes: options.queueMaxBytes,
@@ -90,6 +111,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       queuedSegments: queue.sealed(),
     })
   } catch (error) {
+    await readiness.stop()
     await queue?.close()
     await store.close()
     throw error
@@ -115,9 +137,12 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     // The journal of seen spans is durable before a segment (the other record of them) is deleted.
     beforeAck: openSeenSpans === undefined ? undefined : () => openSeenSpans.beforeAck(),
   })
-  flusher.start()
-
   let closing = false
+  // No insert before the migrations have run: a store down at start has no tables yet.
+  void readiness.prepared.then(() => {
+    if (!closing) flusher.start()
+  })
+
   const server = createServer({
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
@@ -146,13 +171,12 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     else response.shouldKeepAlive = false
     server.emit('request', request, response)
   })
-  let lastPingFailure: string | undefined
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const pathname = (request.url ?? '/').split('?')[0]
     const verdict = guard.check(request)
-    // /healthz stays open to probes without the token, and then says only ok or unavailable.
-    if (!verdict.allowed && !(verdict.reason === 'token' && pathname === '/healthz')) {
+    // /healthz and /readyz stay open to probes without the token, and then say only ok or unavailable (and why not ready).
+    if (!verdict.allowed && !(verdict.reason === 'token' && probePaths.has(pathname ?? ''))) {
       if (verdict.reason === 'host') metrics.requestsRefusedHost += 1
       else metrics.requestsRefusedToken += 1
       return sendDoorRefusal({ request, response, verdict, otlp: pathname === '/v1/traces', maxBodyBytes: options.maxBodyBytes })
@@ -162,29 +186,14 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       if (closing) return sendText(response, 503, 'collector is shutting down', { 'retry-after': '5', connection: 'close' })
       return receiveTraces({ priceTable, request, response, options, queue: openQueue, shedding, metrics, rowBuffers, bodyMemory, seenSpans: openSeenSpans })
     }
-    if (pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
-      const ping = await store.client.ping()
-      // A flusher stuck on its oldest batch is unhealthy even while the store answers its
-      // ping: nothing received since is reaching the store.
-      const flusherHealth = flusher.health()
-      const healthy = ping.success && !closing && !flusherHealth.stuck
-      // The store's own words (its messages can quote its URL and credentials) go to the
-      // log, once per distinct failure; the answer says only that it failed.
-      const pingFailure = ping.success ? undefined : errorSummary(ping.error, { secrets: logSecrets })
-      if (pingFailure !== undefined && pingFailure !== lastPingFailure) diag.warn(`switchyard collector: the store does not answer its ping: ${pingFailure}`)
-      lastPingFailure = pingFailure
-      const body = JSON.stringify(verdict.allowed
-        ? {
-            status: healthy ? 'ok' : 'unavailable',
-            store: ping.success ? 'ok' : 'unreachable',
-            // Row-free: the error's ClickHouse name and code, never the rows its message quotes.
-            lastStoreError: flusher.lastError ?? null,
-            flusher: flusherHealth,
-            queue: openQueue.stats(),
-          }
-        : { status: healthy ? 'ok' : 'unavailable' })
-      response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
-      response.end(body)
+    const probe = request.method === 'GET' || request.method === 'HEAD'
+    if (pathname === '/healthz' && probe) {
+      return serveHealth({ response, readiness, detailed: verdict.allowed, closing, flusher, queueStats: () => openQueue.stats() })
+    }
+    if (pathname === '/readyz' && probe) return serveReadiness({ response, readiness, closing })
+    if (!readiness.isPrepared && (pathname === '/v1/spend' || pathname === '/v1/report')) {
+      response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' })
+      response.end(JSON.stringify({ error: 'the store has not answered since the collector started (spans are queued meanwhile): retry later, and check the store with GET /readyz' }))
       return
     }
     if (pathname === '/v1/spend') {
@@ -204,7 +213,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     const allowedMethods = readRouteMethods.get(pathname ?? '')
     if (allowedMethods !== undefined) return sendText(response, 405, `use ${allowedMethods} for ${pathname}`, { allow: allowedMethods })
     // The path is not repeated back: the client has it, and a URL may carry a key into whatever logs the answer.
-    sendText(response, 404, `no route for ${request.method} on this path: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz and GET /metrics`)
+    sendText(response, 404, `no route for ${request.method} on this path: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz, GET /readyz and GET /metrics`)
   }
 
   try {
@@ -217,6 +226,8 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     })
   } catch (error) {
     // Not started: nothing may keep running or hold the queue's lock (a retry in this process would find it taken).
+    closing = true
+    await readiness.stop()
     await flusher.stop()
     await openSeenSpans?.close().catch(() => undefined)
     await openQueue.close().catch(() => undefined)
@@ -246,14 +257,23 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     store,
     metrics,
     queue: openQueue,
+    get storePrepared() {
+      return readiness.isPrepared
+    },
+    whenStorePrepared: readiness.prepared,
     seenSpans: openSeenSpans,
     drain,
     close() {
       closed ??= (async () => {
         closing = true
         await closeServer(server)
+        await readiness.stop()
         try {
-          await drain()
+          if (readiness.isPrepared) await drain()
+          else {
+            await openQueue.sealOpen()
+            if (openQueue.stats().rows > 0) diag.warn(`switchyard collector: the store ${store.displayUrl} never answered: ${openQueue.stats().rows} spans stay in the queue for the next start`)
+          }
         } catch (error) {
           diag.warn(`switchyard collector: ${String(error)}; the rest is replayed at the next start`)
         }

@@ -1,6 +1,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import type * as ChdbModuleNamespace from 'chdb'
 import type * as ChdbConnectionModuleNamespace from 'chdb/connection'
+import { clickHouseLoggerClass, type ClickHouseLoggerOptions } from './clickhouse-logger.js'
 import { embeddedEngineArgs } from './embedded-engine-args.js'
 import { StoreConfigError } from './store-error.js'
 import { DEFAULT_STORE_URL, parseStoreUrl, redactStoreUrl, type StoreLocation } from './store-url.js'
@@ -47,7 +48,7 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
   const location = parseStoreUrl(url, options.cwd)
   const displayUrl = redactStoreUrl(url)
   if (location.kind === 'chdb') {
-    const embedded = await createEmbeddedClient(location.directory)
+    const embedded = await createEmbeddedClient(location.directory, clientLog({ displayUrl, secrets: [] }))
     return { location, client: embedded.client, displayUrl, insertBytes: embedded.insertBytes, close: () => embedded.client.close() }
   }
   const client = createClient({
@@ -57,9 +58,9 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     database: location.database,
     request_timeout: options.requestTimeoutMs ?? 30_000,
     application: 'switchyard',
-    // Callers report store errors themselves (with what they were doing); the
-    // client's own error log would print every retried failure twice.
-    log: { level: ClickHouseLogLevel.OFF },
+    // The client's own lines go through switchyard's logger, one line each, without
+    // the password; a failed request is reported by its caller (see clickHouseLoggerClass).
+    log: clientLog({ displayUrl, secrets: [location.password] }),
   })
   return {
     location,
@@ -73,7 +74,15 @@ type ChdbModule = typeof ChdbModuleNamespace
 type ChdbConnectionModule = typeof ChdbConnectionModuleNamespace
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
-async function createEmbeddedClient(directory: string): Promise<{ client: ClickHouseClient; insertBytes: (options: InsertBytesOptions) => Promise<void> }> {
+/**
+ * The `log` option of every client switchyard creates for a store: the client's
+ * warnings and errors through switchyard's logger (see clickHouseLoggerClass).
+ */
+export function clientLog(options: ClickHouseLoggerOptions): { LoggerClass: ReturnType<typeof clickHouseLoggerClass>; level: ClickHouseLogLevel } {
+  return { LoggerClass: clickHouseLoggerClass(options), level: ClickHouseLogLevel.WARN }
+}
+
+async function createEmbeddedClient(directory: string, log: ReturnType<typeof clientLog>): Promise<{ client: ClickHouseClient; insertBytes: (options: InsertBytesOptions) => Promise<void> }> {
   let chdb: ChdbModule
   let chdbConnection: ChdbConnectionModule
   try {
@@ -103,7 +112,7 @@ async function createEmbeddedClient(directory: string): Promise<{ client: ClickH
     return {
       // chdb implements the client's Connection contract against its own copy of
       // @clickhouse/client-common; the two copies' types differ only nominally.
-      client: createClient({ connection: connection as unknown as ClientConnection }),
+      client: createClient({ connection: connection as unknown as ClientConnection, log }),
       insertBytes: async (options) => {
         // chdb builds `INSERT INTO t (columns) SETTINGS k = 'v' FORMAT f` itself: names
         // through its identifier check, setting values as escaped literals, the format

@@ -1,5 +1,5 @@
 import { createClient } from '@clickhouse/client'
-import type { Store } from './create-store.js'
+import { clientLog, type Store } from './create-store.js'
 import type { Migration } from './migrations/migration.js'
 import { migrations as allMigrations } from './migrations/migrations.js'
 import { StoreMigrationError } from './store-error.js'
@@ -101,6 +101,7 @@ async function ensureDatabase(store: Store): Promise<void> {
     password: location.password,
     database: 'default',
     application: 'switchyard',
+    log: clientLog({ displayUrl: store.displayUrl, secrets: [location.password] }),
   })
   try {
     await bootstrap.command({

@@ -52,21 +52,30 @@ async function health(headers: Record<string, string> = {}): Promise<{ status: n
   return { status: response.status, text: await response.text() }
 }
 
-describe('/healthz while the store fails', () => {
-  it('says the store is unreachable and the last insert failed, without the store\'s words or credentials; the log has them, redacted', async () => {
+async function readiness(): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${collector.url}/readyz`)
+  return { status: response.status, text: await response.text() }
+}
+
+describe('/healthz and /readyz while the store fails', () => {
+  it('stay alive and not ready, saying the store is unreachable and the last insert failed, without the store\'s words or credentials; the log has them, redacted', async () => {
     front.faults.failNext(1_000_000)
     const spans = serializeSpans(makeModelCallSpans(2, { workflow: 'health-secrets' }), 'protobuf')
     expect((await postTraces(collector.url, spans, { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` })).status).toBe(200)
     for (let attempt = 0; attempt < 250 && collector.metrics.storeErrors === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 20))
     expect(collector.metrics.storeErrors).toBeGreaterThan(0)
 
+    // Alive: the process serves and queues (the flusher is not stuck yet); not ready: the store does not answer.
     const detailed = await health({ authorization: `Bearer ${token}` })
-    expect(detailed.status).toBe(503)
-    expect(JSON.parse(detailed.text)).toMatchObject({ status: 'unavailable', store: 'unreachable', lastStoreError: expect.any(String) })
+    expect(detailed.status).toBe(200)
+    expect(JSON.parse(detailed.text)).toMatchObject({ status: 'ok', store: 'unreachable', lastStoreError: expect.any(String) })
     const open = await health()
-    expect(open.status).toBe(503)
-    expect(JSON.parse(open.text)).toEqual({ status: 'unavailable' })
-    for (const answer of [detailed.text, open.text]) {
+    expect(open.status).toBe(200)
+    expect(JSON.parse(open.text)).toEqual({ status: 'ok' })
+    const notReady = await readiness()
+    expect(notReady.status).toBe(503)
+    expect(JSON.parse(notReady.text)).toEqual({ status: 'unavailable', reason: expect.stringMatching(/store does not answer/) })
+    for (const answer of [detailed.text, open.text, notReady.text]) {
       expect(answer).not.toMatch(storeWords)
       expect(answer).not.toContain(password)
       expect(answer).not.toContain(token)
@@ -83,5 +92,6 @@ describe('/healthz while the store fails', () => {
     front.faults.clear()
     await collector.drain(30_000)
     expect((await health()).status).toBe(200)
+    expect(await readiness()).toEqual({ status: 200, text: JSON.stringify({ status: 'ok' }) })
   })
 })

@@ -86,15 +86,16 @@ describe('a ClickHouse server that fails for a while', () => {
     const sent = await sendSpanStream({ url: collector.url, spansPerRequest: 200, maxRequests: 60, maxMs: 20_000, workflow: 'outage-full' })
     expect(sent.refused.length).toBeGreaterThan(0)
     expect(sent.refused.every((refusal) => refusal.status === 503 && Number(refusal.retryAfter) >= 1)).toBe(true)
-    const health = await fetch(`${collector.url}/healthz`)
-    expect(health.status).toBe(503)
+    // Alive (it queues and sheds), not ready (the store does not answer).
+    expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
+    expect((await fetch(`${collector.url}/readyz`)).status).toBe(503)
     // While shedding, a body declared over the 16 MiB limit is not read to its end: the connection closes.
     expect(await postDeclaring(collector.url, 16 * 1024 * 1024 + 1)).toEqual({ status: 503, connection: 'close' })
     // Nor is a body of unknown length (chunked), which Node would otherwise read however long it is.
     expect(await postDeclaring(collector.url, undefined)).toEqual({ status: 503, connection: 'close' })
     front.faults.clear()
     await collector.drain(30_000)
-    expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
+    expect((await fetch(`${collector.url}/readyz`)).status).toBe(200)
     // The refused requests of the stream, the one declared oversized and the chunked one.
     expect(collector.metrics.queueFullResponses).toBe(sent.refused.length + 2)
     // Once full, later requests were refused before their bodies were read...
