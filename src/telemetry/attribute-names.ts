@@ -43,5 +43,9 @@ export const switchyardAttributes = {
   budgetSpentUsd: 'switchyard.budget.spent_usd',
   budgetLimitUsd: 'switchyard.budget.limit_usd',
   budgetAction: 'switchyard.budget.action',
+  /** The service tier the provider says served the call (`default`, `flex`, `priority`, `standard`, `batch`, ...). */
+  serviceTier: 'switchyard.service_tier',
+  /** JSON list of request fields the adapter left out because the model refuses them (e.g. `["top_p"]`). */
+  requestDropped: 'switchyard.request.dropped',
   tagPrefix: 'switchyard.tag.',
 } as const

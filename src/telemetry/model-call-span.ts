@@ -154,6 +154,8 @@ function responseAttributes(options: EndModelCallOptions, usage: Usage | undefin
     attributes[genAi.responseModel] = result.model
     attributes[genAi.responseId] = result.id
     attributes[genAi.responseFinishReasons] = [result.rawFinishReason || result.finishReason]
+    if (result.serviceTier !== undefined) attributes[switchyardAttributes.serviceTier] = result.serviceTier
+    if (result.droppedRequestFields !== undefined) attributes[switchyardAttributes.requestDropped] = JSON.stringify(result.droppedRequestFields)
   }
   if (usage !== undefined) {
     attributes[genAi.usageInputTokens] = usage.inputTokens

@@ -124,6 +124,7 @@ describe('Anthropic Messages', () => {
       toolCalls: [],
       finishReason: 'stop',
       rawFinishReason: 'end_turn',
+      serviceTier: 'standard',
       usage: {
         inputTokens: 21 + 8192 + 3072,
         outputTokens: 12,
@@ -166,6 +167,7 @@ describe('Anthropic Messages', () => {
       toolCalls: [{ id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', arguments: '{"city": "Zürich"}' }],
       finishReason: 'tool_calls',
       rawFinishReason: 'tool_use',
+      serviceTier: 'standard',
       usage: {
         inputTokens: 18 + 8192 + 3072,
         outputTokens: 89,

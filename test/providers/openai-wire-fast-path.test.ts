@@ -62,6 +62,7 @@ const everyAnswerField = {
     },
   ],
   usage: everyUsageField('0.00042'),
+  service_tier: 'flex',
   error: null,
 }
 
@@ -79,6 +80,7 @@ const everyChunkField = {
     },
   ],
   usage: everyUsageField(0.00042),
+  service_tier: 'priority',
   error: null,
 }
 

@@ -107,6 +107,7 @@ describe('OpenAI Chat Completions', () => {
       toolCalls: [],
       finishReason: 'stop',
       rawFinishReason: 'stop',
+      serviceTier: 'default',
       usage: {
         inputTokens: 1290,
         outputTokens: 212,

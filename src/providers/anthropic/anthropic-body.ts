@@ -5,6 +5,7 @@ import type { ToolCall } from '../../model-call/tool-call.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
+import { anthropicSampling } from './anthropic-sampling.js'
 
 type ContentBlock = Record<string, unknown>
 
@@ -25,6 +26,7 @@ export interface AnthropicBodyOptions {
  * top-level `system`; tool results become `tool_result` blocks of a user turn
  * and assistant tool calls `tool_use` blocks; consecutive messages of one role
  * are merged into one turn, as the API wants user and assistant to alternate.
+ * Sampling settings the model refuses together are left out (anthropicSampling).
  */
 export function anthropicBody(request: ProviderRequest, options: AnthropicBodyOptions): Record<string, unknown> {
   const system = request.messages
@@ -44,8 +46,9 @@ export function anthropicBody(request: ProviderRequest, options: AnthropicBodyOp
     messages: turns.map(wireTurn),
   }
   if (system.length > 0) body.system = system.join('\n\n')
-  if (request.temperature !== undefined) body.temperature = request.temperature
-  if (request.topP !== undefined) body.top_p = request.topP
+  const sampling = anthropicSampling(request.model, request.temperature, request.topP)
+  if (sampling.temperature !== undefined) body.temperature = sampling.temperature
+  if (sampling.topP !== undefined) body.top_p = sampling.topP
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop
   if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools.map(anthropicTool)
   if (request.toolChoice !== undefined) body.tool_choice = toolChoice(request.toolChoice)

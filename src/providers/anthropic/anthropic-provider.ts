@@ -6,6 +6,7 @@ import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { anthropicBody } from './anthropic-body.js'
 import { anthropicMessageSchema, anthropicResult } from './anthropic-result.js'
+import { anthropicSampling } from './anthropic-sampling.js'
 import { AnthropicStreamAccumulator } from './anthropic-stream.js'
 
 export interface AnthropicProviderOptions {
@@ -68,7 +69,10 @@ export class AnthropicProvider implements Provider {
       model: request.model,
       signal: request.signal,
     })
-    return anthropicResult(parseWire(body, anthropicMessageSchema, context), context)
+    const result = anthropicResult(parseWire(body, anthropicMessageSchema, context), context)
+    const dropped = droppedFields(request)
+    if (dropped.length > 0) result.droppedRequestFields = dropped
+    return result
   }
 
   stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
@@ -80,12 +84,17 @@ export class AnthropicProvider implements Provider {
       signal: request.signal,
       stream: true,
     })).body
-    return driveStream({ open, accumulator: new AnthropicStreamAccumulator(context), context, signal: request.signal })
+    const accumulator = new AnthropicStreamAccumulator(context, droppedFields(request))
+    return driveStream({ open, accumulator, context, signal: request.signal })
   }
 
   async close(): Promise<void> {
     await this.#transport.close()
   }
+}
+
+function droppedFields(request: ProviderRequest): string[] {
+  return anthropicSampling(request.model, request.temperature, request.topP).dropped
 }
 
 /** An Anthropic provider (see AnthropicProvider). */

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { emptyUsage } from '../../model-call/empty-usage.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { ProviderErrorContext } from '../provider-error.js'
+import { serviceTier } from '../service-tier.js'
 import { anthropicFinishReason } from './anthropic-finish-reason.js'
 import { anthropicUsage, anthropicUsageSchema } from './anthropic-usage.js'
 
@@ -29,7 +30,7 @@ export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>
 /** Normalizes a non-streamed message: text blocks joined, `tool_use` blocks as tool calls (thinking blocks left out). */
 export function anthropicResult(message: AnthropicMessage, context: ProviderErrorContext): ModelCallResult {
   const blocks = message.content ?? []
-  return {
+  const result: ModelCallResult = {
     id: message.id ?? '',
     model: message.model || context.model,
     text: blocks
@@ -47,4 +48,7 @@ export function anthropicResult(message: AnthropicMessage, context: ProviderErro
     rawFinishReason: message.stop_reason ?? '',
     usage: message.usage ? anthropicUsage(message.usage) : emptyUsage(),
   }
+  const tier = serviceTier(message.usage?.service_tier)
+  if (tier !== undefined) result.serviceTier = tier
+  return result
 }

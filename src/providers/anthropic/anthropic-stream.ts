@@ -9,6 +9,7 @@ import { parseWire, parseWireJson } from '../parse-wire.js'
 import type { StreamEvent } from '../provider.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
+import { serviceTier } from '../service-tier.js'
 import type { ServerSentEvent } from '../sse.js'
 import { ToolCallAccumulator } from '../tool-call-accumulator.js'
 import { anthropicFinishReason } from './anthropic-finish-reason.js'
@@ -53,9 +54,12 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
   #done = false
 
   readonly #context: ProviderErrorContext
+  readonly #droppedRequestFields: string[]
 
-  constructor(context: ProviderErrorContext) {
+  /** `droppedRequestFields`: what the request builder left out, reported on the result. */
+  constructor(context: ProviderErrorContext, droppedRequestFields: string[] = []) {
     this.#context = context
+    this.#droppedRequestFields = droppedRequestFields
   }
 
   get complete(): boolean {
@@ -130,7 +134,7 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
   }
 
   result(): ModelCallResult {
-    return {
+    const result: ModelCallResult = {
       id: this.#id,
       model: this.#model || this.#context.model,
       text: this.#textParts.join(''),
@@ -139,6 +143,10 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
       rawFinishReason: this.#stopReason ?? '',
       usage: this.#normalizedUsage() ?? emptyUsage(),
     }
+    const tier = serviceTier(this.#usage?.service_tier)
+    if (tier !== undefined) result.serviceTier = tier
+    if (this.#droppedRequestFields.length > 0) result.droppedRequestFields = [...this.#droppedRequestFields]
+    return result
   }
 
   partial(): PartialOutput {

@@ -10,6 +10,9 @@ export const anthropicUsageSchema = z.object({
   cache_creation_input_tokens: count,
   cache_read_input_tokens: count,
   cache_creation: z.object({ ephemeral_5m_input_tokens: count, ephemeral_1h_input_tokens: count }).nullish(),
+  output_tokens_details: z.object({ thinking_tokens: count }).nullish(),
+  // Any type: an odd tier is dropped by serviceTier(), never a reason to refuse the answer.
+  service_tier: z.unknown().optional(),
 })
 
 export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>
@@ -17,8 +20,8 @@ export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>
 /**
  * Normalizes Anthropic usage. Anthropic's `input_tokens` EXCLUDES the tokens read
  * from and written to the cache, so input = input + cache read + cache write.
- * Thinking tokens are inside `output_tokens` and not reported apart, so reasoning
- * stays 0.
+ * Thinking tokens are inside `output_tokens`; `output_tokens_details.thinking_tokens`
+ * (in a stream, in the final `message_delta`) says how many, and is reasoning.
  */
 export function anthropicUsage(usage: AnthropicUsage): Usage {
   const cacheRead = usage.cache_read_input_tokens ?? 0
@@ -29,7 +32,7 @@ export function anthropicUsage(usage: AnthropicUsage): Usage {
     cacheReadInputTokens: cacheRead,
     cacheWriteInputTokens: cacheWrite,
     cacheWrite1hInputTokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
-    reasoningOutputTokens: 0,
+    reasoningOutputTokens: usage.output_tokens_details?.thinking_tokens ?? 0,
   }
 }
 

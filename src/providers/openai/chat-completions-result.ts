@@ -11,6 +11,7 @@ import {
 } from '../parse-wire.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
+import { serviceTier } from '../service-tier.js'
 import { openaiFinishReason } from './openai-finish-reason.js'
 import { chatCompletionsUsage, chatCompletionsUsageSchema, isCommonChatCompletionsUsage } from './openai-usage.js'
 
@@ -34,6 +35,8 @@ export const chatCompletionSchema = z.object({
     )
     .nullish(),
   usage: chatCompletionsUsageSchema.nullish(),
+  // Any type: an odd tier is dropped by serviceTier(), never a reason to refuse the answer.
+  service_tier: z.unknown().optional(),
   // Some hosts (OpenRouter) answer 200 with an error object instead of a completion.
   error: z.unknown().optional(),
 })
@@ -53,7 +56,7 @@ function isCommonChatCompletion(value: unknown): value is ChatCompletion {
 
 /**
  * The fields an answer and a stream chunk share (`id`, `model`, `choices`, `usage`,
- * `error`), each choice checked by `isChoice`. An error object is not common: it goes
+ * `error`; `service_tier` takes any value), each choice checked by `isChoice`. An error object is not common: it goes
  * to zod, since readErrorDetails reads the parsed value and would find top-level
  * `message`, `type` and `code` in the input that zod's copy lacks.
  */
@@ -98,7 +101,7 @@ export function chatCompletionResult(completion: ChatCompletion, context: Provid
     name: call.function?.name ?? '',
     arguments: call.function?.arguments || '{}',
   }))
-  return {
+  const result: ModelCallResult = {
     id: completion.id ?? '',
     model: completion.model || context.model,
     text: choice?.message?.content ?? '',
@@ -107,4 +110,7 @@ export function chatCompletionResult(completion: ChatCompletion, context: Provid
     rawFinishReason: choice?.finish_reason ?? '',
     usage: completion.usage ? chatCompletionsUsage(completion.usage) : emptyUsage(),
   }
+  const tier = serviceTier(completion.service_tier)
+  if (tier !== undefined) result.serviceTier = tier
+  return result
 }

@@ -18,6 +18,7 @@ import {
 import type { StreamEvent } from '../provider.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
+import { serviceTier } from '../service-tier.js'
 import type { ServerSentEvent } from '../sse.js'
 import { ToolCallAccumulator } from '../tool-call-accumulator.js'
 import { isCommonCompletionEnvelope, isCommonFunction } from './chat-completions-result.js'
@@ -50,6 +51,8 @@ const chunkSchema = z.object({
     )
     .nullish(),
   usage: chatCompletionsUsageSchema.nullish(),
+  // Any type: an odd tier is dropped by serviceTier(), never a reason to refuse the answer.
+  service_tier: z.unknown().optional(),
   error: z.unknown().optional(),
 })
 
@@ -94,6 +97,7 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
   readonly #toolCalls = new ToolCallAccumulator()
   #finishReason: string | undefined
   #usage: Usage | undefined
+  #serviceTier: string | undefined
   #done = false
 
   readonly #context: ProviderErrorContext
@@ -125,6 +129,7 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
     }
     if (chunk.id && this.#id === '') this.#id = chunk.id
     if (chunk.model && this.#model === '') this.#model = chunk.model
+    if (chunk.service_tier !== undefined && chunk.service_tier !== null) this.#serviceTier = serviceTier(chunk.service_tier)
     const events: StreamEvent[] = []
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue
@@ -153,7 +158,7 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
   }
 
   result(): ModelCallResult {
-    return {
+    const result: ModelCallResult = {
       id: this.#id,
       model: this.#model || this.#context.model,
       text: this.#textParts.join(''),
@@ -162,6 +167,8 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
       rawFinishReason: this.#finishReason ?? '',
       usage: this.#usage ?? emptyUsage(),
     }
+    if (this.#serviceTier !== undefined) result.serviceTier = this.#serviceTier
+    return result
   }
 
   partial(): PartialOutput {

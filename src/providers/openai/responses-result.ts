@@ -4,6 +4,7 @@ import type { FinishReason } from '../../model-call/finish-reason.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
+import { serviceTier } from '../service-tier.js'
 import { responsesUsage, responsesUsageSchema } from './openai-usage.js'
 
 /** One item of a response's `output` (message, function_call, reasoning, ...). */
@@ -24,6 +25,8 @@ export const responseSchema = z.object({
   incomplete_details: z.object({ reason: z.string().nullish() }).nullish(),
   error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
   usage: responsesUsageSchema.nullish(),
+  // Any type: an odd tier is dropped by serviceTier(), never a reason to refuse the answer.
+  service_tier: z.unknown().optional(),
 })
 
 export type ResponseObject = z.infer<typeof responseSchema>
@@ -55,7 +58,7 @@ export function responsesResult(response: ResponseObject, context: ProviderError
       arguments: item.arguments || '{}',
     }))
   const incompleteReason = response.incomplete_details?.reason
-  return {
+  const result: ModelCallResult = {
     id: response.id ?? '',
     model: response.model || context.model,
     text,
@@ -64,6 +67,9 @@ export function responsesResult(response: ResponseObject, context: ProviderError
     rawFinishReason: incompleteReason ?? response.status ?? '',
     usage: response.usage ? responsesUsage(response.usage) : emptyUsage(),
   }
+  const tier = serviceTier(response.service_tier)
+  if (tier !== undefined) result.serviceTier = tier
+  return result
 }
 
 function finishReason(status: string | null | undefined, reason: string | null | undefined, hasToolCalls: boolean): FinishReason {
