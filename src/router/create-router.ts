@@ -70,6 +70,8 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     overrides: config.prices?.overrides as PriceEntryInput[] | undefined,
     file: config.prices?.file,
     providerAliases: config.prices?.providerAliases,
+    unknownModel: config.prices?.unknownModel,
+    unknownModelPath: 'prices.unknownModel',
   })
   const providers = dependencies.providers ?? new Map(Object.entries(config.providers).map(([name, providerConfig]) => [name, createProvider(name, providerConfig)]))
   const health = new TargetHealth(now)

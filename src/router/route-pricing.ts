@@ -4,6 +4,7 @@ import { estimateCutStreamUsage } from '../pricing/estimate-cut-stream-usage.js'
 import { priceCall } from '../pricing/price-call.js'
 import { isPriceNotFoundError } from '../pricing/price-not-found-error.js'
 import type { PriceTable } from '../pricing/price-table.js'
+import { PriceUnknownError } from '../pricing/price-unknown-error.js'
 import { worstCaseCost } from '../pricing/worst-case-cost.js'
 import { isProviderError } from '../providers/provider-error.js'
 import type { Provider, ProviderRequest } from '../providers/provider.js'
@@ -45,10 +46,28 @@ export class RoutePricing {
     this.#now = options.now
   }
 
-  /** The cost of one attempt; `estimated` when the usage was not reported (a cut stream). */
-  priceAttempt(call: AttemptCall, model: string, usage: Usage, estimated: boolean): AttemptCost {
-    const priced = priceCall({ table: this.#priceTable, provider: call.provider.providerName, model, usage, at: new Date(this.#now()), estimated })
+  /**
+   * The cost of one attempt; `estimated` when the usage was not reported (a cut
+   * stream), at the prices of the service tier the answer names, if any.
+   */
+  priceAttempt(call: AttemptCall, model: string, usage: Usage, estimated: boolean, serviceTier?: string): AttemptCost {
+    const priced = priceCall({ table: this.#priceTable, provider: call.provider.providerName, model, usage, at: new Date(this.#now()), estimated, serviceTier })
     return { costUsd: priced.costUsd, source: priced.source, priceVersion: priced.priceVersion, costUnits: priced.costUnits }
+  }
+
+  /**
+   * With `prices.unknownModel: 'block'`, refuses a route any of whose targets has
+   * no price at `at`, before any call is made: spend that cannot be counted is
+   * not made. Throws PriceUnknownError naming the first such model.
+   */
+  refuseUnpriced(routeName: string, route: RouteConfig, at: Date): void {
+    if (this.#priceTable.unknownModel !== 'block') return
+    for (const target of route.targets) {
+      const provider = this.#providers.get(target.provider)
+      if (provider === undefined) continue
+      if (this.#priceTable.find({ provider: provider.providerName, model: target.model, at }).found) continue
+      throw new PriceUnknownError({ provider: provider.providerName, model: target.model, route: routeName })
+    }
   }
 
   /** A failed attempt's cost from what it used (input counted, output seen), if it used anything. */
@@ -68,7 +87,8 @@ export class RoutePricing {
    * The reservation of a routed request: the dearest target's worst case, prompt
    * tokens estimated from the request plus `maxTokens` (else the output this
    * workflow, step and model produced before, else the model's maximum) at the
-   * output price. A target without a price reserves nothing: it cannot be counted.
+   * output price. A target without a price is reserved at the prices the unknown-model
+   * policy counts it at; only a target that policy cannot price either reserves nothing.
    */
   worstCaseOfRoute(route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope, inputTokens: number, at: Date): bigint {
     let worst = 0n

@@ -60,6 +60,9 @@ export class RoutedCall {
   /** Prepare a request: resolve its route, reserve its budget (which may block it or downgrade the route), order its targets. */
   constructor(parts: RouterParts, request: ChatRequest, stream: boolean, outer: CallScope) {
     const resolved = parts.routes.resolve(request)
+    // One clock reading prices the refusal, the reservation and the cost order alike.
+    const at = new Date(parts.now())
+    parts.pricing.refuseUnpriced(resolved.name, resolved.route, at)
     const scope: CallScope = request.tags === undefined ? outer : scopeWithTags(outer, request.tags)
     this.parts = parts
     this.stream = stream
@@ -70,8 +73,6 @@ export class RoutedCall {
     this.baseRequest = providerRequestOf(request)
     // Estimated once per request: the budget, the context check and the cost order all use it.
     const promptTokens = estimatePromptTokens(this.baseRequest)
-    // One clock reading prices the reservation and the cost order alike.
-    const at = new Date(parts.now())
     this.reservation = parts.ledger === undefined ? undefined : this.#reserve(scope, promptTokens, at)
     this.#budget = this.reservation?.decision.summary
     this.#scope = this.routeSpan === undefined ? scope : scopeWithParent(scope, this.routeSpan)
@@ -102,6 +103,13 @@ export class RoutedCall {
     recordBudgetEvent(this.routeSpan, decision)
     const downgrade = decision.downgradeTo === undefined ? undefined : routes.configured(decision.downgradeTo)
     if (downgrade !== undefined) {
+      try {
+        pricing.refuseUnpriced(decision.downgradeTo!, downgrade, at)
+      } catch (error) {
+        reservation.release()
+        endRouteSpan(this.routeSpan, error)
+        throw error
+      }
       this.name = decision.downgradeTo!
       this.route = downgrade
       this.routeSpan?.setAttribute(switchyardAttributes.route, this.name)
@@ -223,7 +231,7 @@ export class RoutedCall {
       breaker.recordSuccess()
       health.latency(call.target).recordLatency(durationMs)
     }
-    const cost = pricing.priceAttempt(call, result.model || call.target.model, result.usage, stoppedAtLimit)
+    const cost = pricing.priceAttempt(call, result.model || call.target.model, result.usage, stoppedAtLimit, result.serviceTier)
     call.span.end({ result, cost, ttftMs })
     this.attempts.push(this.stream
       ? { attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { budgetListSchema } from '../budget/budget-config.js'
 import { providerConfigSchema } from '../providers/create-provider.js'
+import { unknownModelPolicySchema } from '../pricing/unknown-model-policy.js'
 
 /*
  * The shape of `createRouter(config)`. Every number has a bound: a typo such as
@@ -155,6 +156,8 @@ export const routerConfigSchema = z
         overrides: z.array(z.unknown()).max(10_000).optional(),
         file: z.string().min(1).optional(),
         providerAliases: z.record(z.string(), z.string()).optional(),
+        /** What a call to a model without a price counts as: see src/pricing/unknown-model-policy.ts. */
+        unknownModel: unknownModelPolicySchema.optional(),
       })
       .optional(),
   })
