@@ -4,6 +4,7 @@ import type { StreamEvent } from './provider.js'
 import { ProviderError, type ProviderErrorContext } from './provider-error.js'
 import { providerErrorFromFailure } from './provider-error-from-failure.js'
 import { ServerSentEventParser, type ServerSentEvent } from './sse.js'
+import type { AbortWatch } from '../shared/abort-watch.js'
 
 /** The per-wire-format half of a stream: turns provider events into normalized ones. */
 export interface StreamAccumulator {
@@ -31,7 +32,7 @@ export interface DriveStreamOptions {
   open: () => Promise<AsyncIterable<Uint8Array>>
   accumulator: StreamAccumulator
   context: ProviderErrorContext
-  signal?: AbortSignal
+  signal?: AbortWatch
 }
 
 /**

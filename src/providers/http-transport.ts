@@ -4,6 +4,7 @@ import type { ProviderErrorContext } from './provider-error.js'
 import { providerErrorFromFailure } from './provider-error-from-failure.js'
 import { PostExchange, type ExchangeAnswer } from './post-exchange.js'
 import type { ReadableBody } from './read-body.js'
+import type { AbortWatch } from '../shared/abort-watch.js'
 
 export interface HttpTransportOptions {
   providerName: string
@@ -31,7 +32,7 @@ export interface PostRequest {
   query?: Record<string, string>
   body: unknown
   model: string
-  signal?: AbortSignal
+  signal?: AbortWatch
   stream: boolean
 }
 

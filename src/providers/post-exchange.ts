@@ -5,6 +5,7 @@ import { providerErrorFromFailure } from './provider-error-from-failure.js'
 import { providerErrorFromResponse } from './provider-error-from-response.js'
 import { PushedBody } from './pushed-body.js'
 import { BodyTooLargeError } from './read-body.js'
+import type { AbortWatch } from '../shared/abort-watch.js'
 
 /** What a POST resolves with: parsed JSON, or the open body of a stream. */
 export type ExchangeAnswer =
@@ -13,7 +14,7 @@ export type ExchangeAnswer =
 
 export interface PostExchangeOptions {
   context: ProviderErrorContext
-  signal: AbortSignal | undefined
+  signal: AbortWatch | undefined
   /** `json`: read the whole body and parse it; `stream`: hand the open body over at the headers. */
   mode: 'json' | 'stream'
   successBodyLimitBytes: number
@@ -160,7 +161,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   }
 }
 
-function abortReason(signal: AbortSignal | undefined): Error {
+function abortReason(signal: AbortWatch | undefined): Error {
   const reason: unknown = signal?.reason
   return reason instanceof Error ? reason : new Error('the request was aborted')
 }

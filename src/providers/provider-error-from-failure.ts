@@ -1,6 +1,7 @@
 import { BodyTooLargeError } from './read-body.js'
 import { isProviderError, ProviderError, type ProviderErrorCode, type ProviderErrorContext } from './provider-error.js'
 import { ServerSentEventTooLongError } from './sse.js'
+import type { AbortWatch } from '../shared/abort-watch.js'
 
 /** Where the failure happened: before the response headers, while reading a body, or mid-stream. */
 export type FailurePhase = 'request' | 'body' | 'stream'
@@ -8,7 +9,7 @@ export type FailurePhase = 'request' | 'body' | 'stream'
 export interface Failure {
   error: unknown
   context: ProviderErrorContext
-  signal?: AbortSignal
+  signal?: AbortWatch
   phase: FailurePhase
 }
 

@@ -6,12 +6,13 @@
 import type { ModelCallRequest } from '../model-call/model-call-request.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Usage } from '../model-call/usage.js'
+import type { AbortWatch } from '../shared/abort-watch.js'
 
 /** What a provider adapter is asked to do: one call to one model, with the adapter's own options. */
 export interface ProviderRequest extends ModelCallRequest {
   /** Use a provider-specific API flavour where there are several (OpenAI: 'chat' or 'responses'). */
   api?: 'chat' | 'responses'
-  signal?: AbortSignal
+  signal?: AbortWatch
 }
 
 /** One event of a normalized stream. */

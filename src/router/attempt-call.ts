@@ -1,5 +1,6 @@
 import type { Provider, ProviderRequest } from '../providers/provider.js'
 import type { CallCost } from '../telemetry/call-cost.js'
+import type { AbortWatch } from '../shared/abort-watch.js'
 import type { ModelCallSpan } from '../telemetry/model-call-span.js'
 import type { AttemptSignal } from './attempt-signal.js'
 import type { RouteTarget } from './router-config.js'
@@ -14,7 +15,7 @@ export interface AttemptCall {
   hedge: boolean
   startedAt: number
   /** Aborts on the caller's signal, the total deadline, the attempt timeout, or a lost hedge race. */
-  signal: AbortSignal
+  signal: AbortWatch
   /** The signal's controller: why it aborted, cancelling, and clearing its timer. */
   control: AttemptSignal
 }

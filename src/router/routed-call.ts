@@ -1,4 +1,5 @@
 import type { Span } from '@opentelemetry/api'
+import type { AbortWatch } from '../shared/abort-watch.js'
 import type { Reservation } from '../budget/reservation.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Usage } from '../model-call/usage.js'
@@ -270,7 +271,7 @@ function providerRequestOf(request: ChatRequest): Omit<ProviderRequest, 'model' 
  * followed by new properties (`{ ...base, model, signal }`) takes a slow path of
  * several µs; `base` never holds `model` or `signal` (providerRequestOf strips them).
  */
-function attemptRequest(base: Omit<ProviderRequest, 'model' | 'signal'>, model: string, signal: AbortSignal): ProviderRequest {
+function attemptRequest(base: Omit<ProviderRequest, 'model' | 'signal'>, model: string, signal: AbortWatch): ProviderRequest {
   return { model, signal, ...base }
 }
 

@@ -1,5 +1,7 @@
+import type { AbortWatch } from '../../shared/abort-watch.js'
+
 /** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>
+export type Sleep = (ms: number, signal?: AbortWatch) => Promise<void>
 
 /** The real-time Sleep: a timer that an abort clears. */
 export const abortableSleep: Sleep = (ms, signal) =>
@@ -25,7 +27,7 @@ export const abortableSleep: Sleep = (ms, signal) =>
   })
 
 /** Resolves when the signal aborts (never, without one). */
-export function abortion(signal: AbortSignal): Promise<void> {
+export function abortion(signal: AbortWatch): Promise<void> {
   if (signal.aborted) return Promise.resolve()
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
 }
