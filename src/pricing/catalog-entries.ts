@@ -6,10 +6,33 @@ const sonnetLongContext = {
   prices: { input: '6', cachedInput: '0.6', cacheWrite5m: '7.5', cacheWrite1h: '12', output: '22.5' },
 }
 
+/** Sonnet's long-context tier, and the Batch prices of both of its tiers. */
+const sonnetLongContextTiers = {
+  longContext: sonnetLongContext,
+  serviceTiers: {
+    batch: { ...halved({ input: '3', cachedInput: '0.3', cacheWrite5m: '3.75', cacheWrite1h: '6', output: '15' }), longContext: halved(sonnetLongContext.prices) },
+  },
+}
+
 const geminiCacheNote =
   'Cache reads at 10% of input are confirmed from 2026-01-01; Gemini 2.5 cache reads cost 25% of input before an unconfirmed date, so earlier calls are not priced.'
 
 const mistralSource = 'https://mistral.ai/pricing#api-pricing'
+
+/**
+ * OpenAI's Priority processing prices (https://openai.com/api-priority-processing/,
+ * read in December 2026; "excludes long context"). The date Priority prices started
+ * is not on the page, so they hang on the model's entry: a priority call before
+ * that date would be billed at them too.
+ */
+const openaiPriority = {
+  gpt51: { input: '2.5', cachedInput: '0.25', output: '20' },
+  gpt5: { input: '2.5', cachedInput: '0.25', output: '20' },
+  gpt5Mini: { input: '0.45', cachedInput: '0.045', output: '3.6' },
+  gpt41: { input: '3.5', cachedInput: '0.875', output: '14' },
+}
+
+const openaiPriorityNote = 'Priority prices from https://openai.com/api-priority-processing/ (read 2026-12); flex prices for this model are not confirmed, so a flex call is billed at the standard prices and flagged service_tier_unpriced.'
 
 /**
  * The built-in price catalog: USD per million tokens, as decimal strings.
@@ -22,14 +45,43 @@ const mistralSource = 'https://mistral.ai/pricing#api-pricing'
  *
  * `effectiveFrom` is the first day the entry's prices are known to apply: the
  * model's launch where its price never changed, otherwise the documented date
- * of the change. Calls before the first entry of a model are `unknown`.
+ * of the change. Calls before the first entry of a model count under the
+ * unknown-model policy (src/pricing/unknown-model-policy.ts).
+ *
+ * December 2026 update (issue 17): GPT-5.1, GPT-5.4 nano and Gemini 3 Flash
+ * Preview added, OpenAI Priority prices, o4-mini Flex and Anthropic Batch
+ * prices added as service tiers. What could not be confirmed from a provider's
+ * own page, and is therefore left out, is listed in src/pricing/README.md.
  */
 export const catalogEntries: readonly PriceEntryInput[] = [
   // ── OpenAI ───────────────────────────────────────────────────────────────
-  openai('gpt-5', '2025-08-07', ['gpt-5-2025-08-07'], { input: '1.25', cachedInput: '0.125', output: '10' }),
-  openai('gpt-5-mini', '2025-08-07', ['gpt-5-mini-2025-08-07'], { input: '0.25', cachedInput: '0.025', output: '2' }),
+  {
+    ...openai('gpt-5.1', '2025-11-13', ['gpt-5.1-2025-11-13'], { input: '1.25', cachedInput: '0.125', output: '10' }),
+    source: 'https://developers.openai.com/api/docs/models/gpt-5.1',
+    serviceTiers: { priority: openaiPriority.gpt51 },
+    note: `Read from the model page in December 2026; the snapshot date is the launch. ${openaiPriorityNote}`,
+  },
+  {
+    ...openai('gpt-5.4-nano', '2026-03-17', ['gpt-5.4-nano-2026-03-17'], { input: '0.2', cachedInput: '0.02', output: '1.25' }),
+    source: 'https://developers.openai.com/api/docs/models/gpt-5.4-nano',
+    note: 'Read from the model page in December 2026; the snapshot date is the launch. Regional (data residency) endpoints cost 10% more and are not modelled.',
+  },
+  {
+    ...openai('gpt-5', '2025-08-07', ['gpt-5-2025-08-07'], { input: '1.25', cachedInput: '0.125', output: '10' }),
+    serviceTiers: { priority: openaiPriority.gpt5 },
+    note: openaiPriorityNote,
+  },
+  {
+    ...openai('gpt-5-mini', '2025-08-07', ['gpt-5-mini-2025-08-07'], { input: '0.25', cachedInput: '0.025', output: '2' }),
+    serviceTiers: { priority: openaiPriority.gpt5Mini },
+    note: openaiPriorityNote,
+  },
   openai('gpt-5-nano', '2025-08-07', ['gpt-5-nano-2025-08-07'], { input: '0.05', cachedInput: '0.005', output: '0.4' }),
-  openai('gpt-4.1', '2025-04-14', ['gpt-4.1-2025-04-14'], { input: '2', cachedInput: '0.5', output: '8' }),
+  {
+    ...openai('gpt-4.1', '2025-04-14', ['gpt-4.1-2025-04-14'], { input: '2', cachedInput: '0.5', output: '8' }),
+    serviceTiers: { priority: openaiPriority.gpt41 },
+    note: openaiPriorityNote,
+  },
   openai('gpt-4.1-mini', '2025-04-14', ['gpt-4.1-mini-2025-04-14'], { input: '0.4', cachedInput: '0.1', output: '1.6' }),
   openai('gpt-4.1-nano', '2025-04-14', ['gpt-4.1-nano-2025-04-14'], { input: '0.1', cachedInput: '0.025', output: '0.4' }),
   {
@@ -68,7 +120,7 @@ export const catalogEntries: readonly PriceEntryInput[] = [
   {
     ...anthropic('claude-sonnet-4-6', '2026-02-17', ['claude-sonnet-4.6'], '3', '3.75', '6', '0.3', '15'),
     version: 'anthropic/claude-sonnet-4-6@2026-02-17',
-    longContext: sonnetLongContext,
+    ...sonnetLongContextTiers,
     note: 'During the 1M-context beta, prompts over 200K tokens were billed at the long-context rates.',
   },
   {
@@ -77,11 +129,11 @@ export const catalogEntries: readonly PriceEntryInput[] = [
   },
   {
     ...anthropic('claude-sonnet-4-5', '2025-09-29', ['claude-sonnet-4-5-20250929', 'claude-sonnet-4.5'], '3', '3.75', '6', '0.3', '15'),
-    longContext: sonnetLongContext,
+    ...sonnetLongContextTiers,
   },
   {
     ...anthropic('claude-sonnet-4-0', '2025-05-22', ['claude-sonnet-4-20250514', 'claude-sonnet-4'], '3', '3.75', '6', '0.3', '15'),
-    longContext: sonnetLongContext,
+    ...sonnetLongContextTiers,
   },
   anthropic('claude-haiku-4-5', '2025-10-15', ['claude-haiku-4-5-20251001', 'claude-haiku-4.5'], '1', '1.25', '2', '0.1', '5'),
   {
@@ -99,6 +151,10 @@ export const catalogEntries: readonly PriceEntryInput[] = [
   },
 
   // ── Google Gemini API ────────────────────────────────────────────────────
+  {
+    ...gemini('gemini-3-flash-preview', '2025-12-17', [], { input: '0.5', cachedInput: '0.05', output: '3' }),
+    note: 'Text, image and video input; audio input ($1) is not modelled. Output includes thinking tokens. The launch date is from secondary sources; the prices are those the pricing page lists.',
+  },
   {
     ...gemini('gemini-2.5-pro', '2026-01-01', [], { input: '1.25', cachedInput: '0.125', output: '10' }),
     longContext: { thresholdInputTokens: 200_000, prices: { input: '2.5', cachedInput: '0.25', output: '15' } },
@@ -163,13 +219,28 @@ function anthropic(
   cachedInput: string,
   output: string,
 ): PriceEntryInput {
-  return host('anthropic', 'https://platform.claude.com/docs/en/about-claude/pricing', model, effectiveFrom, aliases, {
-    input,
-    cachedInput,
-    cacheWrite5m,
-    cacheWrite1h,
-    output,
-  })
+  const prices = { input, cachedInput, cacheWrite5m, cacheWrite1h, output }
+  return {
+    ...host('anthropic', 'https://platform.claude.com/docs/en/about-claude/pricing', model, effectiveFrom, aliases, prices),
+    serviceTiers: { batch: halved(prices) },
+  }
+}
+
+/**
+ * Anthropic's Message Batches bill 50% of every standard price (the model pages
+ * say "50% discount on input and output"; cache reads and writes are halved too).
+ * Halving a price of at most 6 decimals can need a 7th: such a price is rounded
+ * up, so a batch call is never counted below its bill.
+ */
+function halved(prices: Record<string, string>): Prices {
+  const half = (usd: string): string => {
+    const [whole = '0', fraction = ''] = usd.split('.')
+    const units = BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'))
+    const halfUnits = (units + 1n) / 2n
+    const text = `${halfUnits / 1_000_000n}.${(halfUnits % 1_000_000n).toString().padStart(6, '0')}`
+    return text.replace(/\.?0+$/, '')
+  }
+  return Object.fromEntries(Object.entries(prices).map(([kind, usd]) => [kind, half(usd)])) as Prices
 }
 
 function gemini(model: string, effectiveFrom: string, aliases: string[], prices: Prices): PriceEntryInput {

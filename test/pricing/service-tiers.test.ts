@@ -77,3 +77,41 @@ describe('service tiers', () => {
     expect((caught as Error).message).toContain('serviceTiers')
   })
 })
+
+describe('the catalog\'s service tiers and December 2026 additions', () => {
+  const catalog = createPriceTable()
+  const december = new Date('2026-12-01T00:00:00Z')
+  const call = normalizedUsage({ inputTokens: 1_000_000, cacheReadInputTokens: 400_000, outputTokens: 100_000 })
+  const costOf = (provider: string, model: string, serviceTier?: string): string =>
+    priceCall({ table: catalog, provider, model, usage: call, at: december, ...(serviceTier === undefined ? {} : { serviceTier }) }).costUsd
+
+  it('bills OpenAI priority calls at the Priority processing prices', () => {
+    // 600K × $1.25 + 400K × $0.125 + 100K × $10 = 0.75 + 0.05 + 1
+    expect(costOf('openai', 'gpt-5')).toBe('1.8')
+    // 600K × $2.50 + 400K × $0.25 + 100K × $20 = 1.5 + 0.1 + 2
+    expect(costOf('openai', 'gpt-5-2025-08-07', 'priority')).toBe('3.6')
+    // 600K × $3.50 + 400K × $0.875 + 100K × $14
+    expect(costOf('openai', 'gpt-4.1', 'priority')).toBe('3.85')
+  })
+
+  it('bills Anthropic batch calls at half of every price, cache included, long context too', () => {
+    // haiku 4.5: 600K × $1 + 400K × $0.10 + 100K × $5 = 1.14; batch half
+    expect(costOf('anthropic', 'claude-haiku-4-5')).toBe('1.14')
+    expect(costOf('anthropic', 'claude-haiku-4-5-20251001', 'batch')).toBe('0.57')
+    // sonnet 4.5 over 200K prompt tokens: 600K × $6 + 400K × $0.60 + 100K × $22.50 = 6.09; batch half
+    expect(costOf('anthropic', 'claude-sonnet-4-5', 'batch')).toBe('3.045')
+  })
+
+  it('prices the models added in December 2026 from their pages', () => {
+    // gpt-5.1: as gpt-5
+    expect(costOf('openai', 'gpt-5.1-2025-11-13')).toBe('1.8')
+    // gpt-5.4-nano: 600K × $0.20 + 400K × $0.02 + 100K × $1.25 = 0.12 + 0.008 + 0.125
+    expect(costOf('openai', 'gpt-5.4-nano')).toBe('0.253')
+    // gemini-3-flash-preview: 600K × $0.50 + 400K × $0.05 + 100K × $3 = 0.3 + 0.02 + 0.3
+    expect(costOf('gcp.gemini', 'models/gemini-3-flash-preview')).toBe('0.62')
+    for (const entry of catalog.entries) {
+      expect(entry.source).toMatch(/^https:\/\//)
+      expect(Number.isNaN(entry.effectiveFrom.getTime())).toBe(false)
+    }
+  })
+})
