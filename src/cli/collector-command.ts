@@ -25,7 +25,7 @@ const help = `usage: switchyard collector [options]
                              of its acceptance, e.g. 30m, 1h; 0 turns it off (default 1h)
   --dedup-max-spans <n>      spans remembered for that, ~18 bytes each (default 1048576)
   --token-file <file>        bearer token every request must carry (default $SWITCHYARD_COLLECTOR_TOKEN);
-                             required off loopback; GET /healthz answers without it, status only
+                             required off loopback; GET /healthz and GET /readyz answer without it
   --allow-unauthenticated    listen off loopback without a token (anyone reaching the port can
                              write spans and read spend)
   --max-connections <n>      connections open at once (default 512)
