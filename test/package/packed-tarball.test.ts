@@ -20,7 +20,7 @@ const run = promisify(execFile)
 const directory = makeTempDirectory('packed-tarball')
 const sources = path.join(directory.path, 'sources')
 const project = path.join(directory.path, 'project')
-const npmEnvironment = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' }
+const npmEnvironment: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' }
 // What the project's own process reads must come from the project, not from this run.
 delete npmEnvironment.CLICKHOUSE_URL
 delete npmEnvironment.OTEL_EXPORTER_OTLP_ENDPOINT
