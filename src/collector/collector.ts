@@ -138,9 +138,12 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
     beforeAck: openSeenSpans === undefined ? undefined : () => openSeenSpans.beforeAck(),
   })
   let closing = false
+  let flushing = false
   // No insert before the migrations have run: a store down at start has no tables yet.
   void readiness.prepared.then(() => {
-    if (!closing) flusher.start()
+    if (closing) return
+    flusher.start()
+    flushing = true
   })
 
   const server = createServer({
@@ -269,7 +272,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
         await closeServer(server)
         await readiness.stop()
         try {
-          if (readiness.isPrepared) await drain()
+          if (flushing) await drain()
           else {
             await openQueue.sealOpen()
             if (openQueue.stats().rows > 0) diag.warn(`switchyard collector: the store ${store.displayUrl} never answered: ${openQueue.stats().rows} spans stay in the queue for the next start`)
