@@ -51,7 +51,8 @@ export function recordBudgetEvent(span: Span | undefined, outcome: unknown): voi
       [switchyardAttributes.budgetSpentUsd]: decision.summary.spentUsd,
       [switchyardAttributes.budgetLimitUsd]: decision.summary.limitUsd,
     })
-    span.addEvent('switchyard.budget.decision', { ...decision.summary })
+    // An allow is in the attributes; a warn or a downgrade is also marked on the span's timeline.
+    if (decision.summary.action !== 'allow') span.addEvent('switchyard.budget.decision', { ...decision.summary })
   } catch {
     // Telemetry never breaks the call.
   }

@@ -1,12 +1,24 @@
-import { trace, type Tracer } from '@opentelemetry/api'
+import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api'
 
 const scopeName = 'switchyard'
 const scopeVersion = '0.1.0'
 
+/** The global API's provider is a proxy; an SDK that registers becomes its delegate. */
+interface DelegatingProvider extends TracerProvider {
+  getDelegate?(): TracerProvider
+}
+
+let cached: { provider: TracerProvider; tracer: Tracer } | undefined
+
 /**
- * switchyard's tracer from the global API, looked up on each use: the app may
- * register its tracer provider after importing switchyard.
+ * switchyard's tracer from the global API. The app may register its tracer
+ * provider after importing switchyard, or replace it, so the provider is checked
+ * on each use; the tracer is looked up again only when it changed (the lookup
+ * builds a key and walks the API's proxies, twice per routed call).
  */
 export function tracer(): Tracer {
-  return trace.getTracer(scopeName, scopeVersion)
+  const global: DelegatingProvider = trace.getTracerProvider()
+  const provider = global.getDelegate?.() ?? global
+  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(scopeName, scopeVersion) }
+  return cached.tracer
 }

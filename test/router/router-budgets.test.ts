@@ -102,6 +102,17 @@ describe('budgets enforced by the router', () => {
     expect(actions).toEqual(expect.arrayContaining(['warn', 'downgrade', 'block']))
     expect(routes).toContain('cheap')
     expect(routes.indexOf('cheap')).toBeGreaterThan(routes.indexOf('triage'))
+    // The route span carries the decision as attributes; only a warn, downgrade or block is also an event on its timeline.
+    const routeSpans = await collector.store.client.query({
+      query: "SELECT SpanAttributes['switchyard.budget.action'] AS action, countIf(has(Events.Name, 'switchyard.budget.decision')) AS marked, count() AS spans FROM otel_traces WHERE SpanName LIKE 'route %' AND SpanAttributes['gen_ai.workflow.name'] = 'graded-run' GROUP BY action ORDER BY action",
+      format: 'JSONEachRow',
+    })
+    const marks = Object.fromEntries((await routeSpans.json<{ action: string; marked: string; spans: string }>()).map((row) => [row.action, [Number(row.marked), Number(row.spans)]]))
+    expect(marks.allow?.[0]).toBe(0)
+    expect(marks.allow?.[1]).toBeGreaterThan(0)
+    expect(marks.warn?.[0]).toBe(marks.warn?.[1])
+    expect(marks.downgrade?.[0]).toBe(marks.downgrade?.[1])
+    expect(marks.block).toEqual([1, 1])
     await router.close()
   })
 
