@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { hostPresetNames, hostPresets } from './host-presets.js'
 import { simulatedOptionsSchema } from './simulated/simulated-options.js'
 
 const headersSchema = z.record(z.string(), z.string())
@@ -38,18 +39,34 @@ const geminiConfigSchema = z.strictObject({
   apiVersion: z.string().min(1).optional(),
 })
 
-const openaiCompatibleConfigSchema = z.strictObject({
-  type: z.literal('openai-compatible'),
-  ...httpSettings,
-  baseURL: z.url({ protocol: /^https?$/ }),
-  /** The name on spans; default: the provider's name in the config. */
-  providerName: z.string().min(1).optional(),
-  authStyle: z.enum(['bearer', 'api-key', 'none']).optional(),
-  /** Azure OpenAI: `{ "api-version": "2024-10-21" }`. */
-  query: z.record(z.string(), z.string()).optional(),
-  maxTokensField: z.enum(['max_completion_tokens', 'max_tokens']).optional(),
-  developerRole: z.enum(['developer', 'system']).optional(),
-})
+const openaiCompatibleConfigSchema = z
+  .strictObject({
+    type: z.literal('openai-compatible'),
+    ...httpSettings,
+    /** A known host's dialect, auth and address (see host-presets.ts); the fields below override it. */
+    preset: z.enum(hostPresetNames).optional(),
+    /** Required, unless the preset has a default address (every one but `azure`). */
+    baseURL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The name on spans; default: the provider's name in the config. */
+    providerName: z.string().min(1).optional(),
+    authStyle: z.enum(['bearer', 'api-key', 'none']).optional(),
+    /** Azure OpenAI: `{ "api-version": "2024-10-21" }` (the azure preset sets it for deployment URLs). */
+    query: z.record(z.string(), z.string()).optional(),
+    maxTokensField: z.enum(['max_completion_tokens', 'max_tokens']).optional(),
+    developerRole: z.enum(['developer', 'system']).optional(),
+  })
+  .superRefine((config, context) => {
+    if (config.baseURL !== undefined) return
+    const preset = config.preset === undefined ? undefined : hostPresets[config.preset]
+    if (preset?.baseURL !== undefined) return
+    context.addIssue({
+      code: 'custom',
+      path: ['baseURL'],
+      message: preset === undefined
+        ? 'an openai-compatible provider needs a baseURL (or a preset with a default one)'
+        : `the ${config.preset} preset needs a baseURL: ${preset.baseURLShape}`,
+    })
+  })
 
 const simulatedConfigSchema = z.strictObject({
   type: z.literal('simulated'),

@@ -80,6 +80,7 @@ const everyChunkField = {
     },
   ],
   usage: everyUsageField(0.00042),
+  x_groq: { usage: everyUsageField(0.00042) },
   service_tier: 'priority',
   error: null,
 }

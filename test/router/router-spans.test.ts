@@ -78,6 +78,8 @@ describe('spans of a routed call inside a workflow and a step', () => {
       'switchyard.cost.usd': '0.0014014',
       'switchyard.cost.source': 'catalog',
       'switchyard.price.version': expect.any(String),
+      // The recorded answer says it was served by the default tier.
+      'switchyard.service_tier': 'default',
       'switchyard.tag.tenant': 'acme',
       'switchyard.tag.feature': 'triage',
     })

@@ -81,6 +81,8 @@ describe.each(openaiSdks)('instrument(openai v$major)', (sdk) => {
         'switchyard.cost.usd': '0.0014014',
         'switchyard.cost.source': 'catalog',
         'switchyard.price.version': expect.any(String),
+        // The recorded answer says it was served by the default tier.
+        'switchyard.service_tier': 'default',
         'switchyard.tag.team': 'support',
         'switchyard.tag.tenant': 'acme',
       })

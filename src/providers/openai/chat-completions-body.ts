@@ -8,6 +8,11 @@ export interface ChatCompletionsDialect {
   maxTokensField: 'max_completion_tokens' | 'max_tokens'
   /** Hosts that do not know the `developer` role get those messages as `system`. */
   developerRole: 'developer' | 'system'
+  /**
+   * Whether streams ask for usage with `stream_options: { include_usage: true }`
+   * (default yes). Hosts that refuse unknown fields (Mistral) get no such field.
+   */
+  streamUsageOption?: boolean
 }
 
 /** The JSON body of `POST /chat/completions`. */
@@ -34,7 +39,7 @@ export function chatCompletionsBody(
   if (stream) {
     body.stream = true
     // Without this the stream carries no usage at all; with it, a last chunk with empty `choices` does.
-    body.stream_options = { include_usage: true }
+    if (dialect.streamUsageOption !== false) body.stream_options = { include_usage: true }
   }
   return body
 }

@@ -23,7 +23,7 @@ import type { ServerSentEvent } from '../sse.js'
 import { ToolCallAccumulator } from '../tool-call-accumulator.js'
 import { isCommonCompletionEnvelope, isCommonFunction } from './chat-completions-result.js'
 import { openaiFinishReason } from './openai-finish-reason.js'
-import { chatCompletionsUsage, chatCompletionsUsageSchema } from './openai-usage.js'
+import { chatCompletionsUsage, chatCompletionsUsageSchema, isCommonChatCompletionsUsage } from './openai-usage.js'
 
 const chunkSchema = z.object({
   id: z.string().nullish(),
@@ -51,6 +51,8 @@ const chunkSchema = z.object({
     )
     .nullish(),
   usage: chatCompletionsUsageSchema.nullish(),
+  // Groq puts a stream's usage here, in the last chunk.
+  x_groq: z.object({ usage: chatCompletionsUsageSchema.nullish() }).nullish(),
   // Any type: an odd tier is dropped by serviceTier(), never a reason to refuse the answer.
   service_tier: z.unknown().optional(),
   error: z.unknown().optional(),
@@ -65,6 +67,12 @@ export const chatCompletionChunkWire: FastWireSchema<typeof chunkSchema> = {
 // Field for field as in chunkSchema.
 function isCommonChunk(value: unknown): value is z.output<typeof chunkSchema> {
   return isCommonCompletionEnvelope(value, isCommonChoice)
+    && isWireObject(value)
+    && (isNullish(value.x_groq) || isCommonGroqExtension(value.x_groq))
+}
+
+function isCommonGroqExtension(value: unknown): boolean {
+  return isWireObject(value) && (isNullish(value.usage) || isCommonChatCompletionsUsage(value.usage))
 }
 
 function isCommonChoice(value: unknown): boolean {
@@ -88,7 +96,8 @@ function isCommonToolCallDelta(value: unknown): boolean {
 /**
  * A streamed Chat Completion: `chat.completion.chunk` events with text and
  * tool-call deltas (by index), a finish reason, then (with `include_usage`) a
- * chunk with empty `choices` and the usage, then `data: [DONE]`.
+ * chunk with empty `choices` and the usage, then `data: [DONE]`. Groq also puts
+ * the usage in `x_groq.usage` of its last chunk; `usage` wins when both come.
  */
 export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
   #id = ''
@@ -150,8 +159,9 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
       }
       if (choice.finish_reason) this.#finishReason = choice.finish_reason
     }
-    if (chunk.usage) {
-      this.#usage = chatCompletionsUsage(chunk.usage)
+    const usage = chunk.usage ?? chunk.x_groq?.usage
+    if (usage) {
+      this.#usage = chatCompletionsUsage(usage)
       events.push({ type: 'usage', usage: this.#usage })
     }
     return events

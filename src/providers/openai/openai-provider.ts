@@ -50,6 +50,7 @@ export class OpenAIProvider implements Provider {
     this.#dialect = {
       maxTokensField: options.maxTokensField ?? 'max_completion_tokens',
       developerRole: options.developerRole ?? 'developer',
+      streamUsageOption: options.streamUsageOption ?? true,
     }
     const headers = { ...options.headers, ...authHeaders(options.authStyle ?? 'bearer', options.apiKey) }
     this.#transport = new HttpTransport({
