@@ -202,6 +202,27 @@ describe('Gemini tool results', () => {
     expect(names).toEqual(['get_weather', 'get_time'])
   })
 
+  it('keeps the signature of a thought part, leaving the thought text out of the answer', async () => {
+    server.reply({
+      body: {
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { text: 'Reading the question.', thought: true, thoughtSignature: 'CiQBthought-signature' },
+                { text: 'Paris.' },
+              ],
+            },
+            finishReason: 'STOP',
+          },
+        ],
+      },
+    })
+    const result = await provider.chat({ model: 'gemini-3-pro-preview', messages: [{ role: 'user', content: 'Capital of France?' }] })
+    expect(result).toMatchObject({ text: 'Paris.', thoughtSignature: 'CiQBthought-signature', toolCalls: [] })
+  })
+
   it('keeps a call id Gemini sent, and drops a signature too long to keep', async () => {
     server.reply({
       body: {
