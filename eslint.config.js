@@ -17,9 +17,6 @@ const privateModifier = {
   selector: "PropertyDefinition[accessibility='private'], MethodDefinition[accessibility='private'][kind!='constructor'], TSParameterProperty[accessibility='private']",
   message: 'Use a #private field or method instead of the private modifier.',
 }
-// The last barrel: tests and benches still import it, and src/budget is mid-renovation.
-// Delete it (and this entry) once they import the budget's files.
-const barrelsStillImported = ['src/budget/index.ts']
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.switchyard/**', 'bench/node_modules/**', 'coverage/**'] },
@@ -47,7 +44,6 @@ export default tseslint.config(
   // A barrel file is refused where it stands, so tests and benches cannot lean on one either.
   {
     files: ['src/*/**/index.ts'],
-    ignores: barrelsStillImported,
     rules: {
       'no-restricted-syntax': ['error', privateModifier, {
         selector: 'Program',

@@ -1,4 +1,5 @@
-import { parseBudgets, type BudgetConfig, type BudgetConfigInput } from '../../src/budget/index.js'
+import type { BudgetConfig, BudgetConfigInput } from '../../src/budget/budget-config.js'
+import { parseBudgets } from '../../src/budget/parse-budgets.js'
 
 /**
  * The budgets of the benchmarks: several that match every benchmark call (the

@@ -1,5 +1,5 @@
 import OpenAI from 'openai'
-import type { BudgetGate } from '../../src/budget/index.js'
+import type { BudgetGate } from '../../src/budget/budget-gate.js'
 
 /*
  * The instrumentations compared in bench/sdk-comparison.ts, each applied to the

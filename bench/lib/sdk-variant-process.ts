@@ -1,4 +1,5 @@
-import { createBudgetGate, createBudgetLedger } from '../../src/budget/index.js'
+import { createBudgetGate } from '../../src/budget/budget-gate.js'
+import { createBudgetLedger } from '../../src/budget/budget-ledger.js'
 import { createPriceTable } from '../../src/pricing/create-price-table.js'
 import { worstCaseCost } from '../../src/pricing/worst-case-cost.js'
 import { benchBudgets } from './bench-budgets.js'

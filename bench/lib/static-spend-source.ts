@@ -1,4 +1,4 @@
-import type { SpendBucket, SpendQuery, SpendSnapshot, SpendSource } from '../../src/budget/index.js'
+import type { SpendBucket, SpendQuery, SpendSnapshot, SpendSource } from '../../src/budget/spend-source.js'
 
 const minuteMs = 60_000
 const hourMs = 3_600_000

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { budgetConfigSchema, isBudgetConfigError, parseBudgets } from '../../src/budget/index.js'
+import { isBudgetConfigError } from '../../src/budget/budget-config-error.js'
+import { budgetConfigSchema } from '../../src/budget/budget-config.js'
+import { parseBudgets } from '../../src/budget/parse-budgets.js'
 import { isRouterConfigError } from '../../src/router/router-config-error.js'
 import { parseRouterConfig } from '../../src/router/parse-router-config.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { calendarPeriod } from '../../src/budget/index.js'
+import { calendarPeriod } from '../../src/budget/calendar-period.js'
 
 function period(calendar: 'day' | 'month', timeZone: string, at: string): { start: string; end: string } {
   const { startMs, endMs } = calendarPeriod({ calendar, timeZone, atMs: Date.parse(at) })

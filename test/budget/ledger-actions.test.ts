@@ -1,16 +1,13 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createBudgetGate,
-  createBudgetLedger,
-  createSpendSource,
-  isBudgetExceededError,
-  parseBudgets,
-  type BudgetConfigInput,
-  type BudgetDecision,
-  type BudgetLedgerOptions,
-  type SpendSource,
-} from '../../src/budget/index.js'
+import type { BudgetConfigInput } from '../../src/budget/budget-config.js'
+import type { BudgetDecision } from '../../src/budget/budget-decision.js'
+import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
+import { createBudgetGate } from '../../src/budget/budget-gate.js'
+import { createBudgetLedger, type BudgetLedgerOptions } from '../../src/budget/budget-ledger.js'
+import { createSpendSource } from '../../src/budget/create-spend-source.js'
+import { parseBudgets } from '../../src/budget/parse-budgets.js'
+import type { SpendSource } from '../../src/budget/spend-source.js'
 import type { BudgetGate as RouterBudgetGate } from '../../src/router/create-router.js'
 import type { Store } from '../../src/store/create-store.js'
 import { startModelCallSpan } from '../../src/telemetry/model-call-span.js'

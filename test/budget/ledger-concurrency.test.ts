@@ -1,14 +1,11 @@
 import { randomInt } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createBudgetLedger,
-  createSpendSource,
-  isBudgetExceededError,
-  parseBudgets,
-  type BudgetLedger,
-  type BudgetScope,
-} from '../../src/budget/index.js'
+import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
+import { createBudgetLedger, type BudgetLedger } from '../../src/budget/budget-ledger.js'
+import type { BudgetScope } from '../../src/budget/budget-scope.js'
+import { createSpendSource } from '../../src/budget/create-spend-source.js'
+import { parseBudgets } from '../../src/budget/parse-budgets.js'
 import { formatUsd } from '../../src/pricing/format-usd.js'
 import type { Store } from '../../src/store/create-store.js'
 import { insertCalls, openBudgetStore, spanId, storedSpendUnits, usd, type StoredCall } from './budget-test-store.js'

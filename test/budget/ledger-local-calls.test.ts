@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createBudgetLedger, parseBudgets, type BudgetLedger, type SpendQuery, type SpendSnapshot, type SpendSource } from '../../src/budget/index.js'
+import { createBudgetLedger, type BudgetLedger } from '../../src/budget/budget-ledger.js'
+import { parseBudgets } from '../../src/budget/parse-budgets.js'
+import type { SpendQuery, SpendSnapshot, SpendSource } from '../../src/budget/spend-source.js'
 import { floorMinute, minuteMs } from '../../src/budget/local-call.js'
 
 /**

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBudgetLedger, createSpendSource, parseBudgets, type BudgetConfigInput, type BudgetScope } from '../../src/budget/index.js'
+import type { BudgetConfigInput } from '../../src/budget/budget-config.js'
+import { createBudgetLedger } from '../../src/budget/budget-ledger.js'
+import type { BudgetScope } from '../../src/budget/budget-scope.js'
+import { createSpendSource } from '../../src/budget/create-spend-source.js'
+import { parseBudgets } from '../../src/budget/parse-budgets.js'
 import type { Store } from '../../src/store/create-store.js'
 import { insertCalls, manualClock, openBudgetStore, usd } from './budget-test-store.js'
 

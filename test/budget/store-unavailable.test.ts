@@ -1,12 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  createBudgetLedger,
-  createSpendSource,
-  isBudgetExceededError,
-  parseBudgets,
-  type BudgetConfigInput,
-  type BudgetLedger,
-} from '../../src/budget/index.js'
+import type { BudgetConfigInput } from '../../src/budget/budget-config.js'
+import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
+import { createBudgetLedger, type BudgetLedger } from '../../src/budget/budget-ledger.js'
+import { createSpendSource } from '../../src/budget/create-spend-source.js'
+import { parseBudgets } from '../../src/budget/parse-budgets.js'
 import { createStore, type Store } from '../../src/store/create-store.js'
 import { insertCalls, manualClock, openBudgetStore, usd } from './budget-test-store.js'
 

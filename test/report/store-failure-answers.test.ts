@@ -1,6 +1,6 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { handleSpendRequest } from '../../src/budget/index.js'
+import { handleSpendRequest } from '../../src/budget/spend-request-handler.js'
 import { handleReportRequest } from '../../src/report/handle-report-request.js'
 import { createStore, type Store } from '../../src/store/create-store.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'

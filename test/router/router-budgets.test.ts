@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Collector } from '../../src/collector/collector.js'
-import { createSpendSource, isBudgetExceededError } from '../../src/budget/index.js'
+import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
+import { createSpendSource } from '../../src/budget/create-spend-source.js'
 import { createRouter, type Router } from '../../src/router/create-router.js'
 import type { RouterConfigInput } from '../../src/router/router-config.js'
 import { startTelemetry, type Telemetry } from '../../src/telemetry/start-telemetry.js'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { handleSpendRequest } from '../../src/budget/index.js'
+import { handleSpendRequest } from '../../src/budget/spend-request-handler.js'
 import { createPriceTable } from '../../src/pricing/create-price-table.js'
 import { handleReportRequest } from '../../src/report/handle-report-request.js'
 import { createStore, type Store } from '../../src/store/create-store.js'

@@ -21,7 +21,7 @@ import type { ChatCompletion as ChatCompletionV5, ChatCompletionChunk as ChatCom
 import type { CreateEmbeddingResponse as CreateEmbeddingResponseV5 } from 'openai-v5/resources/embeddings'
 import type { Response as ModelResponseV5, ResponseStreamEvent as ResponseStreamEventV5 } from 'openai-v5/resources/responses/responses'
 import type { Stream as StreamV5 } from 'openai-v5/streaming'
-import type { BudgetGate } from '../../src/budget/index.js'
+import type { BudgetGate } from '../../src/budget/budget-gate.js'
 import { instrument, switchyardMiddleware, type CallBudgetGate, type InstrumentOptions } from '../../src/index.js'
 
 export async function openaiResultsKeepTheirTypes(budgets: CallBudgetGate): Promise<string> {
