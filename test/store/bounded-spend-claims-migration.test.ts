@@ -88,7 +88,7 @@ describe('migration 5 on a store whose earlier views took costs as written', () 
     const [dropView, createView, minuteRepair, hourRepair] = migrations[4]!.statements
     for (const statement of [dropView!, createView!, minuteRepair!, hourRepair!]) await store.client.command({ query: statement })
     // ... and the next start runs the whole migration again.
-    expect(await migrate({ store })).toMatchObject({ from: 4, applied: [5, 6] })
+    expect(await migrate({ store })).toMatchObject({ from: 4, applied: migrations.slice(4).map((migration) => migration.version) })
     expect(await totals('llm_calls')).toEqual(repaired)
     expect(await totals('llm_spend_minute')).toEqual(repaired)
     expect(await totals('llm_spend_hour')).toEqual(repaired)

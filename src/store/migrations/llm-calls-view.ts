@@ -1,6 +1,7 @@
 /**
  * The SELECT of the `llm_calls_mv` materialized view, shared by the migrations that
- * created it (2), added pricing at ingest (4) and bounded what a span may claim (5).
+ * created it (2), added pricing at ingest (4), bounded what a span may claim (5) and
+ * left a span without token counts unpriced (7).
  * The text produced for each released migration must never change: it is what stores
  * at that version ran.
  */
@@ -125,6 +126,8 @@ interface PricedViewParts {
   tokens: TokenColumns
   /** True when the span's own `switchyard.cost.usd` is taken; otherwise the span is priced here. */
   claimed: string
+  /** True when the span reports a token count (migration 7); without one a span is `unknown`, never a catalog $0. */
+  reportsUsage?: string
 }
 
 function pricedViewStatement(parts: PricedViewParts): string {
@@ -140,12 +143,14 @@ function pricedViewStatement(parts: PricedViewParts): string {
         + ${tokens(cacheRead)} * ${price('cached_input')}
         + ${tokens(cacheWrite)} * ${price('cache_write_5m')}
         + ${tokens(output)} * ${price('output')}) / 1000000`
-  const hasPrice = "(response_price.version != '' OR request_price.version != '')"
+  const knownPrice = "(response_price.version != '' OR request_price.version != '')"
+  const hasPrice = parts.reportsUsage === undefined ? knownPrice : `(${knownPrice} AND ${parts.reportsUsage})`
   const claimed = parts.claimed
+  const entryVersion = "if(response_price.version != '', response_price.version, request_price.version)"
   const cost: CostColumns = {
     cost: `if(${claimed}, toDecimal128OrZero(SpanAttributes['switchyard.cost.usd'], 12), if(${hasPrice}, toDecimal128(${computed}, 12), toDecimal128(0, 12)))`,
     source: `if(${claimed}, SpanAttributes['switchyard.cost.source'], if(${hasPrice}, 'catalog', 'unknown'))`,
-    version: `if(${claimed}, SpanAttributes['switchyard.price.version'], if(response_price.version != '', response_price.version, request_price.version))`,
+    version: `if(${claimed}, SpanAttributes['switchyard.price.version'], ${parts.reportsUsage === undefined ? entryVersion : `if(${hasPrice}, ${entryVersion}, '')`})`,
   }
   const spanColumns = parts.spanColumns.map((column) => `, ${column}`).join('')
   return `CREATE MATERIALIZED VIEW IF NOT EXISTS llm_calls_mv
@@ -197,16 +202,34 @@ function boundedTokenColumn(keys: readonly string[]): string {
  * exact (10^22 calls at the bound would be needed to leave Decimal(38, 12)).
  */
 export function boundedLlmCallsViewStatement(): string {
+  return pricedViewStatement(boundedViewParts(['gen_ai.usage.cache_write.input_tokens']))
+}
+
+/**
+ * Migration 7: as migration 5, and a span that reports no token count at all (some
+ * instrumentations drop usage on streams) is `unknown` at cost 0 rather than a
+ * `catalog` $0: our collector estimates such a span from its captured content
+ * before it gets here, and a span without content cannot be priced. Cache writes
+ * are also read under their older name, `gen_ai.usage.cache_creation.input_tokens`.
+ */
+export function usageReportedLlmCallsViewStatement(): string {
+  const valid = (key: string): string => `(match(SpanAttributes['${key}'], '${tokenCountPattern}') AND toUInt64OrZero(SpanAttributes['${key}']) <= ${maxTokenCount})`
+  const reported = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens'].map(valid).join(' OR ')
+  const parts = boundedViewParts(['gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation.input_tokens'])
+  return pricedViewStatement({ ...parts, spanColumns: [...parts.spanColumns, `(${reported}) AS UsageReported`], reportsUsage: 'UsageReported' })
+}
+
+function boundedViewParts(cacheWriteKeys: readonly string[]): PricedViewParts {
   const cost = "SpanAttributes['switchyard.cost.usd']"
   const claimed = `(match(${cost}, '${costClaimPattern}') AND toDecimal128OrZero(${cost}, 12) <= ${maxCallCostUsd}`
     + " AND SpanAttributes['switchyard.cost.source'] IN ('catalog', 'provider', 'estimate'))"
-  return pricedViewStatement({
+  return {
     spanColumns: [
       `${claimed} AS CostClaimed`,
       `${boundedTokenColumn(['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens'])} AS UsageInputTokens`,
       `${boundedTokenColumn(['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens'])} AS UsageOutputTokens`,
       `${boundedTokenColumn(['gen_ai.usage.cache_read.input_tokens'])} AS UsageCacheReadTokens`,
-      `${boundedTokenColumn(['gen_ai.usage.cache_write.input_tokens'])} AS UsageCacheWriteTokens`,
+      `${boundedTokenColumn(cacheWriteKeys)} AS UsageCacheWriteTokens`,
       `${boundedTokenColumn(['gen_ai.usage.reasoning.output_tokens'])} AS UsageReasoningTokens`,
     ],
     tokens: {
@@ -217,5 +240,5 @@ export function boundedLlmCallsViewStatement(): string {
       reasoning: 'UsageReasoningTokens',
     },
     claimed: 'CostClaimed',
-  })
+  }
 }
