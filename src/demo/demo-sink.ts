@@ -71,12 +71,17 @@ async function openStoreSink(destination: { storeUrl: string; queueDirectory: st
   }
 }
 
-function openCollectorSink(destination: { collectorUrl: string; token?: string }): DemoSink {
+async function openCollectorSink(destination: { collectorUrl: string; token?: string }): Promise<DemoSink> {
   const base = new URL(destination.collectorUrl).origin
   const { token } = destination
   const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
   const report = (query: DemoReportQuery): Promise<Report | CriticalPathReport> =>
     fetchReport({ collectorUrl: base, request: reportRequest(query), token })
+  // Ask once before the runs: a collector that is not there, refuses the token or is
+  // not switchyard's (no report endpoint) fails the demo now, with its reason, rather
+  // than after every span of it was refused.
+  const now = Date.now()
+  await report({ from: new Date(now - 60_000), to: new Date(now) })
   return {
     description: `the collector at ${base} (OTLP/HTTP), which writes its own store`,
     reportFlag: `--collector ${base}`,

@@ -74,11 +74,17 @@ describe('switchyard demo: where the spans go', () => {
     writeFileSync(tokenFile, 'demo-collector-token-0123456789\n')
     const { child, url } = await spawnCollector(['--store', storeUrl, '--queue-dir', path.join(directory.path, 'collector-queue'), '--token-file', tokenFile])
     let demo: Awaited<ReturnType<typeof runDemoCli>>
+    let withoutToken: Awaited<ReturnType<typeof runDemoCli>>
     try {
+      withoutToken = await runDemoCli(['--collector', url])
       demo = await runDemoCli(['--collector', url, '--token-file', tokenFile])
     } finally {
       await stopped(child)
     }
+    // Without the token it stops before the runs, saying why.
+    expect(withoutToken.code).toBe(1)
+    expect(withoutToken.stderr).toMatch(/switchyard demo: the collector at .* answered 401: this collector requires a bearer token/)
+    expect(withoutToken.stdout).not.toMatch(/runs +\d+\//)
     expect(demo.stderr).not.toMatch(/401|error/i)
     expect(demo.code).toBe(0)
     expect(demo.stdout).toContain(`spans go to the collector at ${url}`)
