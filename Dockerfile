@@ -46,8 +46,10 @@ COPY package.json README.md ./
 COPY bin ./bin
 # The code stays root-owned and read-only to the process; what it writes (the
 # collector's queue, the default .switchyard directory) goes to /var/lib/switchyard,
-# which a named volume mounted there inherits the ownership of.
-RUN ln -s /app/bin/switchyard.js /usr/local/bin/switchyard \
+# which a named volume mounted there inherits the ownership of. The bin gets its exec
+# bit again in case the checkout lost it (a Windows clone): the entry point runs it.
+RUN chmod 755 /app/bin/switchyard.js \
+ && ln -s /app/bin/switchyard.js /usr/local/bin/switchyard \
  && mkdir -p /var/lib/switchyard \
  && chown node:node /var/lib/switchyard
 USER node
