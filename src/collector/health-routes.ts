@@ -23,11 +23,12 @@ export interface HealthRouteOptions {
  */
 export async function serveHealth(options: HealthRouteOptions): Promise<void> {
   const { response, readiness, detailed, closing, flusher, queueStats } = options
+  // The store's state first: the flusher's is read after it, the later of the two.
+  const answers = detailed ? await readiness.ping() : undefined
   const flusherHealth = flusher.health()
   const healthy = !closing && !flusherHealth.stuck
   let body: Record<string, unknown> = { status: healthy ? 'ok' : 'unavailable' }
   if (detailed) {
-    const answers = await readiness.ping()
     body = {
       ...body,
       store: !answers ? 'unreachable' : readiness.isPrepared ? 'ok' : 'not-prepared',
