@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -29,13 +29,11 @@ let tarballEntries: string[] = []
 beforeAll(async () => {
   const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, maxBuffer: 64 * 1024 * 1024 })
   for (const file of stdout.split('\0').filter((name) => name !== '')) {
+    // Regular files only: a tracked file deleted in the working tree is not part of it, and
+    // a node_modules that is a symlink (git's `node_modules/` ignores only directories) is none of the sources.
+    if (!lstatSync(path.join(root, file), { throwIfNoEntry: false })?.isFile()) continue
     mkdirSync(path.dirname(path.join(sources, file)), { recursive: true })
-    try {
-      copyFileSync(path.join(root, file), path.join(sources, file))
-    } catch (error) {
-      // A tracked file deleted in the working tree is not part of it.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    }
+    copyFileSync(path.join(root, file), path.join(sources, file))
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(sources, 'node_modules'))
   const packed = path.join(directory.path, 'packed')
