@@ -7,7 +7,7 @@ import { parseSpendRequestParams } from './spend-request-params.js'
 import { readStoreSpend } from './store-spend-source.js'
 
 /** What a 503 says: the store failed, and what to do; why it failed is in the collector's log only. */
-export const spendStoreFailureMessage = 'the store did not answer the spend query (the collector logged why): retry later, and check the store with GET /healthz'
+export const spendStoreFailureMessage = 'the store did not answer the spend query (the collector logged why): retry later, and check the store with GET /readyz'
 
 /** The body of a 200 answer of `/v1/spend`: every amount an exact decimal string of USD. */
 export interface SpendResponseBody {

@@ -41,7 +41,7 @@ const contentTypes = {
 } as const
 
 /** What a 503 says: the store failed, and what to do; why it failed is in the collector's log only. */
-export const reportStoreFailureMessage = 'the store did not answer the report query (the collector logged why): retry later, and check the store with GET /healthz'
+export const reportStoreFailureMessage = 'the store did not answer the report query (the collector logged why): retry later, and check the store with GET /readyz'
 
 /**
  * `GET /v1/report` for a collector whose store is embedded (one process owns a

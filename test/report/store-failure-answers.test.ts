@@ -41,7 +41,7 @@ describe('a store that fails', () => {
     const answer = await handleSpendRequest({ store, searchParams: new URLSearchParams({ workflow: marker, window: '1h' }) })
     expect(answer).toEqual({
       status: 503,
-      body: { error: 'the store did not answer the spend query (the collector logged why): retry later, and check the store with GET /healthz' },
+      body: { error: 'the store did not answer the spend query (the collector logged why): retry later, and check the store with GET /readyz' },
     })
     expect(logged).toHaveLength(1)
     expect(logged[0]).toMatch(/^switchyard: \/v1\/spend: the spend query failed on the store chdb:\/\/.*: UNKNOWN_TABLE \(code 60\): Unknown table expression identifier 'llm_calls' \(statement left out\)$/)
@@ -52,7 +52,7 @@ describe('a store that fails', () => {
     const answer = await handleReportRequest({ store, searchParams: new URLSearchParams({ since: '1h', workflow: marker }) })
     expect(answer.status).toBe(503)
     expect(answer.contentType).toMatch(/^application\/json/)
-    expect(JSON.parse(answer.body)).toEqual({ error: 'the store did not answer the report query (the collector logged why): retry later, and check the store with GET /healthz' })
+    expect(JSON.parse(answer.body)).toEqual({ error: 'the store did not answer the report query (the collector logged why): retry later, and check the store with GET /readyz' })
     expect(logged).toHaveLength(1)
     expect(logged[0]).toMatch(/^switchyard: \/v1\/report: the report query failed on the store chdb:\/\/.*: UNKNOWN_TABLE \(code 60\): .*llm_calls.* \(statement left out\)$/)
     expect(logged[0]).not.toContain(marker)
