@@ -48,6 +48,21 @@ function reportRequest(query: DemoReportQuery): ReportRequest {
   return { window: { from: query.from, to: query.to }, by: query.by ?? [], format: 'json', criticalPath: query.criticalPath, limit: defaultReportLimit }
 }
 
+const storeWaitMs = 15_000
+
+/** Whether `prepared` resolves within `ms`. */
+async function preparedWithin(prepared: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  try {
+    return await Promise.race([prepared.then(() => true as const), timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 async function openStoreSink(destination: { storeUrl: string; queueDirectory: string }): Promise<DemoSink> {
   const collector = await startCollector({
     host: '127.0.0.1',
@@ -56,6 +71,12 @@ async function openStoreSink(destination: { storeUrl: string; queueDirectory: st
     queueDirectory: destination.queueDirectory,
     batchIntervalMs: 250,
   })
+  // A collector starts with its store down and waits for it; the demo would wait for its
+  // spans in vain, so it stops at once with the store named instead.
+  if (!collector.storePrepared && !(await preparedWithin(collector.whenStorePrepared, storeWaitMs))) {
+    await collector.close()
+    throw new Error(`the store ${collector.store.displayUrl} did not answer within ${storeWaitMs / 1000} s: start it, or leave --store and CLICKHOUSE_URL unset for the embedded store`)
+  }
   return {
     description: `store ${collector.store.displayUrl}, through a collector on ${collector.url} (OTLP/HTTP) that this demo runs`,
     reportFlag: `--store ${collector.store.displayUrl}`,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -59,6 +60,15 @@ async function storedCalls(url: string, run: string): Promise<{ calls: number; w
   }
 }
 
+/** A loopback port where nothing listens (it was free a moment ago). */
+async function closedLoopbackPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
 function stopped(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve()
@@ -114,6 +124,16 @@ describe('switchyard demo: where the spans go', () => {
     expect(demo.code, demo.stderr).toBe(0)
     const { run, calls } = demoRunOf(demo.stdout)
     expect((await storedCalls(`chdb://${fromEnvironment}`, run)).calls).toBe(calls)
+  }, 120_000)
+
+  it('stops with the store named when the store of --store does not answer, instead of waiting for its spans', async () => {
+    const port = await closedLoopbackPort()
+    const started = Date.now()
+    const demo = await runDemoCli(['--store', `http://demo:secret-password@127.0.0.1:${port}`, '--directory', path.join(directory.path, 'work-down')])
+    expect(demo.code).toBe(1)
+    expect(demo.stderr).toMatch(new RegExp(`switchyard demo: the store http://demo:\\*\\*\\*@127\\.0\\.0\\.1:${port}/? did not answer within 15 s`))
+    expect(demo.stderr + demo.stdout).not.toContain('secret-password')
+    expect(Date.now() - started).toBeLessThan(60_000)
   }, 120_000)
 
   it('refuses a malformed destination, naming the flag or variable', async () => {
