@@ -1,0 +1,125 @@
+import OpenAI from 'openai'
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ChatMessage } from '../../src/model-call/chat-message.js'
+import type { FinishReason } from '../../src/model-call/finish-reason.js'
+import type { Router } from '../../src/router/create-router.js'
+import { cachingAnswers, cachingStreams, toolLoopAnswers, toolLoopStreams } from '../fixtures/sdk-harness/openai-chat.js'
+import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import { maxTokens, openingMessages, systemPrompt, temperature, toolResultFor, tools, userQuestion } from './conversation.js'
+import { apiKey, harnessRouter, models, parsedOfSwitchyard, routedCall, usageOf, wireOf, type Parsed, type Wire } from './harness.js'
+
+/*
+ * OpenAI Chat Completions: the official `openai` client (v6) and switchyard's router,
+ * both pointed at one loopback server, send the same conversation and read the same
+ * recorded answers; what each put on the wire and what each parsed must agree.
+ */
+
+let server: ProviderServer
+let router: Router
+let client: OpenAI
+
+beforeAll(async () => {
+  server = await startProviderServer()
+  router = harnessRouter(server.url)
+  client = new OpenAI({ apiKey, baseURL: `${server.url}/v1`, maxRetries: 0, timeout: 5_000 })
+})
+afterAll(async () => {
+  await router.close()
+  await server.close()
+})
+
+const sdkTools = tools.map((tool) => ({
+  type: 'function' as const,
+  function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+}))
+
+/** The finish reasons of the Chat Completions reference, in switchyard's words. */
+const finishReasons: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool_calls', length: 'length', content_filter: 'content_filter' }
+
+/** What the SDK parsed, in the harness's shape; usage by the OpenAI convention (prompt includes cached, completion includes reasoning). */
+function parsedOfSdk(completion: ChatCompletion): Parsed {
+  const choice = completion.choices[0]
+  if (choice === undefined) throw new Error('the SDK parsed no choice')
+  const usage = completion.usage
+  return {
+    text: choice.message.content ?? '',
+    toolCalls: (choice.message.tool_calls ?? []).map((call) => {
+      if (call.type !== 'function') throw new Error(`unexpected tool call type ${call.type}`)
+      return { id: call.id, name: call.function.name, arguments: JSON.parse(call.function.arguments) as unknown }
+    }),
+    usage: usageOf({
+      inputTokens: usage?.prompt_tokens ?? 0,
+      outputTokens: usage?.completion_tokens ?? 0,
+      cacheReadInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+      cacheWriteInputTokens: usage?.prompt_tokens_details?.cache_write_tokens ?? 0,
+      reasoningOutputTokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0,
+    }),
+    finishReason: finishReasons[choice.finish_reason] ?? 'other',
+  }
+}
+
+/** One call through the SDK, plain or streamed (the stream helper's final completion), and what it put on the wire. */
+async function sdkCall(params: ChatCompletionCreateParamsNonStreaming, answer: unknown, streamed: boolean): Promise<{ wire: Wire; parsed: Parsed }> {
+  server.reply(streamed ? { sse: answer as string } : { body: answer })
+  const completion = streamed
+    // A user of the SDK asks for usage on a stream with stream_options; without it the stream carries none.
+    ? await client.chat.completions.stream({ ...params, stream: true, stream_options: { include_usage: true } }).finalChatCompletion()
+    : await client.chat.completions.create(params)
+  return { wire: wireOf(server.lastRequest()), parsed: parsedOfSdk(completion) }
+}
+
+async function switchyardCall(messages: ChatMessage[], answer: unknown, streamed: boolean): Promise<{ wire: Wire; parsed: Parsed }> {
+  server.reply(streamed ? { sse: answer as string } : { body: answer })
+  const result = await routedCall(router, { route: 'openai', messages, tools, maxTokens, temperature }, streamed)
+  return { wire: wireOf(server.lastRequest()), parsed: parsedOfSwitchyard(result) }
+}
+
+/** Runs both clients through the same answers, turn by turn, each feeding its own parse back as the next turn. */
+async function compareConversation(answers: unknown[], streamed: boolean): Promise<Parsed[]> {
+  const sdkMessages: ChatCompletionMessageParam[] = [
+    { role: 'system', content: systemPrompt },
+    { role: 'user', content: userQuestion },
+  ]
+  const messages = openingMessages()
+  const parsedTurns: Parsed[] = []
+  for (const answer of answers) {
+    const params = { model: models.openai, messages: structuredClone(sdkMessages), tools: sdkTools, max_completion_tokens: maxTokens, temperature }
+    const sdk = await sdkCall(params, answer, streamed)
+    const switchyard = await switchyardCall(messages, answer, streamed)
+    expect(switchyard.wire, 'switchyard and the SDK put the same request on the wire').toEqual(sdk.wire)
+    expect(switchyard.parsed, 'switchyard and the SDK read the same answer').toEqual(sdk.parsed)
+    parsedTurns.push(sdk.parsed)
+    const calls = sdk.parsed.toolCalls
+    // The SDK's user echoes the assistant turn with the fields the request type takes.
+    sdkMessages.push({
+      role: 'assistant',
+      content: sdk.parsed.text === '' ? null : sdk.parsed.text,
+      ...(calls.length > 0 ? { tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.arguments) } })) } : {}),
+    })
+    messages.push({ role: 'assistant', content: switchyard.parsed.text === '' ? null : switchyard.parsed.text, toolCalls: calls.map((call) => ({ id: call.id, name: call.name, arguments: JSON.stringify(call.arguments) })) })
+    for (const call of calls) {
+      sdkMessages.push({ role: 'tool', tool_call_id: call.id, content: toolResultFor(call.name) })
+      messages.push({ role: 'tool', toolCallId: call.id, content: toolResultFor(call.name) })
+    }
+  }
+  return parsedTurns
+}
+
+describe.each([false, true])('OpenAI Chat Completions against the openai SDK (streamed: %s)', (streamed) => {
+  it('sends and reads a three-turn tool loop with two tools like the SDK', async () => {
+    const turns = await compareConversation(streamed ? toolLoopStreams : toolLoopAnswers, streamed)
+    expect(turns.map((turn) => turn.toolCalls.map((call) => call.name))).toEqual([['get_weather'], ['get_local_time'], []])
+    expect(turns[2]).toMatchObject({ text: 'Yes: 21 °C and clear in Lisbon, where it is 18:42.', finishReason: 'stop' })
+    expect(turns[0]?.usage.reasoningOutputTokens).toBe(64)
+    expect(turns[2]?.usage.cacheReadInputTokens).toBe(128)
+    const sent = wireOf(server.lastRequest())
+    expect(sent.path).toBe('/v1/chat/completions')
+    expect(sent.headers.authorization).toBe(`Bearer ${apiKey}`)
+  })
+
+  it('reads prompt-cache writes and reads like the SDK', async () => {
+    const turns = await compareConversation(streamed ? cachingStreams : cachingAnswers, streamed)
+    expect(turns.map((turn) => [turn.usage.cacheWriteInputTokens, turn.usage.cacheReadInputTokens])).toEqual([[1_920, 0], [0, 1_920]])
+  })
+})
