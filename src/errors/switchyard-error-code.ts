@@ -34,6 +34,9 @@ export const switchyardErrorCodes = [
   'budget_exceeded',
   'price_not_found',
   'price_unknown',
+  // A request the chosen target cannot serve, or whose pass-through fields are out of bounds.
+  'unsupported_request',
+  'request_invalid',
   // Providers: a call's failure, or a response over its bounds.
   ...providerErrorCodes,
   'response_body_too_large',

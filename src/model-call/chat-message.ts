@@ -1,4 +1,5 @@
 import type { ContentPart } from './content-part.js'
+import type { ReasoningBlock } from './reasoning-block.js'
 import type { ToolCall } from './tool-call.js'
 
 /** A chat message in OpenAI shape, the request format of switchyard. */
@@ -11,5 +12,7 @@ export type ChatMessage =
       toolCalls?: ToolCall[]
       /** The provider's signature on the text of this turn (Gemini), sent back untouched; see ModelCallResult. */
       thoughtSignature?: string
+      /** The answer's reasoning blocks (Anthropic thinking with signatures), sent back first and untouched; see ModelCallResult. */
+      reasoning?: ReasoningBlock[]
     }
   | { role: 'tool'; toolCallId: string; content: string }

@@ -1,4 +1,7 @@
 import type { ChatMessage } from './chat-message.js'
+import type { ProviderOptions } from './provider-options.js'
+import type { ReasoningOptions } from './reasoning-options.js'
+import type { ResponseFormat } from './response-format.js'
 import type { ToolChoice } from './tool-choice.js'
 import type { ToolDefinition } from './tool-definition.js'
 
@@ -12,4 +15,11 @@ export interface ModelCallRequest {
   stop?: string[]
   tools?: ToolDefinition[]
   toolChoice?: ToolChoice
+  /** Whether the model may ask for several tool calls in one answer; unset leaves the provider's default (yes). */
+  parallelToolCalls?: boolean
+  /** Constrain the answer to JSON (by schema where the provider can); the result's `text` is the JSON. */
+  responseFormat?: ResponseFormat
+  reasoning?: ReasoningOptions
+  /** Body fields for one provider type that switchyard does not model, merged in last. */
+  providerOptions?: ProviderOptions
 }

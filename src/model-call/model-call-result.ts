@@ -1,4 +1,5 @@
 import type { FinishReason } from './finish-reason.js'
+import type { ReasoningBlock } from './reasoning-block.js'
 import type { ToolCall } from './tool-call.js'
 import type { Usage } from './usage.js'
 
@@ -21,6 +22,12 @@ export interface ModelCallResult {
    * answer, so it goes back untouched. Tool calls carry their own.
    */
   thoughtSignature?: string
+  /**
+   * Reasoning blocks the provider wants back on the next turn (Anthropic `thinking`
+   * with its signature, `redacted_thinking`), in the order they came; put them on the
+   * assistant message that echoes this answer. Their text is not part of `text`.
+   */
+  reasoning?: ReasoningBlock[]
   /** Request fields the adapter left out because the model refuses them (e.g. `top_p` beside `temperature`). */
   droppedRequestFields?: string[]
 }

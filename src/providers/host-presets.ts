@@ -1,5 +1,6 @@
 import type { ChatCompletionsDialect } from './openai/chat-completions-body.js'
 import type { AuthStyle } from './openai/openai-provider.js'
+import type { HostLack } from './openai/openai-request-support.js'
 
 /** The OpenAI-compatible hosts switchyard knows the quirks of. */
 export const hostPresetNames = ['azure', 'groq', 'together', 'mistral', 'deepseek', 'openrouter', 'vllm', 'ollama'] as const
@@ -13,6 +14,8 @@ export interface HostPreset extends ChatCompletionsDialect {
   /** What `baseURL` looks like, for the error when it is missing. */
   baseURLShape: string
   authStyle: AuthStyle
+  /** Request features the host does not serve: asking one of them is an error before any call (see openaiUnsupportedField). */
+  lacks?: readonly HostLack[]
 }
 
 /**
@@ -48,6 +51,16 @@ export interface HostPreset extends ChatCompletionsDialect {
  *
  * Every host gets the `system` role for `developer` messages: only OpenAI itself
  * and Azure's newest API versions know `developer`.
+ *
+ * What a host lacks (`lacks`) is refused before the call rather than sent to be
+ * ignored or refused there: DeepSeek's `response_format` takes `json_object`
+ * only, its chat API takes no images and has no `reasoning_effort` (deepseek-reasoner
+ * always reasons); Mistral refuses `reasoning_effort` as an unknown field (its
+ * reasoning models take `prompt_mode` instead, through providerOptions); Ollama's
+ * OpenAI-compatible endpoint takes images as base64 `data:` URLs only. A host not
+ * listed as lacking a feature may still lack it for a given model (vision,
+ * reasoning and schema support vary by model on Groq, Together, OpenRouter and
+ * local servers); its answer then says so.
  */
 export const hostPresets: Record<HostPresetName, HostPreset> = {
   azure: {
@@ -77,6 +90,7 @@ export const hostPresets: Record<HostPresetName, HostPreset> = {
     maxTokensField: 'max_tokens',
     developerRole: 'system',
     streamUsageOption: false,
+    lacks: [{ feature: 'reasoning', reason: 'Mistral refuses reasoning_effort (an unknown field, 422); its reasoning models take prompt_mode via providerOptions' }],
   },
   deepseek: {
     baseURL: 'https://api.deepseek.com',
@@ -84,6 +98,12 @@ export const hostPresets: Record<HostPresetName, HostPreset> = {
     authStyle: 'bearer',
     maxTokensField: 'max_tokens',
     developerRole: 'system',
+    lacks: [
+      { feature: 'json_schema', reason: "DeepSeek's response_format takes json_object only, no schema" },
+      { feature: 'reasoning', reason: 'DeepSeek has no reasoning_effort (deepseek-reasoner always reasons, deepseek-chat never)' },
+      { feature: 'image_url', reason: "DeepSeek's chat API takes no images" },
+      { feature: 'image_data', reason: "DeepSeek's chat API takes no images" },
+    ],
   },
   openrouter: {
     baseURL: 'https://openrouter.ai/api/v1',
@@ -105,6 +125,7 @@ export const hostPresets: Record<HostPresetName, HostPreset> = {
     authStyle: 'none',
     maxTokensField: 'max_tokens',
     developerRole: 'system',
+    lacks: [{ feature: 'image_url', reason: "Ollama's OpenAI-compatible API takes images as base64 data: URLs only, not by URL" }],
   },
 }
 

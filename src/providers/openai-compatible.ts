@@ -53,5 +53,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     maxTokensField: options.maxTokensField ?? preset?.maxTokensField ?? 'max_tokens',
     developerRole: options.developerRole ?? preset?.developerRole ?? 'system',
     streamUsageOption: preset?.streamUsageOption ?? true,
+    providerType: 'openai-compatible',
+    lacks: preset?.lacks ?? [],
   })
 }

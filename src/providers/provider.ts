@@ -7,6 +7,7 @@ import type { ModelCallRequest } from '../model-call/model-call-request.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Usage } from '../model-call/usage.js'
 import type { AbortWatch } from '../shared/abort-watch.js'
+import type { UnsupportedField } from './unsupported-request-error.js'
 
 /** What a provider adapter is asked to do: one call to one model, with the adapter's own options. */
 export interface ProviderRequest extends ModelCallRequest {
@@ -29,6 +30,13 @@ export interface Provider {
   /** Host and port for `server.address` / `server.port`. */
   readonly serverAddress: string
   readonly serverPort: number
+  /**
+   * The first field of `request` this target cannot serve (structured output, reasoning,
+   * images, parallelToolCalls), or undefined. Asked by the router before it calls;
+   * `chat` and `stream` refuse such a request too, with an UnsupportedRequestError.
+   * Optional: a provider without it is taken to serve everything it is sent.
+   */
+  unsupportedField?(request: ProviderRequest): UnsupportedField | undefined
   chat(request: ProviderRequest): Promise<ModelCallResult>
   /** Rejects (before yielding) on HTTP errors; throws ProviderError from the iterator on a cut stream. */
   stream(request: ProviderRequest): AsyncIterable<StreamEvent>

@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../model-call/chat-message.js'
 import type { FinishReason } from '../model-call/finish-reason.js'
+import type { ReasoningBlock } from '../model-call/reasoning-block.js'
 import type { ToolCall } from '../model-call/tool-call.js'
 import type { Usage } from '../model-call/usage.js'
 import type { ProviderRequest } from '../providers/provider.js'
@@ -33,7 +34,12 @@ export interface AttemptRecord {
 
 export interface ChatResult {
   text: string
-  message: { role: 'assistant'; content: string; toolCalls: ToolCall[] }
+  /**
+   * The answer as the assistant message to append to the conversation: with the
+   * provider's signatures (Gemini `thoughtSignature`) and reasoning blocks
+   * (Anthropic thinking), which go back untouched on the next turn.
+   */
+  message: { role: 'assistant'; content: string; toolCalls: ToolCall[]; thoughtSignature?: string; reasoning?: ReasoningBlock[] }
   toolCalls: ToolCall[]
   finishReason: FinishReason
   id: string

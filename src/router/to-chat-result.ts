@@ -13,9 +13,12 @@ export interface ToChatResultOptions {
 /** What the caller gets of a routed call: the winning attempt's answer and cost, and every attempt made. */
 export function toChatResult(options: ToChatResultOptions): ChatResult {
   const { result, cost, call } = options
+  const message: ChatResult['message'] = { role: 'assistant', content: result.text, toolCalls: result.toolCalls }
+  if (result.thoughtSignature !== undefined) message.thoughtSignature = result.thoughtSignature
+  if (result.reasoning !== undefined) message.reasoning = result.reasoning
   return {
     text: result.text,
-    message: { role: 'assistant', content: result.text, toolCalls: result.toolCalls },
+    message,
     toolCalls: result.toolCalls,
     finishReason: result.finishReason,
     id: result.id,

@@ -147,7 +147,7 @@ describe('Anthropic Messages', () => {
     })
   })
 
-  it('streams text and input_json deltas at awkward offsets, ignoring thinking and ping', async () => {
+  it('streams text and input_json deltas at awkward offsets, keeping the thinking block (with its signature) out of the text, ignoring ping', async () => {
     server.reply({ sse: fixture('anthropic/message-stream.sse'), chunkSizes: awkwardChunkSizes })
     const events = await collect(provider.stream(simple))
     expect(server.lastRequest().json()).toMatchObject({ stream: true, max_tokens: 4096 })
@@ -168,6 +168,7 @@ describe('Anthropic Messages', () => {
       finishReason: 'tool_calls',
       rawFinishReason: 'tool_use',
       serviceTier: 'standard',
+      reasoning: [{ type: 'thinking', thinking: 'Weather needs the tool.', signature: 'EqQBCkgIARABGAIiQL3r7v2pQ' }],
       usage: {
         inputTokens: 18 + 8192 + 3072,
         outputTokens: 89,

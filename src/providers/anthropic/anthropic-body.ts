@@ -1,10 +1,12 @@
 import { parseDataUrl } from '../data-url.js'
 import type { ChatMessage } from '../../model-call/chat-message.js'
 import type { ContentPart } from '../../model-call/content-part.js'
+import type { ReasoningBlock } from '../../model-call/reasoning-block.js'
 import type { ToolCall } from '../../model-call/tool-call.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
+import { reasoningBudget } from '../reasoning-budget.js'
 import { anthropicSampling } from './anthropic-sampling.js'
 
 type ContentBlock = Record<string, unknown>
@@ -27,6 +29,15 @@ export interface AnthropicBodyOptions {
  * and assistant tool calls `tool_use` blocks; consecutive messages of one role
  * are merged into one turn, as the API wants user and assistant to alternate.
  * Sampling settings the model refuses together are left out (anthropicSampling).
+ *
+ * `reasoning` turns on extended thinking with a budget (the caller's, or the one
+ * its effort stands for: reasoningBudget); without a `maxTokens`, `max_tokens` is
+ * the default plus the budget, since thinking counts against it. An assistant
+ * message's reasoning blocks go back first in its turn, untouched, as the API
+ * requires. `responseFormat` goes as `output_config.format` (structured outputs,
+ * GA, no beta header): the answer is then one text block holding the JSON, so
+ * the result's text is the JSON, where a forced tool would cost a tool turn and
+ * refuse thinking. `parallelToolCalls: false` is `disable_parallel_tool_use`.
  */
 export function anthropicBody(request: ProviderRequest, options: AnthropicBodyOptions): Record<string, unknown> {
   const system = request.messages
@@ -40,18 +51,24 @@ export function anthropicBody(request: ProviderRequest, options: AnthropicBodyOp
     if (last !== undefined && last.role === turn.role) last.content.push(...turn.content)
     else turns.push(turn)
   }
+  const budget = request.reasoning === undefined ? undefined : reasoningBudget(request.reasoning)
   const body: Record<string, unknown> = {
     model: request.model,
-    max_tokens: request.maxTokens ?? options.defaultMaxTokens,
+    max_tokens: request.maxTokens ?? options.defaultMaxTokens + (budget ?? 0),
     messages: turns.map(wireTurn),
   }
   if (system.length > 0) body.system = system.join('\n\n')
-  const sampling = anthropicSampling(request.model, request.temperature, request.topP)
+  const sampling = anthropicSampling(request.model, request.temperature, request.topP, budget !== undefined)
   if (sampling.temperature !== undefined) body.temperature = sampling.temperature
   if (sampling.topP !== undefined) body.top_p = sampling.topP
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop
   if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools.map(anthropicTool)
-  if (request.toolChoice !== undefined) body.tool_choice = toolChoice(request.toolChoice)
+  const choice = toolChoice(request.toolChoice, body.tools !== undefined ? request.parallelToolCalls : undefined)
+  if (choice !== undefined) body.tool_choice = choice
+  if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget }
+  if (request.responseFormat?.type === 'json_schema') {
+    body.output_config = { format: { type: 'json_schema', schema: request.responseFormat.schema } }
+  }
   if (options.stream) body.stream = true
   return body
 }
@@ -70,6 +87,7 @@ function turnOf(message: ChatMessage, context: ProviderErrorContext): Turn | und
       return {
         role: 'assistant',
         content: [
+          ...(message.reasoning ?? []).map(reasoningBlock),
           ...textBlocks(message.content ?? ''),
           ...(message.toolCalls ?? []).map((call) => toolUseBlock(call, context)),
         ],
@@ -77,6 +95,13 @@ function turnOf(message: ChatMessage, context: ProviderErrorContext): Turn | und
     case 'tool':
       return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }] }
   }
+}
+
+/** Sent back exactly as received: the signature covers the thinking text, and a changed block is refused. */
+function reasoningBlock(block: ReasoningBlock): ContentBlock {
+  return block.type === 'thinking'
+    ? { type: 'thinking', thinking: block.thinking, signature: block.signature }
+    : { type: 'redacted_thinking', data: block.data }
 }
 
 /** The API rejects empty text blocks. */
@@ -119,7 +144,17 @@ function anthropicTool(tool: ToolDefinition): Record<string, unknown> {
   return definition
 }
 
-function toolChoice(choice: NonNullable<ProviderRequest['toolChoice']>): Record<string, unknown> {
-  if (typeof choice === 'object') return { type: 'tool', name: choice.name }
-  return { type: choice === 'required' ? 'any' : choice }
+/** `disable_parallel_tool_use` rides on the tool choice (`auto` when none was asked); `none` takes no such flag. */
+function toolChoice(
+  choice: ProviderRequest['toolChoice'],
+  parallelToolCalls: boolean | undefined,
+): Record<string, unknown> | undefined {
+  const wire: Record<string, unknown> | undefined =
+    choice === undefined
+      ? undefined
+      : typeof choice === 'object'
+        ? { type: 'tool', name: choice.name }
+        : { type: choice === 'required' ? 'any' : choice }
+  if (parallelToolCalls === undefined || wire?.type === 'none') return wire
+  return { ...(wire ?? { type: 'auto' }), disable_parallel_tool_use: !parallelToolCalls }
 }

@@ -1,10 +1,13 @@
 import { collectSecrets } from '../collect-secrets.js'
 import { driveStream } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
+import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire } from '../parse-wire.js'
+import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-request-error.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { anthropicBody } from './anthropic-body.js'
+import { anthropicUnsupportedField } from './anthropic-request-support.js'
 import { anthropicMessageSchema, anthropicResult } from './anthropic-result.js'
 import { anthropicSampling } from './anthropic-sampling.js'
 import { AnthropicStreamAccumulator } from './anthropic-stream.js'
@@ -61,11 +64,16 @@ export class AnthropicProvider implements Provider {
     return this.#transport.serverPort
   }
 
+  /** The first field of `request` the model cannot serve (see anthropicUnsupportedField). */
+  unsupportedField(request: ProviderRequest): UnsupportedField | undefined {
+    return anthropicUnsupportedField(request)
+  }
+
   async chat(request: ProviderRequest): Promise<ModelCallResult> {
     const context = this.#transport.context(request.model)
     const body = await this.#transport.postJson({
       path: '/v1/messages',
-      body: anthropicBody(request, { defaultMaxTokens: this.#defaultMaxTokens, stream: false, context }),
+      body: this.#body(request, false),
       model: request.model,
       signal: request.signal,
     })
@@ -79,7 +87,8 @@ export class AnthropicProvider implements Provider {
     const context = this.#transport.context(request.model)
     const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
       path: '/v1/messages',
-      body: anthropicBody(request, { defaultMaxTokens: this.#defaultMaxTokens, stream: true, context }),
+      // Built when the stream is first read: an unsupported field rejects there, before any request.
+      body: this.#body(request, true),
       model: request.model,
       signal: request.signal,
       stream: true,
@@ -88,13 +97,22 @@ export class AnthropicProvider implements Provider {
     return driveStream({ open, accumulator, context, signal: request.signal })
   }
 
+  /** The wire body, after refusing what the model cannot serve; the request's providerOptions.anthropic go in last. */
+  #body(request: ProviderRequest, stream: boolean): Record<string, unknown> {
+    const unsupported = this.unsupportedField(request)
+    if (unsupported !== undefined) throw new UnsupportedRequestError({ ...unsupported, target: `${this.providerName}/${request.model}` })
+    const context = this.#transport.context(request.model)
+    const body = anthropicBody(request, { defaultMaxTokens: this.#defaultMaxTokens, stream, context })
+    return mergeProviderOptions(body, request.providerOptions, 'anthropic')
+  }
+
   async close(): Promise<void> {
     await this.#transport.close()
   }
 }
 
 function droppedFields(request: ProviderRequest): string[] {
-  return anthropicSampling(request.model, request.temperature, request.topP).dropped
+  return anthropicSampling(request.model, request.temperature, request.topP, request.reasoning !== undefined).dropped
 }
 
 /** An Anthropic provider (see AnthropicProvider). */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { emptyUsage } from '../../model-call/empty-usage.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
+import type { ReasoningBlock } from '../../model-call/reasoning-block.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { serviceTier } from '../service-tier.js'
 import { anthropicFinishReason } from './anthropic-finish-reason.js'
@@ -18,6 +19,9 @@ export const anthropicMessageSchema = z.object({
         id: z.string().nullish(),
         name: z.string().nullish(),
         input: z.unknown().optional(),
+        thinking: z.string().nullish(),
+        signature: z.string().nullish(),
+        data: z.string().nullish(),
       }),
     )
     .nullish(),
@@ -27,7 +31,11 @@ export const anthropicMessageSchema = z.object({
 
 export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>
 
-/** Normalizes a non-streamed message: text blocks joined, `tool_use` blocks as tool calls (thinking blocks left out). */
+/**
+ * Normalizes a non-streamed message: text blocks joined, `tool_use` blocks as tool
+ * calls, `thinking` and `redacted_thinking` blocks kept as they came on `reasoning`
+ * (their text is not the answer's), to go back on the next turn.
+ */
 export function anthropicResult(message: AnthropicMessage, context: ProviderErrorContext): ModelCallResult {
   const blocks = message.content ?? []
   const result: ModelCallResult = {
@@ -50,5 +58,13 @@ export function anthropicResult(message: AnthropicMessage, context: ProviderErro
   }
   const tier = serviceTier(message.usage?.service_tier)
   if (tier !== undefined) result.serviceTier = tier
+  const reasoning = blocks.flatMap(reasoningBlockOf)
+  if (reasoning.length > 0) result.reasoning = reasoning
   return result
+}
+
+function reasoningBlockOf(block: NonNullable<AnthropicMessage['content']>[number]): ReasoningBlock[] {
+  if (block.type === 'thinking') return [{ type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' }]
+  if (block.type === 'redacted_thinking') return [{ type: 'redacted_thinking', data: block.data ?? '' }]
+  return []
 }

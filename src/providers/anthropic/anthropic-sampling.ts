@@ -1,3 +1,5 @@
+import { claudeAtLeast } from './claude-version.js'
+
 /** The sampling settings of one Messages request, and the request fields left out. */
 export interface AnthropicSampling {
   temperature?: number
@@ -14,21 +16,30 @@ export interface AnthropicSampling {
  * dropped. Claude 3.x, Opus 4 and Sonnet 4 still take both. A model whose name
  * does not say its generation is treated as a new one: one setting is always
  * accepted, two are not.
+ *
+ * With extended thinking on, the API takes no `temperature` other than the default
+ * and `top_p` only from 0.95 to 1 ("Thinking isn't compatible with temperature ...
+ * modifications"), so those are left out and reported as dropped too.
  */
-export function anthropicSampling(model: string, temperature: number | undefined, topP: number | undefined): AnthropicSampling {
+export function anthropicSampling(
+  model: string,
+  temperature: number | undefined,
+  topP: number | undefined,
+  thinking = false,
+): AnthropicSampling {
+  if (thinking) return thinkingSampling(temperature, topP)
   if (temperature === undefined || topP === undefined || takesBoth(model)) return { temperature, topP, dropped: [] }
   return { temperature, dropped: ['top_p'] }
 }
 
-// `claude-3-7-sonnet-20250219`, `claude-2.1`, `claude-instant-1.2`: the version comes first.
-const versionFirst = /claude-(?:instant-)?(\d+)(?:[-.](\d))?(?=$|[-@:.])/
-// `claude-opus-4-1-20250805`, `claude-sonnet-4-5@20250929`, `anthropic.claude-haiku-4-5-...`: the family first.
-const familyFirst = /claude-[a-z]+-(\d+)(?:-(\d{1,2}))?(?=$|[-@:.])/
-
 function takesBoth(model: string): boolean {
-  const match = versionFirst.exec(model) ?? familyFirst.exec(model)
-  if (match === null) return false
-  const major = Number(match[1])
-  const minor = match[2] === undefined ? 0 : Number(match[2])
-  return major < 4 || (major === 4 && minor === 0)
+  return !claudeAtLeast(model, 4, 1)
+}
+
+function thinkingSampling(temperature: number | undefined, topP: number | undefined): AnthropicSampling {
+  const sampling: AnthropicSampling = { dropped: [] }
+  if (temperature !== undefined) sampling.dropped.push('temperature')
+  if (topP !== undefined && topP >= 0.95) sampling.topP = topP
+  else if (topP !== undefined) sampling.dropped.push('top_p')
+  return sampling
 }

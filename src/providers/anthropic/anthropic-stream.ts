@@ -3,6 +3,7 @@ import type { StreamAccumulator } from '../drive-stream.js'
 import { readErrorDetails } from '../error-details.js'
 import { emptyUsage } from '../../model-call/empty-usage.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
+import type { ReasoningBlock } from '../../model-call/reasoning-block.js'
 import type { PartialOutput } from '../../model-call/partial-output.js'
 import type { Usage } from '../../model-call/usage.js'
 import { parseWire, parseWireJson } from '../parse-wire.js'
@@ -22,13 +23,23 @@ const streamEventSchema = z.object({
     .object({ id: z.string().nullish(), model: z.string().nullish(), usage: anthropicUsageSchema.nullish() })
     .nullish(),
   content_block: z
-    .object({ type: z.string(), text: z.string().nullish(), id: z.string().nullish(), name: z.string().nullish() })
+    .object({
+      type: z.string(),
+      text: z.string().nullish(),
+      id: z.string().nullish(),
+      name: z.string().nullish(),
+      thinking: z.string().nullish(),
+      signature: z.string().nullish(),
+      data: z.string().nullish(),
+    })
     .nullish(),
   delta: z
     .object({
       type: z.string().nullish(),
       text: z.string().nullish(),
       partial_json: z.string().nullish(),
+      thinking: z.string().nullish(),
+      signature: z.string().nullish(),
       stop_reason: z.string().nullish(),
     })
     .nullish(),
@@ -38,7 +49,8 @@ const streamEventSchema = z.object({
 /**
  * A streamed Message: `message_start` (id, model, input usage), content blocks
  * (`content_block_start` / `content_block_delta` with `text_delta` or
- * `input_json_delta`), `message_delta` (stop reason, cumulative usage),
+ * `input_json_delta`; `thinking` blocks with `thinking_delta` and `signature_delta`,
+ * `redacted_thinking` whole at its start), `message_delta` (stop reason, cumulative usage),
  * `message_stop`. `ping` is ignored, `error` is an error; a body that ends
  * without `message_stop` is a cut stream.
  */
@@ -49,6 +61,9 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
   readonly #toolCalls = new ToolCallAccumulator()
   /** Content block index → tool-call index, for blocks that are `tool_use`. */
   readonly #toolIndexes = new Map<number, number>()
+  /** Thinking blocks in arrival order, and content block index → the thinking block it fills. */
+  readonly #reasoning: ReasoningBlock[] = []
+  readonly #thinkingBlocks = new Map<number, Extract<ReasoningBlock, { type: 'thinking' }>>()
   #stopReason: string | undefined
   #usage: AnthropicUsage | undefined
   #done = false
@@ -95,6 +110,16 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
   }
 
   #startBlock(blockIndex: number, block: z.infer<typeof streamEventSchema>['content_block']): StreamEvent[] {
+    if (block?.type === 'thinking') {
+      const thinking = { type: 'thinking' as const, thinking: block.thinking ?? '', signature: block.signature ?? '' }
+      this.#reasoning.push(thinking)
+      this.#thinkingBlocks.set(blockIndex, thinking)
+      return []
+    }
+    if (block?.type === 'redacted_thinking') {
+      this.#reasoning.push({ type: 'redacted_thinking', data: block.data ?? '' })
+      return []
+    }
     if (block?.type === 'text' && block.text) {
       this.#textParts.push(block.text)
       return [{ type: 'text-delta', text: block.text }]
@@ -116,6 +141,12 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
     if (delta?.type === 'text_delta' && delta.text) {
       this.#textParts.push(delta.text)
       return [{ type: 'text-delta', text: delta.text }]
+    }
+    const thinking = this.#thinkingBlocks.get(blockIndex)
+    if (thinking !== undefined) {
+      if (delta?.type === 'thinking_delta' && delta.thinking) thinking.thinking += delta.thinking
+      if (delta?.type === 'signature_delta' && delta.signature) thinking.signature += delta.signature
+      return []
     }
     const index = this.#toolIndexes.get(blockIndex)
     if (delta?.type !== 'input_json_delta' || index === undefined || !delta.partial_json) return []
@@ -146,6 +177,7 @@ export class AnthropicStreamAccumulator implements StreamAccumulator {
     const tier = serviceTier(this.#usage?.service_tier)
     if (tier !== undefined) result.serviceTier = tier
     if (this.#droppedRequestFields.length > 0) result.droppedRequestFields = [...this.#droppedRequestFields]
+    if (this.#reasoning.length > 0) result.reasoning = this.#reasoning.map((block) => ({ ...block }))
     return result
   }
 

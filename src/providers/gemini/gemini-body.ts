@@ -5,6 +5,8 @@ import type { ToolCall } from '../../model-call/tool-call.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
+import { reasoningBudget } from '../reasoning-budget.js'
+import { geminiGeneration } from './gemini-request-support.js'
 
 type Part = Record<string, unknown>
 
@@ -23,6 +25,13 @@ interface Content {
  * the right function. Signatures (`thoughtSignature`) go back on the part they
  * came with, untouched. Tool parameters go as `parametersJsonSchema`, which
  * takes JSON Schema as is.
+ *
+ * `responseFormat` sets `responseMimeType: 'application/json'` and, for a schema,
+ * `responseJsonSchema` (JSON Schema as is; `responseSchema` takes only an OpenAPI
+ * subset). `reasoning` becomes `thinkingConfig`: Gemini 3 models get an effort as
+ * `thinkingLevel` (`MINIMAL` .. `HIGH`, as @google/genai spells them), and a
+ * budget without an effort as `thinkingBudget`, which they still take; earlier
+ * models get `thinkingBudget` (the budget, or the one the effort stands for).
  */
 export function geminiBody(request: ProviderRequest, context: ProviderErrorContext): Record<string, unknown> {
   const system = request.messages
@@ -45,12 +54,23 @@ export function geminiBody(request: ProviderRequest, context: ProviderErrorConte
   if (request.temperature !== undefined) generationConfig.temperature = request.temperature
   if (request.topP !== undefined) generationConfig.topP = request.topP
   if (request.stop !== undefined && request.stop.length > 0) generationConfig.stopSequences = request.stop
+  if (request.responseFormat !== undefined) {
+    generationConfig.responseMimeType = 'application/json'
+    if (request.responseFormat.type === 'json_schema') generationConfig.responseJsonSchema = request.responseFormat.schema
+  }
+  if (request.reasoning !== undefined) generationConfig.thinkingConfig = thinkingConfig(request.model, request.reasoning)
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig
   if (request.tools !== undefined && request.tools.length > 0) {
     body.tools = [{ functionDeclarations: request.tools.map(functionDeclaration) }]
   }
   if (request.toolChoice !== undefined) body.toolConfig = { functionCallingConfig: functionCallingConfig(request.toolChoice) }
   return body
+}
+
+function thinkingConfig(model: string, reasoning: NonNullable<ProviderRequest['reasoning']>): Record<string, unknown> {
+  const takesLevel = (geminiGeneration(model)?.major ?? 0) >= 3
+  if (takesLevel && reasoning.effort !== undefined) return { thinkingLevel: reasoning.effort.toUpperCase() }
+  return { thinkingBudget: reasoningBudget(reasoning) }
 }
 
 function contentOf(
@@ -108,9 +128,17 @@ function textParts(text: string): Part[] {
 function part(content: ContentPart): Part {
   if (content.type === 'text') return { text: content.text }
   const dataUrl = parseDataUrl(content.imageUrl)
-  return dataUrl === undefined
-    ? { fileData: { fileUri: content.imageUrl } }
-    : { inlineData: { mimeType: dataUrl.mediaType, data: dataUrl.data } }
+  if (dataUrl !== undefined) return { inlineData: { mimeType: dataUrl.mediaType, data: dataUrl.data } }
+  const mimeType = imageMimeType(content.imageUrl)
+  return { fileData: mimeType === undefined ? { fileUri: content.imageUrl } : { mimeType, fileUri: content.imageUrl } }
+}
+
+const imageTypes: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif' }
+
+/** Gemini reads a file by URI best with its type; the URL's extension says it for the common image types. */
+function imageMimeType(url: string): string | undefined {
+  const extension = /\.([a-z]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase()
+  return extension === undefined ? undefined : imageTypes[extension]
 }
 
 function parseArguments(text: string, id: string, context: ProviderErrorContext): unknown {

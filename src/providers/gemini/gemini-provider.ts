@@ -1,10 +1,14 @@
 import { collectSecrets } from '../collect-secrets.js'
 import { driveStream } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
+import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire } from '../parse-wire.js'
+import type { ProviderErrorContext } from '../provider-error.js'
+import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-request-error.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { geminiBody } from './gemini-body.js'
+import { geminiUnsupportedField } from './gemini-request-support.js'
 import { GeminiResponseAccumulator, geminiResponseSchema } from './gemini-response-accumulator.js'
 
 export interface GeminiProviderOptions {
@@ -50,11 +54,16 @@ export class GeminiProvider implements Provider {
     return this.#transport.serverPort
   }
 
+  /** The first field of `request` the model cannot serve (see geminiUnsupportedField). */
+  unsupportedField(request: ProviderRequest): UnsupportedField | undefined {
+    return geminiUnsupportedField(request)
+  }
+
   async chat(request: ProviderRequest): Promise<ModelCallResult> {
     const context = this.#transport.context(request.model)
     const body = await this.#transport.postJson({
       path: this.#methodPath(request.model, 'generateContent'),
-      body: geminiBody(request, context),
+      body: this.#body(request, context),
       model: request.model,
       signal: request.signal,
     })
@@ -68,7 +77,8 @@ export class GeminiProvider implements Provider {
     const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
       path: this.#methodPath(request.model, 'streamGenerateContent'),
       query: { alt: 'sse' },
-      body: geminiBody(request, context),
+      // Built when the stream is first read: an unsupported field rejects there, before any request.
+      body: this.#body(request, context),
       model: request.model,
       signal: request.signal,
       stream: true,
@@ -78,6 +88,13 @@ export class GeminiProvider implements Provider {
 
   async close(): Promise<void> {
     await this.#transport.close()
+  }
+
+  /** The wire body, after refusing what the model cannot serve; the request's providerOptions.gemini go in last. */
+  #body(request: ProviderRequest, context: ProviderErrorContext): Record<string, unknown> {
+    const unsupported = this.unsupportedField(request)
+    if (unsupported !== undefined) throw new UnsupportedRequestError({ ...unsupported, target: `${this.providerName}/${request.model}` })
+    return mergeProviderOptions(geminiBody(request, context), request.providerOptions, 'gemini')
   }
 
   #methodPath(model: string, method: string): string {

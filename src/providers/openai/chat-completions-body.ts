@@ -1,5 +1,7 @@
 import type { ChatMessage } from '../../model-call/chat-message.js'
+import type { ResponseFormat } from '../../model-call/response-format.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
+import { reasoningEffort } from '../reasoning-budget.js'
 import type { ProviderRequest } from '../provider.js'
 
 /** How an OpenAI-format server wants the parts that differ between hosts. */
@@ -36,6 +38,11 @@ export function chatCompletionsBody(
         ? request.toolChoice
         : { type: 'function', function: { name: request.toolChoice.name } }
   }
+  // OpenAI refuses `parallel_tool_calls` without `tools`; without tools there is nothing for it to govern.
+  if (request.parallelToolCalls !== undefined && body.tools !== undefined) body.parallel_tool_calls = request.parallelToolCalls
+  if (request.responseFormat !== undefined) body.response_format = chatResponseFormat(request.responseFormat)
+  // Only the effort travels: Chat Completions has no budget, so a budget is read as the effort that covers it.
+  if (request.reasoning !== undefined) body.reasoning_effort = reasoningEffort(request.reasoning)
   if (stream) {
     body.stream = true
     // Without this the stream carries no usage at all; with it, a last chunk with empty `choices` does.
@@ -76,6 +83,13 @@ function chatMessage(message: ChatMessage, dialect: ChatCompletionsDialect): Rec
     case 'tool':
       return { role: 'tool', tool_call_id: message.toolCallId, content: message.content }
   }
+}
+
+function chatResponseFormat(format: ResponseFormat): Record<string, unknown> {
+  if (format.type === 'json_object') return { type: 'json_object' }
+  const jsonSchema: Record<string, unknown> = { name: format.name, schema: format.schema }
+  if (format.strict !== undefined) jsonSchema.strict = format.strict
+  return { type: 'json_schema', json_schema: jsonSchema }
 }
 
 function chatTool(tool: ToolDefinition): Record<string, unknown> {

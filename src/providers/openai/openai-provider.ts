@@ -1,11 +1,14 @@
 import { collectSecrets } from '../collect-secrets.js'
 import { driveStream, type StreamAccumulator } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
+import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire, parseWireFast } from '../parse-wire.js'
+import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-request-error.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { chatCompletionsBody, type ChatCompletionsDialect } from './chat-completions-body.js'
 import { chatCompletionResult, chatCompletionWire } from './chat-completions-result.js'
+import { openaiUnsupportedField, type HostLack } from './openai-request-support.js'
 import { ChatCompletionsStreamAccumulator } from './chat-completions-stream.js'
 import { responsesBody } from './responses-body.js'
 import { responseSchema, responsesResult } from './responses-result.js'
@@ -29,6 +32,10 @@ export interface OpenAIProviderOptions extends Partial<ChatCompletionsDialect> {
   timeoutMs?: number
   /** Keep-alive connections at most. */
   connections?: number
+  /** Which key of a request's `providerOptions` is merged into the body: `openai` (default) or `openai-compatible`. */
+  providerType?: 'openai' | 'openai-compatible'
+  /** Request features this host does not serve (from its preset); asking for one is an error before any call. */
+  lacks?: readonly HostLack[]
 }
 
 const defaultBaseURL = 'https://api.openai.com/v1'
@@ -44,9 +51,13 @@ export class OpenAIProvider implements Provider {
   readonly providerName: string
   readonly #transport: HttpTransport
   readonly #dialect: ChatCompletionsDialect
+  readonly #providerType: 'openai' | 'openai-compatible'
+  readonly #lacks: readonly HostLack[]
 
   constructor(options: OpenAIProviderOptions = {}) {
     this.providerName = options.providerName ?? 'openai'
+    this.#providerType = options.providerType ?? 'openai'
+    this.#lacks = options.lacks ?? []
     this.#dialect = {
       maxTokensField: options.maxTokensField ?? 'max_completion_tokens',
       developerRole: options.developerRole ?? 'developer',
@@ -72,20 +83,21 @@ export class OpenAIProvider implements Provider {
     return this.#transport.serverPort
   }
 
+  /** The first field of `request` this host cannot serve (see openaiUnsupportedField); the router asks before choosing a target. */
+  unsupportedField(request: ProviderRequest): UnsupportedField | undefined {
+    return openaiUnsupportedField(request, { providerType: this.#providerType, lacks: this.#lacks })
+  }
+
   async chat(request: ProviderRequest): Promise<ModelCallResult> {
     const context = this.#transport.context(request.model)
     const { model, signal } = request
+    const body = this.#body(request, false)
     if (request.api === 'responses') {
-      const body = await this.#transport.postJson({ path: '/responses', body: responsesBody(request, false), model, signal })
-      return responsesResult(parseWire(body, responseSchema, context), context)
+      const answer = await this.#transport.postJson({ path: '/responses', body, model, signal })
+      return responsesResult(parseWire(answer, responseSchema, context), context)
     }
-    const body = await this.#transport.postJson({
-      path: '/chat/completions',
-      body: chatCompletionsBody(request, this.#dialect, false),
-      model,
-      signal,
-    })
-    return chatCompletionResult(parseWireFast(body, chatCompletionWire, context), context)
+    const answer = await this.#transport.postJson({ path: '/chat/completions', body, model, signal })
+    return chatCompletionResult(parseWireFast(answer, chatCompletionWire, context), context)
   }
 
   stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
@@ -96,12 +108,21 @@ export class OpenAIProvider implements Provider {
       : new ChatCompletionsStreamAccumulator(context)
     const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
       path: responses ? '/responses' : '/chat/completions',
-      body: responses ? responsesBody(request, true) : chatCompletionsBody(request, this.#dialect, true),
+      // Built when the stream is first read: an unsupported field rejects there, like an HTTP error, before any request.
+      body: this.#body(request, true),
       model: request.model,
       signal: request.signal,
       stream: true,
     })).body
     return driveStream({ open, accumulator, context, signal: request.signal })
+  }
+
+  /** The wire body, after refusing what this host cannot serve; the request's providerOptions for this type go in last. */
+  #body(request: ProviderRequest, stream: boolean): Record<string, unknown> {
+    const unsupported = this.unsupportedField(request)
+    if (unsupported !== undefined) throw new UnsupportedRequestError({ ...unsupported, target: `${this.providerName}/${request.model}` })
+    const body = request.api === 'responses' ? responsesBody(request, stream) : chatCompletionsBody(request, this.#dialect, stream)
+    return mergeProviderOptions(body, request.providerOptions, this.#providerType)
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import type { ChatMessage } from '../../model-call/chat-message.js'
+import type { ResponseFormat } from '../../model-call/response-format.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
+import { reasoningEffort } from '../reasoning-budget.js'
 import type { ProviderRequest } from '../provider.js'
 
 /**
@@ -22,8 +24,19 @@ export function responsesBody(request: ProviderRequest, stream: boolean): Record
     body.tool_choice =
       typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', name: request.toolChoice.name }
   }
+  if (request.parallelToolCalls !== undefined && body.tools !== undefined) body.parallel_tool_calls = request.parallelToolCalls
+  if (request.responseFormat !== undefined) body.text = { format: responsesFormat(request.responseFormat) }
+  if (request.reasoning !== undefined) body.reasoning = { effort: reasoningEffort(request.reasoning) }
   if (stream) body.stream = true
   return body
+}
+
+/** Responses puts the schema beside `type` in `text.format`, where Chat Completions nests it in `json_schema`. */
+function responsesFormat(format: ResponseFormat): Record<string, unknown> {
+  if (format.type === 'json_object') return { type: 'json_object' }
+  const definition: Record<string, unknown> = { type: 'json_schema', name: format.name, schema: format.schema }
+  if (format.strict !== undefined) definition.strict = format.strict
+  return definition
 }
 
 function inputItems(message: ChatMessage): Record<string, unknown>[] {

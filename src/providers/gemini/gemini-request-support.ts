@@ -1,0 +1,28 @@
+import type { ModelCallRequest } from '../../model-call/model-call-request.js'
+import type { UnsupportedField } from '../unsupported-request-error.js'
+
+/** The major version a Gemini model name says (`gemini-2.5-flash` is 2.5 → 2), or undefined. */
+export function geminiGeneration(model: string): { major: number; minor: number } | undefined {
+  const match = /gemini-(\d+)(?:\.(\d+))?/.exec(model)
+  if (match === null) return undefined
+  return { major: Number(match[1]), minor: match[2] === undefined ? 0 : Number(match[2]) }
+}
+
+/**
+ * The first field of `request` a Gemini model cannot serve, or undefined:
+ * - `parallelToolCalls: false`: Gemini has no switch for it (it may answer with
+ *   several `functionCall` parts whatever is asked), so the promise cannot be kept;
+ *   `true` is what it does anyway;
+ * - `reasoning` on a model before Gemini 2.5, which has no thinking config.
+ * A model whose name does not say its generation is taken as a current one.
+ */
+export function geminiUnsupportedField(request: ModelCallRequest): UnsupportedField | undefined {
+  if (request.parallelToolCalls === false) {
+    return { field: 'parallelToolCalls', reason: 'Gemini has no switch to keep it to one function call per answer' }
+  }
+  const generation = geminiGeneration(request.model)
+  if (request.reasoning !== undefined && generation !== undefined && (generation.major < 2 || (generation.major === 2 && generation.minor < 5))) {
+    return { field: 'reasoning', reason: `${request.model} has no thinking (Gemini 2.5 and later have it)` }
+  }
+  return undefined
+}
