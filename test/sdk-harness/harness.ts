@@ -15,8 +15,8 @@ export const apiKey = 'sk-harness-SECRET'
 /** The model each route targets (any name works against the loopback server; these are real ones). */
 export const models = {
   openai: 'gpt-5-mini',
-  anthropic: 'claude-sonnet-4-5',
-  gemini: 'gemini-2.5-flash',
+  anthropic: 'claude-sonnet-4-6',
+  gemini: 'gemini-3-flash-preview',
 } as const
 
 /**
