@@ -1,6 +1,5 @@
 import { diag } from '@opentelemetry/api'
 import { estimateCutStreamUsage } from '../pricing/estimate-cut-stream-usage.js'
-import { charactersPerToken } from '../pricing/estimate-output-tokens.js'
 import { priceCall, type PriceResult } from '../pricing/price-call.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { PartialOutput } from '../model-call/partial-output.js'
@@ -8,6 +7,10 @@ import type { Usage } from '../model-call/usage.js'
 import { genAi } from '../telemetry/attribute-names.js'
 import { exportedSpanId, startModelCallSpan, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import { currentScope, scopeWithDefaultTags, type CallScope } from '../telemetry/workflow-context.js'
+import type { CallBudgetQuery } from './call-budget-gate.js'
+import { callWorstCase } from './call-worst-case.js'
+import { promptTokens } from './prompt-tokens.js'
+import { refuseUnpricedModel } from './refuse-unpriced-model.js'
 import { sdkErrorType } from './sdk-error-type.js'
 import type { WrapSettings } from './wrap-settings.js'
 
@@ -15,6 +18,10 @@ import type { WrapSettings } from './wrap-settings.js'
 export interface CallDescription {
   operation: 'chat' | 'embeddings'
   model: string
+  /** The request names no model (a stored Responses prompt): `model` is a placeholder until the answer names one. */
+  modelUnnamed?: boolean
+  /** The service tier the request asks for: the budget reserves at its prices, and a call whose answer names no tier is priced at them. */
+  serviceTier?: string
   stream: boolean
   maxTokens?: number
   temperature?: number
@@ -46,19 +53,18 @@ type BudgetDecision = ReturnType<NonNullable<WrapSettings['budgets']>['decide']>
 
 /**
  * Opens the record of one call, before its request is sent: the scope (workflow,
- * step, tags) of the caller, the budget decision, which throws to block the call,
- * and the `chat {model}` span. Nothing but the budget decision may throw here: a
+ * step, tags) of the caller, the refusal of an unpriced model under the price
+ * table's `block` policy (PriceUnknownError), the budget decision at the worst
+ * case of the requested service tier, which throws to block the call, and the
+ * `chat {model}` span. Nothing but those two refusals may throw here: a
  * recording failure is logged through the OTel diagnostics logger and the call
  * goes on without a record.
  */
 export function beginCall(settings: WrapSettings, call: CallDescription): CallRecorder {
   const scope = scopeWithDefaultTags(currentScope(), settings.tags)
-  const decision = settings.budgets?.decide({
-    scope,
-    route: `${settings.providerName}/${call.model}`,
-    provider: settings.providerName,
-    model: call.model,
-  })
+  const at = new Date()
+  refuseUnpricedModel({ table: settings.priceTable, provider: settings.providerName, model: call.modelUnnamed === true ? undefined : call.model, at })
+  const decision = settings.budgets?.decide(budgetQuery(settings, call, scope, at))
   try {
     return new CallRecord({ settings, call, scope, decision })
   } catch (error) {
@@ -119,7 +125,8 @@ class CallRecord implements CallRecorder {
       const { result } = outcome
       const model = result?.model || outcome.model || call.model
       const usage = outcome.usage ?? estimateCutStreamUsage({ outputText: result?.text ?? '', inputTokens: promptTokens(call.prompt) })
-      const priced = this.#price(model, usage, outcome.usage === undefined)
+      // The tier the answer names; else (a proxy that drops it) the one the request asked for.
+      const priced = this.#price(model, usage, outcome.usage === undefined, result?.serviceTier ?? call.serviceTier)
       units = priced.costUnits
       if (result === undefined && outcome.model !== undefined) span.span?.setAttribute(genAi.responseModel, outcome.model)
       if (this.#settings.captureContent && result !== undefined) captureOutput(span, result)
@@ -140,7 +147,7 @@ class CallRecord implements CallRecorder {
       const { partial } = failure
       const priced = partial === undefined
         ? undefined
-        : this.#price(this.#call.model, estimateCutStreamUsage({ partialUsage: partial.usage, outputText: partial.text, inputTokens: promptTokens(this.#call.prompt) }), true)
+        : this.#price(this.#call.model, estimateCutStreamUsage({ partialUsage: partial.usage, outputText: partial.text, inputTokens: promptTokens(this.#call.prompt) }), true, this.#call.serviceTier)
       units = priced?.costUnits
       this.#span.end({ error, errorType: failure.errorType ?? sdkErrorType(error), usage: partial?.usage, cost: priced, ttftMs: this.#ttftMs })
     } catch (recordError) {
@@ -164,10 +171,14 @@ class CallRecord implements CallRecorder {
     if (this.#settings.captureContent) span?.setAttribute(genAi.inputMessages, JSON.stringify(call.prompt))
   }
 
-  /** The price of the call; the result is also the span's cost (`costUsd`, `source`, `priceVersion`). */
-  #price(model: string, usage: Usage, estimated: boolean): PriceResult {
+  /**
+   * The price of the call, at the prices of `serviceTier` when the entry lists it and
+   * under the table's unknown-model policy when it does not price the model; the
+   * result is also the span's cost (`costUsd`, `source`, `priceVersion`).
+   */
+  #price(model: string, usage: Usage, estimated: boolean, serviceTier: string | undefined): PriceResult {
     const settings = this.#settings
-    return priceCall({ table: settings.priceTable, provider: settings.providerName, model, usage, at: new Date(), estimated })
+    return priceCall({ table: settings.priceTable, provider: settings.providerName, model, usage, at: new Date(), estimated, serviceTier })
   }
 
   /** Still ends a span whose record failed, so nothing stays open, and gives back the reservation. */
@@ -185,13 +196,27 @@ function captureOutput(span: ModelCallSpan, result: ModelCallResult): void {
   span.span?.setAttribute(genAi.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: result.text }] }]))
 }
 
-/** A prompt's size in tokens, roughly, from its JSON text: only for pricing a call whose usage never came. */
-function promptTokens(prompt: unknown): number {
-  try {
-    return Math.ceil((JSON.stringify(prompt) ?? '').length / charactersPerToken)
-  } catch {
-    return 0
-  }
+/**
+ * What the budget gate is told of a call; made only when there is a gate, since
+ * the prompt estimate and the worst case read the whole prompt.
+ */
+function budgetQuery(settings: WrapSettings, call: CallDescription, scope: CallScope, at: Date): CallBudgetQuery {
+  const query: CallBudgetQuery = { scope, route: `${settings.providerName}/${call.model}`, provider: settings.providerName, model: call.model }
+  const inputTokens = promptTokens(call.prompt)
+  query.inputTokens = inputTokens
+  if (call.serviceTier !== undefined) query.serviceTier = call.serviceTier
+  if (call.maxTokens !== undefined) query.maxOutputTokens = call.maxTokens
+  const worstCaseUnits = callWorstCase({
+    table: settings.priceTable,
+    provider: settings.providerName,
+    model: call.model,
+    inputTokens,
+    maxOutputTokens: call.maxTokens,
+    serviceTier: call.serviceTier,
+    at,
+  })
+  if (worstCaseUnits !== undefined) query.worstCaseUnits = worstCaseUnits
+  return query
 }
 
 function releaseOnly(decision: BudgetDecision | undefined): CallRecorder {

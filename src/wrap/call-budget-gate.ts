@@ -10,6 +10,18 @@ export interface CallBudgetQuery {
   provider: string
   /** The requested model. */
   model: string
+  /** The service tier the request asks for (OpenAI and Anthropic `service_tier`), when it names one. */
+  serviceTier?: string
+  /** The request's prompt in tokens, estimated from its text. */
+  inputTokens?: number
+  /** The request's output limit (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), when it sets one. */
+  maxOutputTokens?: number
+  /**
+   * The most the call can cost, in pico-USD, from the client's price table: the
+   * estimated prompt and the output limit at the prices of the requested service
+   * tier (or of the unknown-model policy). Absent without an output limit or a price.
+   */
+  worstCaseUnits?: bigint
 }
 
 /** An admitted call, as the gate hands it back. */
@@ -26,8 +38,10 @@ export interface CallBudgetTicket {
  * The budget gate an instrumented call passes before its request is sent: the
  * shape of the budget module's `createBudgetGate({ ledger })`, typed here so that
  * wrap does not depend on budget. `decide` is synchronous and throws (a
- * `BudgetExceededError`) to block. A `downgradeRoute` cannot be honoured (the
- * caller chose the model), so it is only recorded on the span.
+ * `BudgetExceededError`) to block. The query's `worstCaseUnits` is what to
+ * reserve (`createBudgetGate({ ledger, worstCaseUnits })` can return it). A
+ * `downgradeRoute` cannot be honoured (the caller chose the model), so it is
+ * only recorded on the span.
  */
 export interface CallBudgetGate {
   decide(query: CallBudgetQuery): CallBudgetTicket

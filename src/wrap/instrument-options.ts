@@ -13,7 +13,13 @@ export interface InstrumentOptions {
   tags?: Record<string, string>
   /** Budgets every call passes before its request is sent; a block throws and nothing is sent. */
   budgets?: CallBudgetGate
-  /** Prices calls; default the built-in catalog. */
+  /**
+   * Prices calls, at the prices of the service tier each answer names; default the
+   * built-in catalog. Its unknown-model policy applies as in the router: under
+   * `'block'` a call to a model it does not price is refused before its request
+   * is sent (PriceUnknownError); under the others such a call is counted as an
+   * estimate at the prices the policy gives.
+   */
   priceTable?: PriceTable
   /**
    * Record prompt and completion text on the spans (`gen_ai.input.messages`,

@@ -23,8 +23,11 @@ const defaultBaseUrls: Record<SdkKind, string> = { openai: 'https://api.openai.c
  * `responses.stream`, `messages.stream`, `beta.messages.stream`, `parse`,
  * `runTools`), each emit one `chat {model}` (or
  * `embeddings {model}`) CLIENT span with the workflow, step and tags of the caller,
- * priced with the price table, after passing `options.budgets` (a block rejects
- * the call with the budget's error before any request is sent). The client stays
+ * priced with the price table at the prices of the service tier the answer
+ * names (`switchyard.service_tier`), after passing the price table's `block`
+ * unknown-model policy (PriceUnknownError) and `options.budgets`, told the
+ * worst case at the prices of the tier the request asks for (a refusal rejects
+ * the call with its error before any request is sent). The client stays
  * the same object with the same types: its methods return the SDK's own APIPromise
  * and Stream objects. The client is recognised by shape, so switchyard never
  * imports either SDK. An SDK that emits call spans of its own stops doing so for

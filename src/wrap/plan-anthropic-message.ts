@@ -2,6 +2,7 @@ import { anthropicMessageSchema, anthropicResult } from '../providers/anthropic/
 import { AnthropicStreamAccumulator } from '../providers/anthropic/anthropic-stream.js'
 import { parseWire } from '../providers/parse-wire.js'
 import type { PlannedCall } from './planned-call.js'
+import { requestedServiceTier } from './requested-service-tier.js'
 import { streamTally } from './stream-tally.js'
 import { isRecord, numberOrUndefined } from './wire-value.js'
 
@@ -22,6 +23,7 @@ export function planAnthropicMessage(body: unknown, providerName: string): Plann
       maxTokens: numberOrUndefined(body.max_tokens),
       temperature: numberOrUndefined(body.temperature),
       topP: numberOrUndefined(body.top_p),
+      serviceTier: requestedServiceTier(body.service_tier),
       prompt: { system: body.system, messages: body.messages },
     },
     body,

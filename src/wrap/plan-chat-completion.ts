@@ -2,6 +2,7 @@ import { chatCompletionResult, chatCompletionWire } from '../providers/openai/ch
 import { ChatCompletionsStreamAccumulator } from '../providers/openai/chat-completions-stream.js'
 import { parseWireFast } from '../providers/parse-wire.js'
 import type { PlannedCall } from './planned-call.js'
+import { requestedServiceTier } from './requested-service-tier.js'
 import { streamTally } from './stream-tally.js'
 import { isRecord, numberOrUndefined } from './wire-value.js'
 
@@ -28,6 +29,7 @@ export function planChatCompletion(body: unknown, providerName: string): Planned
       maxTokens: numberOrUndefined(body.max_completion_tokens) ?? numberOrUndefined(body.max_tokens),
       temperature: numberOrUndefined(body.temperature),
       topP: numberOrUndefined(body.top_p),
+      serviceTier: requestedServiceTier(body.service_tier),
       prompt: body.messages,
     },
     body: addsUsage ? withUsageAsked(body, streamOptions) : body,

@@ -2,6 +2,7 @@ import { responseSchema, responsesResult } from '../providers/openai/responses-r
 import { ResponsesStreamAccumulator } from '../providers/openai/responses-stream.js'
 import { parseWire } from '../providers/parse-wire.js'
 import type { PlannedCall } from './planned-call.js'
+import { requestedServiceTier } from './requested-service-tier.js'
 import { streamTally } from './stream-tally.js'
 import { isRecord, numberOrUndefined, stringOrUndefined } from './wire-value.js'
 
@@ -13,16 +14,19 @@ import { isRecord, numberOrUndefined, stringOrUndefined } from './wire-value.js'
 export function planResponse(body: unknown, providerName: string): PlannedCall | undefined {
   if (!isRecord(body)) return undefined
   // A stored prompt (`prompt: { id }`) may name no model; the answer does.
-  const model = stringOrUndefined(body.model) ?? 'unknown'
+  const named = stringOrUndefined(body.model)
+  const model = named ?? 'unknown'
   const context = { provider: providerName, model, secrets: [] }
   return {
     description: {
       operation: 'chat',
       model,
+      modelUnnamed: named === undefined,
       stream: body.stream === true,
       maxTokens: numberOrUndefined(body.max_output_tokens),
       temperature: numberOrUndefined(body.temperature),
       topP: numberOrUndefined(body.top_p),
+      serviceTier: requestedServiceTier(body.service_tier),
       prompt: { instructions: body.instructions, input: body.input },
     },
     body,

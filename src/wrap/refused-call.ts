@@ -1,6 +1,7 @@
 /**
- * The answer to a call a budget refused: the SDK's own APIPromise, rejected with
- * the refusal, so the caller meets the error where the SDK puts every other one
+ * The answer to a call refused before it was sent (by a budget, or as an
+ * unpriced model under the `block` policy): the SDK's own APIPromise, rejected
+ * with the refusal, so the caller meets the error where the SDK puts every other one
  * (`await`, `.then`, `.withResponse()`, the SDK's helpers). It comes from the
  * client's public low-level `request(options)`, given options that reject: the SDK
  * awaits its options before it builds a request, so nothing is sent. A client
