@@ -20,6 +20,7 @@ import { endRouteSpan, recordBudgetEvent, startRouteSpan } from './route-span.js
 import type { RouteConfig, RouteTarget } from './router-config.js'
 import { AllTargetsFailedError, isAllTargetsFailedError, RequestAbortedError } from './router-errors.js'
 import type { RouterParts } from './router-parts.js'
+import { refuseUnsupportedRoute, withoutUnsupported } from './request-support.js'
 import type { SkippedTarget } from './select-targets.js'
 import { toChatResult } from './to-chat-result.js'
 
@@ -64,6 +65,8 @@ export class RoutedCall {
     // One clock reading prices the refusal, the reservation and the cost order alike.
     const at = new Date(parts.now())
     parts.pricing.refuseUnpriced(resolved.name, resolved.route, at)
+    const baseRequest = providerRequestOf(request)
+    refuseUnsupportedRoute(resolved.route, parts.providers, baseRequest)
     const scope: CallScope = request.tags === undefined ? outer : scopeWithTags(outer, request.tags)
     this.parts = parts
     this.stream = stream
@@ -71,13 +74,13 @@ export class RoutedCall {
     this.name = resolved.name
     this.route = resolved.route
     this.routeSpan = startRouteSpan(this.name, scope)
-    this.baseRequest = providerRequestOf(request)
+    this.baseRequest = baseRequest
     // Estimated once per request: the budget, the context check and the cost order all use it.
     const promptTokens = estimatePromptTokens(this.baseRequest)
     this.reservation = parts.ledger === undefined ? undefined : this.#reserve(scope, promptTokens, at)
     this.#budget = this.reservation?.decision.summary
     this.#scope = this.routeSpan === undefined ? scope : scopeWithParent(scope, this.routeSpan)
-    const selection = parts.selector.select(this.route, { maxTokens: this.baseRequest.maxTokens, promptTokens, at }, stream)
+    const selection = withoutUnsupported(parts.selector.select(this.route, { maxTokens: this.baseRequest.maxTokens, promptTokens, at }, stream), parts.providers, this.baseRequest)
     if (this.routeSpan !== undefined && selection.skipped.length > 0) {
       this.routeSpan.setAttribute(switchyardAttributes.skippedTargets, selection.skipped.map((skip) => `${skip.target.provider}/${skip.target.model}:${skip.reason}:${skip.detail}`))
     }

@@ -14,7 +14,8 @@ export interface ContextFit {
   reason?: string
 }
 
-export type SkipReason = 'context-too-small' | 'breaker-open' | 'breaker-probe-in-flight'
+/** `unsupported-request`: the request asks for a field the target cannot serve (see request-support.ts). */
+export type SkipReason = 'context-too-small' | 'breaker-open' | 'breaker-probe-in-flight' | 'unsupported-request'
 
 export interface SkippedTarget {
   target: RouteTarget
