@@ -1,0 +1,174 @@
+import { GoogleGenAI, type Content, type GenerateContentParameters, type GenerateContentResponse, type Part } from '@google/genai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ChatMessage } from '../../src/model-call/chat-message.js'
+import type { FinishReason } from '../../src/model-call/finish-reason.js'
+import type { ToolCall } from '../../src/model-call/tool-call.js'
+import type { Router } from '../../src/router/create-router.js'
+import type { ChatResult } from '../../src/router/chat-request.js'
+import { cachingAnswers, cachingStreams, toolLoopAnswers, toolLoopStreams } from '../fixtures/sdk-harness/gemini.js'
+import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import { maxTokens, openingMessages, systemPrompt, temperature, toolResultFor, tools, userQuestion } from './conversation.js'
+import { apiKey, harnessRouter, models, parsedOfSwitchyard, routedCall, usageOf, wireOf, type Parsed, type Wire } from './harness.js'
+
+/*
+ * Gemini: Google's `@google/genai` client and switchyard's router, both pointed at one
+ * loopback server, send the same conversation and read the same recorded answers; what
+ * each put on the wire and what each parsed must agree. Gemini 3 signs each function
+ * call (`thoughtSignature`) and refuses the next turn without it, and Gemini sends no call
+ * ids: both are checked through the whole loop.
+ */
+
+let server: ProviderServer
+let router: Router
+let client: GoogleGenAI
+
+beforeAll(async () => {
+  server = await startProviderServer()
+  router = harnessRouter(server.url)
+  client = new GoogleGenAI({ apiKey, httpOptions: { baseUrl: server.url, timeout: 5_000 } })
+})
+afterAll(async () => {
+  await router.close()
+  await server.close()
+})
+
+const functionDeclarations = tools.map((tool) => ({ name: tool.name, description: tool.description, parametersJsonSchema: tool.parameters }))
+
+/**
+ * The wire with what differs on purpose taken out, each with its reason:
+ * - the SDK turns a string `systemInstruction` into a content with `role: 'user'`;
+ *   switchyard sends the parts alone, as the API documents `systemInstruction` (its role
+ *   is ignored there).
+ */
+function normalized(wire: Wire): Wire {
+  const body = structuredClone(wire.body)
+  const instruction = body.systemInstruction as Record<string, unknown> | undefined
+  if (instruction?.role === 'user') delete instruction.role
+  return { ...wire, body }
+}
+
+/** Gemini's finish reasons in switchyard's words: a STOP that asks for tools is a tool-call turn. */
+function finishReasonOf(reason: string | undefined, hasCalls: boolean): FinishReason {
+  if (reason === 'STOP') return hasCalls ? 'tool_calls' : 'stop'
+  return reason === 'MAX_TOKENS' ? 'length' : 'other'
+}
+
+/** What the SDK user reads off one answer (or a whole stream): the model's parts, merged, and the last usage and finish reason. */
+interface SdkAnswer {
+  parts: Part[]
+  usage: GenerateContentResponse['usageMetadata']
+  finishReason: string | undefined
+}
+
+/** Joins the text pieces a stream split one text part into, as a user keeps one model turn. */
+function mergedParts(parts: Part[]): Part[] {
+  const merged: Part[] = []
+  for (const part of parts) {
+    const last = merged.at(-1)
+    const plainText = (value: Part | undefined) => value?.text !== undefined && Object.keys(value).length === 1
+    if (plainText(part) && plainText(last) && last !== undefined) last.text = `${last.text ?? ''}${part.text ?? ''}`
+    else merged.push({ ...part })
+  }
+  return merged
+}
+
+/** The SDK's answer in the harness's shape; usage by the GenAI convention (output includes thoughts). Gemini has no call ids. */
+function parsedOfSdk(answer: SdkAnswer): Omit<Parsed, 'toolCalls'> & { toolCalls: { name: string; arguments: unknown; thoughtSignature?: string }[] } {
+  const usage = answer.usage
+  const thoughts = usage?.thoughtsTokenCount ?? 0
+  const calls = answer.parts.filter((part) => part.functionCall !== undefined)
+  return {
+    text: answer.parts.flatMap((part) => (part.text !== undefined && part.thought !== true ? [part.text] : [])).join(''),
+    toolCalls: calls.map((part) => ({ name: part.functionCall?.name ?? '', arguments: part.functionCall?.args, thoughtSignature: part.thoughtSignature })),
+    usage: usageOf({
+      inputTokens: (usage?.promptTokenCount ?? 0) + (usage?.toolUsePromptTokenCount ?? 0),
+      outputTokens: (usage?.candidatesTokenCount ?? 0) + thoughts,
+      cacheReadInputTokens: usage?.cachedContentTokenCount ?? 0,
+      reasoningOutputTokens: thoughts,
+    }),
+    finishReason: finishReasonOf(answer.finishReason, calls.length > 0),
+  }
+}
+
+async function sdkCall(params: GenerateContentParameters, answer: unknown, streamed: boolean): Promise<{ wire: Wire; answer: SdkAnswer }> {
+  server.reply(streamed ? { sse: answer as string } : { body: answer })
+  const responses: GenerateContentResponse[] = []
+  if (streamed) for await (const chunk of await client.models.generateContentStream(params)) responses.push(chunk)
+  else responses.push(await client.models.generateContent(params))
+  const last = responses.at(-1)
+  return {
+    wire: wireOf(server.lastRequest()),
+    answer: {
+      parts: mergedParts(responses.flatMap((response) => response.candidates?.[0]?.content?.parts ?? [])),
+      usage: last?.usageMetadata,
+      finishReason: last?.candidates?.[0]?.finishReason,
+    },
+  }
+}
+
+async function switchyardCall(messages: ChatMessage[], answer: unknown, streamed: boolean): Promise<{ wire: Wire; result: ChatResult }> {
+  server.reply(streamed ? { sse: answer as string } : { body: answer })
+  const result = await routedCall(router, { route: 'gemini', messages, tools, maxTokens, temperature }, streamed)
+  return { wire: wireOf(server.lastRequest()), result }
+}
+
+interface Turn {
+  sdk: ReturnType<typeof parsedOfSdk>
+  switchyard: ChatResult
+  wires: { sdk: Wire; switchyard: Wire }
+}
+
+async function compareConversation(answers: unknown[], streamed: boolean): Promise<Turn[]> {
+  const contents: Content[] = [{ role: 'user', parts: [{ text: userQuestion }] }]
+  const messages = openingMessages()
+  const turns: Turn[] = []
+  for (const answer of answers) {
+    const params: GenerateContentParameters = {
+      model: models.gemini,
+      contents: structuredClone(contents),
+      config: { systemInstruction: systemPrompt, tools: [{ functionDeclarations }], maxOutputTokens: maxTokens, temperature },
+    }
+    const sdk = await sdkCall(params, answer, streamed)
+    const switchyard = await switchyardCall(messages, answer, streamed)
+    expect(normalized(switchyard.wire), 'switchyard and the SDK put the same request on the wire').toEqual(normalized(sdk.wire))
+    const sdkParsed = parsedOfSdk(sdk.answer)
+    const { toolCalls, ...rest } = parsedOfSwitchyard(switchyard.result)
+    expect(rest, 'switchyard and the SDK read the same text, usage and finish reason').toEqual({ text: sdkParsed.text, usage: sdkParsed.usage, finishReason: sdkParsed.finishReason })
+    // Gemini sends no ids: switchyard makes its own, so only names, arguments and signatures compare.
+    expect(switchyard.result.toolCalls.map((call) => ({ name: call.name, arguments: JSON.parse(call.arguments) as unknown, thoughtSignature: call.thoughtSignature })), 'the same tool calls, signatures included').toEqual(sdkParsed.toolCalls)
+    expect(toolCalls).toHaveLength(sdkParsed.toolCalls.length)
+    turns.push({ sdk: sdkParsed, switchyard: switchyard.result, wires: { sdk: sdk.wire, switchyard: switchyard.wire } })
+    // The SDK's documented loop: the model's content goes back as it came (signatures and all), then the function responses.
+    contents.push({ role: 'model', parts: sdk.answer.parts })
+    const results = sdkParsed.toolCalls.map((call) => ({ functionResponse: { name: call.name, response: JSON.parse(toolResultFor(call.name)) as Record<string, unknown> } }))
+    if (results.length > 0) contents.push({ role: 'user', parts: results })
+    const calls: ToolCall[] = switchyard.result.toolCalls
+    messages.push({ role: 'assistant', content: switchyard.result.text, toolCalls: calls })
+    for (const call of calls) messages.push({ role: 'tool', toolCallId: call.id, content: toolResultFor(call.name) })
+  }
+  return turns
+}
+
+describe.each([false, true])('Gemini against @google/genai (streamed: %s)', (streamed) => {
+  it('sends and reads a three-turn tool loop with two tools like the SDK, every signature and function name sent back', async () => {
+    const turns = await compareConversation(streamed ? toolLoopStreams : toolLoopAnswers, streamed)
+    expect(turns.map((turn) => turn.sdk.toolCalls.map((call) => call.name))).toEqual([['get_weather'], ['get_local_time'], []])
+    expect(turns[2]?.sdk).toMatchObject({ text: 'Yes: 21 °C and clear in Lisbon, where it is 18:42.', finishReason: 'stop' })
+    expect(turns[0]?.sdk.usage).toMatchObject({ outputTokens: 138, reasoningOutputTokens: 122 })
+    expect(turns[2]?.sdk.usage.cacheReadInputTokens).toBe(96)
+    const ids = turns.flatMap((turn) => turn.switchyard.toolCalls.map((call) => call.id))
+    expect(new Set(ids).size, 'call ids switchyard makes up are unique across the turns').toBe(2)
+    const last = turns[2]?.wires.switchyard
+    expect(last?.path).toBe(streamed ? `/v1beta/models/${models.gemini}:streamGenerateContent?alt=sse` : `/v1beta/models/${models.gemini}:generateContent`)
+    expect(last?.headers['x-goog-api-key']).toBe(apiKey)
+    const sentCalls = ((last?.body.contents ?? []) as Content[]).flatMap((content) => (content.parts ?? []).filter((part) => part.functionCall !== undefined))
+    expect(sentCalls.map((part) => part.thoughtSignature)).toEqual(['CiQBjz1rX2weatherSignature0Aq', 'CiQBjz1rX2timeSignature7Zb'])
+    const sentResults = ((last?.body.contents ?? []) as Content[]).flatMap((content) => (content.parts ?? []).flatMap((part) => (part.functionResponse === undefined ? [] : [part.functionResponse.name])))
+    expect(sentResults).toEqual(['get_weather', 'get_local_time'])
+  })
+
+  it('reads implicit-cache reads like the SDK', async () => {
+    const turns = await compareConversation(streamed ? cachingStreams : cachingAnswers, streamed)
+    expect(turns.map((turn) => [turn.sdk.usage.inputTokens, turn.sdk.usage.cacheReadInputTokens])).toEqual([[2_048, 0], [2_060, 2_010]])
+  })
+})
