@@ -55,3 +55,28 @@ export function toolResultFor(name: string): string {
   if (name === 'get_local_time') return timeResult
   throw new Error(`the harness has no tool named ${name}`)
 }
+
+/** The structured-output case: the schema the answer must follow. */
+export const weatherReport = {
+  name: 'weather_report',
+  schema: {
+    type: 'object',
+    properties: { city: { type: 'string' }, temperature_c: { type: 'number' }, sky: { type: 'string' } },
+    required: ['city', 'temperature_c', 'sky'],
+    additionalProperties: false,
+  },
+}
+export const structuredQuestion = 'Report the weather in Lisbon as JSON.'
+/** The JSON text every structured answer carries. */
+export const structuredText = '{"city":"Lisbon","temperature_c":21,"sky":"clear"}'
+
+/** The reasoning case's question and answer. */
+export const reasoningQuestion = 'Which tram reaches the castle first if I leave at 18:50?'
+export const reasoningText = 'Take the 18:55 tram 28; it arrives at 19:09.'
+
+/** The image case: one image by URL and one by bytes (a 1×1 PNG as a data URL). */
+export const imageQuestion = 'What is in these two pictures?'
+export const imageUrl = 'https://upload.example.org/lisbon/tram-28.jpg'
+export const imageBase64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
+export const imageDataUrl = `data:image/png;base64,${imageBase64}`
+export const imageText = 'A yellow tram on a steep street, and a single white pixel.'

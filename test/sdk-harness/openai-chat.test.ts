@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChatMessage } from '../../src/model-call/chat-message.js'
 import type { FinishReason } from '../../src/model-call/finish-reason.js'
 import type { Router } from '../../src/router/create-router.js'
-import { cachingAnswers, cachingStreams, toolLoopAnswers, toolLoopStreams } from '../fixtures/sdk-harness/openai-chat.js'
+import type { ChatRequest } from '../../src/router/chat-request.js'
+import * as fixtures from '../fixtures/sdk-harness/openai-chat.js'
 import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import * as conversation from './conversation.js'
 import { maxTokens, openingMessages, systemPrompt, temperature, toolResultFor, tools, userQuestion } from './conversation.js'
 import { apiKey, harnessRouter, models, parsedOfSwitchyard, routedCall, usageOf, wireOf, type Parsed, type Wire } from './harness.js'
 
@@ -69,24 +71,33 @@ async function sdkCall(params: ChatCompletionCreateParamsNonStreaming, answer: u
   return { wire: wireOf(server.lastRequest()), parsed: parsedOfSdk(completion) }
 }
 
-async function switchyardCall(messages: ChatMessage[], answer: unknown, streamed: boolean): Promise<{ wire: Wire; parsed: Parsed }> {
+async function switchyardCall(request: ChatRequest, answer: unknown, streamed: boolean): Promise<{ wire: Wire; parsed: Parsed }> {
   server.reply(streamed ? { sse: answer as string } : { body: answer })
-  const result = await routedCall(router, { route: 'openai', messages, tools, maxTokens, temperature }, streamed)
+  const result = await routedCall(router, request, streamed)
   return { wire: wireOf(server.lastRequest()), parsed: parsedOfSwitchyard(result) }
 }
 
+/** What a case adds to the plain conversation, on each side. */
+interface CaseOptions {
+  sdkParams?: Partial<ChatCompletionCreateParamsNonStreaming>
+  request?: Partial<ChatRequest>
+  /** Replaces the user's question (same meaning on both sides). */
+  user?: { sdk: ChatCompletionMessageParam; switchyard: ChatMessage }
+}
+
 /** Runs both clients through the same answers, turn by turn, each feeding its own parse back as the next turn. */
-async function compareConversation(answers: unknown[], streamed: boolean): Promise<Parsed[]> {
+async function compareConversation(answers: unknown[], streamed: boolean, options: CaseOptions = {}): Promise<Parsed[]> {
   const sdkMessages: ChatCompletionMessageParam[] = [
     { role: 'system', content: systemPrompt },
-    { role: 'user', content: userQuestion },
+    options.user?.sdk ?? { role: 'user', content: userQuestion },
   ]
   const messages = openingMessages()
+  if (options.user !== undefined) messages[1] = options.user.switchyard
   const parsedTurns: Parsed[] = []
   for (const answer of answers) {
-    const params = { model: models.openai, messages: structuredClone(sdkMessages), tools: sdkTools, max_completion_tokens: maxTokens, temperature }
+    const params = { model: models.openai, messages: structuredClone(sdkMessages), tools: sdkTools, max_completion_tokens: maxTokens, temperature, ...options.sdkParams }
     const sdk = await sdkCall(params, answer, streamed)
-    const switchyard = await switchyardCall(messages, answer, streamed)
+    const switchyard = await switchyardCall({ route: 'openai', messages: structuredClone(messages), tools, maxTokens, temperature, ...options.request }, answer, streamed)
     expect(switchyard.wire, 'switchyard and the SDK put the same request on the wire').toEqual(sdk.wire)
     expect(switchyard.parsed, 'switchyard and the SDK read the same answer').toEqual(sdk.parsed)
     parsedTurns.push(sdk.parsed)
@@ -108,7 +119,7 @@ async function compareConversation(answers: unknown[], streamed: boolean): Promi
 
 describe.each([false, true])('OpenAI Chat Completions against the openai SDK (streamed: %s)', (streamed) => {
   it('sends and reads a three-turn tool loop with two tools like the SDK', async () => {
-    const turns = await compareConversation(streamed ? toolLoopStreams : toolLoopAnswers, streamed)
+    const turns = await compareConversation(streamed ? fixtures.toolLoopStreams : fixtures.toolLoopAnswers, streamed)
     expect(turns.map((turn) => turn.toolCalls.map((call) => call.name))).toEqual([['get_weather'], ['get_local_time'], []])
     expect(turns[2]).toMatchObject({ text: 'Yes: 21 °C and clear in Lisbon, where it is 18:42.', finishReason: 'stop' })
     expect(turns[0]?.usage.reasoningOutputTokens).toBe(64)
@@ -119,7 +130,40 @@ describe.each([false, true])('OpenAI Chat Completions against the openai SDK (st
   })
 
   it('reads prompt-cache writes and reads like the SDK', async () => {
-    const turns = await compareConversation(streamed ? cachingStreams : cachingAnswers, streamed)
+    const turns = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed)
     expect(turns.map((turn) => [turn.usage.cacheWriteInputTokens, turn.usage.cacheReadInputTokens])).toEqual([[1_920, 0], [0, 1_920]])
+  })
+
+  it('asks for structured output (json_schema, strict) and reads the JSON text like the SDK', async () => {
+    const { name, schema } = conversation.weatherReport
+    const [turn] = await compareConversation(streamed ? fixtures.structuredStreams : fixtures.structuredAnswers, streamed, {
+      sdkParams: { tools: undefined, response_format: { type: 'json_schema', json_schema: { name, schema, strict: true } } },
+      request: { tools: undefined, responseFormat: { type: 'json_schema', name, schema, strict: true } },
+      user: { sdk: { role: 'user', content: conversation.structuredQuestion }, switchyard: { role: 'user', content: conversation.structuredQuestion } },
+    })
+    expect(JSON.parse(turn?.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
+    expect(wireOf(server.lastRequest()).body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name } })
+  })
+
+  it('asks for a reasoning effort and reads reasoning tokens like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.reasoningStreams : fixtures.reasoningAnswers, streamed, {
+      sdkParams: { tools: undefined, temperature: undefined, reasoning_effort: 'high' },
+      request: { tools: undefined, temperature: undefined, reasoning: { effort: 'high' } },
+      user: { sdk: { role: 'user', content: conversation.reasoningQuestion }, switchyard: { role: 'user', content: conversation.reasoningQuestion } },
+    })
+    expect(turn?.usage).toMatchObject({ outputTokens: 420, reasoningOutputTokens: 384 })
+  })
+
+  it('sends images by URL and by bytes, with parallel tool calls off, like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.imageStreams : fixtures.imageAnswers, streamed, {
+      sdkParams: { parallel_tool_calls: false },
+      request: { parallelToolCalls: false },
+      user: {
+        sdk: { role: 'user', content: [{ type: 'text', text: conversation.imageQuestion }, { type: 'image_url', image_url: { url: conversation.imageUrl } }, { type: 'image_url', image_url: { url: conversation.imageDataUrl } }] },
+        switchyard: { role: 'user', content: [{ type: 'text', text: conversation.imageQuestion }, { type: 'image_url', imageUrl: conversation.imageUrl }, { type: 'image_url', imageUrl: conversation.imageDataUrl }] },
+      },
+    })
+    expect(turn?.text).toBe(conversation.imageText)
+    expect(wireOf(server.lastRequest()).body.parallel_tool_calls).toBe(false)
   })
 })
