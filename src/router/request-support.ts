@@ -9,6 +9,7 @@ type RoutedRequest = Omit<ProviderRequest, 'model' | 'signal'>
 /** Whether the request asks for anything a target may lack; most do not, and skip the per-target check. */
 function asksForFeatures(request: RoutedRequest): boolean {
   if (request.responseFormat !== undefined || request.reasoning !== undefined || request.parallelToolCalls !== undefined) return true
+  if (request.api === 'responses' && request.stop !== undefined && request.stop.length > 0) return true
   const images = requestImages(request)
   return images.url || images.data
 }

@@ -139,6 +139,12 @@ describe('OpenAI Responses: request features', () => {
     expect(result.usage.reasoningOutputTokens).toBe(64)
   })
 
+  it('refuses stop sequences, which the Responses API does not have, instead of dropping them', async () => {
+    const error = await rejection(openai.chat({ model: 'gpt-5-mini', api: 'responses', messages: [{ role: 'user', content: 'count' }], stop: ['5'] }))
+    expect(isUnsupportedRequestError(error) && error.field).toBe('stop')
+    expect(server.requests).toHaveLength(0)
+  })
+
   it('sends json_object as text.format', async () => {
     server.reply({ body: fixtureJson('openai/responses-json-schema.json') })
     await openai.chat({ model: 'gpt-5-mini', api: 'responses', messages: [{ role: 'user', content: 'JSON' }], responseFormat: { type: 'json_object' } })

@@ -1,4 +1,4 @@
-import type { ModelCallRequest } from '../../model-call/model-call-request.js'
+import type { ProviderRequest } from '../provider.js'
 import { requestImages } from '../request-images.js'
 import type { UnsupportedField } from '../unsupported-request-error.js'
 
@@ -20,11 +20,14 @@ export interface OpenAIRequestSupport {
 const nonReasoningModel = /^(?:gpt-4|gpt-3\.5|chatgpt-4o)/
 
 /**
- * The first field of `request` an OpenAI-format target cannot serve: a feature its
- * host preset lacks, or, on OpenAI itself, reasoning asked of a GPT-4-generation
- * model. Unknown models and hosts without a preset are given the benefit of the doubt.
+ * The first field of `request` an OpenAI-format target cannot serve: stop sequences
+ * on the Responses API, a feature its host preset lacks, or, on OpenAI itself,
+ * reasoning asked of a GPT-4-generation model. Unknown models and hosts without a preset are given the benefit of the doubt.
  */
-export function openaiUnsupportedField(request: ModelCallRequest, support: OpenAIRequestSupport): UnsupportedField | undefined {
+export function openaiUnsupportedField(request: ProviderRequest, support: OpenAIRequestSupport): UnsupportedField | undefined {
+  if (request.api === 'responses' && request.stop !== undefined && request.stop.length > 0) {
+    return { field: 'stop', reason: 'the Responses API has no stop sequences (Chat Completions has)' }
+  }
   const lack = (feature: HostFeature) => support.lacks.find((item) => item.feature === feature)
   const format = request.responseFormat
   const formatLack = format === undefined ? undefined : lack(format.type)

@@ -9,7 +9,7 @@ import type { ProviderRequest } from '../provider.js'
  * (system and developer messages stay messages rather than `instructions`, so
  * their position is kept); assistant tool calls become `function_call` items and
  * tool results `function_call_output` items. The Responses API has no stop
- * sequences, so `request.stop` is not sent.
+ * sequences: a request with `stop` is refused before this (openaiUnsupportedField).
  */
 export function responsesBody(request: ProviderRequest, stream: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {
