@@ -11,6 +11,14 @@ export interface BudgetGateQuery {
   /** `gen_ai.provider.name`, when the target is known already (instrumented clients). */
   provider?: string
   model?: string
+  /** The service tier the request asks for, when it names one. */
+  serviceTier?: string
+  /** The request's prompt in tokens, estimated from its text. */
+  inputTokens?: number
+  /** The request's output limit, when it sets one. */
+  maxOutputTokens?: number
+  /** The most the call can cost, in pico-USD, as the caller priced it (instrumented clients do); reserved unless the gate has its own `worstCaseUnits`. */
+  worstCaseUnits?: bigint
 }
 
 /** One admitted call: what to record on its spans, where to send it, and how to end it. */
@@ -34,8 +42,9 @@ export interface BudgetGate {
  * `release` once at the end). Shaped to fit their gate interfaces without importing
  * them: budgets know nothing of the router. `worstCaseUnits` prices the call's
  * reservation (prompt tokens at the dearest input price plus the output allowance of
- * `ledger.outputTokensFor`, through pricing's worstCaseCost); without it a call
- * reserves nothing and only the spend already made counts.
+ * `ledger.outputTokensFor`, through pricing's worstCaseCost); without it the gate
+ * reserves the query's own `worstCaseUnits`, and a call that gives none reserves
+ * nothing: only the spend already made counts.
  */
 export function createBudgetGate(options: { ledger: BudgetLedger; worstCaseUnits?: (query: BudgetGateQuery) => bigint }): BudgetGate {
   return {
@@ -43,7 +52,7 @@ export function createBudgetGate(options: { ledger: BudgetLedger; worstCaseUnits
       const scope: BudgetScope = { ...query.scope }
       if (query.provider !== undefined) scope.provider = query.provider
       if (query.model !== undefined) scope.model = query.model
-      const reservation = options.ledger.reserve({ scope, worstCaseUnits: options.worstCaseUnits?.(query) ?? 0n })
+      const reservation = options.ledger.reserve({ scope, worstCaseUnits: options.worstCaseUnits?.(query) ?? query.worstCaseUnits ?? 0n })
       const ticket: BudgetGateTicket = {
         reservation,
         attachSpan: (spanId) => reservation.attachSpan(spanId),

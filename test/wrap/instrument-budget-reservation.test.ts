@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isBudgetExceededError } from '../../src/budget/budget-exceeded-error.js'
-import { createBudgetGate, type BudgetGateQuery } from '../../src/budget/budget-gate.js'
+import { createBudgetGate } from '../../src/budget/budget-gate.js'
 import { createBudgetLedger } from '../../src/budget/budget-ledger.js'
 import { createSpendSource } from '../../src/budget/create-spend-source.js'
 import { parseBudgets } from '../../src/budget/parse-budgets.js'
@@ -29,15 +29,6 @@ afterAll(async () => {
   await budgetStore.close()
 })
 
-/**
- * The worst case an instrumented client worked out (`CallBudgetQuery.worstCaseUnits`),
- * read from the budget module's query, whose type does not name it.
- */
-function instrumentedWorstCase(query: BudgetGateQuery): bigint {
-  const units = (query as { worstCaseUnits?: unknown }).worstCaseUnits
-  return typeof units === 'bigint' ? units : 0n
-}
-
 /** A real ledger over the embedded store, with one budget of `limitUsd` for `workflowName`, and the gate over it. */
 async function gateWith(workflowName: string, limitUsd: number) {
   const ledger = createBudgetLedger({
@@ -45,7 +36,7 @@ async function gateWith(workflowName: string, limitUsd: number) {
     source: createSpendSource({ store: budgetStore.store }),
   })
   await ledger.start()
-  return { ledger, gate: createBudgetGate({ ledger, worstCaseUnits: instrumentedWorstCase }) }
+  return { ledger, gate: createBudgetGate({ ledger }) }
 }
 
 function openaiClient(options: { gate: ReturnType<typeof createBudgetGate>; unknownModel?: UnknownModelPolicy }): OpenAI {
