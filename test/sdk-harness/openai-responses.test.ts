@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChatMessage } from '../../src/model-call/chat-message.js'
 import type { FinishReason } from '../../src/model-call/finish-reason.js'
 import type { Router } from '../../src/router/create-router.js'
-import { cachingAnswers, cachingStreams, toolLoopAnswers, toolLoopStreams } from '../fixtures/sdk-harness/openai-responses.js'
+import type { ChatRequest } from '../../src/router/chat-request.js'
+import * as fixtures from '../fixtures/sdk-harness/openai-responses.js'
 import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import * as conversation from './conversation.js'
 import { maxTokens, openingMessages, systemPrompt, temperature, toolResultFor, tools, userQuestion } from './conversation.js'
 import { apiKey, harnessRouter, models, parsedOfSwitchyard, routedCall, usageOf, wireOf, type Parsed, type Wire } from './harness.js'
 
@@ -40,13 +42,16 @@ const sdkTools = tools.map((tool) => ({ type: 'function' as const, name: tool.na
  *   and `status`; switchyard keeps no item ids (they name items the server stored, and a
  *   `function_call` input item is complete without them), so it sends neither;
  * - the SDK's stream helper adds `parsed_arguments` (its own parse, not an API field) to the
- *   items it returns, so an echo of them carries it; switchyard sends only API fields.
+ *   items it returns, so an echo of them carries it; switchyard sends only API fields;
+ * - an `input_image` part's `detail` is required by the SDK's type; `auto` is the API's
+ *   default, which switchyard leaves unsaid.
  */
 function normalized(wire: Wire): Wire {
   const body = structuredClone(wire.body)
   if (Array.isArray(body.tools)) for (const tool of body.tools as Record<string, unknown>[]) if (tool.strict === null) delete tool.strict
   if (Array.isArray(body.input)) {
     for (const item of body.input as Record<string, unknown>[]) {
+      if (Array.isArray(item.content)) for (const part of item.content as Record<string, unknown>[]) if (part.type === 'input_image' && part.detail === 'auto') delete part.detail
       if (item.type !== 'function_call') continue
       delete item.id
       delete item.status
@@ -88,23 +93,32 @@ async function sdkCall(params: ResponseCreateParamsNonStreaming, answer: unknown
   return { wire: wireOf(server.lastRequest()), parsed: parsedOfSdk(response), response }
 }
 
-async function switchyardCall(messages: ChatMessage[], answer: unknown, streamed: boolean): Promise<Side> {
+async function switchyardCall(request: ChatRequest, answer: unknown, streamed: boolean): Promise<Side> {
   server.reply(streamed ? { sse: answer as string } : { body: answer })
-  const result = await routedCall(router, { route: 'openai', api: 'responses', messages, tools, maxTokens, temperature }, streamed)
+  const result = await routedCall(router, request, streamed)
   return { wire: wireOf(server.lastRequest()), parsed: parsedOfSwitchyard(result) }
 }
 
-async function compareConversation(answers: unknown[], streamed: boolean): Promise<Parsed[]> {
+/** What a case adds to the plain conversation, on each side. */
+interface CaseOptions {
+  sdkParams?: Partial<ResponseCreateParamsNonStreaming>
+  request?: Partial<ChatRequest>
+  /** Replaces the user's question (same meaning on both sides). */
+  user?: { sdk: ResponseInputItem; switchyard: ChatMessage }
+}
+
+async function compareConversation(answers: unknown[], streamed: boolean, options: CaseOptions = {}): Promise<Parsed[]> {
   const input: ResponseInputItem[] = [
     { role: 'system', content: systemPrompt },
-    { role: 'user', content: userQuestion },
+    options.user?.sdk ?? { role: 'user', content: userQuestion },
   ]
   const messages = openingMessages()
+  if (options.user !== undefined) messages[1] = options.user.switchyard
   const parsedTurns: Parsed[] = []
   for (const answer of answers) {
-    const params = { model: models.openai, input: structuredClone(input), tools: sdkTools, max_output_tokens: maxTokens, temperature }
+    const params = { model: models.openai, input: structuredClone(input), tools: sdkTools, max_output_tokens: maxTokens, temperature, ...options.sdkParams }
     const sdk = await sdkCall(params, answer, streamed)
-    const switchyard = await switchyardCall(messages, answer, streamed)
+    const switchyard = await switchyardCall({ route: 'openai', api: 'responses', messages: structuredClone(messages), tools, maxTokens, temperature, ...options.request }, answer, streamed)
     expect(normalized(switchyard.wire), 'switchyard and the SDK put the same request on the wire').toEqual(normalized(sdk.wire))
     expect(switchyard.parsed, 'switchyard and the SDK read the same answer').toEqual(sdk.parsed)
     parsedTurns.push(sdk.parsed)
@@ -122,7 +136,7 @@ async function compareConversation(answers: unknown[], streamed: boolean): Promi
 
 describe.each([false, true])('OpenAI Responses against the openai SDK (streamed: %s)', (streamed) => {
   it('sends and reads a three-turn tool loop with two tools like the SDK', async () => {
-    const turns = await compareConversation(streamed ? toolLoopStreams : toolLoopAnswers, streamed)
+    const turns = await compareConversation(streamed ? fixtures.toolLoopStreams : fixtures.toolLoopAnswers, streamed)
     expect(turns.map((turn) => turn.toolCalls.map((call) => call.name))).toEqual([['get_weather'], ['get_local_time'], []])
     expect(turns[2]).toMatchObject({ text: 'Yes: 21 °C and clear in Lisbon, where it is 18:42.', finishReason: 'stop' })
     expect(turns[0]?.usage.reasoningOutputTokens).toBe(64)
@@ -133,7 +147,39 @@ describe.each([false, true])('OpenAI Responses against the openai SDK (streamed:
   })
 
   it('reads prompt-cache reads like the SDK', async () => {
-    const turns = await compareConversation(streamed ? cachingStreams : cachingAnswers, streamed)
+    const turns = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed)
     expect(turns.map((turn) => [turn.usage.inputTokens, turn.usage.cacheReadInputTokens])).toEqual([[2_048, 0], [2_060, 1_920]])
+  })
+
+  it('asks for structured output (text.format json_schema, strict) and reads the JSON text like the SDK', async () => {
+    const { name, schema } = conversation.weatherReport
+    const [turn] = await compareConversation(streamed ? fixtures.structuredStreams : fixtures.structuredAnswers, streamed, {
+      sdkParams: { tools: undefined, text: { format: { type: 'json_schema', name, schema, strict: true } } },
+      request: { tools: undefined, responseFormat: { type: 'json_schema', name, schema, strict: true } },
+      user: { sdk: { role: 'user', content: conversation.structuredQuestion }, switchyard: { role: 'user', content: conversation.structuredQuestion } },
+    })
+    expect(JSON.parse(turn?.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
+  })
+
+  it('asks for a reasoning effort and reads reasoning tokens like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.reasoningStreams : fixtures.reasoningAnswers, streamed, {
+      sdkParams: { tools: undefined, temperature: undefined, reasoning: { effort: 'high' } },
+      request: { tools: undefined, temperature: undefined, reasoning: { effort: 'high' } },
+      user: { sdk: { role: 'user', content: conversation.reasoningQuestion }, switchyard: { role: 'user', content: conversation.reasoningQuestion } },
+    })
+    expect(turn?.usage).toMatchObject({ outputTokens: 420, reasoningOutputTokens: 384 })
+  })
+
+  it('sends images by URL and by bytes, with parallel tool calls off, like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.imageStreams : fixtures.imageAnswers, streamed, {
+      sdkParams: { parallel_tool_calls: false },
+      request: { parallelToolCalls: false },
+      user: {
+        sdk: { role: 'user', content: [{ type: 'input_text', text: conversation.imageQuestion }, { type: 'input_image', image_url: conversation.imageUrl, detail: 'auto' }, { type: 'input_image', image_url: conversation.imageDataUrl, detail: 'auto' }] },
+        switchyard: { role: 'user', content: [{ type: 'text', text: conversation.imageQuestion }, { type: 'image_url', imageUrl: conversation.imageUrl }, { type: 'image_url', imageUrl: conversation.imageDataUrl }] },
+      },
+    })
+    expect(turn?.text).toBe(conversation.imageText)
+    expect(wireOf(server.lastRequest()).body.parallel_tool_calls).toBe(false)
   })
 })
