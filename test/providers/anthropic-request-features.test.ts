@@ -60,6 +60,22 @@ describe('Anthropic Messages: request features', () => {
     expect(result.usage.reasoningOutputTokens).toBe(198)
   })
 
+  it('asks a 4.6-generation model for adaptive thinking with output_config.effort beside the format, and budgeted thinking when a budget is given', async () => {
+    server.reply({ body: fixtureJson('anthropic/message-structured.json') }, { body: fixtureJson('anthropic/message-structured.json') })
+    const format = { type: 'json_schema' as const, name: 'city_facts', schema: citySchema }
+    await provider.chat({ model: 'claude-opus-4-6', messages: [{ role: 'user', content: 'Paris facts' }], reasoning: { effort: 'minimal' }, responseFormat: format })
+    expect(server.lastRequest().json()).toMatchObject({
+      max_tokens: 4096 + 1024,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'low', format: { type: 'json_schema', schema: citySchema } },
+    })
+    await provider.chat({ model: 'claude-opus-4-6', messages: [{ role: 'user', content: 'Paris facts' }], reasoning: { effort: 'high', budgetTokens: 3000 }, maxTokens: 6000 })
+    const body = server.lastRequest().json() as Record<string, unknown>
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 3000 })
+    expect(body.output_config).toBeUndefined()
+    expect(body.max_tokens).toBe(6000)
+  })
+
   it('keeps a streamed thinking block with its signature', async () => {
     server.reply({ sse: fixture('anthropic/message-thinking-stream.sse') })
     const events = await collect(provider.stream({ model: 'claude-opus-4-5', messages: [{ role: 'user', content: '12*7-4?' }], reasoning: { budgetTokens: 2000 }, maxTokens: 8000 }))

@@ -6,8 +6,8 @@ import type { ToolCall } from '../../model-call/tool-call.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import type { ProviderRequest } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
-import { reasoningBudget } from '../reasoning-budget.js'
 import { anthropicSampling } from './anthropic-sampling.js'
+import { anthropicThinking } from './anthropic-thinking.js'
 
 type ContentBlock = Record<string, unknown>
 
@@ -30,8 +30,8 @@ export interface AnthropicBodyOptions {
  * are merged into one turn, as the API wants user and assistant to alternate.
  * Sampling settings the model refuses together are left out (anthropicSampling).
  *
- * `reasoning` turns on extended thinking with a budget (the caller's, or the one
- * its effort stands for: reasoningBudget); without a `maxTokens`, `max_tokens` is
+ * `reasoning` turns on extended thinking (anthropicThinking: budgeted, or adaptive
+ * with an effort on 4.6-generation models); without a `maxTokens`, `max_tokens` is
  * the default plus the budget, since thinking counts against it. An assistant
  * message's reasoning blocks go back first in its turn, untouched, as the API
  * requires. `responseFormat` goes as `output_config.format` (structured outputs,
@@ -51,24 +51,25 @@ export function anthropicBody(request: ProviderRequest, options: AnthropicBodyOp
     if (last !== undefined && last.role === turn.role) last.content.push(...turn.content)
     else turns.push(turn)
   }
-  const budget = request.reasoning === undefined ? undefined : reasoningBudget(request.reasoning)
+  const thinking = request.reasoning === undefined ? undefined : anthropicThinking(request.model, request.reasoning)
   const body: Record<string, unknown> = {
     model: request.model,
-    max_tokens: request.maxTokens ?? options.defaultMaxTokens + (budget ?? 0),
+    max_tokens: request.maxTokens ?? options.defaultMaxTokens + (thinking?.reserveTokens ?? 0),
     messages: turns.map(wireTurn),
   }
   if (system.length > 0) body.system = system.join('\n\n')
-  const sampling = anthropicSampling(request.model, request.temperature, request.topP, budget !== undefined)
+  const sampling = anthropicSampling(request.model, request.temperature, request.topP, thinking !== undefined)
   if (sampling.temperature !== undefined) body.temperature = sampling.temperature
   if (sampling.topP !== undefined) body.top_p = sampling.topP
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop
   if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools.map(anthropicTool)
   const choice = toolChoice(request.toolChoice, body.tools !== undefined ? request.parallelToolCalls : undefined)
   if (choice !== undefined) body.tool_choice = choice
-  if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget }
-  if (request.responseFormat?.type === 'json_schema') {
-    body.output_config = { format: { type: 'json_schema', schema: request.responseFormat.schema } }
-  }
+  if (thinking !== undefined) body.thinking = thinking.config
+  const outputConfig: Record<string, unknown> = {}
+  if (thinking?.effort !== undefined) outputConfig.effort = thinking.effort
+  if (request.responseFormat?.type === 'json_schema') outputConfig.format = { type: 'json_schema', schema: request.responseFormat.schema }
+  if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig
   if (options.stream) body.stream = true
   return body
 }

@@ -1,6 +1,6 @@
 import type { ModelCallRequest } from '../../model-call/model-call-request.js'
-import { reasoningBudget } from '../reasoning-budget.js'
 import type { UnsupportedField } from '../unsupported-request-error.js'
+import { anthropicThinking } from './anthropic-thinking.js'
 import { claudeAtLeast } from './claude-version.js'
 
 /** The smallest `thinking.budget_tokens` the Messages API takes. */
@@ -12,7 +12,7 @@ export const minimumThinkingBudget = 1024
  *   (ask for `json_schema`); `json_schema` needs structured outputs, which Claude
  *   Opus 4.1, Sonnet 4.5, Haiku 4.5 and later have;
  * - `reasoning` on a model without extended thinking (before Claude 3.7 Sonnet),
- *   a budget under 1024 tokens or not under `maxTokens`, or beside a `toolChoice`
+ *   a budget (when thinking is budgeted) under 1024 tokens or not under `maxTokens`, or beside a `toolChoice`
  *   that forces a tool, which the API refuses with thinking on.
  * A model whose name does not say its generation is taken as a current one.
  */
@@ -31,11 +31,11 @@ function reasoningUnsupported(request: ModelCallRequest): UnsupportedField | und
   if (!claudeAtLeast(request.model, 3, 7)) {
     return { field: 'reasoning', reason: `${request.model} has no extended thinking (Claude 3.7 Sonnet and later have it)` }
   }
-  const budget = reasoningBudget(request.reasoning ?? {})
-  if (budget < minimumThinkingBudget) {
+  const budget = anthropicThinking(request.model, request.reasoning ?? {}).budgetTokens
+  if (budget !== undefined && budget < minimumThinkingBudget) {
     return { field: 'reasoning.budgetTokens', reason: `Anthropic takes a thinking budget of at least ${minimumThinkingBudget} tokens, not ${budget}` }
   }
-  if (request.maxTokens !== undefined && budget >= request.maxTokens) {
+  if (budget !== undefined && request.maxTokens !== undefined && budget >= request.maxTokens) {
     return { field: 'reasoning.budgetTokens', reason: `the thinking budget (${budget}) must be under maxTokens (${request.maxTokens}), which it counts against` }
   }
   const choice = request.toolChoice
