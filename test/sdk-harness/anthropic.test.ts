@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChatMessage } from '../../src/model-call/chat-message.js'
 import type { FinishReason } from '../../src/model-call/finish-reason.js'
 import type { Router } from '../../src/router/create-router.js'
-import { cachingAnswers, cachingStreams, toolLoopAnswers, toolLoopStreams } from '../fixtures/sdk-harness/anthropic.js'
+import type { ChatRequest, ChatResult } from '../../src/router/chat-request.js'
+import * as fixtures from '../fixtures/sdk-harness/anthropic.js'
 import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import * as conversation from './conversation.js'
 import { maxTokens, openingMessages, systemPrompt, temperature, toolResultFor, tools, userQuestion } from './conversation.js'
 import { apiKey, harnessRouter, models, parsedOfSwitchyard, routedCall, usageOf, wireOf, type Parsed, type Wire } from './harness.js'
 
@@ -98,21 +100,30 @@ async function sdkCall(params: MessageCreateParamsNonStreaming, answer: unknown,
   return { wire: wireOf(server.lastRequest()), parsed: parsedOfSdk(message), message }
 }
 
-async function switchyardCall(messages: ChatMessage[], answer: unknown, streamed: boolean): Promise<Side> {
+async function switchyardCall(request: ChatRequest, answer: unknown, streamed: boolean): Promise<Side & { result: ChatResult }> {
   server.reply(streamed ? { sse: answer as string } : { body: answer })
-  const result = await routedCall(router, { route: 'anthropic', messages, tools, maxTokens, temperature }, streamed)
-  return { wire: wireOf(server.lastRequest()), parsed: parsedOfSwitchyard(result) }
+  const result = await routedCall(router, request, streamed)
+  return { wire: wireOf(server.lastRequest()), parsed: parsedOfSwitchyard(result), result }
 }
 
-async function compareConversation(answers: unknown[], streamed: boolean): Promise<{ turns: Parsed[]; wires: { sdk: Wire; switchyard: Wire }[] }> {
-  const sdkMessages: MessageParam[] = [{ role: 'user', content: userQuestion }]
+/** What a case adds to the plain conversation, on each side. */
+interface CaseOptions {
+  sdkParams?: Partial<MessageCreateParamsNonStreaming>
+  request?: Partial<ChatRequest>
+  /** Replaces the user's question (same meaning on both sides). */
+  user?: { sdk: MessageParam; switchyard: ChatMessage }
+}
+
+async function compareConversation(answers: unknown[], streamed: boolean, options: CaseOptions = {}): Promise<{ turns: Parsed[]; wires: { sdk: Wire; switchyard: Wire }[] }> {
+  const sdkMessages: MessageParam[] = [options.user?.sdk ?? { role: 'user', content: userQuestion }]
   const messages = openingMessages()
+  if (options.user !== undefined) messages[1] = options.user.switchyard
   const turns: Parsed[] = []
   const wires: { sdk: Wire; switchyard: Wire }[] = []
   for (const answer of answers) {
-    const params = { model: models.anthropic, max_tokens: maxTokens, system: systemPrompt, messages: structuredClone(sdkMessages), tools: sdkTools, temperature }
+    const params = { model: models.anthropic, max_tokens: maxTokens, system: systemPrompt, messages: structuredClone(sdkMessages), tools: sdkTools, temperature, ...options.sdkParams }
     const sdk = await sdkCall(params, answer, streamed)
-    const switchyard = await switchyardCall(messages, answer, streamed)
+    const switchyard = await switchyardCall({ route: 'anthropic', messages: structuredClone(messages), tools, maxTokens, temperature, ...options.request }, answer, streamed)
     expect(normalized(switchyard.wire), 'switchyard and the SDK put the same request on the wire').toEqual(normalized(sdk.wire))
     expect(switchyard.parsed, 'switchyard and the SDK read the same answer').toEqual(sdk.parsed)
     turns.push(sdk.parsed)
@@ -120,7 +131,8 @@ async function compareConversation(answers: unknown[], streamed: boolean): Promi
     // The SDK's documented tool loop: the answer's content goes back as the assistant turn, the results as one user turn.
     sdkMessages.push({ role: 'assistant', content: sdk.message.content })
     const calls = switchyard.parsed.toolCalls
-    messages.push({ role: 'assistant', content: switchyard.parsed.text, toolCalls: calls.map((call) => ({ id: call.id, name: call.name, arguments: JSON.stringify(call.arguments) })) })
+    // The router's message keeps the answer's thinking blocks, to be sent back untouched.
+    messages.push({ ...switchyard.result.message })
     if (calls.length > 0) sdkMessages.push({ role: 'user', content: calls.map((call) => ({ type: 'tool_result' as const, tool_use_id: call.id, content: toolResultFor(call.name) })) })
     for (const call of calls) messages.push({ role: 'tool', toolCallId: call.id, content: toolResultFor(call.name) })
   }
@@ -129,7 +141,7 @@ async function compareConversation(answers: unknown[], streamed: boolean): Promi
 
 describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (streamed: %s)', (streamed) => {
   it('sends and reads a three-turn tool loop with two tools like the SDK', async () => {
-    const { turns, wires } = await compareConversation(streamed ? toolLoopStreams : toolLoopAnswers, streamed)
+    const { turns, wires } = await compareConversation(streamed ? fixtures.toolLoopStreams : fixtures.toolLoopAnswers, streamed)
     expect(turns.map((turn) => turn.toolCalls.map((call) => call.name))).toEqual([['get_weather'], ['get_local_time'], []])
     expect(turns[2]).toMatchObject({ text: 'Yes: 21 °C and clear in Lisbon, where it is 18:42.', finishReason: 'stop' })
     expect(turns[2]?.usage).toMatchObject({ inputTokens: 800, cacheReadInputTokens: 704 })
@@ -138,12 +150,12 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
   })
 
   it('reads prompt-cache writes (5-minute and 1-hour) and reads like the SDK', async () => {
-    const { turns } = await compareConversation(streamed ? cachingStreams : cachingAnswers, streamed)
+    const { turns } = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed)
     expect(turns.map((turn) => [turn.usage.cacheWriteInputTokens, turn.usage.cacheWrite1hInputTokens, turn.usage.cacheReadInputTokens])).toEqual([[2_048, 1_792, 0], [0, 0, 2_048]])
   })
 
   it('sends the key in x-api-key and its pinned anthropic-version, where the SDK sends a Bearer token and its release\'s version', async () => {
-    const { wires } = await compareConversation([(streamed ? cachingStreams : cachingAnswers)[0]], streamed)
+    const { wires } = await compareConversation([(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers)[0]], streamed)
     const [first] = wires
     // A known difference, not a choice recorded anywhere in switchyard: @anthropic-ai/sdk 1.14
     // sends `Authorization: Bearer <key>` and the version its release was generated against;
@@ -154,5 +166,38 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
     expect(first?.sdk.headers['x-api-key']).toBeUndefined()
     expect(first?.switchyard.headers).toMatchObject({ 'x-api-key': apiKey, 'anthropic-version': switchyardVersion })
     expect(first?.switchyard.headers.authorization).toBeUndefined()
+  })
+
+  it('asks for structured output (output_config json_schema) and reads the JSON text like the SDK', async () => {
+    const { schema } = conversation.weatherReport
+    const { turns } = await compareConversation(streamed ? fixtures.structuredStreams : fixtures.structuredAnswers, streamed, {
+      sdkParams: { tools: undefined, output_config: { format: { type: 'json_schema', schema } } },
+      request: { tools: undefined, responseFormat: { type: 'json_schema', ...conversation.weatherReport } },
+      user: { sdk: { role: 'user', content: conversation.structuredQuestion }, switchyard: { role: 'user', content: conversation.structuredQuestion } },
+    })
+    expect(JSON.parse(turns[0]?.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
+  })
+
+  it('thinks with a budget in a tool loop, reads thinking tokens and sends the signed thinking block back like the SDK', async () => {
+    const { turns, wires } = await compareConversation(streamed ? fixtures.thinkingStreams : fixtures.thinkingAnswers, streamed, {
+      sdkParams: { max_tokens: 4_096, temperature: undefined, thinking: { type: 'enabled', budget_tokens: 2_048 } },
+      request: { maxTokens: 4_096, temperature: undefined, reasoning: { budgetTokens: 2_048 } },
+    })
+    expect(turns[0]?.usage.reasoningOutputTokens).toBe(180)
+    const echoed = (wires[1]?.switchyard.body.messages as { role: string; content: { type: string }[] }[])[1]
+    expect(echoed?.content.map((block) => block.type)).toEqual(['thinking', 'tool_use'])
+    expect(echoed?.content[0]).toEqual({ type: 'thinking', thinking: 'The user wants the weather first; I should call get_weather for Lisbon.', signature: 'EqQBCkgIARABGAIiQL2thinkingSignatureLisbon0==' })
+  })
+
+  it('sends images by URL and by bytes, with parallel tool use off, like the SDK', async () => {
+    const { turns } = await compareConversation(streamed ? fixtures.imageStreams : fixtures.imageAnswers, streamed, {
+      sdkParams: { tool_choice: { type: 'auto', disable_parallel_tool_use: true } },
+      request: { parallelToolCalls: false },
+      user: {
+        sdk: { role: 'user', content: [{ type: 'text', text: conversation.imageQuestion }, { type: 'image', source: { type: 'url', url: conversation.imageUrl } }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: conversation.imageBase64 } }] },
+        switchyard: { role: 'user', content: [{ type: 'text', text: conversation.imageQuestion }, { type: 'image_url', imageUrl: conversation.imageUrl }, { type: 'image_url', imageUrl: conversation.imageDataUrl }] },
+      },
+    })
+    expect(turns[0]?.text).toBe(conversation.imageText)
   })
 })
