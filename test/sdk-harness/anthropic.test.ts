@@ -8,7 +8,7 @@ import type { ChatRequest, ChatResult } from '../../src/router/chat-request.js'
 import * as fixtures from '../fixtures/sdk-harness/anthropic.js'
 import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
 import * as conversation from './conversation.js'
-import { maxTokens, openingMessages, systemPrompt, temperature, toolResultFor, tools, userQuestion } from './conversation.js'
+import { maxTokens, openingMessages, systemPrompt, toolResultFor, tools, userQuestion } from './conversation.js'
 import { apiKey, harnessRouter, models, parsedOfSwitchyard, routedCall, usageOf, wireOf, type Parsed, type Wire } from './harness.js'
 
 /*
@@ -121,9 +121,10 @@ async function compareConversation(answers: unknown[], streamed: boolean, option
   const turns: Parsed[] = []
   const wires: { sdk: Wire; switchyard: Wire }[] = []
   for (const answer of answers) {
-    const params = { model: models.anthropic, max_tokens: maxTokens, system: systemPrompt, messages: structuredClone(sdkMessages), tools: sdkTools, temperature, ...options.sdkParams }
+    // No temperature on either side: @anthropic-ai/sdk 1.14's request type has no sampling fields at all.
+    const params = { model: models.anthropic, max_tokens: maxTokens, system: systemPrompt, messages: structuredClone(sdkMessages), tools: sdkTools, ...options.sdkParams }
     const sdk = await sdkCall(params, answer, streamed)
-    const switchyard = await switchyardCall({ route: 'anthropic', messages: structuredClone(messages), tools, maxTokens, temperature, ...options.request }, answer, streamed)
+    const switchyard = await switchyardCall({ route: 'anthropic', messages: structuredClone(messages), tools, maxTokens, ...options.request }, answer, streamed)
     expect(normalized(switchyard.wire), 'switchyard and the SDK put the same request on the wire').toEqual(normalized(sdk.wire))
     expect(switchyard.parsed, 'switchyard and the SDK read the same answer').toEqual(sdk.parsed)
     turns.push(sdk.parsed)
@@ -180,8 +181,8 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
 
   it('thinks with a budget in a tool loop, reads thinking tokens and sends the signed thinking block back like the SDK', async () => {
     const { turns, wires } = await compareConversation(streamed ? fixtures.thinkingStreams : fixtures.thinkingAnswers, streamed, {
-      sdkParams: { max_tokens: 4_096, temperature: undefined, thinking: { type: 'enabled', budget_tokens: 2_048 } },
-      request: { maxTokens: 4_096, temperature: undefined, reasoning: { budgetTokens: 2_048 } },
+      sdkParams: { max_tokens: 4_096, thinking: { type: 'enabled', budget_tokens: 2_048 } },
+      request: { maxTokens: 4_096, reasoning: { budgetTokens: 2_048 } },
     })
     expect(turns[0]?.usage.reasoningOutputTokens).toBe(180)
     const echoed = (wires[1]?.switchyard.body.messages as { role: string; content: { type: string }[] }[])[1]
