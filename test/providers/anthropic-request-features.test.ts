@@ -108,6 +108,15 @@ describe('Anthropic Messages: request features', () => {
     expect(sent.messages[1]).toEqual({ role: 'assistant', content: answered.content })
   })
 
+  it("leaves another format's reasoning (an OpenAI reasoning item) out of the assistant turn", async () => {
+    server.reply({ body: fixtureJson('anthropic/message.json') })
+    await provider.chat({
+      model: 'claude-sonnet-4-5',
+      messages: [question, { role: 'assistant', content: 'Sunny.', reasoning: [{ type: 'openai_reasoning', id: 'rs_1', summary: ['s'] }] }, { role: 'user', content: 'Sure?' }],
+    })
+    expect((server.lastRequest().json() as { messages: unknown[] }).messages[1]).toEqual({ role: 'assistant', content: 'Sunny.' })
+  })
+
   it('puts disable_parallel_tool_use on a forced tool choice, and none on a choice of none', async () => {
     server.reply({ body: fixtureJson('anthropic/message-tool-use.json') }, { body: fixtureJson('anthropic/message.json') })
     await provider.chat({ model: 'claude-sonnet-4-5', messages: [question], tools: [weatherTool], toolChoice: { name: 'get_weather' }, parallelToolCalls: false })

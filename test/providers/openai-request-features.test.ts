@@ -145,6 +145,48 @@ describe('OpenAI Responses: request features', () => {
     expect(server.requests).toHaveLength(0)
   })
 
+  it('keeps reasoning items and sends them back before the function call, encrypted content and summary untouched', async () => {
+    server.reply({ body: fixtureJson('openai/responses-reasoning-function-call.json') }, { body: fixtureJson('openai/responses-json-schema.json') })
+    const request: ProviderRequest = {
+      model: 'gpt-5',
+      api: 'responses',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [weatherTool],
+      reasoning: { effort: 'medium' },
+      providerOptions: { openai: { store: false, include: ['reasoning.encrypted_content'], reasoning: { summary: 'auto' } } },
+    }
+    const first = await openai.chat(request)
+    expect(server.lastRequest().json()).toMatchObject({ store: false, include: ['reasoning.encrypted_content'], reasoning: { effort: 'medium', summary: 'auto' } })
+    const answered = fixtureJson('openai/responses-reasoning-function-call.json') as { output: Record<string, unknown>[] }
+    const item = answered.output[0]!
+    expect(first.reasoning).toEqual([{ type: 'openai_reasoning', id: item.id, summary: ['**Checking the weather**\n\nThe user asks for Paris weather; calling get_weather.'], encryptedContent: item.encrypted_content }])
+    expect(first.text).toBe('')
+    await openai.chat({
+      ...request,
+      messages: [
+        ...request.messages,
+        { role: 'assistant', content: first.text, toolCalls: first.toolCalls, reasoning: first.reasoning },
+        { role: 'tool', toolCallId: 'call_Qw8Lm3Xv6Rk1Pz4Nd7Hs2Yb', content: '{"celsius":21}' },
+      ],
+    })
+    const input = (server.lastRequest().json() as { input: unknown[] }).input
+    expect(input.slice(1)).toEqual([
+      { type: 'reasoning', id: item.id, summary: item.summary, encrypted_content: item.encrypted_content },
+      { type: 'function_call', call_id: 'call_Qw8Lm3Xv6Rk1Pz4Nd7Hs2Yb', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { type: 'function_call_output', call_id: 'call_Qw8Lm3Xv6Rk1Pz4Nd7Hs2Yb', output: '{"celsius":21}' },
+    ])
+  })
+
+  it('sends a reasoning item without encrypted content back by id only while responses are stored', async () => {
+    server.reply({ body: fixtureJson('openai/responses-json-schema.json') }, { body: fixtureJson('openai/responses-json-schema.json') })
+    const reasoning = [{ type: 'openai_reasoning' as const, id: 'rs_stored_1', summary: [] }]
+    const messages: ProviderRequest['messages'] = [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', reasoning }, { role: 'user', content: 'c' }]
+    await openai.chat({ model: 'gpt-5', api: 'responses', messages })
+    expect((server.lastRequest().json() as { input: unknown[] }).input[1]).toEqual({ type: 'reasoning', id: 'rs_stored_1', summary: [] })
+    await openai.chat({ model: 'gpt-5', api: 'responses', messages, providerOptions: { openai: { store: false } } })
+    expect((server.lastRequest().json() as { input: unknown[] }).input[1]).toEqual({ role: 'assistant', content: 'b' })
+  })
+
   it('sends json_object as text.format', async () => {
     server.reply({ body: fixtureJson('openai/responses-json-schema.json') })
     await openai.chat({ model: 'gpt-5-mini', api: 'responses', messages: [{ role: 'user', content: 'JSON' }], responseFormat: { type: 'json_object' } })

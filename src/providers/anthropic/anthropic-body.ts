@@ -88,7 +88,7 @@ function turnOf(message: ChatMessage, context: ProviderErrorContext): Turn | und
       return {
         role: 'assistant',
         content: [
-          ...(message.reasoning ?? []).map(reasoningBlock),
+          ...(message.reasoning ?? []).flatMap(reasoningBlock),
           ...textBlocks(message.content ?? ''),
           ...(message.toolCalls ?? []).map((call) => toolUseBlock(call, context)),
         ],
@@ -98,11 +98,11 @@ function turnOf(message: ChatMessage, context: ProviderErrorContext): Turn | und
   }
 }
 
-/** Sent back exactly as received: the signature covers the thinking text, and a changed block is refused. */
-function reasoningBlock(block: ReasoningBlock): ContentBlock {
-  return block.type === 'thinking'
-    ? { type: 'thinking', thinking: block.thinking, signature: block.signature }
-    : { type: 'redacted_thinking', data: block.data }
+/** Sent back exactly as received: the signature covers the thinking text, and a changed block is refused. Another format's reasoning is not Claude's to read. */
+function reasoningBlock(block: ReasoningBlock): ContentBlock[] {
+  if (block.type === 'thinking') return [{ type: 'thinking', thinking: block.thinking, signature: block.signature }]
+  if (block.type === 'redacted_thinking') return [{ type: 'redacted_thinking', data: block.data }]
+  return []
 }
 
 /** The API rejects empty text blocks. */

@@ -14,7 +14,7 @@ import type { ProviderRequest } from '../provider.js'
 export function responsesBody(request: ProviderRequest, stream: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: request.model,
-    input: request.messages.flatMap(inputItems),
+    input: request.messages.flatMap((message) => inputItems(message, request.providerOptions?.openai?.store !== false)),
   }
   if (request.maxTokens !== undefined) body.max_output_tokens = request.maxTokens
   if (request.temperature !== undefined) body.temperature = request.temperature
@@ -39,7 +39,13 @@ function responsesFormat(format: ResponseFormat): Record<string, unknown> {
   return definition
 }
 
-function inputItems(message: ChatMessage): Record<string, unknown>[] {
+/**
+ * One message as input items. An assistant message's reasoning items go first,
+ * as the answer had them; an item without its encrypted content is only a
+ * reference to the stored response, so it is left out when the request turns
+ * storage off (`store: false`), where OpenAI would answer 404 for it.
+ */
+function inputItems(message: ChatMessage, stored: boolean): Record<string, unknown>[] {
   switch (message.role) {
     case 'system':
     case 'developer':
@@ -59,7 +65,7 @@ function inputItems(message: ChatMessage): Record<string, unknown>[] {
         },
       ]
     case 'assistant': {
-      const items: Record<string, unknown>[] = []
+      const items: Record<string, unknown>[] = (message.reasoning ?? []).flatMap((block) => reasoningItem(block, stored))
       if (message.content) items.push({ role: 'assistant', content: message.content })
       for (const call of message.toolCalls ?? []) {
         items.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: call.arguments })
@@ -69,6 +75,14 @@ function inputItems(message: ChatMessage): Record<string, unknown>[] {
     case 'tool':
       return [{ type: 'function_call_output', call_id: message.toolCallId, output: message.content }]
   }
+}
+
+function reasoningItem(block: NonNullable<Extract<ChatMessage, { role: 'assistant' }>['reasoning']>[number], stored: boolean): Record<string, unknown>[] {
+  if (block.type !== 'openai_reasoning') return []
+  if (block.encryptedContent === undefined && !stored) return []
+  const item: Record<string, unknown> = { type: 'reasoning', id: block.id, summary: block.summary.map((text) => ({ type: 'summary_text', text })) }
+  if (block.encryptedContent !== undefined) item.encrypted_content = block.encryptedContent
+  return [item]
 }
 
 function responsesTool(tool: ToolDefinition): Record<string, unknown> {

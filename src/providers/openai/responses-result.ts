@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { emptyUsage } from '../../model-call/empty-usage.js'
 import type { FinishReason } from '../../model-call/finish-reason.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
+import type { ReasoningBlock } from '../../model-call/reasoning-block.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromDetails } from '../provider-error-from-response.js'
 import { serviceTier } from '../service-tier.js'
@@ -10,6 +11,9 @@ import { responsesUsage, responsesUsageSchema } from './openai-usage.js'
 /** One item of a response's `output` (message, function_call, reasoning, ...). */
 export const responseOutputItemSchema = z.object({
   type: z.string(),
+  id: z.string().nullish(),
+  encrypted_content: z.string().nullish(),
+  summary: z.array(z.object({ type: z.string(), text: z.string().nullish() })).nullish(),
   call_id: z.string().nullish(),
   name: z.string().nullish(),
   arguments: z.string().nullish(),
@@ -34,7 +38,9 @@ export type ResponseObject = z.infer<typeof responseSchema>
 /**
  * Normalizes a finished response: the text of its `output_text` parts, its
  * `function_call` items, a finish reason from `status` and
- * `incomplete_details.reason`, and usage. A `failed` response is an error.
+ * `incomplete_details.reason`, and usage; `reasoning` items are kept (id, summary,
+ * encrypted content) to go back as input items on the next turn. A `failed`
+ * response is an error.
  */
 export function responsesResult(response: ResponseObject, context: ProviderErrorContext): ModelCallResult {
   if (response.status === 'failed') {
@@ -69,7 +75,20 @@ export function responsesResult(response: ResponseObject, context: ProviderError
   }
   const tier = serviceTier(response.service_tier)
   if (tier !== undefined) result.serviceTier = tier
+  const reasoning = output.flatMap(reasoningItem)
+  if (reasoning.length > 0) result.reasoning = reasoning
   return result
+}
+
+function reasoningItem(item: z.infer<typeof responseOutputItemSchema>): ReasoningBlock[] {
+  if (item.type !== 'reasoning' || !item.id) return []
+  const block: ReasoningBlock = {
+    type: 'openai_reasoning',
+    id: item.id,
+    summary: (item.summary ?? []).filter((part) => part.type === 'summary_text').map((part) => part.text ?? ''),
+  }
+  if (item.encrypted_content) block.encryptedContent = item.encrypted_content
+  return [block]
 }
 
 function finishReason(status: string | null | undefined, reason: string | null | undefined, hasToolCalls: boolean): FinishReason {
