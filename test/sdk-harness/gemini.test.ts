@@ -1,12 +1,13 @@
-import { GoogleGenAI, type Content, type GenerateContentParameters, type GenerateContentResponse, type Part } from '@google/genai'
+import { GoogleGenAI, ThinkingLevel, type Content, type GenerateContentParameters, type GenerateContentResponse, type Part } from '@google/genai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChatMessage } from '../../src/model-call/chat-message.js'
 import type { FinishReason } from '../../src/model-call/finish-reason.js'
 import type { ToolCall } from '../../src/model-call/tool-call.js'
 import type { Router } from '../../src/router/create-router.js'
-import type { ChatResult } from '../../src/router/chat-request.js'
-import { cachingAnswers, cachingStreams, toolLoopAnswers, toolLoopStreams } from '../fixtures/sdk-harness/gemini.js'
+import type { ChatRequest, ChatResult } from '../../src/router/chat-request.js'
+import * as fixtures from '../fixtures/sdk-harness/gemini.js'
 import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import * as conversation from './conversation.js'
 import { maxTokens, openingMessages, systemPrompt, temperature, toolResultFor, tools, userQuestion } from './conversation.js'
 import { apiKey, harnessRouter, models, parsedOfSwitchyard, routedCall, usageOf, wireOf, type Parsed, type Wire } from './harness.js'
 
@@ -106,9 +107,9 @@ async function sdkCall(params: GenerateContentParameters, answer: unknown, strea
   }
 }
 
-async function switchyardCall(messages: ChatMessage[], answer: unknown, streamed: boolean): Promise<{ wire: Wire; result: ChatResult }> {
+async function switchyardCall(request: ChatRequest, answer: unknown, streamed: boolean): Promise<{ wire: Wire; result: ChatResult }> {
   server.reply(streamed ? { sse: answer as string } : { body: answer })
-  const result = await routedCall(router, { route: 'gemini', messages, tools, maxTokens, temperature }, streamed)
+  const result = await routedCall(router, request, streamed)
   return { wire: wireOf(server.lastRequest()), result }
 }
 
@@ -118,18 +119,27 @@ interface Turn {
   wires: { sdk: Wire; switchyard: Wire }
 }
 
-async function compareConversation(answers: unknown[], streamed: boolean): Promise<Turn[]> {
-  const contents: Content[] = [{ role: 'user', parts: [{ text: userQuestion }] }]
+/** What a case adds to the plain conversation, on each side. */
+interface CaseOptions {
+  config?: GenerateContentParameters['config']
+  request?: Partial<ChatRequest>
+  /** Replaces the user's question (same meaning on both sides). */
+  user?: { sdk: Content; switchyard: ChatMessage }
+}
+
+async function compareConversation(answers: unknown[], streamed: boolean, options: CaseOptions = {}): Promise<Turn[]> {
+  const contents: Content[] = [options.user?.sdk ?? { role: 'user', parts: [{ text: userQuestion }] }]
   const messages = openingMessages()
+  if (options.user !== undefined) messages[1] = options.user.switchyard
   const turns: Turn[] = []
   for (const answer of answers) {
     const params: GenerateContentParameters = {
       model: models.gemini,
       contents: structuredClone(contents),
-      config: { systemInstruction: systemPrompt, tools: [{ functionDeclarations }], maxOutputTokens: maxTokens, temperature },
+      config: { systemInstruction: systemPrompt, tools: [{ functionDeclarations }], maxOutputTokens: maxTokens, temperature, ...options.config },
     }
     const sdk = await sdkCall(params, answer, streamed)
-    const switchyard = await switchyardCall(messages, answer, streamed)
+    const switchyard = await switchyardCall({ route: 'gemini', messages: structuredClone(messages), tools, maxTokens, temperature, ...options.request }, answer, streamed)
     expect(normalized(switchyard.wire), 'switchyard and the SDK put the same request on the wire').toEqual(normalized(sdk.wire))
     const sdkParsed = parsedOfSdk(sdk.answer)
     const { toolCalls, ...rest } = parsedOfSwitchyard(switchyard.result)
@@ -143,7 +153,8 @@ async function compareConversation(answers: unknown[], streamed: boolean): Promi
     const results = sdkParsed.toolCalls.map((call) => ({ functionResponse: { name: call.name, response: JSON.parse(toolResultFor(call.name)) as Record<string, unknown> } }))
     if (results.length > 0) contents.push({ role: 'user', parts: results })
     const calls: ToolCall[] = switchyard.result.toolCalls
-    messages.push({ role: 'assistant', content: switchyard.result.text, toolCalls: calls })
+    // The router's message keeps the signatures (on the calls, and on the text), to be sent back untouched.
+    messages.push({ ...switchyard.result.message })
     for (const call of calls) messages.push({ role: 'tool', toolCallId: call.id, content: toolResultFor(call.name) })
   }
   return turns
@@ -151,7 +162,7 @@ async function compareConversation(answers: unknown[], streamed: boolean): Promi
 
 describe.each([false, true])('Gemini against @google/genai (streamed: %s)', (streamed) => {
   it('sends and reads a three-turn tool loop with two tools like the SDK, every signature and function name sent back', async () => {
-    const turns = await compareConversation(streamed ? toolLoopStreams : toolLoopAnswers, streamed)
+    const turns = await compareConversation(streamed ? fixtures.toolLoopStreams : fixtures.toolLoopAnswers, streamed)
     expect(turns.map((turn) => turn.sdk.toolCalls.map((call) => call.name))).toEqual([['get_weather'], ['get_local_time'], []])
     expect(turns[2]?.sdk).toMatchObject({ text: 'Yes: 21 °C and clear in Lisbon, where it is 18:42.', finishReason: 'stop' })
     expect(turns[0]?.sdk.usage).toMatchObject({ outputTokens: 138, reasoningOutputTokens: 122 })
@@ -168,7 +179,36 @@ describe.each([false, true])('Gemini against @google/genai (streamed: %s)', (str
   })
 
   it('reads implicit-cache reads like the SDK', async () => {
-    const turns = await compareConversation(streamed ? cachingStreams : cachingAnswers, streamed)
+    const turns = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed)
     expect(turns.map((turn) => [turn.sdk.usage.inputTokens, turn.sdk.usage.cacheReadInputTokens])).toEqual([[2_048, 0], [2_060, 2_010]])
+  })
+
+  it('asks for structured output (responseMimeType, responseJsonSchema) and reads the JSON text like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.structuredStreams : fixtures.structuredAnswers, streamed, {
+      config: { tools: undefined, responseMimeType: 'application/json', responseJsonSchema: conversation.weatherReport.schema },
+      request: { tools: undefined, responseFormat: { type: 'json_schema', ...conversation.weatherReport } },
+      user: { sdk: { role: 'user', parts: [{ text: conversation.structuredQuestion }] }, switchyard: { role: 'user', content: conversation.structuredQuestion } },
+    })
+    expect(JSON.parse(turn?.sdk.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
+  })
+
+  it('asks a Gemini 3 model for a thinking level, keeps thought summaries out of the text and reads thought tokens like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.thinkingStreams : fixtures.thinkingAnswers, streamed, {
+      config: { tools: undefined, thinkingConfig: { thinkingLevel: ThinkingLevel.HIGH, includeThoughts: true } },
+      request: { tools: undefined, reasoning: { effort: 'high' }, providerOptions: { gemini: { generationConfig: { thinkingConfig: { includeThoughts: true } } } } },
+      user: { sdk: { role: 'user', parts: [{ text: conversation.reasoningQuestion }] }, switchyard: { role: 'user', content: conversation.reasoningQuestion } },
+    })
+    expect(turn?.sdk).toMatchObject({ text: conversation.reasoningText, usage: { outputTokens: 249, reasoningOutputTokens: 233 } })
+    expect(turn?.switchyard.message.thoughtSignature, 'the text part\'s signature is kept for the next turn').toBe('CiQBjz1rX2thinkingTextSignature9')
+  })
+
+  it('sends images by URL (fileData) and by bytes (inlineData) like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.imageStreams : fixtures.imageAnswers, streamed, {
+      user: {
+        sdk: { role: 'user', parts: [{ text: conversation.imageQuestion }, { fileData: { mimeType: 'image/jpeg', fileUri: conversation.imageUrl } }, { inlineData: { mimeType: 'image/png', data: conversation.imageBase64 } }] },
+        switchyard: { role: 'user', content: [{ type: 'text', text: conversation.imageQuestion }, { type: 'image_url', imageUrl: conversation.imageUrl }, { type: 'image_url', imageUrl: conversation.imageDataUrl }] },
+      },
+    })
+    expect(turn?.sdk.text).toBe(conversation.imageText)
   })
 })
