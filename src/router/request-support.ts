@@ -1,3 +1,4 @@
+import { checkProviderOptions } from '../providers/merge-provider-options.js'
 import type { ProviderRequest, Provider } from '../providers/provider.js'
 import { requestImages } from '../providers/request-images.js'
 import { UnsupportedRequestError, type UnsupportedField } from '../providers/unsupported-request-error.js'
@@ -24,9 +25,12 @@ function unsupportedBy(target: RouteTarget, providers: ReadonlyMap<string, Provi
  * Refuses, before any budget is reserved or call made, a request that no target of
  * the route can serve: an UnsupportedRequestError naming the field and every
  * target with its reason. A request that some targets can serve goes on; those
- * that cannot are set aside by `withoutUnsupported`.
+ * that cannot are set aside by `withoutUnsupported`. Pass-through `providerOptions`
+ * out of bounds are refused here too (ProviderOptionsError), once, rather than by
+ * every target in turn.
  */
 export function refuseUnsupportedRoute(route: Pick<RouteConfig, 'targets'>, providers: ReadonlyMap<string, Provider>, request: RoutedRequest): void {
+  for (const [providerType, options] of Object.entries(request.providerOptions ?? {})) checkProviderOptions(options, providerType)
   if (!asksForFeatures(request) || route.targets.length === 0) return
   const refusals: { target: RouteTarget; field: UnsupportedField }[] = []
   for (const target of route.targets) {

@@ -61,6 +61,13 @@ describe('a request a target cannot serve', () => {
     expect(server.requests).toHaveLength(0)
   })
 
+  it('refuses providerOptions out of bounds once, before any call', async () => {
+    router = routerWith([{ provider: 'openai', model: 'gpt-5-mini' }, { provider: 'anthropic', model: 'claude-sonnet-4-5' }])
+    const error = await rejection(router.chat({ route: 'structured', messages, providerOptions: { anthropic: { model: 'claude-opus-4-5' } } }))
+    expect(error).toMatchObject({ code: 'request_invalid', providerType: 'anthropic' })
+    expect(server.requests).toHaveLength(0)
+  })
+
   it('gives back the assistant message with its reasoning blocks and signature, ready for the next turn', async () => {
     router = routerWith([{ provider: 'anthropic', model: 'claude-sonnet-4-5' }, { provider: 'gemini', model: 'gemini-3-pro-preview' }])
     server.reply({ body: fixtureJson('anthropic/message-thinking-tool-use.json') })
