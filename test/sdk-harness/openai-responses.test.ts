@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChatMessage } from '../../src/model-call/chat-message.js'
 import type { FinishReason } from '../../src/model-call/finish-reason.js'
 import type { Router } from '../../src/router/create-router.js'
-import type { ChatRequest } from '../../src/router/chat-request.js'
+import type { ChatRequest, ChatResult } from '../../src/router/chat-request.js'
 import * as fixtures from '../fixtures/sdk-harness/openai-responses.js'
 import { startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
 import * as conversation from './conversation.js'
@@ -93,10 +93,10 @@ async function sdkCall(params: ResponseCreateParamsNonStreaming, answer: unknown
   return { wire: wireOf(server.lastRequest()), parsed: parsedOfSdk(response), response }
 }
 
-async function switchyardCall(request: ChatRequest, answer: unknown, streamed: boolean): Promise<Side> {
+async function switchyardCall(request: ChatRequest, answer: unknown, streamed: boolean): Promise<Side & { result: ChatResult }> {
   server.reply(streamed ? { sse: answer as string } : { body: answer })
   const result = await routedCall(router, request, streamed)
-  return { wire: wireOf(server.lastRequest()), parsed: parsedOfSwitchyard(result) }
+  return { wire: wireOf(server.lastRequest()), parsed: parsedOfSwitchyard(result), result }
 }
 
 /** What a case adds to the plain conversation, on each side. */
@@ -122,10 +122,13 @@ async function compareConversation(answers: unknown[], streamed: boolean, option
     expect(normalized(switchyard.wire), 'switchyard and the SDK put the same request on the wire').toEqual(normalized(sdk.wire))
     expect(switchyard.parsed, 'switchyard and the SDK read the same answer').toEqual(sdk.parsed)
     parsedTurns.push(sdk.parsed)
+    // The SDK's documented loop sends the answer's output back: its reasoning items first, the text, then the function calls.
+    for (const item of sdk.response.output) if (item.type === 'reasoning') input.push(item)
     if (sdk.parsed.text !== '') input.push({ role: 'assistant', content: sdk.parsed.text })
     for (const item of sdk.response.output) if (item.type === 'function_call') input.push(item)
     const calls = switchyard.parsed.toolCalls
-    messages.push({ role: 'assistant', content: switchyard.parsed.text === '' ? null : switchyard.parsed.text, toolCalls: calls.map((call) => ({ id: call.id, name: call.name, arguments: JSON.stringify(call.arguments) })) })
+    // The router's message keeps the answer's reasoning items, to be sent back before its calls.
+    messages.push({ ...switchyard.result.message })
     for (const call of calls) {
       input.push({ type: 'function_call_output', call_id: call.id, output: toolResultFor(call.name) })
       messages.push({ role: 'tool', toolCallId: call.id, content: toolResultFor(call.name) })
@@ -143,6 +146,8 @@ describe.each([false, true])('OpenAI Responses against the openai SDK (streamed:
     expect(turns[2]?.usage.cacheReadInputTokens).toBe(128)
     const sent = wireOf(server.lastRequest())
     expect(sent.path).toBe('/v1/responses')
+    const sentItems = (sent.body.input as { type?: string; id?: string }[]).map((item) => item.type ?? 'message')
+    expect(sentItems, 'each answer\'s reasoning item goes back before its function call').toEqual(['message', 'message', 'reasoning', 'function_call', 'function_call_output', 'reasoning', 'function_call', 'function_call_output'])
     expect(sent.headers.authorization).toBe(`Bearer ${apiKey}`)
   })
 
