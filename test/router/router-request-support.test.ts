@@ -1,21 +1,28 @@
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isUnsupportedRequestError } from '../../src/providers/unsupported-request-error.js'
 import { createRouter, type Router } from '../../src/router/create-router.js'
+import { startTelemetry, type Telemetry } from '../../src/telemetry/start-telemetry.js'
 import { fixtureJson, rejection, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
 
+const exporter = new InMemorySpanExporter()
+let telemetry: Telemetry
 let server: ProviderServer
 let router: Router | undefined
 
 beforeAll(async () => {
+  telemetry = startTelemetry({ exporter: new InMemorySpanExporter(), spanProcessors: [new SimpleSpanProcessor(exporter)] })
   server = await startProviderServer()
 })
 afterAll(async () => {
   await server.close()
+  await telemetry.shutdown()
 })
 afterEach(async () => {
   await router?.close()
   router = undefined
   server.reset()
+  exporter.reset()
 })
 
 const schemaFormat = { type: 'json_schema' as const, name: 'city_facts', schema: { type: 'object', properties: { city: { type: 'string' } } } }
@@ -42,6 +49,11 @@ describe('a request a target cannot serve', () => {
     expect(result.provider).toBe('openai')
     expect(JSON.parse(result.text)).toEqual({ city: 'Paris', population: 2102650 })
     expect(result.attempts).toHaveLength(1)
+    const routeSpan = exporter.getFinishedSpans().find((span) => span.name === 'route structured')
+    expect(routeSpan?.attributes['switchyard.route.skipped']).toEqual([
+      "deepseek/deepseek-chat:unsupported-request:cannot serve responseFormat: DeepSeek's response_format takes json_object only, no schema",
+    ])
+    expect(exporter.getFinishedSpans().filter((span) => span.name.startsWith('chat '))).toHaveLength(1)
   })
 
   it('is refused with the field and every target named when no target of the route can serve it, and nothing is sent', async () => {
