@@ -150,8 +150,12 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
     expect(last?.switchyard.path).toBe('/v1/messages')
   })
 
-  it('reads prompt-cache writes (5-minute and 1-hour) and reads like the SDK', async () => {
-    const { turns } = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed)
+  it('asks for caching (top-level cache_control through providerOptions) and reads cache writes (5-minute and 1-hour) and reads like the SDK', async () => {
+    const cacheControl = { type: 'ephemeral' as const, ttl: '1h' as const }
+    const { turns } = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed, {
+      sdkParams: { cache_control: cacheControl },
+      request: { providerOptions: { anthropic: { cache_control: cacheControl } } },
+    })
     expect(turns.map((turn) => [turn.usage.cacheWriteInputTokens, turn.usage.cacheWrite1hInputTokens, turn.usage.cacheReadInputTokens])).toEqual([[2_048, 1_792, 0], [0, 0, 2_048]])
   })
 

@@ -129,8 +129,11 @@ describe.each([false, true])('OpenAI Chat Completions against the openai SDK (st
     expect(sent.headers.authorization).toBe(`Bearer ${apiKey}`)
   })
 
-  it('reads prompt-cache writes and reads like the SDK', async () => {
-    const turns = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed)
+  it('keys the prompt cache (prompt_cache_key through providerOptions) and reads cache writes and reads like the SDK', async () => {
+    const turns = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed, {
+      sdkParams: { prompt_cache_key: 'trip-planner-v1' },
+      request: { providerOptions: { openai: { prompt_cache_key: 'trip-planner-v1' } } },
+    })
     expect(turns.map((turn) => [turn.usage.cacheWriteInputTokens, turn.usage.cacheReadInputTokens])).toEqual([[1_920, 0], [0, 1_920]])
   })
 
