@@ -97,7 +97,11 @@ describe('Gemini: request features', () => {
     expect(parallel.target).toBe('gcp.gemini/gemini-2.5-flash')
     const reasoning = await rejection(collect(provider.stream({ model: 'gemini-2.0-flash', messages: [{ role: 'user', content: 'hi' }], reasoning: { effort: 'low' } })))
     expect(isUnsupportedRequestError(reasoning) && reasoning.field).toBe('reasoning')
+    const tools = [{ name: 'get_weather', parameters: { type: 'object' } }]
+    const jsonWithTools = await rejection(provider.chat({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'hi' }], tools, responseFormat: { type: 'json_object' } }))
+    expect(isUnsupportedRequestError(jsonWithTools) && jsonWithTools.field).toBe('responseFormat')
     expect(server.requests).toHaveLength(0)
     expect(provider.unsupportedField({ model: 'gemini-2.5-flash', messages: [], parallelToolCalls: true })).toBeUndefined()
+    expect(provider.unsupportedField({ model: 'gemini-3-flash-preview', messages: [], tools, responseFormat: { type: 'json_object' } })).toBeUndefined()
   })
 })

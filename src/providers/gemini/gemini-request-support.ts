@@ -13,7 +13,9 @@ export function geminiGeneration(model: string): { major: number; minor: number 
  * - `parallelToolCalls: false`: Gemini has no switch for it (it may answer with
  *   several `functionCall` parts whatever is asked), so the promise cannot be kept;
  *   `true` is what it does anyway;
- * - `reasoning` on a model before Gemini 2.5, which has no thinking config.
+ * - `reasoning` on a model before Gemini 2.5, which has no thinking config;
+ * - `responseFormat` beside tools before Gemini 3: earlier models answer 400 to
+ *   function calling with a JSON response type.
  * A model whose name does not say its generation is taken as a current one.
  */
 export function geminiUnsupportedField(request: ModelCallRequest): UnsupportedField | undefined {
@@ -23,6 +25,9 @@ export function geminiUnsupportedField(request: ModelCallRequest): UnsupportedFi
   const generation = geminiGeneration(request.model)
   if (request.reasoning !== undefined && generation !== undefined && (generation.major < 2 || (generation.major === 2 && generation.minor < 5))) {
     return { field: 'reasoning', reason: `${request.model} has no thinking (Gemini 2.5 and later have it)` }
+  }
+  if (request.responseFormat !== undefined && request.tools !== undefined && request.tools.length > 0 && generation !== undefined && generation.major < 3) {
+    return { field: 'responseFormat', reason: `${request.model} takes no JSON response type beside function calling (Gemini 3 and later do)` }
   }
   return undefined
 }
