@@ -15,7 +15,9 @@ export function geminiGeneration(model: string): { major: number; minor: number 
  *   `true` is what it does anyway;
  * - `reasoning` on a model before Gemini 2.5, which has no thinking config;
  * - `responseFormat` beside tools before Gemini 3: earlier models answer 400 to
- *   function calling with a JSON response type.
+ *   function calling with a JSON response type ("Function calling with a response
+ *   mime type: 'application/json' is unsupported", reported for gemini-2.5-flash in
+ *   symfony/ai#1777 and snailyp/gemini-balance#264).
  * A model whose name does not say its generation is taken as a current one.
  */
 export function geminiUnsupportedField(request: ModelCallRequest): UnsupportedField | undefined {
