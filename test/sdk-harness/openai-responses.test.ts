@@ -187,4 +187,20 @@ describe.each([false, true])('OpenAI Responses against the openai SDK (streamed:
     expect(turn?.text).toBe(conversation.imageText)
     expect(wireOf(server.lastRequest()).body.parallel_tool_calls).toBe(false)
   })
+
+  it('runs a stateless tool loop (store: false) sending the encrypted reasoning item back whole, like the SDK', async () => {
+    const include = ['reasoning.encrypted_content' as const]
+    const turns = await compareConversation(streamed ? fixtures.statelessStreams : fixtures.statelessAnswers, streamed, {
+      sdkParams: { store: false, include },
+      request: { providerOptions: { openai: { store: false, include } } },
+    })
+    expect(turns.map((turn) => turn.finishReason)).toEqual(['tool_calls', 'stop'])
+    const resent = (wireOf(server.lastRequest()).body.input as Record<string, unknown>[]).find((item) => item.type === 'reasoning')
+    expect(resent).toEqual({
+      type: 'reasoning',
+      id: 'rs_68b9stateless',
+      summary: [{ type: 'summary_text', text: 'Need the Lisbon weather before answering.' }],
+      encrypted_content: 'gAAAAABoStatelessReasoningLisbon0123456789==',
+    })
+  })
 })
