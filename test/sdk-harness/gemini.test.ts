@@ -39,12 +39,18 @@ const functionDeclarations = tools.map((tool) => ({ name: tool.name, description
  * The wire with what differs on purpose taken out, each with its reason:
  * - the SDK turns a string `systemInstruction` into a content with `role: 'user'`;
  *   switchyard sends the parts alone, as the API documents `systemInstruction` (its role
- *   is ignored there).
+ *   is ignored there);
+ * - the SDK's user sends the model's content back whole, thought-summary parts
+ *   (`thought: true`) included; switchyard keeps thought text out of the answer and sends
+ *   only the signatures back, which carry the model's reasoning context (the summaries
+ *   are a readable digest of it, not its input).
  */
 function normalized(wire: Wire): Wire {
   const body = structuredClone(wire.body)
   const instruction = body.systemInstruction as Record<string, unknown> | undefined
   if (instruction?.role === 'user') delete instruction.role
+  const contents = (body.contents ?? []) as Content[]
+  for (const content of contents) content.parts = (content.parts ?? []).filter((part) => part.thought !== true || part.thoughtSignature !== undefined)
   return { ...wire, body }
 }
 
@@ -210,5 +216,16 @@ describe.each([false, true])('Gemini against @google/genai (streamed: %s)', (str
       },
     })
     expect(turn?.sdk.text).toBe(conversation.imageText)
+  })
+
+  it('thinks in a tool loop: the signed call goes back without the thought summary, and thought tokens are read like the SDK', async () => {
+    const turns = await compareConversation(streamed ? fixtures.thinkingLoopStreams : fixtures.thinkingLoopAnswers, streamed, {
+      config: { thinkingConfig: { thinkingLevel: ThinkingLevel.LOW, includeThoughts: true } },
+      request: { reasoning: { effort: 'low' }, providerOptions: { gemini: { generationConfig: { thinkingConfig: { includeThoughts: true } } } } },
+    })
+    expect(turns.map((turn) => turn.sdk.usage.reasoningOutputTokens)).toEqual([150, 30])
+    expect(turns[0]?.switchyard.text, 'a thought summary is not the answer').toBe('')
+    const sent = turns[1]?.wires.switchyard.body.contents as Content[]
+    expect(sent[1]).toEqual({ role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Lisbon' } }, thoughtSignature: 'CiQBjz1rX2thinkingCallSignature4' }] })
   })
 })
