@@ -198,6 +198,15 @@ describe.each([false, true])('Gemini against @google/genai (streamed: %s)', (str
     expect(JSON.parse(turn?.sdk.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
   })
 
+  it('asks for a JSON object (responseMimeType alone) like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.structuredStreams : fixtures.structuredAnswers, streamed, {
+      config: { tools: undefined, responseMimeType: 'application/json' },
+      request: { tools: undefined, responseFormat: { type: 'json_object' } },
+      user: { sdk: { role: 'user', parts: [{ text: conversation.structuredQuestion }] }, switchyard: { role: 'user', content: conversation.structuredQuestion } },
+    })
+    expect(JSON.parse(turn?.sdk.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
+  })
+
   it('asks a Gemini 3 model for a thinking level, keeps thought summaries out of the text and reads thought tokens like the SDK', async () => {
     const [turn] = await compareConversation(streamed ? fixtures.thinkingStreams : fixtures.thinkingAnswers, streamed, {
       config: { tools: undefined, thinkingConfig: { thinkingLevel: ThinkingLevel.HIGH, includeThoughts: true } },

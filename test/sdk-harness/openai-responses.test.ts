@@ -166,6 +166,15 @@ describe.each([false, true])('OpenAI Responses against the openai SDK (streamed:
     expect(JSON.parse(turn?.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
   })
 
+  it('asks for a JSON object (text.format json_object) like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.structuredStreams : fixtures.structuredAnswers, streamed, {
+      sdkParams: { tools: undefined, text: { format: { type: 'json_object' } } },
+      request: { tools: undefined, responseFormat: { type: 'json_object' } },
+      user: { sdk: { role: 'user', content: conversation.structuredQuestion }, switchyard: { role: 'user', content: conversation.structuredQuestion } },
+    })
+    expect(JSON.parse(turn?.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
+  })
+
   it('asks for a reasoning effort and reads reasoning tokens like the SDK', async () => {
     const [turn] = await compareConversation(streamed ? fixtures.reasoningStreams : fixtures.reasoningAnswers, streamed, {
       sdkParams: { tools: undefined, temperature: undefined, reasoning: { effort: 'high' } },
