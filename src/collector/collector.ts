@@ -7,6 +7,7 @@ import { createPriceTable } from '../pricing/create-price-table.js'
 import { createStore, type Store } from '../store/create-store.js'
 import { loadPriceRows } from '../store/load-price-rows.js'
 import { migrate } from '../store/migrate.js'
+import { storeUrlPassword } from '../store/store-url.js'
 import { CollectorMetrics } from './collector-metrics.js'
 import { collectorOptionsSchema, type CollectorOptions, type ResolvedCollectorOptions } from './collector-options.js'
 import { receiveTraces } from './receive-traces.js'
@@ -76,7 +77,7 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
   const maxBufferedBodyBytes = bufferedBodyBound(options)
   const guard = createRequestGuard({ listenHost: options.host, token: options.token })
   // What the log must never show: the token, and the store's password should an error quote its URL.
-  const logSecrets = [options.token, storePassword(options.store)]
+  const logSecrets = [options.token, storeUrlPassword(options.store)]
 
   const priceTable = createPriceTable({ file: options.pricesFile })
   const store = await createStore({ url: options.store, requestTimeoutMs: options.storeRequestTimeoutMs })
@@ -317,15 +318,6 @@ function bufferedBodyBound(options: ResolvedCollectorOptions): number {
     throw new CollectorConfigError(`maxBufferedBodyBytes (${options.maxBufferedBodyBytes}) must be at least twice maxBodyBytes (${options.maxBodyBytes}): a compressed body and its decompressed bytes are held together, and a request that can never fit would be refused forever`)
   }
   return options.maxBufferedBodyBytes
-}
-
-function storePassword(url: string): string | undefined {
-  try {
-    const password = decodeURIComponent(new URL(url).password)
-    return password === '' ? undefined : password
-  } catch {
-    return undefined
-  }
 }
 
 function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

@@ -42,6 +42,7 @@ export const switchyardErrorCodes = [
   'response_body_too_large',
   'server_sent_event_too_long',
   // The store and reports.
+  'store_unavailable',
   'store_migration_failed',
   'report_fetch_failed',
   'report_request_invalid',

@@ -8,6 +8,15 @@ export class StoreConfigError extends ConfigError {
   }
 }
 
+/** The store did not answer; the message names it with its password redacted. */
+export class StoreUnavailableError extends SwitchyardError {
+  declare readonly code: 'store_unavailable'
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super({ code: 'store_unavailable', message, cause: options.cause })
+  }
+}
+
 /** The store's schema cannot be brought to the version this switchyard expects. */
 export class StoreMigrationError extends SwitchyardError {
   declare readonly code: 'store_migration_failed'

@@ -64,3 +64,13 @@ function describeUnparsable(url: string): string {
   // An unparsable URL may still hold a password: show only its shape.
   return `${url.length} characters starting ${JSON.stringify(url.slice(0, 8))}`
 }
+
+/** The password in a store URL, to keep out of logs and errors; undefined when it has none or is no URL. */
+export function storeUrlPassword(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password)
+    return password === '' ? undefined : password
+  } catch {
+    return undefined
+  }
+}
