@@ -183,14 +183,14 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
     expect(JSON.parse(turns[0]?.text ?? '')).toEqual(JSON.parse(conversation.structuredText))
   })
 
-  it('thinks with a budget in a tool loop, reads thinking tokens and sends the signed thinking block back like the SDK', async () => {
+  it('thinks with a budget in a tool loop, reads thinking tokens and sends the signed and the redacted thinking blocks back like the SDK', async () => {
     const { turns, wires } = await compareConversation(streamed ? fixtures.thinkingStreams : fixtures.thinkingAnswers, streamed, {
       sdkParams: { max_tokens: 4_096, thinking: { type: 'enabled', budget_tokens: 2_048 } },
       request: { maxTokens: 4_096, reasoning: { budgetTokens: 2_048 } },
     })
     expect(turns[0]?.usage.reasoningOutputTokens).toBe(180)
     const echoed = (wires[1]?.switchyard.body.messages as { role: string; content: { type: string }[] }[])[1]
-    expect(echoed?.content.map((block) => block.type)).toEqual(['thinking', 'tool_use'])
+    expect(echoed?.content.map((block) => block.type)).toEqual(['thinking', 'redacted_thinking', 'tool_use'])
     expect(echoed?.content[0]).toEqual({ type: 'thinking', thinking: 'The user wants the weather first; I should call get_weather for Lisbon.', signature: 'EqQBCkgIARABGAIiQL2thinkingSignatureLisbon0==' })
   })
 
