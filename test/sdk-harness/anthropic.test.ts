@@ -205,4 +205,11 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
     })
     expect(turns[0]?.text).toBe(conversation.imageText)
   })
+
+  it('answers two parallel tool_use blocks with both tool_result blocks in one user turn, like the SDK', async () => {
+    const { turns, wires } = await compareConversation(streamed ? fixtures.parallelStreams : fixtures.parallelAnswers, streamed)
+    expect(turns[0]?.toolCalls.map((call) => call.id)).toEqual(['toolu_01ParallelWeather', 'toolu_01ParallelTime'])
+    const sent = wires[1]?.switchyard.body.messages as { role: string; content: { type: string; tool_use_id?: string }[] }[]
+    expect(sent.at(-1)?.content.map((block) => block.tool_use_id)).toEqual(['toolu_01ParallelWeather', 'toolu_01ParallelTime'])
+  })
 })

@@ -237,4 +237,27 @@ describe.each([false, true])('Gemini against @google/genai (streamed: %s)', (str
     const sent = turns[1]?.wires.switchyard.body.contents as Content[]
     expect(sent[1]).toEqual({ role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Lisbon' } }, thoughtSignature: 'CiQBjz1rX2thinkingCallSignature4' }] })
   })
+
+  it('answers two parallel calls in one turn: the one signature goes back on its call, both responses under their own names', async () => {
+    const turns = await compareConversation(streamed ? fixtures.parallelStreams : fixtures.parallelAnswers, streamed)
+    expect(turns[0]?.sdk.toolCalls.map((call) => call.name)).toEqual(['get_weather', 'get_local_time'])
+    expect(new Set(turns[0]?.switchyard.toolCalls.map((call) => call.id)).size).toBe(2)
+    const sent = turns[1]?.wires.switchyard.body.contents as Content[]
+    expect(sent.slice(1)).toEqual([
+      {
+        role: 'model',
+        parts: [
+          { functionCall: { name: 'get_weather', args: { city: 'Lisbon' } }, thoughtSignature: 'CiQBjz1rX2parallelSignature1' },
+          { functionCall: { name: 'get_local_time', args: { timezone: 'Europe/Lisbon' } } },
+        ],
+      },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'get_weather', response: { temperature_c: 21, sky: 'clear' } } },
+          { functionResponse: { name: 'get_local_time', response: { time: '18:42' } } },
+        ],
+      },
+    ])
+  })
 })
