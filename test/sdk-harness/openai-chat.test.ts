@@ -178,4 +178,11 @@ describe.each([false, true])('OpenAI Chat Completions against the openai SDK (st
     expect(turn?.text).toBe(conversation.imageText)
     expect(wireOf(server.lastRequest()).body.parallel_tool_calls).toBe(false)
   })
+
+  it('reads two parallel tool calls in one answer and sends both results back, like the SDK', async () => {
+    const turns = await compareConversation(streamed ? fixtures.parallelStreams : fixtures.parallelAnswers, streamed)
+    expect(turns[0]?.toolCalls.map((call) => [call.id, call.name])).toEqual([['call_Pa1Weather', 'get_weather'], ['call_Pa2Time', 'get_local_time']])
+    const sent = wireOf(server.lastRequest()).body.messages as { role: string; tool_call_id?: string }[]
+    expect(sent.filter((message) => message.role === 'tool').map((message) => message.tool_call_id)).toEqual(['call_Pa1Weather', 'call_Pa2Time'])
+  })
 })
