@@ -212,4 +212,9 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
     const sent = wires[1]?.switchyard.body.messages as { role: string; content: { type: string; tool_use_id?: string }[] }[]
     expect(sent.at(-1)?.content.map((block) => block.tool_use_id)).toEqual(['toolu_01ParallelWeather', 'toolu_01ParallelTime'])
   })
+
+  it('reads an answer cut at max_tokens as length, like the SDK', async () => {
+    const { turns } = await compareConversation(streamed ? fixtures.truncatedStreams : fixtures.truncatedAnswers, streamed)
+    expect(turns[0]).toMatchObject({ finishReason: 'length', text: 'Take the 18:55 tram 28; it' })
+  })
 })

@@ -260,4 +260,9 @@ describe.each([false, true])('Gemini against @google/genai (streamed: %s)', (str
       },
     ])
   })
+
+  it('reads an answer cut at MAX_TOKENS as length, like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.truncatedStreams : fixtures.truncatedAnswers, streamed)
+    expect(turn?.sdk).toMatchObject({ finishReason: 'length', text: 'Take the 18:55 tram 28; it' })
+  })
 })

@@ -185,4 +185,9 @@ describe.each([false, true])('OpenAI Chat Completions against the openai SDK (st
     const sent = wireOf(server.lastRequest()).body.messages as { role: string; tool_call_id?: string }[]
     expect(sent.filter((message) => message.role === 'tool').map((message) => message.tool_call_id)).toEqual(['call_Pa1Weather', 'call_Pa2Time'])
   })
+
+  it('reads an answer cut at the token limit as length, like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.truncatedStreams : fixtures.truncatedAnswers, streamed)
+    expect(turn).toMatchObject({ finishReason: 'length', text: 'Take the 18:55 tram 28; it' })
+  })
 })

@@ -212,4 +212,9 @@ describe.each([false, true])('OpenAI Responses against the openai SDK (streamed:
       encrypted_content: 'gAAAAABoStatelessReasoningLisbon0123456789==',
     })
   })
+
+  it('reads an answer cut at max_output_tokens (status incomplete) as length, like the SDK', async () => {
+    const [turn] = await compareConversation(streamed ? fixtures.truncatedStreams : fixtures.truncatedAnswers, streamed)
+    expect(turn).toMatchObject({ finishReason: 'length', text: 'Take the 18:55 tram 28; it' })
+  })
 })
