@@ -217,4 +217,9 @@ describe.each([false, true])('Anthropic Messages against @anthropic-ai/sdk (stre
     const { turns } = await compareConversation(streamed ? fixtures.truncatedStreams : fixtures.truncatedAnswers, streamed)
     expect(turns[0]).toMatchObject({ finishReason: 'length', text: 'Take the 18:55 tram 28; it' })
   })
+
+  it('keeps message_start\'s input and cache counts when message_delta carries output tokens only (the SDK\'s own recording), like the SDK', async () => {
+    const { turns } = await compareConversation(streamed ? fixtures.cachingStreamsDeltaOutputOnly : fixtures.cachingAnswers, streamed)
+    expect(turns.map((turn) => [turn.usage.inputTokens, turn.usage.cacheWriteInputTokens, turn.usage.cacheReadInputTokens])).toEqual([[2_060, 2_048, 0], [2_068, 0, 2_048]])
+  })
 })
