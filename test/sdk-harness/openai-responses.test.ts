@@ -151,9 +151,9 @@ describe.each([false, true])('OpenAI Responses against the openai SDK (streamed:
     expect(sent.headers.authorization).toBe(`Bearer ${apiKey}`)
   })
 
-  it('reads prompt-cache reads like the SDK', async () => {
+  it('reads prompt-cache writes and reads like the SDK', async () => {
     const turns = await compareConversation(streamed ? fixtures.cachingStreams : fixtures.cachingAnswers, streamed)
-    expect(turns.map((turn) => [turn.usage.inputTokens, turn.usage.cacheReadInputTokens])).toEqual([[2_048, 0], [2_060, 1_920]])
+    expect(turns.map((turn) => [turn.usage.inputTokens, turn.usage.cacheWriteInputTokens, turn.usage.cacheReadInputTokens])).toEqual([[2_048, 1_920, 0], [2_060, 0, 1_920]])
   })
 
   it('asks for structured output (text.format json_schema, strict) and reads the JSON text like the SDK', async () => {

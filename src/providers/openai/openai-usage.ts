@@ -69,7 +69,7 @@ function providerCost(cost: number | string | null | undefined): string | undefi
 /** Responses API usage. */
 export const responsesUsageSchema = z.object({
   input_tokens: count,
-  input_tokens_details: z.object({ cached_tokens: count }).nullish(),
+  input_tokens_details: z.object({ cached_tokens: count, cache_write_tokens: count }).nullish(),
   output_tokens: count,
   output_tokens_details: z.object({ reasoning_tokens: count }).nullish(),
 })
@@ -82,7 +82,7 @@ export function responsesUsage(usage: ResponsesUsage): Usage {
     inputTokens: usage.input_tokens ?? 0,
     outputTokens: usage.output_tokens ?? 0,
     cacheReadInputTokens: usage.input_tokens_details?.cached_tokens ?? 0,
-    cacheWriteInputTokens: 0,
+    cacheWriteInputTokens: usage.input_tokens_details?.cache_write_tokens ?? 0,
     cacheWrite1hInputTokens: 0,
     reasoningOutputTokens: usage.output_tokens_details?.reasoning_tokens ?? 0,
   }
