@@ -10,4 +10,10 @@ export interface ToolCall {
    * refuses the next turn without it).
    */
   thoughtSignature?: string
+  /**
+   * True when the provider issued `id` itself (Gemini sends ids on some calls only):
+   * such an id goes back to it on the call and on the call's result. An id switchyard
+   * made up, or a caller wrote, is never sent to a provider that issues its own.
+   */
+  providerIssuedId?: boolean
 }

@@ -223,6 +223,49 @@ describe('Gemini tool results', () => {
     expect(result).toMatchObject({ text: 'Paris.', thoughtSignature: 'CiQBthought-signature', toolCalls: [] })
   })
 
+  it('sends a call id Gemini issued back on its call and on its functionResponse, as @google/genai users do, and never one switchyard made up', async () => {
+    server.reply({
+      body: {
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { functionCall: { id: 'fc_probe_0', name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'CiQBissued' },
+                { functionCall: { name: 'get_time', args: {} } },
+              ],
+            },
+            finishReason: 'STOP',
+          },
+        ],
+      },
+    })
+    const first = await provider.chat({ model: 'gemini-3-pro-preview', messages: [{ role: 'user', content: 'Weather and time?' }], tools })
+    expect(first.toolCalls[0]?.id).toBe('fc_probe_0')
+    const madeUp = first.toolCalls[1]!.id
+    expect(madeUp).toMatch(/^call_[A-Za-z0-9_-]{12}_1$/)
+    server.reply({ body: answers[2] })
+    await provider.chat({
+      model: 'gemini-3-pro-preview',
+      tools,
+      messages: [
+        { role: 'user', content: 'Weather and time?' },
+        { role: 'assistant', toolCalls: first.toolCalls },
+        { role: 'tool', toolCallId: 'fc_probe_0', content: '{"celsius":21}' },
+        { role: 'tool', toolCallId: madeUp, content: '{"time":"14:05"}' },
+      ],
+    })
+    const sent = sentContents(1)
+    expect(sent[1]?.parts).toEqual([
+      { functionCall: { id: 'fc_probe_0', name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'CiQBissued' },
+      { functionCall: { name: 'get_time', args: {} } },
+    ])
+    expect(sent[2]?.parts).toEqual([
+      { functionResponse: { id: 'fc_probe_0', name: 'get_weather', response: { celsius: 21 } } },
+      { functionResponse: { name: 'get_time', response: { time: '14:05' } } },
+    ])
+  })
+
   it('keeps a call id Gemini sent, and drops a signature too long to keep', async () => {
     server.reply({
       body: {
@@ -240,6 +283,6 @@ describe('Gemini tool results', () => {
       },
     })
     const result = await provider.chat({ model: 'gemini-3-pro-preview', messages: [{ role: 'user', content: 'Time?' }], tools })
-    expect(result.toolCalls).toEqual([{ id: 'fc_7', name: 'get_time', arguments: '{}' }])
+    expect(result.toolCalls).toEqual([{ id: 'fc_7', name: 'get_time', arguments: '{}', providerIssuedId: true }])
   })
 })

@@ -37,11 +37,11 @@ export function geminiBody(request: ProviderRequest, context: ProviderErrorConte
   const system = request.messages
     .filter((message) => message.role === 'system' || message.role === 'developer')
     .map((message) => ({ text: message.content }))
-  const toolNames = new Map<string, string>()
+  const toolCalls = new Map<string, ToolCall>()
   const contents: Content[] = []
   for (const message of request.messages) {
-    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name)
-    const content = contentOf(message, toolNames, context)
+    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) toolCalls.set(call.id, call)
+    const content = contentOf(message, toolCalls, context)
     if (content === undefined || content.parts.length === 0) continue
     const last = contents.at(-1)
     if (last !== undefined && last.role === content.role) last.parts.push(...content.parts)
@@ -75,7 +75,7 @@ function thinkingConfig(model: string, reasoning: NonNullable<ProviderRequest['r
 
 function contentOf(
   message: ChatMessage,
-  toolNames: Map<string, string>,
+  toolCalls: ReadonlyMap<string, ToolCall>,
   context: ProviderErrorContext,
 ): Content | undefined {
   switch (message.role) {
@@ -100,10 +100,10 @@ function contentOf(
         role: 'user',
         parts: [
           {
-            functionResponse: {
-              name: toolNames.get(message.toolCallId) ?? message.toolCallId,
+            functionResponse: withIssuedId({
+              name: toolCalls.get(message.toolCallId)?.name ?? message.toolCallId,
               response: functionResponse(message.content),
-            },
+            }, toolCalls.get(message.toolCallId)),
           },
         ],
       }
@@ -111,8 +111,13 @@ function contentOf(
 }
 
 function functionCallPart(call: ToolCall, context: ProviderErrorContext): Part {
-  const functionCall = { functionCall: { name: call.name, args: parseArguments(call.arguments, call.id, context) } }
+  const functionCall = { functionCall: withIssuedId({ name: call.name, args: parseArguments(call.arguments, call.id, context) }, call) }
   return call.thoughtSignature === undefined ? functionCall : { ...functionCall, thoughtSignature: call.thoughtSignature }
+}
+
+/** `part` with the call's `id` first when Gemini issued it, as Google's own client sends it back. */
+function withIssuedId<T extends Record<string, unknown>>(part: T, call: ToolCall | undefined): T | ({ id: string } & T) {
+  return call?.providerIssuedId === true ? { id: call.id, ...part } : part
 }
 
 /** A signature that came on a text part goes back on the text; with no text, on an empty text part, as Gemini sent it. */

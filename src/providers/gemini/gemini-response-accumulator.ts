@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { newCallIdPrefix } from './gemini-call-id.js'
 import { z } from 'zod'
 import type { StreamAccumulator } from '../drive-stream.js'
 import { emptyUsage } from '../../model-call/empty-usage.js'
@@ -70,7 +70,7 @@ export class GeminiResponseAccumulator implements StreamAccumulator {
   readonly #textParts: string[] = []
   readonly #toolCalls: ToolCall[] = []
   /** Makes the ids of this answer's calls unique across the turns of a conversation. */
-  readonly #callIdPrefix = `call_${randomBytes(9).toString('base64url')}`
+  readonly #callIdPrefix = newCallIdPrefix()
   #textSignature: string | undefined
   #finishReason: string | undefined
   #usage: Usage | undefined
@@ -128,11 +128,13 @@ export class GeminiResponseAccumulator implements StreamAccumulator {
 
   #acceptCall(functionCall: NonNullable<z.infer<typeof partSchema>['functionCall']>, signature: string | undefined): StreamEvent {
     const index = this.#toolCalls.length
+    const issuedId = boundedWireString(functionCall.id, maxCallIdLength)
     const call: ToolCall = {
-      id: boundedWireString(functionCall.id, maxCallIdLength) ?? `${this.#callIdPrefix}_${index}`,
+      id: issuedId ?? `${this.#callIdPrefix}_${index}`,
       name: functionCall.name ?? '',
       arguments: JSON.stringify(functionCall.args ?? {}),
     }
+    if (issuedId !== undefined) call.providerIssuedId = true
     if (signature !== undefined) call.thoughtSignature = signature
     this.#toolCalls.push(call)
     return { type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: call.arguments }
