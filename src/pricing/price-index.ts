@@ -94,20 +94,19 @@ export class PriceIndex implements PriceTable {
     return this.#dearestOf(query)
   }
 
-  /** The dearest standard prices in force at `query.at` among the models of the call's provider. */
+  /**
+   * The dearest standard prices in force at `query.at` among the models of the call's
+   * provider; for a provider with none (a local host, an unlisted gateway), the
+   * dearest the table knows of any provider, so that its spend never reads as zero.
+   * A user who runs free models says so with price entries of 0 for them.
+   */
   #dearestOf(query: PriceQuery): UnknownModelPrice | undefined {
     const provider = providerKey(query.provider, this.#providerAliases)
-    const models = this.#providers.get(provider)
-    if (models === undefined) return undefined
-    const schedules: PriceSchedule[] = []
-    // A model's aliases point at the same history: each history is read once.
-    for (const history of new Set(models.values())) {
-      const entry = inForce(history.entries, query.at)
-      if (entry !== undefined) schedules.push(...standardSchedulesOf(entry))
-    }
-    const schedule = dearestSchedule(schedules)
-    if (schedule === undefined) return undefined
-    return { version: `unknown_model:most_expensive:${provider}`, description: `at the dearest ${provider} prices`, schedule }
+    const own = dearestIn(this.#providers.get(provider)?.values() ?? [], query.at)
+    if (own !== undefined) return { version: `unknown_model:most_expensive:${provider}`, description: `at the dearest ${provider} prices`, schedule: own }
+    const any = dearestIn([...this.#providers.values()].flatMap((models) => [...models.values()]), query.at)
+    if (any === undefined) return undefined
+    return { version: 'unknown_model:most_expensive:any', description: `at the dearest prices of any provider (the table has none for ${provider})`, schedule: any }
   }
 
   find(query: PriceQuery): PriceLookup {
@@ -211,4 +210,14 @@ function inForce(entries: readonly PriceEntry[], at: Date): PriceEntry | undefin
     else break
   }
   return chosen
+}
+
+/** The dearest standard schedule in force at `at` across these histories (a model's aliases share one, read once). */
+function dearestIn(histories: Iterable<ModelHistory>, at: Date): PriceSchedule | undefined {
+  const schedules: PriceSchedule[] = []
+  for (const history of new Set(histories)) {
+    const entry = inForce(history.entries, at)
+    if (entry !== undefined) schedules.push(...standardSchedulesOf(entry))
+  }
+  return dearestSchedule(schedules)
 }

@@ -15,8 +15,10 @@ import { usdPerMillion } from './price-entry-schema.js'
  *
  * A cost from any of them is recorded with `switchyard.cost.source=estimate` and
  * a `switchyard.price.version` that starts with `unknown_model:` and says which.
- * A provider the table knows nothing of has no dearest price: its calls stay
- * `unknown` (cost 0) unless `priceAs` or explicit prices are set.
+ * A provider the table has no price for (a local host, an unlisted gateway) is
+ * counted under `'mostExpensive'` at the dearest price of any provider: a model
+ * that is really free gets a price entry of 0 instead. Only a table with no price
+ * at all leaves a call `unknown` (cost 0).
  */
 export const unknownModelPolicySchema = z.union([
   z.enum(['mostExpensive', 'block']),

@@ -33,10 +33,10 @@ describe('worstCaseCost', () => {
     expect(spent <= reserved).toBe(true)
   })
 
-  it('refuses to reserve for a model without a price', () => {
+  it('refuses to reserve for a model without a price when the table has none to count it at', () => {
     let caught: unknown
     try {
-      worstCaseCost({ table, provider: 'acme', model: 'acme-1', inputTokens: 1, maxOutputTokens: 1, at })
+      worstCaseCost({ table: createPriceTable({ catalog: false, entries: [] }), provider: 'acme', model: 'acme-1', inputTokens: 1, maxOutputTokens: 1, at })
     } catch (error) {
       caught = error
     }

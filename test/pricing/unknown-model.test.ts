@@ -69,8 +69,16 @@ describe('a model without a price', () => {
     expect(warnings[0]).toContain('switchyard.cost.source=estimate')
   })
 
-  it('costs 0 with source unknown only when its provider has no price at all', () => {
+  it('counts a provider the table has no price for at the dearest price of any provider, never at 0', () => {
     const result = priceCall({ table: acmeTable(), provider: 'nobody', model: 'nobody-1', usage, at })
+    // The table's only provider is acme: its dearest input and output, as for an unpriced acme model.
+    expect(result).toMatchObject({ costUsd: '0.007', source: 'estimate', priceVersion: 'unknown_model:most_expensive:any' })
+    expect(warnings[0]).toContain('at the dearest prices of any provider (the table has none for nobody)')
+  })
+
+  it('costs 0 with source unknown only when the table has no price at all', () => {
+    const empty = createPriceTable({ catalog: false, entries: [] })
+    const result = priceCall({ table: empty, provider: 'nobody', model: 'nobody-1', usage, at })
     expect(result).toMatchObject({ costUnits: 0n, costUsd: '0', source: 'unknown' })
     expect(result.priceVersion).toBeUndefined()
     expect(result.breakdown.uncachedInput).toEqual({ tokens: 1000, units: 0n })
@@ -123,7 +131,7 @@ describe('a model without a price', () => {
 
   it('is an estimate when the usage is only an estimate, and unknown without a price to count', () => {
     expect(priceCall({ table: acmeTable(), provider: 'acme', model: 'acme-1', usage, at, estimated: true }).source).toBe('estimate')
-    expect(priceCall({ table: acmeTable(), provider: 'nobody', model: 'nobody-1', usage, at, estimated: true }).source).toBe('unknown')
+    expect(priceCall({ table: createPriceTable({ catalog: false, entries: [] }), provider: 'nobody', model: 'nobody-1', usage, at, estimated: true }).source).toBe('unknown')
   })
 })
 
@@ -136,10 +144,11 @@ describe('reserving for a model without a price', () => {
     expect(formatUsd(priceAs)).toBe('0.012')
   })
 
-  it('refuses to reserve when the policy has no price either', () => {
+  it('reserves for a provider without prices at the dearest of any provider, and refuses only when the table has no price', () => {
+    expect(worstCaseCost({ table: acmeTable(), provider: 'nobody', model: 'nobody-1', inputTokens: 1, maxOutputTokens: 1, at })).toBeGreaterThan(0n)
     let caught: unknown
     try {
-      worstCaseCost({ table: acmeTable(), provider: 'nobody', model: 'nobody-1', inputTokens: 1, maxOutputTokens: 1, at })
+      worstCaseCost({ table: createPriceTable({ catalog: false, entries: [] }), provider: 'nobody', model: 'nobody-1', inputTokens: 1, maxOutputTokens: 1, at })
     } catch (error) {
       caught = error
     }
