@@ -40,6 +40,7 @@ export class PriceIndex implements PriceTable {
   /** The schedule of a `{ inputPerMillion, outputPerMillion }` policy, resolved once. */
   readonly #fixedFallback: PriceSchedule | undefined
   readonly #providers = new Map<string, Map<string, ModelHistory>>()
+  #dearestOfAnyMemo: { second: number; schedule: PriceSchedule | undefined } | undefined
   readonly #providerAliases: Readonly<Record<string, string>>
   /** Provider → model id → what it resolved to; nested rather than keyed by a joined string, which would be built on every lookup. */
   readonly #resolved = new Map<string, Map<string, ModelHistory | typeof unknownModel>>()
@@ -104,9 +105,21 @@ export class PriceIndex implements PriceTable {
     const provider = providerKey(query.provider, this.#providerAliases)
     const own = dearestIn(this.#providers.get(provider)?.values() ?? [], query.at)
     if (own !== undefined) return { version: `unknown_model:most_expensive:${provider}`, description: `at the dearest ${provider} prices`, schedule: own }
-    const any = dearestIn([...this.#providers.values()].flatMap((models) => [...models.values()]), query.at)
+    const any = this.#dearestOfAny(query.at)
     if (any === undefined) return undefined
     return { version: 'unknown_model:most_expensive:any', description: `at the dearest prices of any provider (the table has none for ${provider})`, schedule: any }
+  }
+
+  /**
+   * The dearest schedule of the whole table at `at`, kept for the second it was asked
+   * for: it walks every history, and a busy local host asks for it on every call.
+   */
+  #dearestOfAny(at: Date): PriceSchedule | undefined {
+    const second = Math.floor(at.getTime() / 1000)
+    if (this.#dearestOfAnyMemo?.second !== second) {
+      this.#dearestOfAnyMemo = { second, schedule: dearestIn([...this.#providers.values()].flatMap((models) => [...models.values()]), at) }
+    }
+    return this.#dearestOfAnyMemo.schedule
   }
 
   find(query: PriceQuery): PriceLookup {
