@@ -27,15 +27,17 @@ function unsupportedBy(target: RouteTarget, providers: ReadonlyMap<string, Provi
  * target with its reason. A request that some targets can serve goes on; those
  * that cannot are set aside by `withoutUnsupported`. Pass-through `providerOptions`
  * out of bounds are refused here too (ProviderOptionsError), once, rather than by
- * every target in turn.
+ * every target in turn. Returns whether the request asks for anything a target may
+ * lack, for `withoutUnsupported`, so the messages are scanned once per request.
  */
-export function refuseUnsupportedRoute(route: Pick<RouteConfig, 'targets'>, providers: ReadonlyMap<string, Provider>, request: RoutedRequest): void {
+export function refuseUnsupportedRoute(route: Pick<RouteConfig, 'targets'>, providers: ReadonlyMap<string, Provider>, request: RoutedRequest): boolean {
   for (const [providerType, options] of Object.entries(request.providerOptions ?? {})) checkProviderOptions(options, providerType)
-  if (!asksForFeatures(request) || route.targets.length === 0) return
+  const asks = asksForFeatures(request)
+  if (!asks || route.targets.length === 0) return asks
   const refusals: { target: RouteTarget; field: UnsupportedField }[] = []
   for (const target of route.targets) {
     const field = unsupportedBy(target, providers, request)
-    if (field === undefined) return
+    if (field === undefined) return asks
     refusals.push({ target, field })
   }
   const [first] = refusals
@@ -54,8 +56,8 @@ export function refuseUnsupportedRoute(route: Pick<RouteConfig, 'targets'>, prov
  * detail), so the route falls back to a target that can, as it does past an open
  * breaker, and the route span and a final error list them.
  */
-export function withoutUnsupported(selection: TargetSelection, providers: ReadonlyMap<string, Provider>, request: RoutedRequest): TargetSelection {
-  if (!asksForFeatures(request)) return selection
+export function withoutUnsupported(selection: TargetSelection, providers: ReadonlyMap<string, Provider>, request: RoutedRequest, asksForFeatures: boolean): TargetSelection {
+  if (!asksForFeatures) return selection
   const ordered: RouteTarget[] = []
   const skipped: SkippedTarget[] = [...selection.skipped]
   for (const target of selection.ordered) {

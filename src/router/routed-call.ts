@@ -66,7 +66,7 @@ export class RoutedCall {
     const at = new Date(parts.now())
     parts.pricing.refuseUnpriced(resolved.name, resolved.route, at)
     const baseRequest = providerRequestOf(request)
-    refuseUnsupportedRoute(resolved.route, parts.providers, baseRequest)
+    const asksForFeatures = refuseUnsupportedRoute(resolved.route, parts.providers, baseRequest)
     const scope: CallScope = request.tags === undefined ? outer : scopeWithTags(outer, request.tags)
     this.parts = parts
     this.stream = stream
@@ -80,7 +80,7 @@ export class RoutedCall {
     this.reservation = parts.ledger === undefined ? undefined : this.#reserve(scope, promptTokens, at)
     this.#budget = this.reservation?.decision.summary
     this.#scope = this.routeSpan === undefined ? scope : scopeWithParent(scope, this.routeSpan)
-    const selection = withoutUnsupported(parts.selector.select(this.route, { maxTokens: this.baseRequest.maxTokens, promptTokens, at }, stream), parts.providers, this.baseRequest)
+    const selection = withoutUnsupported(parts.selector.select(this.route, { maxTokens: this.baseRequest.maxTokens, promptTokens, at }, stream), parts.providers, this.baseRequest, asksForFeatures)
     if (this.routeSpan !== undefined && selection.skipped.length > 0) {
       this.routeSpan.setAttribute(switchyardAttributes.skippedTargets, selection.skipped.map((skip) => `${skip.target.provider}/${skip.target.model}:${skip.reason}:${skip.detail}`))
     }
