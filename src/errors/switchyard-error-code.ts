@@ -60,6 +60,17 @@ export const switchyardErrorCodes = [
   'queue_state_invalid',
   'seen_spans_journal_failed',
   'seen_spans_state_invalid',
+  // The gateway: each answers with the HTTP status DESIGN.md gives it.
+  'unauthorized',
+  'forbidden',
+  'model_not_found',
+  'request_too_large',
+  'rate_limited',
+  'upstream_failed',
+  'upstream_timeout',
+  'gateway_unavailable',
+  // A target asked to embed whose provider has no embeddings API.
+  'embeddings_unsupported',
 ] as const
 
 export type SwitchyardErrorCode = (typeof switchyardErrorCodes)[number]
