@@ -3,6 +3,7 @@
  * providers; providers know nothing of the router, telemetry or budgets. The words
  * of a call (messages, usage, results) are in src/model-call, shared by every part.
  */
+import type { EmbeddingCallRequest, EmbeddingCallResult } from '../model-call/embedding.js'
 import type { ModelCallRequest } from '../model-call/model-call-request.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Usage } from '../model-call/usage.js'
@@ -13,6 +14,11 @@ import type { UnsupportedField } from './unsupported-request-error.js'
 export interface ProviderRequest extends ModelCallRequest {
   /** Use a provider-specific API flavour where there are several (OpenAI: 'chat' or 'responses'). */
   api?: 'chat' | 'responses'
+  signal?: AbortWatch
+}
+
+/** What a provider adapter is asked to embed: one call to one embedding model. */
+export interface EmbeddingProviderRequest extends EmbeddingCallRequest {
   signal?: AbortWatch
 }
 
@@ -40,5 +46,11 @@ export interface Provider {
   chat(request: ProviderRequest): Promise<ModelCallResult>
   /** Rejects (before yielding) on HTTP errors; throws ProviderError from the iterator on a cut stream. */
   stream(request: ProviderRequest): AsyncIterable<StreamEvent>
+  /**
+   * One embeddings call: a vector per input, in input order. Absent where the
+   * provider has no embeddings API (Anthropic): the router refuses such a target
+   * with EmbeddingsUnsupportedError before any call.
+   */
+  embed?(request: EmbeddingProviderRequest): Promise<EmbeddingCallResult>
   close(): Promise<void>
 }

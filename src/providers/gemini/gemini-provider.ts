@@ -5,8 +5,11 @@ import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire } from '../parse-wire.js'
 import type { ProviderErrorContext } from '../provider-error.js'
 import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-request-error.js'
+import type { EmbeddingCallResult } from '../../model-call/embedding.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
-import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import { checkEmbeddingInput } from '../check-embedding-input.js'
+import type { EmbeddingProviderRequest, Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import { geminiEmbeddingCalls, geminiEmbeddings, modelName } from './gemini-embeddings.js'
 import { geminiBody } from './gemini-body.js'
 import { geminiUnsupportedField } from './gemini-request-support.js'
 import { GeminiResponseAccumulator, geminiResponseSchema } from './gemini-response-accumulator.js'
@@ -26,7 +29,7 @@ const defaultBaseURL = 'https://generativelanguage.googleapis.com'
 
 /**
  * The Gemini API (`models/{model}:generateContent` and
- * `:streamGenerateContent?alt=sse`) over one keep-alive pool. The key travels in
+ * `:streamGenerateContent?alt=sse`, and embeddings) over one keep-alive pool. The key travels in
  * the `x-goog-api-key` header, never in the URL, where proxies and logs keep it.
  */
 export class GeminiProvider implements Provider {
@@ -86,6 +89,22 @@ export class GeminiProvider implements Provider {
     return driveStream({ open, accumulator: new GeminiResponseAccumulator(context), context, signal: request.signal })
   }
 
+  /**
+   * `:embedContent` for one input, `:batchEmbedContents` (100 a batch, one after
+   * another) for several. Gemini reports no token usage for embeddings: the
+   * result says so (`usageReported: false`) and the router estimates the tokens.
+   */
+  async embed(request: EmbeddingProviderRequest): Promise<EmbeddingCallResult> {
+    checkEmbeddingInput(request)
+    const context = this.#transport.context(request.model)
+    const embeddings: number[][] = []
+    for (const call of geminiEmbeddingCalls(request)) {
+      const answer = await this.#transport.postJson({ path: this.#methodPath(request.model, call.method), body: call.body, model: request.model, signal: request.signal })
+      for (const vector of geminiEmbeddings(answer, { call, expectedLength: embeddings[0]?.length, context })) embeddings.push(vector)
+    }
+    return { embeddings, inputTokens: 0, usageReported: false, responseModel: request.model }
+  }
+
   async close(): Promise<void> {
     await this.#transport.close()
   }
@@ -98,8 +117,7 @@ export class GeminiProvider implements Provider {
   }
 
   #methodPath(model: string, method: string): string {
-    const name = model.startsWith('models/') ? model.slice('models/'.length) : model
-    return `/${this.#apiVersion}/models/${encodeURIComponent(name)}:${method}`
+    return `/${this.#apiVersion}/models/${encodeURIComponent(modelName(model))}:${method}`
   }
 }
 

@@ -4,8 +4,12 @@ import { HttpTransport } from '../http-transport.js'
 import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire, parseWireFast } from '../parse-wire.js'
 import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-request-error.js'
+import type { EmbeddingCallResult } from '../../model-call/embedding.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
-import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import { checkEmbeddingInput } from '../check-embedding-input.js'
+import type { EmbeddingProviderRequest, Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import { embeddingsBody } from './embeddings-body.js'
+import { embeddingsResponseSchema, embeddingsResult } from './embeddings-result.js'
 import { chatCompletionsBody, type ChatCompletionsDialect } from './chat-completions-body.js'
 import { chatCompletionResult, chatCompletionWire } from './chat-completions-result.js'
 import { openaiUnsupportedField, type HostLack } from './openai-request-support.js'
@@ -43,7 +47,8 @@ const defaultBaseURL = 'https://api.openai.com/v1'
 /**
  * The OpenAI wire format over one keep-alive pool: Chat Completions
  * (`POST {baseURL}/chat/completions`) and, when `request.api` is `responses`,
- * the Responses API (`POST {baseURL}/responses`), plain and streamed. It is
+ * the Responses API (`POST {baseURL}/responses`), plain and streamed, and
+ * embeddings (`POST {baseURL}/embeddings`). It is
  * parameterized by host, auth style, dialect and provider name, so that every
  * OpenAI-compatible server is a configuration of it, not a copy.
  */
@@ -115,6 +120,15 @@ export class OpenAIProvider implements Provider {
       stream: true,
     })).body
     return driveStream({ open, accumulator, context, signal: request.signal })
+  }
+
+  /** `POST {baseURL}/embeddings`: one vector per input, in input order, with the billed input tokens. */
+  async embed(request: EmbeddingProviderRequest): Promise<EmbeddingCallResult> {
+    checkEmbeddingInput(request)
+    const context = this.#transport.context(request.model)
+    const body = embeddingsBody(request, this.#providerType)
+    const answer = await this.#transport.postJson({ path: '/embeddings', body, model: request.model, signal: request.signal })
+    return embeddingsResult(parseWire(answer, embeddingsResponseSchema, context), { inputCount: request.input.length, model: request.model, context })
   }
 
   /** The wire body, after refusing what this host cannot serve; the request's providerOptions for this type go in last. */

@@ -1,8 +1,10 @@
 import type { ChatMessage } from '../../model-call/chat-message.js'
+import type { EmbeddingCallResult } from '../../model-call/embedding.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import type { ToolCall } from '../../model-call/tool-call.js'
 import type { Usage } from '../../model-call/usage.js'
-import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import { checkEmbeddingInput } from '../check-embedding-input.js'
+import type { EmbeddingProviderRequest, Provider, ProviderRequest, StreamEvent } from '../provider.js'
 import { ProviderError, type ProviderErrorContext } from '../provider-error.js'
 import { providerErrorFromFailure } from '../provider-error-from-failure.js'
 import { abortableSleep, abortion, type Sleep } from './abortable-sleep.js'
@@ -10,6 +12,7 @@ import { sampleLognormal, type LatencyDistribution } from './lognormal.js'
 import { createSeededRandom, hashString, mixSeeds } from './seeded-random.js'
 import { pickFault } from './simulated-fault.js'
 import type { SimulatedFault, SimulatedOptions } from './simulated-options.js'
+import { simulatedEmbedding } from './simulated-embedding.js'
 import { charactersPerToken, estimateTokens, simulatedText } from './simulated-text.js'
 
 export interface SimulatedProviderOptions extends SimulatedOptions {
@@ -19,13 +22,20 @@ export interface SimulatedProviderOptions extends SimulatedOptions {
   now?: () => number
 }
 
-interface CallPlan {
+/** When a call answers and whether it fails: the same for chat and embeddings. */
+interface CallTiming {
   call: number
   fault: SimulatedFault | undefined
   timeToFirstTokenMs: number
   latencyMs: number
+}
+
+interface CallPlan extends CallTiming {
   result: ModelCallResult
 }
+
+/** Who a call goes to and what aborts it. */
+type CallTarget = Pick<ProviderRequest, 'model' | 'signal'>
 
 const defaultTimeToFirstToken: LatencyDistribution = { medianMs: 300, p95Ms: 900 }
 const defaultLatency: LatencyDistribution = { medianMs: 1200, p95Ms: 3500 }
@@ -106,13 +116,34 @@ export class SimulatedProvider implements Provider {
     yield { type: 'finish', result: plan.result }
   }
 
+  /**
+   * Deterministic vectors (see simulatedEmbedding), after the simulated latency and
+   * with the same fault schedule as chat: a `stream_cut` fault resets the connection.
+   */
+  async embed(request: EmbeddingProviderRequest): Promise<EmbeddingCallResult> {
+    checkEmbeddingInput(request)
+    const timing = this.#timing()
+    const context = this.#context(request)
+    await this.#beforeFirstToken(timing, request, context)
+    if (timing.fault?.type === 'stream_cut') {
+      throw new ProviderError({ ...context, code: 'network', message: 'the connection was reset (simulated).' })
+    }
+    await this.#wait(timing.latencyMs - timing.timeToFirstTokenMs, request, context)
+    return simulatedEmbedding(request, this.#options.seed ?? 1)
+  }
+
   async close(): Promise<void> {}
 
-  #context(request: ProviderRequest): ProviderErrorContext {
+  #context(request: CallTarget): ProviderErrorContext {
     return { provider: this.providerName, model: request.model, secrets: [] }
   }
 
   #plan(request: ProviderRequest): CallPlan {
+    const timing = this.#timing()
+    return { ...timing, result: this.#answer(request, this.#options.seed ?? 1, timing.call) }
+  }
+
+  #timing(): CallTiming {
     this.#calls += 1
     const call = this.#calls
     const seed = this.#options.seed ?? 1
@@ -122,7 +153,7 @@ export class SimulatedProvider implements Provider {
     const fault = pickFault(call, callRandom, phase?.faults ?? this.#options.faults)
     const timeToFirstTokenMs = sampleLognormal(callRandom, phase?.timeToFirstTokenMs ?? this.#options.timeToFirstTokenMs ?? defaultTimeToFirstToken)
     const latencyMs = Math.max(timeToFirstTokenMs, sampleLognormal(callRandom, phase?.latencyMs ?? this.#options.latencyMs ?? defaultLatency))
-    return { call, fault, timeToFirstTokenMs, latencyMs, result: this.#answer(request, seed, call) }
+    return { call, fault, timeToFirstTokenMs, latencyMs }
   }
 
   #answer(request: ProviderRequest, seed: number, call: number): ModelCallResult {
@@ -153,7 +184,7 @@ export class SimulatedProvider implements Provider {
     }
   }
 
-  async #beforeFirstToken(plan: CallPlan, request: ProviderRequest, context: ProviderErrorContext): Promise<void> {
+  async #beforeFirstToken(plan: CallTiming, request: CallTarget, context: ProviderErrorContext): Promise<void> {
     const fault = plan.fault
     if (fault?.type === 'rate_limit') {
       const retryAfterMs = fault.retryAfterMs ?? 1000
@@ -180,7 +211,7 @@ export class SimulatedProvider implements Provider {
     }
   }
 
-  async #hang(request: ProviderRequest, context: ProviderErrorContext): Promise<never> {
+  async #hang(request: CallTarget, context: ProviderErrorContext): Promise<never> {
     const { signal } = request
     if (signal !== undefined) {
       await abortion(signal)
@@ -191,7 +222,7 @@ export class SimulatedProvider implements Provider {
   }
 
   /** Sleeps, then checks the signal too, so an injected sleep that returns at once still honours aborts. */
-  async #wait(ms: number, request: ProviderRequest, context: ProviderErrorContext): Promise<void> {
+  async #wait(ms: number, request: CallTarget, context: ProviderErrorContext): Promise<void> {
     const { signal } = request
     try {
       await this.#sleep(Math.max(0, ms), signal)
