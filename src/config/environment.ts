@@ -30,3 +30,12 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value
 }
+
+/**
+ * The process environment as a read-only map, for `${NAME}` references in a config
+ * file. Only entry points call this (the CLI, `start*` functions); `loadConfig`
+ * takes the map as an option, so a test or an embedder passes its own.
+ */
+export function environmentVariables(source: NodeJS.ProcessEnv = process.env): Readonly<Record<string, string | undefined>> {
+  return { ...source }
+}

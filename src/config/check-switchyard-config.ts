@@ -1,0 +1,45 @@
+import { routerConfigSchema } from '../router/router-config.js'
+import { gatewayConfigSchema } from './gateway-config.js'
+import { keyRouteIssues } from './key-route-issues.js'
+import { sharedConfigSchema } from './shared-config.js'
+import type { SwitchyardConfig } from './switchyard-config.js'
+import { zodConfigIssues, type RawConfigIssue } from './zod-config-issues.js'
+
+/** What checking a config found: the config when it is valid, and every issue. */
+export interface SwitchyardConfigCheck {
+  config: SwitchyardConfig | undefined
+  issues: RawConfigIssue[]
+}
+
+/**
+ * Validates a whole config in one pass: the router's part with the router's own
+ * schema (the one createRouter uses), `gateway` and `shared` with theirs, then each
+ * key's `routes` against the configured routes and providers. Every issue is
+ * collected, whichever part it is in, so a user fixes a file in one go.
+ */
+export function checkSwitchyardConfig(input: unknown): SwitchyardConfigCheck {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { config: undefined, issues: [{ path: [], message: 'must be an object with providers, routes, budgets, gateway, ...' }] }
+  }
+  const { gateway, shared, ...router } = input as Record<string, unknown>
+  const routerResult = routerConfigSchema.safeParse(router)
+  const gatewayResult = gatewayConfigSchema.safeParse(gateway ?? {})
+  const sharedResult = shared === undefined ? undefined : sharedConfigSchema.safeParse(shared)
+  const issues = [
+    ...(routerResult.success ? [] : zodConfigIssues(routerResult.error.issues).map(describeTopLevel)),
+    ...(gatewayResult.success ? [] : zodConfigIssues(gatewayResult.error.issues, ['gateway'])),
+    ...(sharedResult === undefined || sharedResult.success ? [] : zodConfigIssues(sharedResult.error.issues, ['shared'])),
+    ...keyRouteIssues(input as Record<string, unknown>),
+  ]
+  if (issues.length > 0 || !routerResult.success || !gatewayResult.success) return { config: undefined, issues }
+  const config: SwitchyardConfig = { ...routerResult.data, gateway: gatewayResult.data }
+  if (sharedResult?.success) config.shared = sharedResult.data
+  return { config, issues }
+}
+
+const topLevelFields = [...Object.keys(routerConfigSchema.shape), 'gateway', 'shared'].join(', ')
+
+function describeTopLevel(issue: RawConfigIssue): RawConfigIssue {
+  if (issue.path.length !== 1 || !issue.message.startsWith('unknown field')) return issue
+  return { path: issue.path, message: `unknown field; a config's fields are ${topLevelFields}` }
+}

@@ -1,0 +1,41 @@
+import { environmentVariables } from './environment.js'
+import { checkSwitchyardConfig } from './check-switchyard-config.js'
+import { expandEnvironment, type ExpandedConfig } from './expand-environment.js'
+import { readConfigFile } from './read-config-file.js'
+import { switchyardConfigError } from './switchyard-config-error.js'
+import { switchyardConfigSecrets, type SwitchyardConfig } from './switchyard-config.js'
+
+export interface LoadConfigOptions {
+  /** Where `${NAME}` finds its values; default: the process environment. */
+  environment?: Readonly<Record<string, string | undefined>>
+}
+
+/**
+ * Reads, expands and validates a switchyard config file (`.json`, `.yaml`/`.yml`, or
+ * an ES module): the one loader every `--config` goes through. `${NAME}` in a string
+ * is that environment variable (`$${` is a literal `${`). A bad file throws a
+ * ConfigError naming the file and every bad field by its dotted path, a missing
+ * variable by name; no message carries a value a variable put in.
+ */
+export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<SwitchyardConfig> {
+  const expanded = await readExpandedConfig(path, options)
+  const { config, issues } = checkSwitchyardConfig(expanded.value)
+  // A field whose variable is missing is reported once, for the variable.
+  const remaining = issues.filter((issue) => !expanded.issues.some((unset) => startsWith(issue.path, unset.path)))
+  const all = [...expanded.issues, ...remaining]
+  if (config !== undefined && all.length === 0) return config
+  throw switchyardConfigError({ source: path, issues: all, secrets: [...expanded.substituted, ...switchyardConfigSecrets(expanded.value)] })
+}
+
+/**
+ * Reads a config file and expands its `${NAME}` references without validating it,
+ * for a command that reads only part of a config (`switchyard budgets`) or an older
+ * file shape; `loadConfig` is this plus validation.
+ */
+export async function readExpandedConfig(path: string, options: LoadConfigOptions = {}): Promise<ExpandedConfig> {
+  return expandEnvironment(await readConfigFile(path), options.environment ?? environmentVariables())
+}
+
+function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, index) => path[index] === segment)
+}
