@@ -1,25 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { diag } from '@opentelemetry/api'
-import type { PriceTable } from '../pricing/price-table.js'
 import type { CollectorMetrics } from './collector-metrics.js'
-import type { ResolvedCollectorOptions } from './collector-options.js'
+import { acceptTraceBody, type TraceBody, type TraceBodyEncoding, type TraceIntake } from './accept-trace-body.js'
 import { encodeErrorStatus, grpcCode } from './error-status.js'
-import { decodeTraceRequestJson } from './otlp/decode-json.js'
-import { decodeTraceRequestProtobuf, OtlpDecodeError } from './otlp/decode-protobuf.js'
-import { encodeRowsJsonCompact } from './otlp/encode-rows.js'
-import { EncodedRowsTooLargeError } from './otlp/encoded-rows-too-large-error.js'
 import { encodeExportResponse } from './otlp/encode-response.js'
-import { priceAtIngest } from './price-at-ingest.js'
-import { QueueFullError, RecordTooLargeError } from './queue/queue-errors.js'
-import type { QueueShedding } from './queue-shedding.js'
 import type { BodyMemoryBudget } from './body-memory-budget.js'
-import type { SegmentQueue } from './queue/segment-queue.js'
 import { readRequestBody, RequestBodyError } from './read-request-body.js'
-import type { RowBufferPool } from './row-buffer-pool.js'
-import type { SeenSpans } from './span-dedup/seen-spans.js'
-import type { SpanReservation } from './span-dedup/span-reservation.js'
 
-type Encoding = 'protobuf' | 'json'
+type Encoding = TraceBodyEncoding
 
 const contentTypes: Record<Encoding, string> = {
   protobuf: 'application/x-protobuf',
@@ -27,20 +14,12 @@ const contentTypes: Record<Encoding, string> = {
 }
 
 export interface ReceiveTracesOptions {
-  priceTable: PriceTable
+  /** The pipeline's queue, dedup, pricing and counters, shared with in-process exports. */
+  intake: TraceIntake
   request: IncomingMessage
   response: ServerResponse
-  options: ResolvedCollectorOptions
-  queue: SegmentQueue
-  /** Refuses requests unread while the queue is full on disk. */
-  shedding: QueueShedding
-  metrics: CollectorMetrics
-  /** Memory for each request's encoded rows, given back once its append settles. */
-  rowBuffers: RowBufferPool
   /** The bound on body bytes held by all requests being read at once. */
   bodyMemory: BodyMemoryBudget
-  /** Spans accepted within the dedup window; undefined when deduplication is off. */
-  seenSpans?: SeenSpans
 }
 
 /**
@@ -51,7 +30,8 @@ export interface ReceiveTracesOptions {
  * a 413, a full queue a 503 with Retry-After (unread, while the queue stays full).
  * Only what is on disk is acknowledged.
  */
-export async function receiveTraces({ priceTable, request, response, options, queue, shedding, metrics, rowBuffers, bodyMemory, seenSpans }: ReceiveTracesOptions): Promise<void> {
+export async function receiveTraces({ intake, request, response, bodyMemory }: ReceiveTracesOptions): Promise<void> {
+  const { options, queue, shedding, metrics } = intake
   metrics.requestsTotal += 1
   const encoding = requestEncoding(request.headers['content-type'])
   if (encoding === undefined) {
@@ -106,153 +86,20 @@ export async function receiveTraces({ priceTable, request, response, options, qu
     })
   }
 
-  let batch: EncodedBatch
-  try {
-    batch = encodeBatch({ body, encoding, options, priceTable, metrics, rowBuffers, seenSpans })
-  } catch (error) {
-    if (error instanceof EncodedRowsTooLargeError) {
-      return refuse(response, metrics, {
-        status: 413,
-        encoding,
-        grpc: grpcCode.resourceExhausted,
-        message: `the request's ${error.rows} spans take more than the batch limit of ${error.maxBytes} bytes as rows (every span repeats its resource's attributes): send fewer spans per request, or smaller resource attributes`,
-      })
-    }
-    if (!(error instanceof OtlpDecodeError)) throw error
-    return refuse(response, metrics, {
-      status: 400,
-      encoding,
-      grpc: grpcCode.invalidArgument,
-      message: `malformed OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} trace request: ${error.message}`,
-    })
-  }
-  if (batch.noneValid) {
-    // As the reference receiver answers a request it cannot take: a 400 that says why, which
-    // the exporter does not retry. Partial success is for requests with something stored.
-    return refuse(response, metrics, {
-      status: 400,
-      encoding,
-      grpc: grpcCode.invalidArgument,
-      message: `no span of the request is valid, so nothing is stored (${batch.rejected} refused): ${batch.errors.join('; ')}`,
-    })
-  }
-  // From here on only the encoded rows are needed. The request's bytes and its decoded
-  // rows (several times the encoded size) are not held while the append waits for its
-  // fsync, beside every other request of a burst waiting for the same one.
+  // Handed over whole: acceptTraceBody lets the bytes go once their rows are encoded.
+  const traceBody: TraceBody = { bytes: body, encoding, release: () => memory.release() }
   body = undefined
-  memory.release()
-
-  if (batch.rows > 0) {
-    try {
-      await queue.append(batch.encoded, batch.rows)
-    } catch (error) {
-      // Not on disk: the spans are not remembered, so the client's retry is taken.
-      batch.reservation?.release()
-      if (error instanceof RecordTooLargeError) {
-        return refuse(response, metrics, {
-          status: 413,
-          encoding,
-          grpc: grpcCode.resourceExhausted,
-          message: `the request's ${batch.rows} spans take ${error.recordBytes} bytes as rows, over the batch limit of ${error.segmentMaxBytes}: send smaller requests`,
-        })
-      }
-      if (error instanceof QueueFullError) {
-        metrics.queueFullResponses += 1
-        if (error.resource === 'disk') shedding.queueFull(error.retryAfterMs)
-        return refuseQueueFull(response, metrics, { encoding, retryAfterMs: error.retryAfterMs, what: `the collector's queue is full (${error.bytes} of ${error.maxBytes} bytes)` })
-      }
-      diag.error(`switchyard collector: cannot write to the queue: ${String(error)}`)
-      return refuse(response, metrics, {
-        status: 503,
-        encoding,
-        grpc: grpcCode.unavailable,
-        message: 'the collector cannot write its queue right now: retry later',
-        headers: { 'retry-after': '5' },
-      })
-    } finally {
-      // The queue reads the rows until the append settles, and never after.
-      rowBuffers.release(batch.encoded)
-    }
-    metrics.spansAccepted += batch.rows
+  const verdict = await acceptTraceBody(intake, traceBody)
+  if (!verdict.stored) {
+    const retryAfter: Record<string, string> = verdict.retryAfterMs === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))) }
+    return refuse(response, metrics, { status: verdict.status, encoding, grpc: verdict.grpc, message: verdict.message, headers: retryAfter })
   }
-  batch.reservation?.commit()
-  // Spans left out because a request in flight was appending them: this answer must not
-  // say they are stored unless that append succeeded.
-  if (batch.reservation?.waitsForOthers === true && !(await batch.reservation.othersAccepted())) {
-    return refuse(response, metrics, {
-      status: 503,
-      encoding,
-      grpc: grpcCode.unavailable,
-      message: 'some spans of this request were being written by another request, which failed: send the request again',
-      headers: { 'retry-after': '1' },
-    })
-  }
-
   // Messages without rejected spans say what was dropped from kept spans (OTLP allows a warning so).
-  const partial = batch.rejected > 0 || batch.errors.length > 0
-    ? { rejectedSpans: batch.rejected, errorMessage: batch.errors.join('; ') }
+  const partial = verdict.rejected > 0 || verdict.errors.length > 0
+    ? { rejectedSpans: verdict.rejected, errorMessage: verdict.errors.join('; ') }
     : undefined
   response.writeHead(200, { 'content-type': contentTypes[encoding] })
   response.end(encodeExportResponse({ encoding, partialSuccess: partial }))
-}
-
-/** A request's accepted spans as queue rows, and what was refused. */
-interface EncodedBatch {
-  /** JSONCompactEachRow rows; empty when no span was accepted. */
-  encoded: Buffer
-  rows: number
-  rejected: number
-  errors: string[]
-  /** The claim on the spans' ids: committed once the rows are on disk, released if not. */
-  reservation?: SpanReservation
-  /** The request held spans and every one was refused: answered 400, not a partial success. */
-  noneValid?: boolean
-}
-
-/**
- * Decode, price and encode one request, synchronously: its decoded rows live only
- * inside this call. Throws OtlpDecodeError for a malformed body, EncodedRowsTooLargeError
- * for rows past the batch limit.
- */
-function encodeBatch(options: { body: Buffer; encoding: Encoding; options: ResolvedCollectorOptions; priceTable: PriceTable; metrics: CollectorMetrics; rowBuffers: RowBufferPool; seenSpans: SeenSpans | undefined }): EncodedBatch {
-  const { body, encoding, priceTable, metrics, rowBuffers } = options
-  const limits = { maxAttributeValueBytes: options.options.maxAttributeValueBytes, maxSpans: options.options.maxSpansPerRequest }
-  const decoded = encoding === 'protobuf'
-    ? decodeTraceRequestProtobuf(body, limits)
-    : decodeTraceRequestJson(body.toString('utf8'), limits)
-  metrics.spansReceived += decoded.rows.length + decoded.rejected
-  metrics.spansRejected += decoded.rejected
-  metrics.spanPartsDropped += decoded.dropped
-  if (decoded.rows.length === 0 && decoded.rejected > 0) {
-    return { encoded: Buffer.alloc(0), rows: 0, rejected: decoded.rejected, errors: decoded.errors, noneValid: true }
-  }
-  // Spans accepted before (a client's re-send) or twice in this request go no further.
-  const reservation = options.seenSpans?.reserve(decoded.rows)
-  const rows = reservation?.takeRows() ?? decoded.rows
-  metrics.spansDeduplicated += reservation?.duplicates ?? 0
-  if (rows.length > 0) {
-    try {
-      const pricing = priceAtIngest(rows, priceTable)
-      metrics.spansPricedAtIngest += pricing.priced
-      metrics.spendAttributesRejected += pricing.rejected
-    } catch (error) {
-      // Pricing is an enrichment: a failure must not lose the spans.
-      diag.warn(`switchyard collector: pricing at ingest failed: ${String(error)}`)
-    }
-  }
-  // Bounded while encoding by what one queue record may hold (the queue's segmentMaxBytes):
-  // rows repeat their resource's attributes, so a small request can ask for gigabytes.
-  const maxBytes = Math.min(options.options.batchBytes, options.options.queueMaxBytes)
-  let encoded: Buffer
-  try {
-    encoded = rows.length > 0
-      ? encodeRowsJsonCompact(rows, { allocate: (bytes) => rowBuffers.acquire(bytes), maxBytes })
-      : Buffer.alloc(0)
-  } catch (error) {
-    reservation?.release()
-    throw error
-  }
-  return { encoded, rows: rows.length, rejected: decoded.rejected, errors: decoded.errors, reservation }
 }
 
 function requestEncoding(contentType: string | undefined): Encoding | undefined {

@@ -1,0 +1,81 @@
+import { diag } from '@opentelemetry/api'
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import type { CollectorPipeline } from './open-collector-pipeline.js'
+import type { IngestOutcome } from './ingest-spans.js'
+import { EncodedRowsTooLargeError } from './otlp/encoded-rows-too-large-error.js'
+import { RecordTooLargeError } from './queue/queue-errors.js'
+
+/** Halvings of one export that is too large for a queue record: 2^12 parts is far past any batch processor's batch. */
+const maxSplitDepth = 12
+
+/**
+ * The span exporter of a process that runs the collector's pipeline itself (the
+ * gateway with an embedded store): finished spans go straight into the pipeline's
+ * write-ahead queue through `pipeline.ingest`, with the same validation, pricing at
+ * ingest and dedup as `POST /v1/traces`, and no HTTP hop or second process. An export
+ * reports SUCCESS once its spans are on disk; one the pipeline cannot take (a full
+ * queue, a pipeline that is closing) reports FAILED with the error, and nothing is
+ * thrown into the SDK: telemetry never breaks the call. A batch too large for one
+ * queue record is split in halves. The pipeline is not this exporter's: `shutdown`
+ * waits for the exports in flight and takes no more, and the pipeline's owner closes it.
+ */
+export class InProcessSpanExporter implements SpanExporter {
+  readonly #pipeline: CollectorPipeline
+  readonly #inFlight = new Set<Promise<void>>()
+  #shutDown = false
+
+  constructor(pipeline: CollectorPipeline) {
+    this.#pipeline = pipeline
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    if (this.#shutDown) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('the in-process span exporter is shut down') })
+      return
+    }
+    const exported = this.#ingest(spans, 0).then(
+      (result) => result,
+      (error: unknown): ExportResult => ({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+    ).then((result) => {
+      try {
+        resultCallback(result)
+      } catch (error) {
+        diag.error(`switchyard: the span processor's export callback threw: ${String(error)}`)
+      }
+    })
+    this.#inFlight.add(exported)
+    void exported.finally(() => this.#inFlight.delete(exported))
+  }
+
+  /** Resolves once every export begun so far has settled (its spans on disk, or refused). */
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.#inFlight])
+  }
+
+  /** Takes no more exports and waits for those in flight; the pipeline stays open (its owner closes it). */
+  async shutdown(): Promise<void> {
+    this.#shutDown = true
+    await this.forceFlush()
+  }
+
+  async #ingest(spans: readonly ReadableSpan[], depth: number): Promise<ExportResult> {
+    let outcome: IngestOutcome
+    try {
+      outcome = await this.#pipeline.ingest(spans)
+    } catch (error) {
+      const tooLarge = EncodedRowsTooLargeError.isInstance(error) || RecordTooLargeError.isInstance(error)
+      if (!tooLarge || spans.length < 2 || depth >= maxSplitDepth) throw error
+      const middle = Math.ceil(spans.length / 2)
+      const halves = await Promise.all([this.#ingest(spans.slice(0, middle), depth + 1), this.#ingest(spans.slice(middle), depth + 1)])
+      return halves.find((half) => half.code !== ExportResultCode.SUCCESS) ?? { code: ExportResultCode.SUCCESS }
+    }
+    if (outcome.accepted === 0 && outcome.deduplicated === 0 && outcome.rejected > 0) {
+      return { code: ExportResultCode.FAILED, error: new Error(`the collector refused all ${outcome.rejected} spans of the export: ${outcome.errorMessage ?? 'invalid spans'}`) }
+    }
+    if (outcome.errorMessage !== undefined) {
+      diag.warn(`switchyard: the collector stored ${outcome.accepted} spans of an export and refused ${outcome.rejected}: ${outcome.errorMessage}`)
+    }
+    return { code: ExportResultCode.SUCCESS }
+  }
+}

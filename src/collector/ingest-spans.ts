@@ -1,0 +1,72 @@
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { acceptTraceBody, type TraceIntake } from './accept-trace-body.js'
+import { QueueClosedError, QueueFullError } from './queue/queue-errors.js'
+import { OtlpDecodeError } from './otlp/otlp-decode-error.js'
+
+/** What became of spans taken in this process. */
+export interface IngestOutcome {
+  /** Spans now on disk in the queue (they reach ClickHouse even across a crash). */
+  accepted: number
+  /** Spans refused as invalid, as POST /v1/traces refuses them (partial success). */
+  rejected: number
+  /** Spans left out because the collector had accepted them already (the same span sent again). */
+  deduplicated: number
+  /** What was refused or dropped, one message per distinct problem; absent when nothing was. */
+  errorMessage?: string
+}
+
+/**
+ * Take finished spans of this process into the queue by the very path of `POST
+ * /v1/traces`: they are serialized as the OTLP/HTTP exporter would send them (the SDK's
+ * own protobuf serializer) and go through the same decoding limits, validation, dedup,
+ * pricing at ingest and append, so a span stores the same row whichever way it came.
+ * Invalid spans are counted in `rejected` (all of them invalid: nothing stored, said in
+ * `errorMessage`). Rejects, with nothing stored, when the spans cannot be taken now: a
+ * full queue (QueueFullError, also while shedding), a pipeline that is closing
+ * (QueueClosedError), a queue that cannot be written, or a batch too large for one
+ * queue record; the caller decides whether to retry.
+ */
+export async function ingestSpans(intake: TraceIntake, spans: readonly ReadableSpan[], state: { closing: boolean }): Promise<IngestOutcome> {
+  const { metrics, queue, options } = intake
+  metrics.requestsTotal += 1
+  if (state.closing) {
+    metrics.requestsRejected += 1
+    throw new QueueClosedError({ dir: queue.dir })
+  }
+  const shedRetryAfterMs = intake.shedding.refuseFor()
+  if (shedRetryAfterMs !== undefined) {
+    // As over HTTP: while the queue is full on disk, nothing is serialized or decoded.
+    metrics.queueFullResponses += 1
+    metrics.requestsShed += 1
+    metrics.requestsRejected += 1
+    throw new QueueFullError({ dir: queue.dir, resource: 'disk', bytes: queue.stats().bytes, maxBytes: options.queueMaxBytes, retryAfterMs: shedRetryAfterMs })
+  }
+  if (spans.length === 0) return { accepted: 0, rejected: 0, deduplicated: 0 }
+  const bytes = serialize(spans)
+  if (bytes instanceof OtlpDecodeError) {
+    metrics.requestsRejected += 1
+    throw bytes
+  }
+  const verdict = await acceptTraceBody(intake, { bytes, encoding: 'protobuf' })
+  if (!verdict.stored) {
+    metrics.requestsRejected += 1
+    // Only a refusal of spans that are all invalid comes without an error: the spans, not the queue, are at fault.
+    if (verdict.error === undefined) return { accepted: 0, rejected: verdict.rejected ?? spans.length, deduplicated: 0, errorMessage: verdict.message }
+    throw verdict.error
+  }
+  const outcome: IngestOutcome = { accepted: verdict.accepted, rejected: verdict.rejected, deduplicated: verdict.deduplicated }
+  if (verdict.errors.length > 0) outcome.errorMessage = verdict.errors.join('; ')
+  return outcome
+}
+
+/** The spans as the OTLP/HTTP protobuf exporter sends them, or why the SDK's serializer could not. */
+function serialize(spans: readonly ReadableSpan[]): Uint8Array | OtlpDecodeError {
+  try {
+    const bytes = ProtobufTraceSerializer.serializeRequest(spans as ReadableSpan[])
+    if (bytes !== undefined) return bytes
+  } catch (error) {
+    return new OtlpDecodeError({ code: 'invalid_field', message: `the OpenTelemetry SDK could not serialize ${spans.length} spans as OTLP protobuf: ${String(error)}` })
+  }
+  return new OtlpDecodeError({ code: 'invalid_field', message: `the OpenTelemetry SDK could not serialize ${spans.length} spans as OTLP protobuf` })
+}
