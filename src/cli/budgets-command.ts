@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import type { BudgetConfig } from '../budget/budget-config.js'
 import { createBudgetLedger } from '../budget/budget-ledger.js'
 import type { BudgetStatus } from '../budget/budget-status.js'
 import { parseBudgets } from '../budget/parse-budgets.js'
 import { createSpendSource } from '../budget/create-spend-source.js'
 import { describeWindow } from '../budget/window-span.js'
 import { readEnvironment } from '../config/environment.js'
+import { readExpandedConfig, validateExpandedConfig } from '../config/load-config.js'
+import { switchyardConfigError } from '../config/switchyard-config-error.js'
 import { formatUsd } from '../pricing/format-usd.js'
 import { createStore } from '../store/create-store.js'
 import { CliUsageError, parseCliArguments } from './cli-arguments.js'
@@ -17,8 +17,9 @@ Shows each budget's window, spend, limit, share used, burn rate and when it runs
 at that rate. Spend is what the store holds; "reserved" is what this process holds in
 flight, so always 0 here (a router's own ledger.status() shows its reservations).
 
-  --config <file>   { "budgets": [...] } as in the router config, or a bare list, as JSON,
-                    or an ES module (.mjs/.js) exporting it as default or as \`budgets\`
+  --config <file>   the switchyard config (.json, .yaml/.yml, or an ES module .mjs/.js
+                    exporting it as default), or a file with only { "budgets": [...] } or
+                    a bare list; \${NAME} is an environment variable
                     (default switchyard.config.json)
   --store <url>     chdb://<dir> or http(s)://user:pass@host:8123/db (default: the
                     config's store, else $CLICKHOUSE_URL, else chdb://.switchyard/data)
@@ -38,9 +39,9 @@ export async function runBudgetsCommand(argv: string[]): Promise<number> {
   }
   const format = values.format ?? 'table'
   if (format !== 'table' && format !== 'json') throw new CliUsageError(`--format must be table or json (got ${JSON.stringify(format)})`)
-  const config = await loadConfig(values.config ?? 'switchyard.config.json')
-  const budgets = parseBudgets(config.budgets)
-  const store = await createStore({ url: values.store ?? config.store ?? readEnvironment().clickhouseUrl })
+  // An explicit --store wins over the config's store.
+  const { budgets, store: configStore } = await loadBudgets(values.config ?? 'switchyard.config.json')
+  const store = await createStore({ url: values.store ?? configStore ?? readEnvironment().clickhouseUrl })
   try {
     const ledger = createBudgetLedger({ budgets, source: createSpendSource({ store }) })
     await ledger.refresh()
@@ -52,25 +53,28 @@ export async function runBudgetsCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function loadConfig(file: string): Promise<{ budgets: unknown; store?: string }> {
-  const absolute = path.resolve(file)
-  let value: unknown
-  try {
-    if (/\.(mjs|js)$/.test(file)) {
-      const module = await import(pathToFileURL(absolute).href) as { default?: unknown; budgets?: unknown }
-      value = module.default ?? module
-    } else {
-      value = JSON.parse(await readFile(absolute, 'utf8'))
-    }
-  } catch (error) {
-    throw new CliUsageError(`cannot read the budgets from --config ${file}: ${error instanceof Error ? error.message : String(error)}`)
+/**
+ * The budgets and store of `--config`: a whole switchyard config, read and checked by
+ * the one loader, or (as before there was one) `{ "budgets": [...] }` or a bare list,
+ * with `${NAME}` expanded either way.
+ */
+async function loadBudgets(file: string): Promise<{ budgets: BudgetConfig[]; store?: string }> {
+  const expanded = await readExpandedConfig(file)
+  const value = expanded.value
+  if (isRecord(value) && 'providers' in value) {
+    const config = validateExpandedConfig(expanded, file)
+    return { budgets: config.budgets, store: config.store }
   }
-  if (Array.isArray(value)) return { budgets: value }
-  if (typeof value === 'object' && value !== null && 'budgets' in value) {
-    const store = 'store' in value && typeof value.store === 'string' ? value.store : undefined
-    return { budgets: value.budgets, store }
+  if (expanded.issues.length > 0) throw switchyardConfigError({ source: file, issues: expanded.issues, secrets: expanded.substituted })
+  if (Array.isArray(value)) return { budgets: parseBudgets(value) }
+  if (isRecord(value) && 'budgets' in value) {
+    return { budgets: parseBudgets(value.budgets), store: typeof value.store === 'string' ? value.store : undefined }
   }
-  throw new CliUsageError(`--config ${file} has no budgets: give { "budgets": [...] } or a list of budgets`)
+  throw new CliUsageError(`--config ${file} has no budgets: give a switchyard config, { "budgets": [...] } or a list of budgets`)
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function toJson(status: BudgetStatus): Record<string, unknown> {

@@ -18,7 +18,11 @@ export interface LoadConfigOptions {
  * variable by name; no message carries a value a variable put in.
  */
 export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<SwitchyardConfig> {
-  const expanded = await readExpandedConfig(path, options)
+  return validateExpandedConfig(await readExpandedConfig(path, options), path)
+}
+
+/** The second half of `loadConfig`: validate an expanded file's value, reporting its unset variables with the rest. */
+export function validateExpandedConfig(expanded: ExpandedConfig, path: string): SwitchyardConfig {
   const { config, issues } = checkSwitchyardConfig(expanded.value)
   // A field whose variable is missing is reported once, for the variable.
   const remaining = issues.filter((issue) => !expanded.issues.some((unset) => startsWith(issue.path, unset.path)))
