@@ -106,8 +106,13 @@ export const catalogEntries: readonly PriceEntryInput[] = [
     note: 'Price after the 80% cut of 2025-06-10; the launch price (2025-04-16 to 2025-06-09) is not in the catalog.',
   },
   openai('o4-mini', '2025-04-16', ['o4-mini-2025-04-16'], { input: '1.1', cachedInput: '0.275', output: '4.4' }),
+  // Embeddings bill input tokens only (the span's output tokens are 0).
   openai('text-embedding-3-small', '2024-01-25', [], { input: '0.02', output: '0' }),
   openai('text-embedding-3-large', '2024-01-25', [], { input: '0.13', output: '0' }),
+  {
+    ...openai('text-embedding-ada-002', '2023-06-13', [], { input: '0.1', output: '0' }),
+    note: 'Price after the cut of 2023-06-13 (from $0.40/M); the launch price (2022-12-15 to 2023-06-12) is not in the catalog. Read on the price page in December 2026.',
+  },
 
   // ── Anthropic: cache writes 1.25 × input (5 min) and 2 × input (1 h), reads 0.1 × input ──
   {
@@ -167,6 +172,10 @@ export const catalogEntries: readonly PriceEntryInput[] = [
   {
     ...gemini('gemini-2.5-flash-lite', '2026-01-01', [], { input: '0.1', cachedInput: '0.01', output: '0.4' }),
     note: `Text, image and video input. ${geminiCacheNote}`,
+  },
+  {
+    ...gemini('gemini-embedding-001', '2025-07-14', [], { input: '0.15', output: '0' }),
+    note: 'Input only, from its general availability on 2025-07-14 (read on the price page in December 2026). The API reports no token count for embeddings: calls are priced from estimated tokens, source `estimate`.',
   },
   {
     ...gemini('gemini-2.0-flash', '2025-02-05', ['gemini-2.0-flash-001'], { input: '0.1', cachedInput: '0.025', output: '0.4' }),

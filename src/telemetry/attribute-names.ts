@@ -10,6 +10,8 @@ export const genAi = {
   requestTemperature: 'gen_ai.request.temperature',
   requestTopP: 'gen_ai.request.top_p',
   requestStream: 'gen_ai.request.stream',
+  /** The `dimensions` an embeddings request asked for. */
+  embeddingsDimensionCount: 'gen_ai.embeddings.dimension.count',
   responseModel: 'gen_ai.response.model',
   responseId: 'gen_ai.response.id',
   responseFinishReasons: 'gen_ai.response.finish_reasons',

@@ -39,6 +39,8 @@ function getInstruments(): Instruments {
 }
 
 export interface ModelCallMetrics {
+  /** `gen_ai.operation.name`; default `chat`. */
+  operation?: 'chat' | 'embeddings'
   providerName: string
   requestModel: string
   responseModel: string | undefined
@@ -53,7 +55,7 @@ export interface ModelCallMetrics {
 export function recordModelCallMetrics(call: ModelCallMetrics): void {
   const { duration, tokens, cost } = getInstruments()
   const attributes: Record<string, string> = {
-    'gen_ai.operation.name': 'chat',
+    'gen_ai.operation.name': call.operation ?? 'chat',
     'gen_ai.provider.name': call.providerName,
     'gen_ai.request.model': call.requestModel,
     'server.address': call.serverAddress,
@@ -63,7 +65,8 @@ export function recordModelCallMetrics(call: ModelCallMetrics): void {
   duration.record(call.durationSeconds, attributes)
   if (call.usage !== undefined) {
     tokens.record(call.usage.inputTokens, withTokenType(attributes, 'input'))
-    tokens.record(call.usage.outputTokens, withTokenType(attributes, 'output'))
+    // An embeddings call has no output: the conventions record its input tokens only.
+    if (call.operation !== 'embeddings') tokens.record(call.usage.outputTokens, withTokenType(attributes, 'output'))
   }
   if (call.cost !== undefined && call.cost.source !== 'unknown') cost.add(Number(call.cost.costUsd), attributes)
 }

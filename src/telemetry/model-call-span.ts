@@ -16,7 +16,14 @@ export interface BudgetDecisionRecord {
   limitUsd: string
 }
 
+/** `gen_ai.operation.name` of a provider call: a chat (or text) completion, or an embeddings call. */
+export type ModelCallOperation = 'chat' | 'embeddings'
+
 export interface StartModelCallSpanOptions {
+  /** Default `chat`. An `embeddings {model}` span records input tokens only, and no stream flag. */
+  operation?: ModelCallOperation
+  /** The vector size an embeddings request asked for (`gen_ai.embeddings.dimension.count`). */
+  dimensions?: number
   scope: CallScope
   providerName: string
   serverAddress: string
@@ -33,6 +40,8 @@ export interface StartModelCallSpanOptions {
 
 export interface EndModelCallOptions {
   result?: ModelCallResult
+  /** The model that answered, for a call without a chat result (embeddings). */
+  responseModel?: string
   /** Usage seen, for a failed or cut call (the tokens of a cut stream still count). */
   usage?: Usage
   error?: unknown
@@ -41,7 +50,7 @@ export interface EndModelCallOptions {
   ttftMs?: number
 }
 
-/** One `chat {model}` CLIENT span, ended exactly once. */
+/** One `chat {model}` (or `embeddings {model}`) CLIENT span, ended exactly once. */
 export interface ModelCallSpan {
   readonly span: Span | undefined
   addEvent(name: string, attributes?: Attributes): void
@@ -67,7 +76,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
   const started = performance.now()
   let span: Span | undefined
   try {
-    span = tracer().startSpan(`chat ${options.request.model}`, {
+    span = tracer().startSpan(`${options.operation ?? 'chat'} ${options.request.model}`, {
       kind: SpanKind.CLIENT,
       attributes: requestAttributes(options),
     }, parentContext(options.scope))
@@ -89,7 +98,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
       ended = true
       try {
         const usage = endOptions.result?.usage ?? endOptions.usage
-        span?.setAttributes(responseAttributes(endOptions, usage))
+        span?.setAttributes(responseAttributes(endOptions, usage, options.operation === 'embeddings'))
         if (endOptions.error !== undefined) {
           const message = endOptions.error instanceof Error ? endOptions.error.message : String(endOptions.error)
           span?.setStatus({ code: SpanStatusCode.ERROR, message })
@@ -99,9 +108,10 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
         }
         span?.end()
         recordModelCallMetrics({
+          operation: options.operation,
           providerName: options.providerName,
           requestModel: options.request.model,
-          responseModel: endOptions.result?.model,
+          responseModel: endOptions.result?.model ?? endOptions.responseModel,
           serverAddress: options.serverAddress,
           errorType: endOptions.error === undefined ? undefined : (endOptions.errorType ?? '_OTHER'),
           durationSeconds: (performance.now() - started) / 1000,
@@ -118,13 +128,17 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
 function requestAttributes(options: StartModelCallSpanOptions): Attributes {
   const { scope, request } = options
   const attributes: Attributes = {
-    [genAi.operationName]: 'chat',
+    [genAi.operationName]: options.operation ?? 'chat',
     [genAi.providerName]: options.providerName,
     [genAi.requestModel]: request.model,
-    [genAi.requestStream]: options.stream,
     [genAi.serverAddress]: options.serverAddress,
     [genAi.serverPort]: options.serverPort,
     [switchyardAttributes.attempt]: options.attempt,
+  }
+  if (options.operation === 'embeddings') {
+    if (options.dimensions !== undefined) attributes[genAi.embeddingsDimensionCount] = options.dimensions
+  } else {
+    attributes[genAi.requestStream] = options.stream
   }
   // Added in place, not spread in: on Node 20 a spread followed by more properties takes a slow path.
   addTagAttributes(attributes, scope.tags)
@@ -147,9 +161,10 @@ function requestAttributes(options: StartModelCallSpanOptions): Attributes {
   return attributes
 }
 
-function responseAttributes(options: EndModelCallOptions, usage: Usage | undefined): Attributes {
+function responseAttributes(options: EndModelCallOptions, usage: Usage | undefined, inputOnly: boolean): Attributes {
   const attributes: Attributes = {}
   const { result } = options
+  if (options.responseModel !== undefined && result === undefined) attributes[genAi.responseModel] = options.responseModel
   if (result !== undefined) {
     attributes[genAi.responseModel] = result.model
     attributes[genAi.responseId] = result.id
@@ -157,7 +172,9 @@ function responseAttributes(options: EndModelCallOptions, usage: Usage | undefin
     if (result.serviceTier !== undefined) attributes[switchyardAttributes.serviceTier] = result.serviceTier
     if (result.droppedRequestFields !== undefined) attributes[switchyardAttributes.requestDropped] = JSON.stringify(result.droppedRequestFields)
   }
-  if (usage !== undefined) {
+  if (usage !== undefined && inputOnly) {
+    attributes[genAi.usageInputTokens] = usage.inputTokens
+  } else if (usage !== undefined) {
     attributes[genAi.usageInputTokens] = usage.inputTokens
     attributes[genAi.usageOutputTokens] = usage.outputTokens
     attributes[genAi.usageCacheReadInputTokens] = usage.cacheReadInputTokens
