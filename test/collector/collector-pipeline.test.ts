@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openCollectorPipeline, type CollectorPipeline } from '../../src/collector/open-collector-pipeline.js'
+import { countStoredSpans } from '../helpers/count-stored-spans.js'
+import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
+import { postTraces } from '../helpers/start-test-collector.js'
+import { makeTempDirectory } from '../helpers/temp-directory.js'
+
+const directory = makeTempDirectory('collector-pipeline')
+const pipelineOptions = {
+  store: `chdb://${path.join(directory.path, 'store')}`,
+  queueDirectory: path.join(directory.path, 'queue'),
+  batchIntervalMs: 50,
+}
+let pipeline: CollectorPipeline
+/** The test's own server: its door is a header of its own, its 404 its own words; the pipeline's routes are mounted. */
+let server: Server
+let url: string
+
+beforeAll(async () => {
+  pipeline = await openCollectorPipeline(pipelineOptions)
+  server = createServer((request, response) => {
+    if (request.headers['x-owner-key'] !== 'owner-key') {
+      response.writeHead(401, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ error: { message: 'owner refused', type: 'auth' } }))
+      return
+    }
+    void pipeline.handle(request, response).then((served) => {
+      if (served) return
+      response.writeHead(404, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ error: { message: 'not the owner\'s route either', type: 'not_found' } }))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()))
+  await pipeline?.close()
+  directory.remove()
+})
+
+const owner = { 'x-owner-key': 'owner-key' }
+
+describe('a pipeline mounted on a server someone else owns', () => {
+  it('serves POST /v1/traces there: the spans are on disk when it answers 200, and reach ClickHouse', async () => {
+    const spans = makeModelCallSpans(4, { workflow: 'mounted-traces' })
+    const answer = await postTraces(url, serializeSpans(spans, 'protobuf'), { ...owner, 'content-type': 'application/x-protobuf' })
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('content-type')).toBe('application/x-protobuf')
+    expect(pipeline.metrics.spansAccepted).toBeGreaterThanOrEqual(4)
+    await pipeline.drain(20_000)
+    expect(await countStoredSpans(pipeline.store, 'mounted-traces', spans.map((span) => span.spanContext().spanId))).toEqual({ total: 4, unique: 4, acknowledged: 4 })
+  })
+
+  it('returns false for a path it does not serve, so the owner answers 404 in its own format', async () => {
+    const response = await fetch(`${url}/other`, { headers: owner })
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({ error: { message: 'not the owner\'s route either', type: 'not_found' } })
+  })
+
+  it('answers a served path with another method itself: 405 naming the methods', async () => {
+    const response = await fetch(`${url}/v1/traces`, { headers: owner })
+    expect(response.status).toBe(405)
+    expect(response.headers.get('allow')).toBe('POST')
+  })
+
+  it('leaves the door to the owner: no token of its own is asked for', async () => {
+    const refused = await fetch(`${url}/healthz`)
+    expect(refused.status).toBe(401)
+    const health = await fetch(`${url}/healthz`, { headers: owner })
+    expect(health.status).toBe(200)
+    expect(await health.json()).toMatchObject({ status: 'ok', store: 'ok' })
+    expect((await fetch(`${url}/readyz`, { headers: owner })).status).toBe(200)
+  })
+
+  it('serves /metrics, and renderMetrics gives the same counters for the owner\'s own /metrics', async () => {
+    const response = await fetch(`${url}/metrics`, { headers: owner })
+    expect(response.status).toBe(200)
+    const text = await response.text()
+    expect(text).toMatch(/^switchyard_collector_spans_accepted_total \d+$/m)
+    expect(pipeline.renderMetrics()).toMatch(/^switchyard_collector_spans_accepted_total \d+$/m)
+  })
+
+  it('serves /v1/spend and /v1/report from its store', async () => {
+    // The four spans of the first test, at the helper's $0.0001 each.
+    const spend = await fetch(`${url}/v1/spend?window=24h&workflow=mounted-traces`, { headers: owner })
+    expect(spend.status).toBe(200)
+    expect(await spend.json()).toMatchObject({ spentUsd: '0.0004' })
+    const report = await fetch(`${url}/v1/report`, { headers: owner })
+    expect(report.status).toBe(200)
+  })
+
+  it('stores once spans that came over its /v1/traces and then from this process: one dedup for both doors', async () => {
+    const spans = makeModelCallSpans(3, { workflow: 'both-doors' })
+    expect((await postTraces(url, serializeSpans(spans, 'json'), { ...owner, 'content-type': 'application/json' })).status).toBe(200)
+    expect(await pipeline.ingest(spans)).toEqual({ accepted: 0, rejected: 0, deduplicated: 3 })
+    await pipeline.drain(20_000)
+    expect((await countStoredSpans(pipeline.store, 'both-doors', [])).total).toBe(3)
+  })
+
+  it('counts invalid spans of an in-process export as rejected, as POST /v1/traces does', async () => {
+    const [span] = makeModelCallSpans(1, { workflow: 'invalid-in-process' })
+    // An all-zero span id is invalid in OTLP; the SDK serializes what it is given.
+    const invalid = { ...span!, spanContext: () => ({ ...span!.spanContext(), spanId: '0000000000000000' }) }
+    const outcome = await pipeline.ingest([invalid])
+    expect(outcome.accepted).toBe(0)
+    expect(outcome.rejected).toBe(1)
+    expect(outcome.errorMessage).toMatch(/span/i)
+  })
+})
+
+describe('close', () => {
+  it('flushes what was ingested: nothing is left in the queue for the next start', async () => {
+    const spans = makeModelCallSpans(6, { workflow: 'flushed-at-close' })
+    expect(await pipeline.ingest(spans)).toEqual({ accepted: 6, rejected: 0, deduplicated: 0 })
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await pipeline.close()
+    pipeline = await openCollectorPipeline(pipelineOptions)
+    expect(pipeline.queue.stats().rows).toBe(0)
+    expect(await countStoredSpans(pipeline.store, 'flushed-at-close', spans.map((span) => span.spanContext().spanId))).toEqual({ total: 6, unique: 6, acknowledged: 6 })
+  })
+})
