@@ -2,6 +2,7 @@ import { routerConfigSchema } from '../router/router-config.js'
 import { gatewayConfigSchema } from './gateway-config.js'
 import { keyRouteIssues } from './key-route-issues.js'
 import { sharedConfigSchema } from './shared-config.js'
+import { targetProviderIssues } from './target-provider-issues.js'
 import type { SwitchyardConfig } from './switchyard-config.js'
 import { zodConfigIssues, type RawConfigIssue } from './zod-config-issues.js'
 
@@ -25,8 +26,9 @@ export function checkSwitchyardConfig(input: unknown): SwitchyardConfigCheck {
   const routerResult = routerConfigSchema.safeParse(router)
   const gatewayResult = gatewayConfigSchema.safeParse(gateway ?? {})
   const sharedResult = shared === undefined ? undefined : sharedConfigSchema.safeParse(shared)
+  const routerIssues = routerResult.success ? [] : withTargetProviders(zodConfigIssues(routerResult.error.issues).map(describeTopLevel), router)
   const issues = [
-    ...(routerResult.success ? [] : zodConfigIssues(routerResult.error.issues).map(describeTopLevel)),
+    ...routerIssues,
     ...(gatewayResult.success ? [] : zodConfigIssues(gatewayResult.error.issues, ['gateway'])),
     ...(sharedResult === undefined || sharedResult.success ? [] : zodConfigIssues(sharedResult.error.issues, ['shared'])),
     ...keyRouteIssues(input as Record<string, unknown>),
@@ -35,6 +37,12 @@ export function checkSwitchyardConfig(input: unknown): SwitchyardConfigCheck {
   const config: SwitchyardConfig = { ...routerResult.data, gateway: gatewayResult.data }
   if (sharedResult?.success) config.shared = sharedResult.data
   return { config, issues }
+}
+
+/** The router's own issues, plus unconfigured target providers its schema did not get as far as checking. */
+function withTargetProviders(issues: RawConfigIssue[], router: Record<string, unknown>): RawConfigIssue[] {
+  const reported = new Set(issues.map((issue) => JSON.stringify(issue.path)))
+  return [...issues, ...targetProviderIssues(router).filter((issue) => !reported.has(JSON.stringify(issue.path)))]
 }
 
 const topLevelFields = [...Object.keys(routerConfigSchema.shape), 'gateway', 'shared'].join(', ')
