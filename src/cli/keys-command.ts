@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream'
 import { virtualKeyConfigSchema, type VirtualKeyConfig } from '../config/gateway-config.js'
 import { configIssuePath } from '../config/config-issue-path.js'
+import { zodConfigIssues } from '../config/zod-config-issues.js'
 import { createVirtualKey, hashVirtualKey } from '../gateway/keys/virtual-key.js'
 import { maximumPresentedKeyLength } from '../gateway/keys/virtual-key-table.js'
 import { CliUsageError, parseCliArguments } from './cli-arguments.js'
@@ -95,7 +96,7 @@ function validEntry(entry: VirtualKeyConfig): VirtualKeyConfig {
   const result = virtualKeyConfigSchema.safeParse(entry)
   if (result.success) return result.data
   const flags: Record<string, string> = { name: '--name', routes: '--route', tags: '--tag' }
-  const problems = result.error.issues.map((issue) => {
+  const problems = zodConfigIssues(result.error.issues).map((issue) => {
     const field = typeof issue.path[0] === 'string' ? issue.path[0] : ''
     return `${flags[field] ?? configIssuePath(issue.path)}: ${issue.message}`
   })
