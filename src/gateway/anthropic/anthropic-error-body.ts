@@ -1,5 +1,6 @@
 import { SwitchyardError } from '../../errors/switchyard-error.js'
-import { GatewayError } from '../gateway-error.js'
+import type { GatewayError } from '../gateway-error.js'
+import { gatewayErrorFrom } from '../gateway-error-from.js'
 
 /** The error `type` words of the Messages API. */
 export type AnthropicErrorType =
@@ -53,31 +54,16 @@ export function anthropicErrorBody(error: GatewayError): AnthropicErrorBody {
   return { type: 'error', error: { type: anthropicErrorType(error.status), message: error.message } }
 }
 
-/** The error type of a failure inside a stream, by the code of the switchyard error it is. */
-function streamErrorType(error: SwitchyardError): AnthropicErrorType {
-  switch (error.code) {
-    case 'rate_limit':
-    case 'rate_limited':
-    case 'budget_exceeded':
-      return 'rate_limit_error'
-    case 'overloaded':
-      return 'overloaded_error'
-    case 'timeout':
-    case 'deadline_exceeded':
-    case 'upstream_timeout':
-      return 'timeout_error'
-    default:
-      return 'api_error'
-  }
-}
-
 /**
- * The body of the `error` event that ends a stream which failed after its first frame.
- * A switchyard error's message is safe to show (adapters remove secrets from theirs);
- * any other error's is not known to be, so it is not echoed.
+ * The body of the `error` event that ends a stream which failed after its first frame:
+ * the gateway's answer for that failure (gatewayErrorFrom: switchyard's own messages,
+ * never another error's), typed by the upstream's own trouble when it was an overload
+ * or a rate limit, as Anthropic's clients back off on those words.
  */
 export function anthropicStreamErrorBody(error: unknown): AnthropicErrorBody {
-  if (GatewayError.isInstance(error)) return anthropicErrorBody(error)
-  if (SwitchyardError.isInstance(error)) return { type: 'error', error: { type: streamErrorType(error), message: error.message } }
-  return { type: 'error', error: { type: 'api_error', message: 'the stream failed inside the gateway' } }
+  const body = anthropicErrorBody(gatewayErrorFrom(error))
+  const code = SwitchyardError.isInstance(error) ? error.code : undefined
+  if (code === 'overloaded') body.error.type = 'overloaded_error'
+  else if (code === 'rate_limit') body.error.type = 'rate_limit_error'
+  return body
 }
