@@ -6,7 +6,7 @@ import { OpenAIWireClient, type WireAnswer } from './lib/openai-wire-client.js'
 import { portkeyHeaders, startPortkeyGateway } from './lib/portkey-gateway.js'
 import type { ProcessUsage } from './lib/process-usage.js'
 import { median, round, summarizeNanoseconds, type LatencySummary } from './lib/stats.js'
-import { startSwitchyardGateway, switchyardGatewayBuilt, switchyardGatewayHeaders, switchyardGatewayModel } from './lib/switchyard-gateway.js'
+import { startSwitchyardGateway, switchyardGatewayBuilt, type SwitchyardGatewayProcess, switchyardGatewayHeaders, switchyardGatewayModel } from './lib/switchyard-gateway.js'
 import { startUpstream, type Upstream } from './lib/upstream.js'
 import { benchModel } from './lib/bench-request.js'
 
@@ -216,11 +216,15 @@ try {
   const directClient = new OpenAIWireClient({ url: upstream.url, model: benchModel, connections: concurrency })
   closers.push(() => directClient.close())
   const variants: Variant[] = [{ name: direct, client: directClient }]
+  let switchyardGateway: SwitchyardGatewayProcess | undefined
+  /** Calls answered through the switchyard gateway: one per kind in the checks, then every scenario's. */
+  let switchyardCalls = 2
 
   if (switchyardGatewayBuilt()) {
     log('starting the switchyard gateway (chdb store in a temporary directory)')
     const gateway = await startSwitchyardGateway({ upstreamUrl: upstream.url })
     closers.push(() => gateway.close())
+    switchyardGateway = gateway
     switchyardVersion = gateway.version
     const client = new OpenAIWireClient({ url: gateway.url, model: switchyardGatewayModel, headers: switchyardGatewayHeaders, connections: concurrency })
     closers.push(() => client.close())
@@ -245,6 +249,7 @@ try {
   for (const scenario of scenarios) {
     const summaries = await runScenario(upstream, variants, scenario)
     details[scenario.kind] = Object.fromEntries(summaries)
+    switchyardCalls += summaries.get(switchyard)?.calls ?? 0
     figures.push(...scenarioFigures(scenario.kind, summaries, gatewayNames))
     if (!gatewayNames.includes(switchyard)) {
       figures.push(todoFigure(`${scenario.kind}: switchyard gateway: added p50 per call (c=1)`, 'src/gateway/start-gateway.ts does not exist yet', { text: 'added p50 < 300 µs', measure: 'value', comparison: '<', threshold: 300 }))
@@ -265,6 +270,17 @@ try {
     }))
   }
   details.memory = memory
+  if (switchyardGateway !== undefined) {
+    const stored = await switchyardGateway.stopAndCount()
+    details.switchyardStore = { ...stored, callsServed: switchyardCalls }
+    figures.push(figure({
+      name: 'switchyard gateway: model-call spans in its store after it closed',
+      value: stored.modelCallSpans,
+      unit: 'spans',
+      baseline: { name: 'calls it served', value: switchyardCalls },
+      note: `${stored.llmCalls} llm_calls rows`,
+    }))
+  }
   details.upstreamCounts = await upstream.counts()
 } finally {
   await closeAll()

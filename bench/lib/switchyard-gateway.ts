@@ -45,7 +45,12 @@ function benchGatewayConfig(upstreamUrl: string, directory: string): Record<stri
  * started from a config file in a fresh temporary directory that also holds its
  * store; the directory is removed when it closes.
  */
-export async function startSwitchyardGateway(options: { upstreamUrl: string }): Promise<GatewayProcess> {
+export interface SwitchyardGatewayProcess extends GatewayProcess {
+  /** Close the gateway (it flushes its spans) and count the store's model-call spans and llm_calls rows. */
+  stopAndCount(): Promise<{ modelCallSpans: number; llmCalls: number }>
+}
+
+export async function startSwitchyardGateway(options: { upstreamUrl: string }): Promise<SwitchyardGatewayProcess> {
   const directory = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-gateway-'))
   const configFile = path.join(directory, 'switchyard.config.json')
   writeFileSync(configFile, `${JSON.stringify(benchGatewayConfig(options.upstreamUrl, directory), null, 2)}\n`)
@@ -61,6 +66,7 @@ export async function startSwitchyardGateway(options: { upstreamUrl: string }): 
     pid: child.pid,
     version: child.ready.version,
     usage: () => child.request<ProcessUsage>('usage'),
+    stopAndCount: () => child.request('stopAndCount', undefined, 120_000),
     async close() {
       await child.close(60_000)
       await rm(directory, { recursive: true, force: true })
