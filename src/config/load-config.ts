@@ -1,9 +1,8 @@
 import { environmentVariables } from './environment.js'
-import { checkSwitchyardConfig } from './check-switchyard-config.js'
 import { expandEnvironment, type ExpandedConfig } from './expand-environment.js'
 import { readConfigFile } from './read-config-file.js'
 import { switchyardConfigError } from './switchyard-config-error.js'
-import { switchyardConfigSecrets, type SwitchyardConfig } from './switchyard-config.js'
+import { checkSwitchyardConfig, switchyardConfigSecrets, type SwitchyardConfig } from './switchyard-config.js'
 
 export interface LoadConfigOptions {
   /** Where `${NAME}` finds its values; default: the process environment. */
