@@ -5,11 +5,11 @@ import type { ModelCallSpan } from '../telemetry/model-call-span.js'
 import type { AttemptSignal } from './attempt-signal.js'
 import type { RouteTarget } from './router-config.js'
 
-/** One call to one target, as handed to the code that performs it. */
-export interface AttemptCall {
+/** One call to one target, as handed to the code that performs it: a chat call by default, or an embeddings call. */
+export interface AttemptCall<Request = ProviderRequest> {
   target: RouteTarget
   provider: Provider
-  request: ProviderRequest
+  request: Request
   span: ModelCallSpan
   attempt: number
   hedge: boolean

@@ -10,12 +10,15 @@ import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Provider } from '../providers/provider.js'
 import { currentScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall } from './attempt-call.js'
+import { chatOperation } from './chat-operation.js'
 import type { ChatRequest, ChatResult, ChatStream } from './chat-request.js'
+import type { EmbeddingRequest, EmbeddingResult } from './embedding-request.js'
 import { parseRouterConfig } from './parse-router-config.js'
 import { routeAttempts } from './route-attempts.js'
 import { RoutePricing } from './route-pricing.js'
 import { RouteResolver } from './route-resolver.js'
 import { RoutedCall } from './routed-call.js'
+import { routedEmbedding } from './routed-embedding.js'
 import { openRoutedStream } from './routed-stream.js'
 import type { RouterConfig, RouterConfigInput } from './router-config.js'
 import { RouterConfigError } from './router-config-error.js'
@@ -44,6 +47,11 @@ export interface Router {
   chat(request: ChatRequest): Promise<ChatResult>
   /** A routed stream: retried or rerouted only until its first chunk reaches the caller. */
   stream(request: ChatRequest): ChatStream
+  /**
+   * One routed embeddings call: a vector per input, in input order, priced on its
+   * input tokens, with the same retries, fallbacks, budgets and spans as chat.
+   */
+  embed(request: EmbeddingRequest): Promise<EmbeddingResult>
   /** Breaker state per `provider/model`. */
   breakerStates(): Record<string, string>
   readonly config: RouterConfig
@@ -102,6 +110,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     // The stream starts when it is first read, possibly after the workflow or step
     // that asked for it returned: take their scope now.
     stream: (request) => openRoutedStream({ parts, request, scope: currentScope() }),
+    embed: (request) => routedEmbedding(parts, request, currentScope()),
     async close() {
       await Promise.all([...providers.values()].map((provider) => provider.close()))
       await budgetSetup?.close()
@@ -111,7 +120,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
 
 /** One routed chat call: prepared, attempted, and finished by its RoutedCall. */
 async function routedChat(parts: RouterParts, request: ChatRequest): Promise<ChatResult> {
-  const routed = new RoutedCall(parts, request, false, currentScope())
+  const routed = new RoutedCall({ parts, operation: chatOperation, request, stream: false, scope: currentScope() })
   try {
     const { value, call } = await routeAttempts(routed, performChat)
     return routed.finishSuccess(call, value, undefined)

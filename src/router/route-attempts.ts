@@ -1,19 +1,21 @@
 import { isProviderError } from '../providers/provider-error.js'
+import type { ProviderRequest } from '../providers/provider.js'
 import type { AttemptCall } from './attempt-call.js'
 import { planRetry } from './retry-plan.js'
 import type { RouteTarget } from './router-config.js'
 import type { RoutedCall } from './routed-call.js'
+import type { AttemptRequestBase } from './routed-operation.js'
 
 /**
  * Perform the call; throw on failure. On success the routed call finishes the
  * attempt (span, breaker, latency). A module-level function, not a closure: it
  * reads what it needs of the request from `routed`.
  */
-export type PerformAttempt<T> = (call: AttemptCall, routed: RoutedCall) => Promise<T>
+export type PerformAttempt<T, Request extends AttemptRequestBase = ProviderRequest> = (call: AttemptCall<Request>, routed: RoutedCall<Request>) => Promise<T>
 
-export interface RouteAttemptsResult<T> {
+export interface RouteAttemptsResult<T, Request extends AttemptRequestBase = ProviderRequest> {
   value: T
-  call: AttemptCall
+  call: AttemptCall<Request>
 }
 
 /**
@@ -23,7 +25,7 @@ export interface RouteAttemptsResult<T> {
  * the route's retry budget and total deadline. The routed call starts every attempt
  * and ends the failed ones; a success is returned for it to finish.
  */
-export async function routeAttempts<T>(routed: RoutedCall, perform: PerformAttempt<T>): Promise<RouteAttemptsResult<T>> {
+export async function routeAttempts<T, Request extends AttemptRequestBase = ProviderRequest>(routed: RoutedCall<Request>, perform: PerformAttempt<T, Request>): Promise<RouteAttemptsResult<T, Request>> {
   const { route, ordered } = routed
   const { health } = routed.parts
   routed.retryBudget.recordRequest()
@@ -75,7 +77,7 @@ export async function routeAttempts<T>(routed: RoutedCall, perform: PerformAttem
 }
 
 /** How long to wait before calling the same target again after `error`, or undefined to move on. */
-function retryDelayMs(routed: RoutedCall, error: unknown, callsToTarget: number): number | undefined {
+function retryDelayMs(routed: RoutedCall<AttemptRequestBase>, error: unknown, callsToTarget: number): number | undefined {
   if (!isProviderError(error) || !error.retryable) return undefined
   const { retry } = routed.route
   const now = routed.parts.now
@@ -98,12 +100,12 @@ function retryDelayMs(routed: RoutedCall, error: unknown, callsToTarget: number)
  * target. The first success wins and the other is cancelled; both have spans, and
  * the cancelled one is billed for what it used.
  */
-async function raceWithHedge<T>(routed: RoutedCall, perform: PerformAttempt<T>, target: RouteTarget, hedgeTarget: RouteTarget): Promise<RouteAttemptsResult<T> | undefined> {
+async function raceWithHedge<T, Request extends AttemptRequestBase>(routed: RoutedCall<Request>, perform: PerformAttempt<T, Request>, target: RouteTarget, hedgeTarget: RouteTarget): Promise<RouteAttemptsResult<T, Request> | undefined> {
   const { route } = routed
   const { health, now } = routed.parts
   const delayMs = route.hedge.delayMs ?? health.latency(target).snapshot().latency?.p95Ms ?? 1_000
   const primary = routed.startAttempt(target, false)
-  let hedge: AttemptCall | undefined
+  let hedge: AttemptCall<Request> | undefined
 
   return new Promise((resolve) => {
     let pending = 1
@@ -113,7 +115,7 @@ async function raceWithHedge<T>(routed: RoutedCall, perform: PerformAttempt<T>, 
       done = true
       resolve(undefined)
     }
-    const watch = (call: AttemptCall, other: () => AttemptCall | undefined): void => {
+    const watch = (call: AttemptCall<Request>, other: () => AttemptCall<Request> | undefined): void => {
       perform(call, routed).then(
         (value) => {
           pending -= 1

@@ -7,11 +7,10 @@ import type { PriceTable } from '../pricing/price-table.js'
 import { PriceUnknownError } from '../pricing/price-unknown-error.js'
 import { worstCaseCost } from '../pricing/worst-case-cost.js'
 import { isProviderError } from '../providers/provider-error.js'
-import type { Provider, ProviderRequest } from '../providers/provider.js'
+import type { Provider } from '../providers/provider.js'
 import type { CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall, AttemptCost } from './attempt-call.js'
 import { targetBudgetScopeOf } from './budget-scope-of.js'
-import { estimatePromptTokens } from './context-window.js'
 import type { RouteConfig, RouteTarget } from './router-config.js'
 
 export interface RoutePricingOptions {
@@ -50,7 +49,7 @@ export class RoutePricing {
    * The cost of one attempt; `estimated` when the usage was not reported (a cut
    * stream), at the prices of the service tier the answer names, if any.
    */
-  priceAttempt(call: AttemptCall, model: string, usage: Usage, estimated: boolean, serviceTier?: string): AttemptCost {
+  priceAttempt(call: Pick<AttemptCall<unknown>, 'provider'>, model: string, usage: Usage, estimated: boolean, serviceTier?: string): AttemptCost {
     const priced = priceCall({ table: this.#priceTable, provider: call.provider.providerName, model, usage, at: new Date(this.#now()), estimated, serviceTier })
     return { costUsd: priced.costUsd, source: priced.source, priceVersion: priced.priceVersion, costUnits: priced.costUnits }
   }
@@ -70,32 +69,33 @@ export class RoutePricing {
     }
   }
 
-  /** A failed attempt's cost from what it used (input counted, output seen), if it used anything. */
-  failedCost(call: AttemptCall, error: unknown): AttemptCost | undefined {
+  /** A failed attempt's cost from what it used (input counted, `promptTokens` of the request, output seen), if it used anything. */
+  failedCost(call: AttemptCall<unknown>, error: unknown, promptTokens: number): AttemptCost | undefined {
     if (!isProviderError(error)) return undefined
     const sawOutput = error.partialText !== undefined || error.partialUsage !== undefined
     if (!sawOutput && error.code !== 'aborted') return undefined
     const usage = estimateCutStreamUsage({
       partialUsage: error.partialUsage,
       outputText: error.partialText ?? '',
-      inputTokens: estimatePromptTokens(call.request),
+      inputTokens: promptTokens,
     })
     return this.priceAttempt(call, call.target.model, usage, true)
   }
 
   /**
    * The reservation of a routed request: the dearest target's worst case, prompt
-   * tokens estimated from the request plus `maxTokens` (else the output this
+   * tokens estimated from the request plus `maxTokens` (0 for embeddings; else the output this
    * workflow, step and model produced before, else the model's maximum) at the
    * output price. A target without a price is reserved at the prices the unknown-model
    * policy counts it at; only a target that policy cannot price either reserves nothing.
    */
-  worstCaseOfRoute(route: RouteConfig, request: Omit<ProviderRequest, 'model' | 'signal'>, scope: CallScope, inputTokens: number, at: Date): bigint {
+  worstCaseOfRoute(options: { route: RouteConfig; scope: CallScope; inputTokens: number; maxTokens: number | undefined; at: Date }): bigint {
+    const { route, scope, inputTokens, at } = options
     let worst = 0n
     for (const target of route.targets) {
       const provider = this.#providers.get(target.provider)
       if (provider === undefined) continue
-      const maxOutputTokens = request.maxTokens ?? this.#ledger?.outputTokensFor({ scope: targetBudgetScopeOf(scope, provider.providerName, target.model) }).tokens ?? 4_096
+      const maxOutputTokens = options.maxTokens ?? this.#ledger?.outputTokensFor({ scope: targetBudgetScopeOf(scope, provider.providerName, target.model) }).tokens ?? 4_096
       try {
         const units = worstCaseCost({ table: this.#priceTable, provider: provider.providerName, model: target.model, inputTokens, maxOutputTokens, at })
         if (units > worst) worst = units

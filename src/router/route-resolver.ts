@@ -32,7 +32,7 @@ export class RouteResolver {
     this.#now = options.now
   }
 
-  resolve(request: ChatRequest): { name: string; route: RouteConfig } {
+  resolve(request: Pick<ChatRequest, 'route' | 'model'>): { name: string; route: RouteConfig } {
     const config = this.#config
     if (request.route !== undefined) {
       const route = config.routes[request.route]

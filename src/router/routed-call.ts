@@ -1,10 +1,11 @@
 import type { Span } from '@opentelemetry/api'
 import type { AbortWatch } from '../shared/abort-watch.js'
 import type { Reservation } from '../budget/reservation.js'
+import type { EmbeddingCallResult } from '../model-call/embedding.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Usage } from '../model-call/usage.js'
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
-import type { ProviderRequest } from '../providers/provider.js'
+import type { EmbeddingProviderRequest, ProviderRequest } from '../providers/provider.js'
 import { switchyardAttributes } from '../telemetry/attribute-names.js'
 import { messageContentCaptureDefault } from '../telemetry/message-content-capture.js'
 import { exportedSpanId, startModelCallSpan, type BudgetDecisionRecord } from '../telemetry/model-call-span.js'
@@ -12,35 +13,49 @@ import { scopeWithParent, scopeWithTags, type CallScope } from '../telemetry/wor
 import type { AttemptCall, AttemptCost } from './attempt-call.js'
 import { attemptSignal } from './attempt-signal.js'
 import { budgetScopeOf } from './budget-scope-of.js'
-import type { AttemptRecord, ChatRequest, ChatResult } from './chat-request.js'
-import { estimatePromptTokens } from './context-window.js'
+import type { AttemptRecord, ChatResult } from './chat-request.js'
 import { countsAsBreakerFailure } from './counts-as-breaker-failure.js'
+import type { EmbeddingResult } from './embedding-request.js'
 import type { RetryBudget } from './retry-budget.js'
 import { endRouteSpan, recordBudgetEvent, startRouteSpan } from './route-span.js'
 import type { RouteConfig, RouteTarget } from './router-config.js'
+import type { AttemptRequestBase, RoutedBase, RoutedOperation, RoutingFields } from './routed-operation.js'
 import { AllTargetsFailedError, isAllTargetsFailedError, RequestAbortedError } from './router-errors.js'
 import type { RouterParts } from './router-parts.js'
-import { refuseUnsupportedRoute, withoutUnsupported } from './request-support.js'
 import type { SkippedTarget } from './select-targets.js'
 import { toChatResult } from './to-chat-result.js'
 
 /** How an attempt that did not win ended: a failure, or cancelled (a lost hedge, a caller who stopped reading). */
 export type FailedOutcome = 'error' | 'cancelled'
 
+/** What a routed call is made from: the router's parts, what is routed, the request and the caller's scope. */
+export interface RoutedCallOptions<Request extends AttemptRequestBase> {
+  parts: RouterParts
+  operation: RoutedOperation<Request>
+  request: RoutedBase<Request> & RoutingFields
+  stream: boolean
+  /** The workflow, step and tags of the caller, taken when the request was made. */
+  scope: CallScope
+}
+
 /**
- * The life of one routed request, chat or stream, in one place: prepared (route,
+ * The life of one routed request, chat, stream or embeddings, in one place: prepared (route,
  * budget reservation, route span, target order) when constructed, then each
  * attempt started and, if it fails, finished here; the request ends with
  * `finishSuccess` or `finishFailure`, which end the route span and settle the
  * reservation with what every attempt cost. The retry loop (routeAttempts) only
  * decides what to try next. One object per request holds all of its state, so a
- * request makes no closures.
+ * request makes no closures. What differs between chat and embeddings is the
+ * `operation`'s; a chat call is `RoutedCall<ProviderRequest>`, the default.
  */
-export class RoutedCall {
+export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
   readonly parts: RouterParts
+  readonly operation: RoutedOperation<Request>
   readonly stream: boolean
   readonly callerSignal: AbortSignal | undefined
-  readonly baseRequest: Omit<ProviderRequest, 'model' | 'signal'>
+  readonly baseRequest: RoutedBase<Request>
+  /** Input tokens estimated once per request: the budget, the context check, the cost order and a failed attempt's cost read it. */
+  readonly promptTokens: number
   readonly routeSpan: Span | undefined
   readonly reservation: Reservation | undefined
   readonly ordered: RouteTarget[]
@@ -60,27 +75,30 @@ export class RoutedCall {
   readonly #captureContent: boolean
 
   /** Prepare a request: resolve its route, reserve its budget (which may block it or downgrade the route), order its targets. */
-  constructor(parts: RouterParts, request: ChatRequest, stream: boolean, outer: CallScope) {
+  constructor(options: RoutedCallOptions<Request>) {
+    const { parts, operation, request, stream } = options
     const resolved = parts.routes.resolve(request)
     // One clock reading prices the refusal, the reservation and the cost order alike.
     const at = new Date(parts.now())
     parts.pricing.refuseUnpriced(resolved.name, resolved.route, at)
     const baseRequest = providerRequestOf(request)
-    const asksForFeatures = refuseUnsupportedRoute(resolved.route, parts.providers, baseRequest)
-    const scope: CallScope = request.tags === undefined ? outer : scopeWithTags(outer, request.tags)
+    const mayLack = operation.refuseUnsupported(resolved.name, resolved.route, parts.providers, baseRequest)
+    const scope: CallScope = request.tags === undefined ? options.scope : scopeWithTags(options.scope, request.tags)
     this.parts = parts
+    this.operation = operation
     this.stream = stream
     this.callerSignal = request.signal
     this.name = resolved.name
     this.route = resolved.route
     this.routeSpan = startRouteSpan(this.name, scope)
     this.baseRequest = baseRequest
-    // Estimated once per request: the budget, the context check and the cost order all use it.
-    const promptTokens = estimatePromptTokens(this.baseRequest)
-    this.reservation = parts.ledger === undefined ? undefined : this.#reserve(scope, promptTokens, at)
+    const promptTokens = operation.promptTokens(baseRequest)
+    const maxTokens = operation.maxTokens(baseRequest)
+    this.promptTokens = promptTokens
+    this.reservation = parts.ledger === undefined ? undefined : this.#reserve(scope, { promptTokens, maxTokens, at })
     this.#budget = this.reservation?.decision.summary
     this.#scope = this.routeSpan === undefined ? scope : scopeWithParent(scope, this.routeSpan)
-    const selection = withoutUnsupported(parts.selector.select(this.route, { maxTokens: this.baseRequest.maxTokens, promptTokens, at }, stream), parts.providers, this.baseRequest, asksForFeatures)
+    const selection = operation.withoutUnsupported(parts.selector.select(this.route, { maxTokens, promptTokens, at }, stream), parts.providers, baseRequest, mayLack)
     if (this.routeSpan !== undefined && selection.skipped.length > 0) {
       this.routeSpan.setAttribute(switchyardAttributes.skippedTargets, selection.skipped.map((skip) => `${skip.target.provider}/${skip.target.model}:${skip.reason}:${skip.detail}`))
     }
@@ -89,15 +107,17 @@ export class RoutedCall {
     this.skipped = selection.skipped
     this.retryBudget = parts.routes.retryBudgetFor(this.name, this.route)
     this.deadlineAt = parts.now() + this.route.timeouts.totalMs
-    this.#captureContent = parts.config.captureMessageContent ?? messageContentCaptureDefault()
+    // Embeddings inputs are never recorded: the conventions have no attribute for them.
+    this.#captureContent = operation.name === 'chat' && (parts.config.captureMessageContent ?? messageContentCaptureDefault())
   }
 
   /** Reserve the route's worst case; a block is recorded on the route span and no provider is called. */
-  #reserve(scope: CallScope, promptTokens: number, at: Date): Reservation {
+  #reserve(scope: CallScope, estimate: { promptTokens: number; maxTokens: number | undefined; at: Date }): Reservation {
     const { ledger, pricing, routes } = this.parts
+    const { at } = estimate
     let reservation: Reservation
     try {
-      reservation = ledger!.reserve({ scope: budgetScopeOf(scope), worstCaseUnits: pricing.worstCaseOfRoute(this.route, this.baseRequest, scope, promptTokens, at) })
+      reservation = ledger!.reserve({ scope: budgetScopeOf(scope), worstCaseUnits: pricing.worstCaseOfRoute({ route: this.route, scope, inputTokens: estimate.promptTokens, maxTokens: estimate.maxTokens, at }) })
     } catch (error) {
       recordBudgetEvent(this.routeSpan, error)
       endRouteSpan(this.routeSpan, error)
@@ -142,20 +162,23 @@ export class RoutedCall {
   }
 
   /** Start one attempt: its signal, its request, its span, attached to the budget reservation. */
-  startAttempt(target: RouteTarget, hedge: boolean): AttemptCall {
+  startAttempt(target: RouteTarget, hedge: boolean): AttemptCall<Request> {
     const { parts } = this
     this.attemptNumber += 1
     const provider = parts.providers.get(target.provider)
     if (provider === undefined) throw new Error(`provider "${target.provider}" is not configured`)
     const control = attemptSignal({ callerSignal: this.callerSignal, deadlineAt: this.deadlineAt, attemptMs: this.route.timeouts.attemptMs, now: parts.now })
     const signal = control.signal
-    const request = attemptRequest(this.baseRequest, target.model, signal)
+    const request = attemptRequest<Request>(this.baseRequest, target.model, signal)
+    const { operation } = this
     const span = startModelCallSpan({
+      operation: operation.name,
+      dimensions: operation.dimensions(request),
       scope: this.#scope,
       providerName: provider.providerName,
       serverAddress: provider.serverAddress,
       serverPort: provider.serverPort,
-      request,
+      request: operation.spanRequest(request),
       stream: this.stream,
       route: this.name,
       attempt: this.attemptNumber,
@@ -163,7 +186,7 @@ export class RoutedCall {
       budget: this.#budget,
       captureContent: this.#captureContent,
     })
-    const call: AttemptCall = { target, provider, request, span, attempt: this.attemptNumber, hedge, startedAt: parts.now(), signal, control }
+    const call: AttemptCall<Request> = { target, provider, request, span, attempt: this.attemptNumber, hedge, startedAt: parts.now(), signal, control }
     if (this.reservation !== undefined) {
       const spanId = exportedSpanId(span.span)
       if (spanId !== undefined) this.reservation.attachSpan(spanId)
@@ -172,13 +195,13 @@ export class RoutedCall {
   }
 
   /** End a failed attempt before anything reached the caller: span, breaker, latency, record, spend. Returns the error to decide on. */
-  failAttempt(call: AttemptCall, thrown: unknown, outcome: FailedOutcome = 'error'): unknown {
+  failAttempt(call: AttemptCall<Request>, thrown: unknown, outcome: FailedOutcome = 'error'): unknown {
     const { health, now, pricing } = this.parts
     call.control.dispose()
     const error = normalizeError(thrown, call)
     const durationMs = now() - call.startedAt
     if (isProviderError(error) && error.code === 'timeout') health.latency(call.target).recordLatency(durationMs)
-    const cost = pricing.failedCost(call, error)
+    const cost = pricing.failedCost(call, error, this.promptTokens)
     this.#endFailedAttempt(call, error, outcome, { usage: isProviderError(error) ? error.partialUsage : undefined, cost, ttftMs: undefined })
     this.attempts.push({
       attempt: call.attempt,
@@ -210,7 +233,7 @@ export class RoutedCall {
   }
 
   /** Span, breaker and spend of an attempt that did not win. */
-  #endFailedAttempt(call: AttemptCall, error: unknown, outcome: FailedOutcome, end: { usage: Usage | undefined; cost: AttemptCost | undefined; ttftMs: number | undefined }): void {
+  #endFailedAttempt(call: AttemptCall<unknown>, error: unknown, outcome: FailedOutcome, end: { usage: Usage | undefined; cost: AttemptCost | undefined; ttftMs: number | undefined }): void {
     const breaker = this.parts.health.breaker(call.target, this.route.breaker)
     if (outcome === 'cancelled' || !countsAsBreakerFailure(error)) breaker.recordNeutral()
     else breaker.recordFailure()
@@ -225,7 +248,37 @@ export class RoutedCall {
    * says nothing of the target's health.
    */
   finishSuccess(call: AttemptCall, result: ModelCallResult, ttftMs: number | undefined, stoppedAtLimit = false): ChatResult {
-    const { health, now, pricing } = this.parts
+    const cost = this.parts.pricing.priceAttempt(call, result.model || call.target.model, result.usage, stoppedAtLimit, result.serviceTier)
+    this.#finishWinner(call, { result, cost, ttftMs }, stoppedAtLimit)
+    return toChatResult({ result, cost, call, attempts: this.attempts, route: this.name })
+  }
+
+  /**
+   * End an embeddings request with the attempt that answered, as finishSuccess
+   * does. Priced on input tokens alone; where the provider reported none (Gemini)
+   * they are the request's estimate and the cost's source is `estimate`.
+   */
+  finishEmbedding(call: AttemptCall<EmbeddingProviderRequest>, result: EmbeddingCallResult): EmbeddingResult {
+    const inputTokens = result.usageReported ? result.inputTokens : this.promptTokens
+    const usage: Usage = { inputTokens, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0, reasoningOutputTokens: 0 }
+    const model = result.responseModel || call.target.model
+    const cost = this.parts.pricing.priceAttempt(call, model, usage, !result.usageReported)
+    this.#finishWinner(call, { responseModel: model, usage, cost, ttftMs: undefined }, false)
+    return {
+      embeddings: result.embeddings,
+      usage: { inputTokens },
+      costUsd: cost.costUsd,
+      costSource: cost.source,
+      provider: call.target.provider,
+      model,
+      route: this.name,
+      attempts: this.attempts,
+    }
+  }
+
+  /** The winning attempt's span, breaker, latency and record, the route span, and the settled reservation. */
+  #finishWinner(call: AttemptCall<unknown>, end: { result?: ModelCallResult; responseModel?: string; usage?: Usage; cost: AttemptCost; ttftMs: number | undefined }, stoppedAtLimit: boolean): void {
+    const { health, now } = this.parts
     const durationMs = now() - call.startedAt
     call.control.dispose()
     const breaker = health.breaker(call.target, this.route.breaker)
@@ -235,15 +288,14 @@ export class RoutedCall {
       breaker.recordSuccess()
       health.latency(call.target).recordLatency(durationMs)
     }
-    const cost = pricing.priceAttempt(call, result.model || call.target.model, result.usage, stoppedAtLimit, result.serviceTier)
-    call.span.end({ result, cost, ttftMs })
+    const { cost } = end
+    call.span.end(end)
     this.attempts.push(this.stream
       ? { attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd }
       : { attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd, hedge: call.hedge })
     endRouteSpan(this.routeSpan)
     this.spentUnits += cost.costUnits
     this.#settle()
-    return toChatResult({ result, cost, call, attempts: this.attempts, route: this.name })
   }
 
   /** End a request that got no answer: its failed attempts are billed; a request that never called anyone releases its reservation. */
@@ -263,9 +315,9 @@ export class RoutedCall {
 }
 
 /** The router's request as the adapters take it: without the routing fields. */
-function providerRequestOf(request: ChatRequest): Omit<ProviderRequest, 'model' | 'signal'> {
+function providerRequestOf<Base>(request: Base & RoutingFields): Base {
   const { route: _route, model: _model, signal: _signal, tags: _tags, ...rest } = request
-  return rest
+  return rest as Base
 }
 
 /**
@@ -274,11 +326,11 @@ function providerRequestOf(request: ChatRequest): Omit<ProviderRequest, 'model' 
  * followed by new properties (`{ ...base, model, signal }`) takes a slow path of
  * several µs; `base` never holds `model` or `signal` (providerRequestOf strips them).
  */
-function attemptRequest(base: Omit<ProviderRequest, 'model' | 'signal'>, model: string, signal: AbortWatch): ProviderRequest {
-  return { model, signal, ...base }
+function attemptRequest<Request extends AttemptRequestBase>(base: RoutedBase<Request>, model: string, signal: AbortWatch): Request {
+  return { model, signal, ...base } as Request
 }
 
-function normalizeError(thrown: unknown, call: AttemptCall): unknown {
+function normalizeError(thrown: unknown, call: AttemptCall<unknown>): unknown {
   if (isProviderError(thrown) && thrown.code === 'aborted' && call.signal.aborted) {
     if (call.control.cause === 'attempt-timeout' || call.control.cause === 'deadline') {
       return new ProviderError({

@@ -8,6 +8,7 @@ import type { CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall } from './attempt-call.js'
 import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk } from './chat-request.js'
 import { estimatePromptTokens } from './context-window.js'
+import { chatOperation } from './chat-operation.js'
 import { routeAttempts } from './route-attempts.js'
 import { RoutedCall } from './routed-call.js'
 import type { RouterParts } from './router-parts.js'
@@ -89,7 +90,7 @@ class RoutedStream implements ChatStream {
     const { parts, request, scope } = this.#options
     let routed: RoutedCall
     try {
-      routed = new RoutedCall(parts, request, true, scope)
+      routed = new RoutedCall({ parts, operation: chatOperation, request, stream: true, scope })
     } catch (error) {
       this.#rejectResult(error)
       throw error
