@@ -48,9 +48,9 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
-  { kind: 'chat', rounds: quick ? 1 : 3, warmup: quick ? 100 : 1000, sequential: quick ? 300 : 2000, concurrent: quick ? 1000 : 10_000 },
+  { kind: 'chat', rounds: quick ? 1 : 3, warmup: quick ? 100 : 1000, sequential: quick ? 300 : 2000, concurrent: quick ? 1000 : 8000 },
   // Portkey holds each stream's first event for 25 ms, so its sequential streams take that long each.
-  { kind: 'stream', rounds: quick ? 1 : 3, warmup: quick ? 50 : 300, sequential: quick ? 120 : 600, concurrent: quick ? 400 : 4000 },
+  { kind: 'stream', rounds: quick ? 1 : 3, warmup: quick ? 50 : 300, sequential: quick ? 120 : 600, concurrent: quick ? 400 : 3000 },
 ]
 
 const closers: (() => Promise<void>)[] = []
