@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    // Suites that need Python, Redis or Chromium declare it (test/helpers/external-parts.ts);
+    // this lists, at the end of the run, the ones a missing part kept from running.
+    globalSetup: ['test/setup/external-parts-report.ts'],
   },
 })
