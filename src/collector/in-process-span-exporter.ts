@@ -4,10 +4,20 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
 import type { CollectorPipeline } from './open-collector-pipeline.js'
 import type { IngestOutcome } from './ingest-spans.js'
 import { EncodedRowsTooLargeError } from './otlp/encoded-rows-too-large-error.js'
+import { OtlpDecodeError } from './otlp/otlp-decode-error.js'
 import { RecordTooLargeError } from './queue/queue-errors.js'
 
 /** Halvings of one export that is too large for a queue record: 2^12 parts is far past any batch processor's batch. */
 const maxSplitDepth = 12
+
+export interface InProcessSpanExporterOptions {
+  /**
+   * Exports being taken into the queue at once; one more is FAILED at once and its spans
+   * counted in `droppedSpans`. A batch processor exports one batch at a time; a simple
+   * processor exports every span as it ends, and a burst of those must not pile up.
+   */
+  maxExportsInFlight?: number
+}
 
 /**
  * The span exporter of a process that runs the collector's pipeline itself (the
@@ -17,27 +27,38 @@ const maxSplitDepth = 12
  * reports SUCCESS once its spans are on disk; one the pipeline cannot take (a full
  * queue, a pipeline that is closing) reports FAILED with the error, and nothing is
  * thrown into the SDK: telemetry never breaks the call. A batch too large for one
- * queue record is split in halves. The pipeline is not this exporter's: `shutdown`
+ * queue record (or past maxSpansPerRequest) is split in halves. The pipeline is not this exporter's: `shutdown`
  * waits for the exports in flight and takes no more, and the pipeline's owner closes it.
  */
 export class InProcessSpanExporter implements SpanExporter {
   readonly #pipeline: CollectorPipeline
   readonly #inFlight = new Set<Promise<void>>()
+  readonly #maxExportsInFlight: number
   #shutDown = false
+  #droppedSpans = 0
 
-  constructor(pipeline: CollectorPipeline) {
+  constructor(pipeline: CollectorPipeline, options: InProcessSpanExporterOptions = {}) {
     this.#pipeline = pipeline
+    this.#maxExportsInFlight = Math.max(1, options.maxExportsInFlight ?? 64)
+  }
+
+  /** Spans of exports that were FAILED, for any reason: refused by the pipeline, past the bound in flight, after shutdown. */
+  get droppedSpans(): number {
+    return this.#droppedSpans
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    if (this.#shutDown) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('the in-process span exporter is shut down') })
+    if (this.#shutDown || this.#inFlight.size >= this.#maxExportsInFlight) {
+      this.#droppedSpans += spans.length
+      const why = this.#shutDown ? 'the in-process span exporter is shut down' : `${this.#inFlight.size} exports are being taken into the collector's queue already, the most this exporter holds`
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error(why) })
       return
     }
     const exported = this.#ingest(spans, 0).then(
       (result) => result,
       (error: unknown): ExportResult => ({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
     ).then((result) => {
+      if (result.code !== ExportResultCode.SUCCESS) this.#droppedSpans += spans.length
       try {
         resultCallback(result)
       } catch (error) {
@@ -65,6 +86,7 @@ export class InProcessSpanExporter implements SpanExporter {
       outcome = await this.#pipeline.ingest(spans)
     } catch (error) {
       const tooLarge = EncodedRowsTooLargeError.isInstance(error) || RecordTooLargeError.isInstance(error)
+        || (OtlpDecodeError.isInstance(error) && error.code === 'too_many_spans')
       if (!tooLarge || spans.length < 2 || depth >= maxSplitDepth) throw error
       const middle = Math.ceil(spans.length / 2)
       const halves = await Promise.all([this.#ingest(spans.slice(0, middle), depth + 1), this.#ingest(spans.slice(middle), depth + 1)])

@@ -141,8 +141,19 @@ export async function openCollectorPipeline(input: CollectorOptions = {}): Promi
     }
   }
 
+  // Ingests in flight when closing begins finish before the flush, as requests in flight do before the server closes.
+  const ingests = new Set<Promise<unknown>>()
+  function ingest(spans: readonly ReadableSpan[]): Promise<IngestOutcome> {
+    const ingested = ingestSpans(intake, spans, state)
+    const settled = ingested.catch(() => undefined)
+    ingests.add(settled)
+    void settled.then(() => ingests.delete(settled))
+    return ingested
+  }
+
   async function closeParts(flush: boolean): Promise<void> {
     state.closing = true
+    await Promise.all([...ingests])
     await readiness.stop()
     if (flush) {
       try {
@@ -191,7 +202,7 @@ export async function openCollectorPipeline(input: CollectorOptions = {}): Promi
       }
     },
     renderMetrics,
-    ingest: (spans) => ingestSpans(intake, spans, state),
+    ingest,
     drain,
     stopAccepting() {
       state.closing = true

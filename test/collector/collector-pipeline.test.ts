@@ -113,11 +113,13 @@ describe('a pipeline mounted on a server someone else owns', () => {
 })
 
 describe('close', () => {
-  it('flushes what was ingested: nothing is left in the queue for the next start', async () => {
+  it('flushes what was ingested, an ingest in flight included: nothing is left in the queue for the next start', async () => {
     const spans = makeModelCallSpans(6, { workflow: 'flushed-at-close' })
-    expect(await pipeline.ingest(spans)).toEqual({ accepted: 6, rejected: 0, deduplicated: 0 })
     await new Promise<void>((resolve) => server.close(() => resolve()))
+    // Not awaited: close begins while the append waits for its fsync, and waits for it.
+    const ingested = pipeline.ingest(spans)
     await pipeline.close()
+    expect(await ingested).toEqual({ accepted: 6, rejected: 0, deduplicated: 0 })
     pipeline = await openCollectorPipeline(pipelineOptions)
     expect(pipeline.queue.stats().rows).toBe(0)
     expect(await countStoredSpans(pipeline.store, 'flushed-at-close', spans.map((span) => span.spanContext().spanId))).toEqual({ total: 6, unique: 6, acknowledged: 6 })

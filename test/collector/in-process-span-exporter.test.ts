@@ -26,6 +26,8 @@ beforeAll(async () => {
     store: `chdb://${path.join(directory.path, 'store')}`,
     queueDirectory: path.join(directory.path, 'queue'),
     batchIntervalMs: 50,
+    // Small, so that an export past it is split (see below).
+    maxSpansPerRequest: 16,
   })
   telemetry = startTelemetry({ exporter: new InProcessSpanExporter(pipeline), serviceName: 'gateway-under-test', scheduledDelayMillis: 50 })
   providerServer = await startProviderServer()
@@ -102,6 +104,27 @@ describe('InProcessSpanExporter', () => {
     await pipeline.drain(20_000)
     const [call] = await rows<{ Cost: string }>('SELECT toString(CostUsd) AS Cost FROM llm_calls WHERE Workflow = {workflow:String}', { workflow: 'priced-in-process' })
     expect(Number(call?.Cost)).toBeGreaterThan(0)
+  })
+
+  it('splits an export past the spans one request may carry, and stores every span', async () => {
+    const exporter = new InProcessSpanExporter(pipeline)
+    const spans = makeModelCallSpans(40, { workflow: 'split-export' })
+    expect((await exportOnce(exporter, spans)).code).toBe(ExportResultCode.SUCCESS)
+    await pipeline.drain(20_000)
+    expect(await countStoredSpans(pipeline.store, 'split-export', spans.map((span) => span.spanContext().spanId))).toEqual({ total: 40, unique: 40, acknowledged: 40 })
+    expect(exporter.droppedSpans).toBe(0)
+  })
+
+  it('fails an export past its bound of exports in flight at once, and counts its spans', async () => {
+    const exporter = new InProcessSpanExporter(pipeline, { maxExportsInFlight: 1 })
+    const first = exportOnce(exporter, makeModelCallSpans(2, { workflow: 'in-flight-first' }))
+    const second = await exportOnce(exporter, makeModelCallSpans(3, { workflow: 'in-flight-second' }))
+    expect(second.code).toBe(ExportResultCode.FAILED)
+    expect(second.error?.message).toMatch(/exports are being taken/)
+    expect((await first).code).toBe(ExportResultCode.SUCCESS)
+    expect(exporter.droppedSpans).toBe(3)
+    await exporter.forceFlush()
+    expect((await exportOnce(exporter, makeModelCallSpans(1, { workflow: 'in-flight-third' }))).code).toBe(ExportResultCode.SUCCESS)
   })
 
   it('reports FAILED, after shutdown, without calling into the pipeline', async () => {
