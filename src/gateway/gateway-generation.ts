@@ -1,0 +1,53 @@
+import { diag } from '@opentelemetry/api'
+import type { SwitchyardConfig } from '../config/switchyard-config.js'
+import type { Router } from '../router/create-router.js'
+import { VirtualKeyTable } from './keys/virtual-key-table.js'
+
+/**
+ * One loaded config and the router built from it. A request takes the current
+ * generation when it starts and holds it until it ends, so a reload never changes the
+ * routes under a call in flight; a retired generation closes its router once its last
+ * request ended.
+ */
+export class GatewayGeneration {
+  readonly config: SwitchyardConfig
+  readonly router: Router
+  readonly keys: VirtualKeyTable
+  #inFlight = 0
+  #retired = false
+  #closed: Promise<void> | undefined
+
+  constructor(options: { config: SwitchyardConfig; router: Router }) {
+    this.config = options.config
+    this.router = options.router
+    this.keys = new VirtualKeyTable(options.config.gateway.keys)
+  }
+
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  /** Count a request in; pair with `release`. */
+  acquire(): void {
+    this.#inFlight += 1
+  }
+
+  release(): void {
+    this.#inFlight -= 1
+    if (this.#retired && this.#inFlight === 0) void this.close()
+  }
+
+  /** No new request takes this generation; its router closes when the last one ends. */
+  retire(): void {
+    this.#retired = true
+    if (this.#inFlight === 0) void this.close()
+  }
+
+  /** Close the router (once). */
+  close(): Promise<void> {
+    this.#closed ??= this.router.close().catch((error: unknown) => {
+      diag.warn(`switchyard gateway: closing a retired router failed: ${error instanceof Error ? error.message : String(error)}`)
+    })
+    return this.#closed
+  }
+}

@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http'
+import { readRequestBody, RequestBodyError } from '../../collector/read-request-body.js'
+import { GatewayError } from '../gateway-error.js'
+
+/**
+ * Read and parse a JSON request body of at most `maxBytes`: refused with a 413 on a
+ * Content-Length over the bound before anything is read, and as soon as the bytes read
+ * pass it (gzip and deflate bodies are counted after decompression too). Malformed
+ * JSON is a 400 that says where it broke, without quoting the body.
+ */
+export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = request.headers['content-type']
+  if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type.trim())) {
+    throw new GatewayError({ status: 400, code: 'request_invalid', message: `content-type must be application/json, got ${JSON.stringify(type.slice(0, 64))}`, param: 'content-type' })
+  }
+  let body: Buffer
+  try {
+    body = await readRequestBody(request, maxBytes)
+  } catch (error) {
+    if (!RequestBodyError.isInstance(error)) throw error
+    const tooLarge = error.status === 413
+    throw new GatewayError({
+      status: tooLarge ? 413 : 400,
+      code: tooLarge ? 'request_too_large' : 'request_invalid',
+      message: error.message,
+      param: 'body',
+      cause: error,
+    })
+  }
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown
+  } catch (error) {
+    const where = error instanceof SyntaxError ? error.message.replace(/"(?:[^"\\]|\\.)*"/g, '…').slice(0, 200) : 'unreadable'
+    throw new GatewayError({ status: 400, code: 'request_invalid', message: `body: not valid JSON (${where})`, param: 'body' })
+  }
+}

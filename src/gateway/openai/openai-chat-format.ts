@@ -1,0 +1,13 @@
+import type { WireFormat } from '../wire-format.js'
+import { parseOpenAIChatRequest } from './openai-chat-request.js'
+import { encodeOpenAIChatResult } from './openai-chat-result.js'
+import { encodeOpenAIChatStream } from './openai-chat-stream.js'
+import { openAIErrorBody } from './openai-error-body.js'
+
+/** OpenAI Chat Completions, served at `POST /v1/chat/completions`. */
+export const openAIChatFormat: WireFormat = {
+  parseRequest: parseOpenAIChatRequest,
+  encodeResult: (result) => encodeOpenAIChatResult(result),
+  encodeStream: encodeOpenAIChatStream,
+  encodeError: openAIErrorBody,
+}

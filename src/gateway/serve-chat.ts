@@ -1,0 +1,113 @@
+import { once } from 'node:events'
+import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk } from '../router/chat-request.js'
+import { abortedError, admitModel, callTags, requestedModelOf, type GatewayExchange } from './gateway-exchange.js'
+import { gatewayErrorFrom } from './gateway-error-from.js'
+import { readJsonBody } from './http/read-json-body.js'
+import { sendJson } from './http/send-json.js'
+import type { ParsedClientRequest, WireFormat } from './wire-format.js'
+
+/**
+ * Serve one chat request in a client's wire format: read and check the body, resolve
+ * and admit the model, then call the router with the caller's tags and the exchange's
+ * signal (a client that leaves aborts the provider call). Refusals and failures throw
+ * a GatewayError for the caller to answer; the answer's status is returned.
+ */
+export async function serveChat(exchange: GatewayExchange, format: WireFormat): Promise<number> {
+  const body = await readJsonBody(exchange.request, exchange.generation.config.gateway.maxBodyBytes)
+  const requested = requestedModelOf(body)
+  const resolved = requested === undefined ? undefined : admitModel(exchange, requested)
+  const parsed = format.parseRequest(body, { targetFormats: resolved?.formats ?? new Set() })
+  const chat: ChatRequest = parsed.chat
+  delete chat.route
+  delete chat.model
+  if (resolved?.route !== undefined) chat.route = resolved.route
+  else chat.model = resolved?.model ?? parsed.requestedModel
+  chat.tags = { ...chat.tags, ...callTags(exchange) }
+  chat.signal = exchange.signal
+  return parsed.stream ? serveStream(exchange, format, parsed) : servePlain(exchange, format, parsed)
+}
+
+async function servePlain(exchange: GatewayExchange, format: WireFormat, parsed: ParsedClientRequest): Promise<number> {
+  let result: ChatResult
+  try {
+    result = await exchange.generation.router.chat(parsed.chat)
+  } catch (error) {
+    throw abortedError(exchange, error) ?? gatewayErrorFrom(error)
+  }
+  spendTokens(exchange, result)
+  sendJson(exchange.response, 200, format.encodeResult(result, parsed), { ...exchange.answerHeaders, ...resultHeaders(result) })
+  return 200
+}
+
+/** The `x-switchyard-*` headers of a finished call. */
+export function resultHeaders(result: ChatResult): Record<string, string> {
+  return {
+    'x-switchyard-cost-usd': result.costUsd,
+    'x-switchyard-provider': result.provider,
+    'x-switchyard-model': result.model,
+    'x-switchyard-attempts': String(result.attempts.length),
+  }
+}
+
+function spendTokens(exchange: GatewayExchange, result: ChatResult): void {
+  if (exchange.key !== undefined) exchange.limiter.spend(exchange.key.name, result.usage.inputTokens + result.usage.outputTokens)
+}
+
+/**
+ * A stream answers with an HTTP error until its first chunk (the router retries and
+ * falls back until then); from the first chunk on, the status is 200 and a failure is
+ * the format's in-stream error event. Frames are written as they come, waiting for
+ * the socket to drain, and the client leaving cancels the routed stream.
+ */
+async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed: ParsedClientRequest): Promise<number> {
+  // `result` is not touched before the deltas are read: reading it alone consumes the stream.
+  const stream = exchange.generation.router.stream(parsed.chat)
+  const iterator = stream[Symbol.asyncIterator]()
+  let first: IteratorResult<ChatStreamChunk>
+  try {
+    first = await iterator.next()
+  } catch (error) {
+    throw abortedError(exchange, error) ?? gatewayErrorFrom(error)
+  }
+  const { response } = exchange
+  const onClose = (): void => stream.cancel()
+  response.once('close', onClose)
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    ...exchange.answerHeaders,
+  })
+  let complete = false
+  try {
+    for await (const frame of format.encodeStream(replayFirst(stream, iterator, first), parsed)) {
+      if (response.destroyed) break
+      if (!response.write(frame)) await Promise.race([once(response, 'drain'), once(response, 'close')])
+    }
+    complete = !response.destroyed
+  } finally {
+    response.off('close', onClose)
+    if (!complete) stream.cancel()
+    response.end()
+  }
+  if (complete) {
+    const result = await stream.result.catch(() => undefined)
+    if (result !== undefined) spendTokens(exchange, result)
+  }
+  return 200
+}
+
+/** The routed stream with its first chunk, already read, put back in front. */
+function replayFirst(stream: ChatStream, iterator: AsyncIterator<ChatStreamChunk>, first: IteratorResult<ChatStreamChunk>): ChatStream {
+  return {
+    get result() {
+      return stream.result
+    },
+    cancel: () => stream.cancel(),
+    async *[Symbol.asyncIterator]() {
+      if (first.done === true) return
+      yield first.value
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value
+    },
+  }
+}
