@@ -1,6 +1,6 @@
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { acceptTraceBody, type TraceIntake } from './accept-trace-body.js'
+import { acceptTraceBody, type TraceBody, type TraceIntake } from './accept-trace-body.js'
 import { QueueClosedError, QueueFullError } from './queue/queue-errors.js'
 import { OtlpDecodeError } from './otlp/otlp-decode-error.js'
 
@@ -43,12 +43,15 @@ export async function ingestSpans(intake: TraceIntake, spans: readonly ReadableS
     throw new QueueFullError({ dir: queue.dir, resource: 'disk', bytes: queue.stats().bytes, maxBytes: options.queueMaxBytes, retryAfterMs: shedRetryAfterMs })
   }
   if (spans.length === 0) return { accepted: 0, rejected: 0, deduplicated: 0 }
-  const bytes = serialize(spans)
-  if (bytes instanceof OtlpDecodeError) {
+  let body: TraceBody
+  try {
+    body = serializedBody(spans)
+  } catch (error) {
     metrics.requestsRejected += 1
-    throw bytes
+    throw error
   }
-  const verdict = await acceptTraceBody(intake, { bytes, encoding: 'protobuf' })
+  // The serialized bytes are held only by `body`, which acceptTraceBody empties once they are encoded.
+  const verdict = await acceptTraceBody(intake, body)
   if (!verdict.stored) {
     metrics.requestsRejected += 1
     // Only a refusal of spans that are all invalid comes without an error: the spans, not the queue, are at fault.
@@ -60,13 +63,14 @@ export async function ingestSpans(intake: TraceIntake, spans: readonly ReadableS
   return outcome
 }
 
-/** The spans as the OTLP/HTTP protobuf exporter sends them, or why the SDK's serializer could not. */
-function serialize(spans: readonly ReadableSpan[]): Uint8Array | OtlpDecodeError {
+/** The spans as the OTLP/HTTP protobuf exporter sends them; an OtlpDecodeError when the SDK's serializer cannot. */
+function serializedBody(spans: readonly ReadableSpan[]): TraceBody {
+  let bytes: Uint8Array | undefined
   try {
-    const bytes = ProtobufTraceSerializer.serializeRequest(spans as ReadableSpan[])
-    if (bytes !== undefined) return bytes
+    bytes = ProtobufTraceSerializer.serializeRequest(spans as ReadableSpan[])
   } catch (error) {
-    return new OtlpDecodeError({ code: 'invalid_field', message: `the OpenTelemetry SDK could not serialize ${spans.length} spans as OTLP protobuf: ${String(error)}` })
+    throw new OtlpDecodeError({ code: 'invalid_field', message: `the OpenTelemetry SDK could not serialize ${spans.length} spans as OTLP protobuf: ${String(error)}` })
   }
-  return new OtlpDecodeError({ code: 'invalid_field', message: `the OpenTelemetry SDK could not serialize ${spans.length} spans as OTLP protobuf` })
+  if (bytes === undefined) throw new OtlpDecodeError({ code: 'invalid_field', message: `the OpenTelemetry SDK could not serialize ${spans.length} spans as OTLP protobuf` })
+  return { bytes, encoding: 'protobuf' }
 }

@@ -76,6 +76,20 @@ describe('a pipeline mounted on a server someone else owns', () => {
     expect((await fetch(`${url}/readyz`, { headers: owner })).status).toBe(200)
   })
 
+  it('shows /healthz without its details when the owner says the caller did not pass its door', async () => {
+    const probeServer = createServer((request, response) => {
+      void pipeline.handle(request, response, { detailed: false })
+    })
+    await new Promise<void>((resolve) => probeServer.listen(0, '127.0.0.1', resolve))
+    try {
+      const health = await fetch(`http://127.0.0.1:${(probeServer.address() as AddressInfo).port}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toEqual({ status: 'ok' })
+    } finally {
+      await new Promise<void>((resolve) => probeServer.close(() => resolve()))
+    }
+  })
+
   it('serves /metrics, and renderMetrics gives the same counters for the owner\'s own /metrics', async () => {
     const response = await fetch(`${url}/metrics`, { headers: owner })
     expect(response.status).toBe(200)
