@@ -8,6 +8,8 @@
 # CI run on a machine shares it, and a change of the pins builds a new one beside it.
 # test/helpers/external-parts.ts computes the same path to find it.
 #
+# Usage: bash scripts/python-venv.sh [--print-path]
+#
 # Exit codes: 0 ready; 3 no Python >= 3.9 whose `-m venv` works (on Debian:
 # `apt-get install -y python3 python3-venv`); 1 anything else (pip failed, ...).
 set -euo pipefail
@@ -19,6 +21,12 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/switchyard"
 venv="$cache/python-venv-$hash"
 
 log() { echo "python-venv: $*" >&2; }
+
+# `--print-path`: where the venv's python is (or would be), without building anything.
+if [ "${1:-}" = "--print-path" ]; then
+  echo "$venv/bin/python"
+  exit 0
+fi
 
 # A venv that imports openai is ready; one that does not (its base Python was removed,
 # or a build stopped half-way before the rename below) is built again.

@@ -65,10 +65,11 @@ export const externalParts: Record<ExternalPartName, ExternalPart> = {
  * SHA-256 of test/python/requirements.txt, under `${XDG_CACHE_HOME:-$HOME/.cache}/switchyard`,
  * exactly as the script names it.
  */
-export function pythonVenvDirectory(): string {
+export function pythonVenvDirectory(environment: NodeJS.ProcessEnv = process.env): string {
   const requirements = readFileSync(path.join(repositoryRoot, 'test/python/requirements.txt'))
   const hash = createHash('sha256').update(requirements).digest('hex').slice(0, 16)
-  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache')
+  // `||`, not `??`: an empty variable counts as unset, as `${XDG_CACHE_HOME:-...}` does in the script.
+  const cacheHome = environment.XDG_CACHE_HOME || path.join(environment.HOME || os.homedir(), '.cache')
   return path.join(cacheHome, 'switchyard', `python-venv-${hash}`)
 }
 
