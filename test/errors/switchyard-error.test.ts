@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CollectorConfigError } from '../../src/collector/collector.js'
 import { EncodedRowsTooLargeError } from '../../src/collector/otlp/encoded-rows-too-large-error.js'
+import { SpansOfAnotherExportLostError } from '../../src/collector/spans-of-another-export-lost-error.js'
 import { OtlpDecodeError } from '../../src/collector/otlp/otlp-decode-error.js'
 import {
   QueueClosedError,
@@ -99,6 +100,7 @@ const examples: Array<{ error: SwitchyardError; code: string; name: string }> = 
   { error: new QueueStateError({ file: '/q/sequence', content: 'x', expected: 'a number' }), code: 'queue_state_invalid', name: 'QueueStateError' },
   { error: new SeenSpansJournalError({ file: '/s/journal', operation: 'fsync', cause: diskFull }), code: 'seen_spans_journal_failed', name: 'SeenSpansJournalError' },
   { error: new SeenSpansStateError({ file: '/s/state', expected: 'a seen-spans file' }), code: 'seen_spans_state_invalid', name: 'SeenSpansStateError' },
+  { error: new SpansOfAnotherExportLostError('another export of these spans failed'), code: 'queue_write_failed', name: 'SpansOfAnotherExportLostError' },
 ]
 
 describe('SwitchyardError', () => {
