@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors/config-error.js'
 import { configFileError, positionOf } from './config-file-error.js'
+import { jsonErrorOffset } from './json-error-offset.js'
 
 /** A config is a few kilobytes; anything near this is a wrong file, read before it is parsed. */
 export const maximumConfigFileBytes = 4 * 1024 * 1024
@@ -76,11 +77,11 @@ async function readBoundedText(file: string, absolute: string): Promise<string> 
 function parseJson(file: string, text: string): unknown {
   try {
     return JSON.parse(text)
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    const offset = /at position (\d+)/.exec(message)?.[1]
-    const problem = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+.*$/, '')
-    throw configFileError(file, `invalid JSON: ${problem.slice(0, 200)}`, offset === undefined ? undefined : positionOf(text, Number(offset)))
+  } catch {
+    // V8's message may quote the text around the error, and the file may hold a secret: say only where it is.
+    const offset = jsonErrorOffset(text) ?? 0
+    const found = offset >= text.length ? 'the end of the file' : JSON.stringify(text[offset])
+    throw configFileError(file, `invalid JSON: unexpected ${found}`, positionOf(text, offset))
   }
 }
 

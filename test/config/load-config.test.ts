@@ -127,3 +127,11 @@ describe('loadConfig: syntax errors and bounds', () => {
     expect(error.message).toContain(`a config file may have at most ${maximumConfigFileBytes}`)
   })
 })
+
+describe('loadConfig: a JSON syntax error never quotes the file', () => {
+  it('names line and column but not the secret V8 would quote', async () => {
+    const error = await loadError(writeConfig('.json', '{\n  "providers": { "openai": { "type": "openai", "apiKey": sk-live-literal-secret } }\n}\n'))
+    expect(error.message).toMatch(/config-\d+\.json:2:58: invalid JSON: unexpected "s"$/)
+    expect(error.message).not.toContain('literal-secret')
+  })
+})
