@@ -205,6 +205,16 @@ function scenarioFigures(kind: Kind, summaries: Map<string, Summary>, gatewayNam
   return figures
 }
 
+/** The side-by-side table on stderr, for whoever runs this file directly (bench/run.ts prints the figures). */
+function printTable(kind: Kind, summaries: Map<string, Summary>): void {
+  const baseline = summaries.get(direct)!
+  log(`${kind.padEnd(7)}${'path'.padEnd(22)}${'p50 µs'.padStart(10)}${'added'.padStart(10)}${'p99 µs'.padStart(10)}${`calls/s c=${concurrency}`.padStart(16)}${'of direct'.padStart(11)}`)
+  for (const [name, summary] of summaries) {
+    const added = name === direct ? '' : String(round(summary.p50Us - baseline.p50Us, 0))
+    log(`${''.padEnd(7)}${name.padEnd(22)}${String(round(summary.p50Us, 0)).padStart(10)}${added.padStart(10)}${String(round(summary.p99Us, 0)).padStart(10)}${String(round(summary.throughput, 0)).padStart(16)}${String(round(summary.throughput / baseline.throughput, 3)).padStart(11)}`)
+  }
+}
+
 const figures: Figure[] = []
 const details: Record<string, unknown> = {}
 let switchyardVersion: string | undefined
@@ -250,6 +260,7 @@ try {
     const summaries = await runScenario(upstream, variants, scenario)
     details[scenario.kind] = Object.fromEntries(summaries)
     switchyardCalls += summaries.get(switchyard)?.calls ?? 0
+    printTable(scenario.kind, summaries)
     figures.push(...scenarioFigures(scenario.kind, summaries, gatewayNames))
     if (!gatewayNames.includes(switchyard)) {
       figures.push(todoFigure(`${scenario.kind}: switchyard gateway: added p50 per call (c=1)`, 'src/gateway/start-gateway.ts does not exist yet', { text: 'added p50 < 300 µs', measure: 'value', comparison: '<', threshold: 300 }))
