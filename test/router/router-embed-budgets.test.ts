@@ -42,8 +42,7 @@ function answer(count: number, promptTokens: number): unknown {
 describe('embeddings under budgets, and in llm_calls', () => {
   it('refuses an embedding call whose worst case (estimated input tokens × input price) would pass the limit, before any call', async () => {
     // 4000 characters → 1000 estimated tokens × $0.13/M = $0.00013, over the $0.00001 limit.
-    const error = await workflow('tight-indexing', () => router.embed({ route: 'embed', input: ['x'.repeat(4000)] }))
-      .then(() => undefined, (thrown: unknown) => thrown)
+    const error = await rejection(workflow('tight-indexing', () => router.embed({ route: 'embed', input: ['x'.repeat(4000)] })))
     expect(isBudgetExceededError(error)).toBe(true)
     expect(error).toMatchObject({ code: 'budget_exceeded', budget: 'indexing-daily' })
     expect(server.requests).toHaveLength(0)
