@@ -102,7 +102,7 @@ export class GeminiProvider implements Provider {
       const answer = await this.#transport.postJson({ path: this.#methodPath(request.model, call.method), body: call.body, model: request.model, signal: request.signal })
       for (const vector of geminiEmbeddings(answer, { call, expectedLength: embeddings[0]?.length, context })) embeddings.push(vector)
     }
-    return { embeddings, inputTokens: 0, usageReported: false, responseModel: request.model }
+    return { embeddings, inputTokens: 0, usageReported: false, responseModel: modelName(request.model) }
   }
 
   async close(): Promise<void> {
