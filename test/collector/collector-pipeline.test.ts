@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api'
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCollectorPipeline, type CollectorPipeline } from '../../src/collector/open-collector-pipeline.js'
 import { countStoredSpans } from '../helpers/count-stored-spans.js'
-import { makeModelCallSpans, serializeSpans } from '../helpers/sdk-spans.js'
+import { makeModelCallSpans, makeSpanFactory, serializeSpans } from '../helpers/sdk-spans.js'
 import { postTraces } from '../helpers/start-test-collector.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 
@@ -139,3 +141,70 @@ describe('close', () => {
     expect(await countStoredSpans(pipeline.store, 'flushed-at-close', spans.map((span) => span.spanContext().spanId))).toEqual({ total: 6, unique: 6, acknowledged: 6 })
   })
 })
+
+describe('the two ways in', () => {
+  it('store the same rows: an official OTLP exporter over the mounted /v1/traces, and ingest from this process', async () => {
+    await pipeline.close()
+    // Without dedup, so that each span is stored once per way in and the two rows can be compared.
+    pipeline = await openCollectorPipeline({ ...pipelineOptions, dedupWindowMs: 0 })
+    const mounted = createServer((request, response) => {
+      void pipeline.handle(request, response).then((served) => {
+        if (!served) response.writeHead(404).end()
+      })
+    })
+    await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve))
+    try {
+      const spans = richChain('two-ways-in')
+      const exporter = new OtlpProtoExporter({ url: `http://127.0.0.1:${(mounted.address() as AddressInfo).port}/v1/traces` })
+      const exported = await new Promise<number>((resolve) => exporter.export(spans, (result) => resolve(result.code)))
+      expect(exported).toBe(0)
+      await exporter.shutdown()
+      expect(await pipeline.ingest(spans)).toEqual({ accepted: spans.length, rejected: 0, deduplicated: 0 })
+      await pipeline.drain(20_000)
+      const result = await pipeline.store.client.query({
+        query: 'SELECT * FROM otel_traces WHERE TraceId = {traceId:String} ORDER BY SpanId',
+        query_params: { traceId: spans[0]!.spanContext().traceId },
+        format: 'JSONEachRow',
+      })
+      const stored = await result.json<Record<string, unknown>>()
+      expect(stored).toHaveLength(2 * spans.length)
+      for (let index = 0; index < stored.length; index += 2) expect(stored[index + 1]).toEqual(stored[index])
+      const call = stored.find((row) => row.SpanName === 'chat gpt-4.1')
+      expect(call).toMatchObject({ SpanKind: 'Client', StatusCode: 'Ok', 'Events.Name': ['switchyard.budget.decision'], 'Links.SpanId': [spans.find((span) => span.name.startsWith('invoke_workflow'))!.spanContext().spanId] })
+      // Priced at ingest on both ways in.
+      expect((call?.SpanAttributes as Record<string, string>)['switchyard.cost.source']).toBe('catalog')
+    } finally {
+      await new Promise<void>((resolve) => mounted.close(() => resolve()))
+    }
+  })
+})
+
+/** Spans with every column feature: kinds, statuses, an event, a link, attribute types, and no cost (priced at ingest). */
+function richChain(marker: string): ReturnType<ReturnType<typeof makeSpanFactory>['take']> {
+  const factory = makeSpanFactory('agent-service')
+  const root = factory.tracer.startSpan(`invoke_workflow ${marker}`, { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.workflow.name': marker } })
+  const rootContext = trace.setSpan(context.active(), root)
+  const call = factory.tracer.startSpan('chat gpt-4.1', {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4.1',
+      'gen_ai.usage.input_tokens': 2000,
+      'gen_ai.usage.output_tokens': 150,
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.request.temperature': 0.25,
+      'gen_ai.workflow.name': marker,
+      'switchyard.tag.tenant': 'acme',
+    },
+    links: [{ context: root.spanContext(), attributes: { reason: 'retry-of' } }],
+  }, rootContext)
+  call.addEvent('switchyard.budget.decision', { action: 'warn', share: 0.82 })
+  call.setStatus({ code: SpanStatusCode.OK })
+  call.end()
+  const failing = factory.tracer.startSpan('tool lookup', { kind: SpanKind.INTERNAL }, rootContext)
+  failing.setStatus({ code: SpanStatusCode.ERROR, message: 'tool timed out' })
+  failing.end()
+  root.end()
+  return factory.take()
+}
