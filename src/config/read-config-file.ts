@@ -3,6 +3,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors/config-error.js'
+import { redactSecrets } from '../providers/redact-secrets.js'
 import { configFileError, positionOf } from './config-file-error.js'
 import { jsonErrorOffset } from './json-error-offset.js'
 
@@ -89,7 +90,7 @@ function parseYaml(file: string, text: string): unknown {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true, merge: false, schema: 'core' })
   const problem = document.errors[0]
   if (problem !== undefined) {
-    throw configFileError(file, `invalid YAML: ${problem.message.split('\n')[0]?.slice(0, 200)}`, positionOf(text, problem.pos[0]))
+    throw configFileError(file, `invalid YAML: ${redactSecrets(problem.message.split('\n')[0]?.slice(0, 200) ?? '')}`, positionOf(text, problem.pos[0]))
   }
   try {
     return document.toJS({ maxAliasCount: maximumYamlAliases })
@@ -104,12 +105,29 @@ async function importModule(file: string, absolute: string): Promise<unknown> {
   try {
     const module = (await import(`${pathToFileURL(absolute).href}?generation=${importGeneration}`)) as { default?: unknown }
     exported = module.default
-    if (typeof exported === 'function') exported = await (exported as () => unknown)()
+    if (typeof exported === 'function') exported = await withinTime(Promise.resolve((exported as () => unknown)()), file)
   } catch (error) {
+    if (ConfigError.isInstance(error)) throw error
     throw configFileError(file, `the module failed: ${firstLine(error)}`)
   }
   if (exported === undefined) throw configFileError(file, 'has no default export; write `export default { providers: ... }`')
   return exported
+}
+
+/** A config function that never settles would hang every start and reload; it gets this long. */
+const moduleFunctionTimeoutMs = 30_000
+
+async function withinTime(promise: Promise<unknown>, file: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(configFileError(file, `its default export did not return a config within ${moduleFunctionTimeoutMs / 1000} s`)), moduleFunctionTimeoutMs)
+    timer.unref()
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function systemProblem(error: unknown): string {
@@ -120,7 +138,8 @@ function systemProblem(error: unknown): string {
   return firstLine(error)
 }
 
+/** A parser's or module's own message, first line only, with anything shaped like a key removed. */
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return (message.split('\n')[0] ?? '').slice(0, 300)
+  return redactSecrets((message.split('\n')[0] ?? '').slice(0, 300))
 }

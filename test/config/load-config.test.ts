@@ -83,6 +83,12 @@ describe('loadConfig: formats', () => {
     expect(error.message).toContain('no default export')
   })
 
+  it('reports a module that throws by its first line, without a stack or a key it quotes', async () => {
+    const file = writeConfig('.mjs', "export default () => { throw new Error('cannot reach vault with sk-live-abcdefgh12345678\\nsecond line') }\n")
+    const error = await loadError(file)
+    expect(error.message).toBe(`Cannot load switchyard config ${file}: the module failed: Error: cannot reach vault with [REDACTED]`)
+  })
+
   it('names the file for a missing file and an unknown extension, without a stack', async () => {
     const missing = path.join(directory.path, 'nope.json')
     const error = await loadError(missing)
