@@ -16,7 +16,12 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 requirements="$root/test/python/requirements.txt"
-hash="$(sha256sum "$requirements" | cut -c1-16)"
+# sha256sum on Linux, shasum on macOS: the same digest either way.
+if command -v sha256sum >/dev/null 2>&1; then
+  hash="$(sha256sum "$requirements" | cut -c1-16)"
+else
+  hash="$(shasum -a 256 "$requirements" | cut -c1-16)"
+fi
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/switchyard"
 venv="$cache/python-venv-$hash"
 
@@ -73,7 +78,7 @@ if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import openai' >/dev/null
   log "another run built $venv first; using it"
 else
   rm -rf "$venv"
-  mv -T "$partial" "$venv"
+  mv "$partial" "$venv"
 fi
 "$venv/bin/python" -c 'import openai' >&2
 log "ready: openai $("$venv/bin/python" -c 'import openai; print(openai.__version__)')"

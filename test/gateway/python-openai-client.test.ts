@@ -78,6 +78,8 @@ describeWithPart('python-openai', 'the official openai Python package against th
       finish_reason: 'stop',
       usage: { prompt_tokens: 1290, completion_tokens: 212, total_tokens: 1502 },
     })
+    expect(conversation.chat?.model).toBe(chatCompletion.model)
+    expect(conversation.chat?.headers['x-switchyard-model']).toBe(chatCompletion.model)
     expect(conversation.chat?.headers['x-switchyard-provider']).toBe('up')
     expect(conversation.chat?.headers['x-switchyard-attempts']).toBe('1')
     expect(conversation.chat?.headers['x-switchyard-cost-usd']).toMatch(/^\d+(\.\d+)?$/)
@@ -91,6 +93,9 @@ describeWithPart('python-openai', 'the official openai Python package against th
       usage_chunk_choices: 0,
     })
     expect(conversation.stream?.content_type).toMatch(/^text\/event-stream/)
+    expect(conversation.stream?.ids).toHaveLength(1)
+    // The gateway's cost rides in the usage chunk, where the client keeps it as an extra field.
+    expect(conversation.stream?.usage?.extra.cost_usd).toMatch(/^\d+(\.\d+)?$/)
 
     const served = toolCalls.choices[0].message.tool_calls
     expect(conversation.tools?.first.finish_reason).toBe('tool_calls')
@@ -159,6 +164,7 @@ describeWithPart('python-openai', 'the official openai Python package against th
         ['tools', 'gpt-4o-mini', '260', '17', 'python-agent'],
       ])
       expect(spans[0]?.cost).toBe(conversation.chat?.headers['x-switchyard-cost-usd'])
+      expect(spans[1]?.cost).toBe(conversation.stream?.usage?.extra.cost_usd)
       for (const span of spans) expect(Number(span.cost)).toBeGreaterThan(0)
       const everything = JSON.stringify(spans)
       expect(everything).not.toContain(virtualKey.key)

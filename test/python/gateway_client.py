@@ -65,6 +65,9 @@ def usage_of(usage: Any) -> dict[str, Any] | None:
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
+        # Fields OpenAI does not define (the gateway's cost in a stream's usage chunk):
+        # the client keeps them on the model as extras.
+        "extra": dict(usage.model_extra or {}),
     }
 
 

@@ -25,6 +25,8 @@ interface Usage {
   prompt_tokens: number
   completion_tokens: number
   total_tokens: number
+  /** The usage fields OpenAI does not define, as the client kept them (pydantic's extras). */
+  extra: Record<string, unknown>
 }
 
 interface ToolCall {
