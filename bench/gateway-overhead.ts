@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { benchOptions, log, writeResult } from './lib/bench-options.js'
 import { figure, todoFigure, type Figure } from './lib/figure.js'
 import type { GatewayProcess } from './lib/gateway-process.js'
@@ -24,6 +25,8 @@ import { benchModel } from './lib/bench-request.js'
 const options = benchOptions()
 const quick = options.quick
 const startedAt = new Date().toISOString()
+/** Other work on a 2-core machine moves every figure here: the 1-minute load average is kept with the result. */
+const loadAtStart = os.loadavg()[0]
 const concurrency = 32
 const streamChunks = 32
 const maxLoopMs = quick ? 5_000 : 60_000
@@ -309,6 +312,7 @@ writeResult(options, {
     portkey: `${portkeyVersion ?? '@portkey-ai/gateway'}: own process, provider openai with x-portkey-custom-host to the upstream, headless; streamed upstream answers re-wrapped for its @hono/node-server (see bench/lib/portkey-process.ts)`,
     concurrency,
     scenarios,
+    loadAverage1m: { atStart: round(loadAtStart ?? Number.NaN, 2), atEnd: round(os.loadavg()[0] ?? Number.NaN, 2), cores: os.availableParallelism() },
   },
   figures,
   details,
