@@ -118,6 +118,7 @@ describe('anthropicMessagesFormat.encodeResult', () => {
         cache_read_input_tokens: 80,
         cache_creation_input_tokens: 10,
         cache_creation: { ephemeral_5m_input_tokens: 6, ephemeral_1h_input_tokens: 4 },
+        cost_usd: '0.0001',
       },
     })
   })
@@ -162,7 +163,7 @@ describe('anthropicMessagesFormat.encodeStream', () => {
     expect(events[12]?.data).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
-      usage: { input_tokens: 30, output_tokens: 30, cache_read_input_tokens: 80, cache_creation_input_tokens: 10, cache_creation: { ephemeral_5m_input_tokens: 6, ephemeral_1h_input_tokens: 4 } },
+      usage: { input_tokens: 30, output_tokens: 30, cache_read_input_tokens: 80, cache_creation_input_tokens: 10, cache_creation: { ephemeral_5m_input_tokens: 6, ephemeral_1h_input_tokens: 4 }, cost_usd: '0.0001' },
     })
   })
 

@@ -96,6 +96,7 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk, to an Anthropic
     expect(response.headers.get('x-switchyard-provider')).toBe('claude')
     expect(response.headers.get('x-switchyard-model')).toBe('claude-sonnet-4-5-20250929')
     expect(response.headers.get('x-switchyard-cost-usd')).toMatch(/^\d+(\.\d+)?$/)
+    expect((data.usage as unknown as { cost_usd: string }).cost_usd).toBe(response.headers.get('x-switchyard-cost-usd'))
     const sent = anthropicUpstream.lastRequest()
     expect(sent.json()).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 300, system: 'Be brief.', messages: [{ role: 'user', content: 'Capital of France?' }] })
     expect(sent.headers['x-api-key']).toBe(upstreamKeys.anthropic)
@@ -130,6 +131,19 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk, to an Anthropic
     const sent = anthropicUpstream.lastRequest().json() as { messages: { content: { type: string }[] }[] }
     expect(sent.messages[1]?.content.map((block) => block.type)).toEqual(['thinking', 'text', 'tool_use'])
     expect(sent.messages[1]?.content[0]).toEqual({ type: 'thinking', thinking: 'Weather needs the tool.', signature: 'EqQBCkgIARABGAIiQL3r7v2pQ' })
+  })
+
+  it('streams raw events in the order the API sends them, the cost in the final usage', async () => {
+    anthropicUpstream.reply({ sse: fixture('anthropic/message-stream.sse') })
+    const stream = await client.messages.create({ model: 'claude', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: 'Météo ?' }] })
+    const events: Anthropic.RawMessageStreamEvent[] = []
+    for await (const event of stream) events.push(event)
+    expect(events[0]?.type).toBe('message_start')
+    expect(events.slice(-2).map((event) => event.type)).toEqual(['message_delta', 'message_stop'])
+    const starts = events.filter((event) => event.type === 'content_block_start')
+    expect(starts.map((event) => event.index)).toEqual([0, 1, 2])
+    const delta = events.at(-2) as Anthropic.RawMessageDeltaEvent
+    expect((delta.usage as unknown as { cost_usd: string }).cost_usd).toMatch(/^\d+\.\d+$/)
   })
 
   it('ends a stream that fails after its first delta with an error event, raised as the SDK\'s APIError', async () => {

@@ -42,7 +42,7 @@ export function anthropicResultBody(result: ChatResult, request: ParsedClientReq
     content,
     stop_reason: anthropicStopReason(result.finishReason, result.toolCalls.length > 0),
     stop_sequence: null,
-    usage: anthropicClientUsage(result.usage),
+    usage: anthropicClientUsage(result.usage, result.costUsd),
   }
 }
 

@@ -37,7 +37,7 @@ export async function* anthropicStreamFrames(stream: ChatStream, request: Parsed
     yield anthropicFrame('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: anthropicStopReason(result.finishReason, result.toolCalls.length > 0), stop_sequence: null },
-      usage: anthropicClientUsage(result.usage),
+      usage: anthropicClientUsage(result.usage, result.costUsd),
     })
     yield anthropicFrame('message_stop', { type: 'message_stop' })
   } catch (error) {
