@@ -123,7 +123,7 @@ describeWithPart('python-openai', 'the official openai Python package against th
     )
   })
 
-  it('raises openai.BadRequestError (400, naming the field) and openai.NotFoundError (404) without calling the upstream', async () => {
+  it('raises openai.BadRequestError (400, naming the field), NotFoundError (404) and AuthenticationError (401) without calling the upstream', async () => {
     upstream.reset()
     const { errors } = await runGatewayClient({
       python: python.executable,
@@ -137,6 +137,8 @@ describeWithPart('python-openai', 'the official openai Python package against th
     expect(errors?.bad_request.message).toContain('max_tokens')
     expect(errors?.unknown_model).toMatchObject({ class: 'NotFoundError', is_not_found: true, status: 404 })
     expect(errors?.unknown_model.message).toContain('no-such-route')
+    expect(errors?.unauthorized).toMatchObject({ class: 'AuthenticationError', is_authentication: true, status: 401 })
+    expect(JSON.stringify(errors?.unauthorized)).not.toContain(errors?.wrong_key)
     expect(upstream.requests).toHaveLength(0)
   })
 

@@ -40,6 +40,9 @@ WEATHER_TOOL = {
 # What the "tool" answers on the second turn; the test finds it in the upstream request.
 WEATHER_RESULT = '{"city": "Paris", "temperature_c": 21}'
 
+# A well-formed virtual key that no config lists; the test checks the 401 does not echo it.
+WRONG_KEY = "sy-not-a-key-the-gateway-knows-0123456789abcdefghijk"
+
 # Headers the gateway answers with (DESIGN.md, "The gateway").
 SWITCHYARD_HEADERS = (
     "x-switchyard-cost-usd",
@@ -189,11 +192,13 @@ def error_summary(call: Callable[[], Any]) -> dict[str, Any]:
             "class": type(error).__name__,
             "is_bad_request": isinstance(error, openai.BadRequestError),
             "is_not_found": isinstance(error, openai.NotFoundError),
+            "is_authentication": isinstance(error, openai.AuthenticationError),
             "status": error.status_code,
             "message": body.get("message"),
             "type": body.get("type"),
             "code": body.get("code"),
             "param": body.get("param"),
+            "text": str(error),
         }
     return {"class": None, "status": None}
 
@@ -212,7 +217,14 @@ def run_errors(client: openai.OpenAI, model: str, unknown_model: str) -> dict[st
             model=unknown_model, messages=[{"role": "user", "content": "hi"}], extra_headers=step_headers("errors")
         )
     )
-    return {"bad_request": bad_request, "unknown_model": unknown}
+    # A key the gateway does not know, on an otherwise good request.
+    stranger = client.with_options(api_key=WRONG_KEY)
+    unauthorized = error_summary(
+        lambda: stranger.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "hi"}], extra_headers=step_headers("errors")
+        )
+    )
+    return {"bad_request": bad_request, "unknown_model": unknown, "unauthorized": unauthorized, "wrong_key": WRONG_KEY}
 
 
 def main() -> int:

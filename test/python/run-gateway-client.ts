@@ -40,10 +40,12 @@ interface ErrorSummary {
   class: string | null
   is_bad_request?: boolean
   is_not_found?: boolean
+  is_authentication?: boolean
   status: number | null
   message?: string | null
   type?: string | null
   code?: string | null
+  text?: string
 }
 
 type SwitchyardHeaders = Record<'x-switchyard-cost-usd' | 'x-switchyard-provider' | 'x-switchyard-model' | 'x-switchyard-attempts', string | null>
@@ -84,7 +86,7 @@ export interface GatewayClientSummary {
     vectors: { index: number; embedding: number[] }[]
     usage: { prompt_tokens: number; total_tokens: number }
   }
-  errors?: { bad_request: ErrorSummary; unknown_model: ErrorSummary }
+  errors?: { bad_request: ErrorSummary; unknown_model: ErrorSummary; unauthorized: ErrorSummary; wrong_key: string }
 }
 
 const maximumOutputBytes = 4 * 1024 * 1024
