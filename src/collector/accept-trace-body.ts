@@ -64,8 +64,6 @@ export interface TraceBodyRefused {
   message: string
   /** Set when a retry may succeed later: the Retry-After to send. */
   retryAfterMs?: number
-  /** Refused because the queue is full (counted by the caller's answer). */
-  queueFull?: boolean
   /** Every span of the export was invalid (none stored): how many. */
   rejected?: number
   /** The error that refused it, for an in-process caller to report as is; absent only when every span was invalid. */
@@ -83,7 +81,18 @@ export type TraceBodyVerdict = TraceBodyStored | TraceBodyRefused
  * does not hold every body until then.
  */
 export async function acceptTraceBody(intake: TraceIntake, body: TraceBody): Promise<TraceBodyVerdict> {
-  const { queue, shedding, metrics, rowBuffers } = intake
+  const batch = encodeOrRefuse(intake, body)
+  if (!('encoded' in batch)) return batch
+  // From here on only the encoded rows are needed. The request's bytes and its decoded
+  // rows (several times the encoded size) are not held while the append waits for its
+  // fsync, beside every other request of a burst waiting for the same one.
+  body.bytes = undefined
+  body.release?.()
+  return appendBatch(intake, batch)
+}
+
+/** The body's rows, encoded, or the refusal of a body that is malformed, too large as rows, or has no valid span. */
+function encodeOrRefuse(intake: TraceIntake, body: TraceBody): EncodedBatch | TraceBodyRefused {
   const { encoding } = body
   let batch: EncodedBatch
   try {
@@ -112,12 +121,12 @@ export async function acceptTraceBody(intake: TraceIntake, body: TraceBody): Pro
       rejected: batch.rejected,
     }
   }
-  // From here on only the encoded rows are needed. The request's bytes and its decoded
-  // rows (several times the encoded size) are not held while the append waits for its
-  // fsync, beside every other request of a burst waiting for the same one.
-  body.bytes = undefined
-  body.release?.()
+  return batch
+}
 
+/** Append the encoded rows; stored once they are on disk and the spans another export was writing are too. */
+async function appendBatch(intake: TraceIntake, batch: EncodedBatch): Promise<TraceBodyVerdict> {
+  const { queue, shedding, metrics, rowBuffers } = intake
   if (batch.rows > 0) {
     try {
       await queue.append(batch.encoded, batch.rows)
@@ -164,7 +173,7 @@ export async function acceptTraceBody(intake: TraceIntake, body: TraceBody): Pro
 }
 
 /** The refusal of an export the queue has no room for: a 503 with Retry-After in whole seconds. */
-export function queueFullVerdict(refusal: { retryAfterMs: number; what: string; error?: SwitchyardError }): TraceBodyRefused {
+function queueFullVerdict(refusal: { retryAfterMs: number; what: string; error?: SwitchyardError }): TraceBodyRefused {
   const retryAfterSeconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))
   return {
     stored: false,
@@ -172,7 +181,6 @@ export function queueFullVerdict(refusal: { retryAfterMs: number; what: string; 
     grpc: grpcCode.unavailable,
     message: `${refusal.what}: retry after ${retryAfterSeconds} s`,
     retryAfterMs: retryAfterSeconds * 1000,
-    queueFull: true,
     error: refusal.error,
   }
 }
