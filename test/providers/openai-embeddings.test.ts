@@ -106,6 +106,37 @@ describe('OpenAI embeddings', () => {
   })
 })
 
+describe('OpenAI embeddings too large for one answer', () => {
+  function batchAnswer(count: number, first: number, promptTokens: number): unknown {
+    return answer(Array.from({ length: count }, (_, index) => ({ index, embedding: [first + index, 0.5] })), { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } })
+  }
+
+  it('sends 2048 inputs of text-embedding-3-large in calls of 256, one after another, and joins them in order', async () => {
+    for (let batch = 0; batch < 8; batch += 1) server.reply({ body: batchAnswer(256, batch * 256, 100 + batch) })
+    const input = Array.from({ length: 2048 }, (_, index) => `chunk ${index}`)
+    const result = await provider.embed({ model: 'text-embedding-3-large', input })
+    expect(server.requests.map((request) => (request.json() as { input: string[] }).input.length)).toEqual([256, 256, 256, 256, 256, 256, 256, 256])
+    expect((server.requests[1]!.json() as { input: string[] }).input[0]).toBe('chunk 256')
+    expect(result.embeddings.map((vector) => vector[0])).toEqual(Array.from({ length: 2048 }, (_, index) => index))
+    // 100 + 101 + ... + 107
+    expect(result).toMatchObject({ inputTokens: 828, usageReported: true })
+  })
+
+  it('sends more in one call when the vectors are smaller', async () => {
+    server.reply({ body: batchAnswer(1000, 0, 10) })
+    await provider.embed({ model: 'text-embedding-3-large', input: Array.from({ length: 1000 }, () => 'x'), dimensions: 256 })
+    expect(server.requests).toHaveLength(1)
+  })
+
+  it('fails the call when a later batch fails, carrying the tokens the answered batches billed', async () => {
+    server.reply({ body: batchAnswer(512, 0, 700) }, { status: 500, body: fixtureJson('openai/error-server.json') })
+    const error = await providerError(provider.embed({ model: 'text-embedding-3-small', input: Array.from({ length: 600 }, () => 'y') }))
+    expect(server.requests).toHaveLength(2)
+    expect(error).toMatchObject({ code: 'server_error', retryable: true })
+    expect(error.partialUsage?.inputTokens).toBe(700)
+  })
+})
+
 describe('embeddings on an OpenAI-compatible host', () => {
   it("posts to the host's base URL with the preset's auth header", async () => {
     const azure = createOpenAICompatibleProvider({ providerName: 'azure.ai.openai', preset: 'azure', baseURL: `${server.url}/openai/deployments/embedder`, apiKey })

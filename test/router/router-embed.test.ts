@@ -134,6 +134,23 @@ describe('router.embed', () => {
     expect(succeeded!.attributes).toMatchObject({ 'switchyard.attempt': 2, 'switchyard.cost.usd': '0.00000006' })
   })
 
+  it('bills a failed attempt for the batches it had answered, then retries the whole request', async () => {
+    const vectors = (count: number) => Array.from({ length: count }, () => [0.5, 0.5])
+    openaiServer.reply(
+      { body: openaiAnswer(vectors(512), 700) },
+      { status: 500, body: fixtureJson('openai/error-server.json') },
+      { body: openaiAnswer(vectors(512), 700) },
+      { body: openaiAnswer(vectors(88), 100) },
+    )
+    const result = await router.embed({ route: 'embed', input: Array.from({ length: 600 }, (_, index) => `passage ${index}`) })
+    expect(openaiServer.requests).toHaveLength(4)
+    expect(result.embeddings).toHaveLength(600)
+    // 700 tokens × $0.02/M for the failed attempt's answered batch; 800 for the winner.
+    expect(result.attempts.map((attempt) => [attempt.outcome, attempt.costUsd])).toEqual([['error', '0.000014'], ['success', '0.000016']])
+    const [failed] = byAttempt(spansNamed('embeddings text-embedding-3-small'))
+    expect(failed!.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 700, 'switchyard.cost.usd': '0.000014', 'switchyard.cost.source': 'estimate' })
+  })
+
   it('does not retry a 400: every target failed after one call', async () => {
     openaiServer.reply({ status: 400, body: { error: { message: "'$.input' is invalid.", type: 'invalid_request_error', param: null, code: null } } })
     const error = await rejection(router.embed({ route: 'once', input: ['bad for the provider'] }))

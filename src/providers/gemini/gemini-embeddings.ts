@@ -22,21 +22,16 @@ const embedContentSchema = z.object({ embedding: z.object({ values: z.unknown() 
 const batchEmbedContentsSchema = z.object({ embeddings: z.array(z.object({ values: z.unknown() })) })
 
 /**
- * The calls that embed `request.input` with Gemini: one input is one
- * `models/{model}:embedContent`; several are `:batchEmbedContents`, in batches of
- * at most 100, each item naming its model as `models/{model}`. `dimensions` is
- * Gemini's `outputDimensionality`; providerOptions.gemini (`taskType`, `title`)
- * go into each embed request.
+ * The call that embeds `input` (at most 100 texts) with Gemini: one input is one
+ * `models/{model}:embedContent`; several are one `:batchEmbedContents`, each item
+ * naming its model as `models/{model}`. `dimensions` is Gemini's
+ * `outputDimensionality`; providerOptions.gemini (`taskType`, `title`) go into
+ * each embed request.
  */
-export function geminiEmbeddingCalls(request: EmbeddingCallRequest): GeminiEmbeddingCall[] {
-  const [only] = request.input
-  if (request.input.length === 1 && only !== undefined) return [{ method: 'embedContent', body: embedRequest(request, only, false), count: 1 }]
-  const calls: GeminiEmbeddingCall[] = []
-  for (let start = 0; start < request.input.length; start += maxGeminiBatchSize) {
-    const texts = request.input.slice(start, start + maxGeminiBatchSize)
-    calls.push({ method: 'batchEmbedContents', body: { requests: texts.map((text) => embedRequest(request, text, true)) }, count: texts.length })
-  }
-  return calls
+export function geminiEmbeddingCall(request: EmbeddingCallRequest, input: string[]): GeminiEmbeddingCall {
+  const [only] = input
+  if (input.length === 1 && only !== undefined) return { method: 'embedContent', body: embedRequest(request, only, false), count: 1 }
+  return { method: 'batchEmbedContents', body: { requests: input.map((text) => embedRequest(request, text, true)) }, count: input.length }
 }
 
 function embedRequest(request: EmbeddingCallRequest, text: string, named: boolean): Record<string, unknown> {
@@ -49,17 +44,17 @@ function embedRequest(request: EmbeddingCallRequest, text: string, named: boolea
 /**
  * The vectors of one call's answer, in the order of its requests (Gemini answers
  * in request order and numbers nothing). Exactly `call.count` vectors of one
- * length (`expectedLength`, from an earlier batch) or it is a `server_error`.
+ * length or it is a `server_error`.
  */
-export function geminiEmbeddings(answer: unknown, options: { call: GeminiEmbeddingCall; expectedLength: number | undefined; context: ProviderErrorContext }): number[][] {
+export function geminiEmbeddings(answer: unknown, options: { call: GeminiEmbeddingCall; context: ProviderErrorContext }): number[][] {
   const { call, context } = options
   if (call.method === 'embedContent') {
     const parsed = parseWire(answer, embedContentSchema, context)
-    return [embeddingVector(parsed.embedding.values, { path: 'embedding.values', expectedLength: options.expectedLength, context })]
+    return [embeddingVector(parsed.embedding.values, { path: 'embedding.values', expectedLength: undefined, context })]
   }
   const parsed = parseWire(answer, batchEmbedContentsSchema, context)
   if (parsed.embeddings.length !== call.count) throw badVector(context, 'embeddings', `holds ${parsed.embeddings.length} vectors for ${call.count} inputs`)
-  let length = options.expectedLength
+  let length: number | undefined
   return parsed.embeddings.map((embedding, index) => {
     const vector = embeddingVector(embedding.values, { path: `embeddings[${index}].values`, expectedLength: length, context })
     length = vector.length

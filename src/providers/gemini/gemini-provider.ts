@@ -8,8 +8,9 @@ import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-r
 import type { EmbeddingCallResult } from '../../model-call/embedding.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import { checkEmbeddingInput } from '../check-embedding-input.js'
+import { embedInBatches } from '../embed-in-batches.js'
 import type { EmbeddingProviderRequest, Provider, ProviderRequest, StreamEvent } from '../provider.js'
-import { geminiEmbeddingCalls, geminiEmbeddings, modelName } from './gemini-embeddings.js'
+import { geminiEmbeddingCall, geminiEmbeddings, maxGeminiBatchSize, modelName } from './gemini-embeddings.js'
 import { geminiBody } from './gemini-body.js'
 import { geminiUnsupportedField } from './gemini-request-support.js'
 import { GeminiResponseAccumulator, geminiResponseSchema } from './gemini-response-accumulator.js'
@@ -97,12 +98,16 @@ export class GeminiProvider implements Provider {
   async embed(request: EmbeddingProviderRequest): Promise<EmbeddingCallResult> {
     checkEmbeddingInput(request)
     const context = this.#transport.context(request.model)
-    const embeddings: number[][] = []
-    for (const call of geminiEmbeddingCalls(request)) {
-      const answer = await this.#transport.postJson({ path: this.#methodPath(request.model, call.method), body: call.body, model: request.model, signal: request.signal })
-      for (const vector of geminiEmbeddings(answer, { call, expectedLength: embeddings[0]?.length, context })) embeddings.push(vector)
-    }
-    return { embeddings, inputTokens: 0, usageReported: false, responseModel: modelName(request.model) }
+    return embedInBatches({
+      input: request.input,
+      batchSize: maxGeminiBatchSize,
+      context,
+      embedBatch: async (input) => {
+        const call = geminiEmbeddingCall(request, input)
+        const answer = await this.#transport.postJson({ path: this.#methodPath(request.model, call.method), body: call.body, model: request.model, signal: request.signal })
+        return { embeddings: geminiEmbeddings(answer, { call, context }), inputTokens: 0, usageReported: false, responseModel: modelName(request.model) }
+      },
+    })
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,9 @@ import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-r
 import type { EmbeddingCallResult } from '../../model-call/embedding.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import { checkEmbeddingInput } from '../check-embedding-input.js'
+import { embedInBatches } from '../embed-in-batches.js'
 import type { EmbeddingProviderRequest, Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import { embeddingsBatchSize } from './embeddings-batch-size.js'
 import { embeddingsBody } from './embeddings-body.js'
 import { embeddingsResponseSchema, embeddingsResult } from './embeddings-result.js'
 import { chatCompletionsBody, type ChatCompletionsDialect } from './chat-completions-body.js'
@@ -122,13 +124,24 @@ export class OpenAIProvider implements Provider {
     return driveStream({ open, accumulator, context, signal: request.signal })
   }
 
-  /** `POST {baseURL}/embeddings`: one vector per input, in input order, with the billed input tokens. */
+  /**
+   * `POST {baseURL}/embeddings`: one vector per input, in input order, with the
+   * billed input tokens. A request whose answer could pass the bound on a response
+   * body goes in several calls, one after another (see embeddingsBatchSize).
+   */
   async embed(request: EmbeddingProviderRequest): Promise<EmbeddingCallResult> {
     checkEmbeddingInput(request)
     const context = this.#transport.context(request.model)
-    const body = embeddingsBody(request, this.#providerType)
-    const answer = await this.#transport.postJson({ path: '/embeddings', body, model: request.model, signal: request.signal })
-    return embeddingsResult(parseWire(answer, embeddingsResponseSchema, context), { inputCount: request.input.length, model: request.model, context })
+    return embedInBatches({
+      input: request.input,
+      batchSize: embeddingsBatchSize(request.model, request.dimensions),
+      context,
+      embedBatch: async (input) => {
+        const body = embeddingsBody({ ...request, input }, this.#providerType)
+        const answer = await this.#transport.postJson({ path: '/embeddings', body, model: request.model, signal: request.signal })
+        return embeddingsResult(parseWire(answer, embeddingsResponseSchema, context), { inputCount: input.length, model: request.model, context })
+      },
+    })
   }
 
   /** The wire body, after refusing what this host cannot serve; the request's providerOptions for this type go in last. */
