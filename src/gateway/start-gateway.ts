@@ -11,6 +11,7 @@ import type { SwitchyardConfig } from '../config/switchyard-config.js'
 import { ConfigError } from '../errors/config-error.js'
 import type { RouterDependencies } from '../router/create-router.js'
 import { errorSummary } from '../shared/error-summary.js'
+import type { Store } from '../store/create-store.js'
 import { DEFAULT_STORE_URL } from '../store/store-url.js'
 import { startTelemetry, type Telemetry } from '../telemetry/start-telemetry.js'
 import { buildGeneration } from './build-generation.js'
@@ -53,6 +54,8 @@ export interface Gateway {
   /** `http://host:port` */
   url: string
   port: number
+  /** The store the gateway writes spans to and budgets read (the pipeline's client; closed by `close`). */
+  store: Store
   /** Read the config file again and serve it; a bad file is refused and the old config stays. */
   reload(): Promise<ReloadOutcome>
   /** Stop accepting, let calls in flight finish (up to gateway.shutdownTimeoutMs), flush spans, close. */
@@ -160,6 +163,7 @@ class GatewayLifecycle {
     return {
       url: `http://${urlHost}:${bound}`,
       port: bound,
+      store: this.#pipeline.store,
       reload: () => this.reload(),
       close: () => this.close(),
     }
