@@ -2,6 +2,7 @@ import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api'
 import { runBudgetsCommand } from './budgets-command.js'
 import { runCollectorCommand } from './collector-command.js'
 import { runDemoCommand } from './demo-command.js'
+import { runKeysCommand } from './keys-command.js'
 import { runMigrateCommand } from './migrate-command.js'
 import { runReportCommand } from './report-command.js'
 
@@ -12,6 +13,7 @@ commands:
   migrate     create or upgrade the store's tables
   report      spend and latency by workflow, step, provider, model, route or tag
   budgets     spend, limit, burn rate and run-out time per budget
+  keys        create a gateway virtual key (shown once) or hash an existing one
   demo        run simulated agent workflows through router, collector and store, then report
 
 Run \`switchyard <command> --help\` for a command's options.`
@@ -20,6 +22,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   budgets: runBudgetsCommand,
   collector: runCollectorCommand,
   demo: runDemoCommand,
+  keys: runKeysCommand,
   migrate: runMigrateCommand,
   report: runReportCommand,
 }
