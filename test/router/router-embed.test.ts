@@ -35,6 +35,7 @@ beforeAll(async () => {
       anthropicOnly: { targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }] },
       mixed: { strategy: 'fallback', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }, { provider: 'openai', model: 'text-embedding-3-small' }] },
       simulated: { targets: [{ provider: 'sim', model: 'text-embedding-3-large' }] },
+      hedged: { targets: [{ provider: 'openai', model: 'text-embedding-3-small' }, { provider: 'gemini', model: 'gemini-embedding-001' }], hedge: { enabled: true, delayMs: 50 } },
     },
   })
 })
@@ -221,6 +222,20 @@ describe('router.embed', () => {
     expect(first.embeddings[0]).toHaveLength(16)
     // 19 characters → 5 tokens × $0.13/M
     expect(first).toMatchObject({ usage: { inputTokens: 5 }, costUsd: '0.00000065', costSource: 'catalog' })
+  })
+
+  it('hedges a slow target like chat: the second target answers first and the first is cancelled, both spanned', async () => {
+    openaiServer.reply({ delayMs: 2_000, body: openaiAnswer([[1, 0]], 2) })
+    geminiServer.reply({ body: fixtureJson('gemini/embed-content.json') })
+    const result = await router.embed({ route: 'hedged', input: ['hedge me'] })
+    expect(result.provider).toBe('gemini')
+    // The loser's cancellation lands just after the winner returns: wait for its span, a bounded number of turns.
+    for (let turn = 0; turn < 100 && spansNamed('embeddings text-embedding-3-small').length === 0; turn += 1) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(result.attempts.map((attempt) => [attempt.provider, attempt.outcome, attempt.hedge])).toEqual([['gemini', 'success', true], ['openai', 'cancelled', false]])
+    const [slow] = spansNamed('embeddings text-embedding-3-small')
+    const [hedge] = spansNamed('embeddings gemini-embedding-001')
+    expect(slow!.attributes['error.type']).toBe('cancelled')
+    expect(hedge!.attributes).toMatchObject({ 'switchyard.hedge': true, 'switchyard.attempt': 2 })
   })
 
   it('cancels with the caller: an aborted request is RequestAbortedError, its attempt cancelled', async () => {
