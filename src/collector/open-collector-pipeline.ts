@@ -20,7 +20,7 @@ import { QueueFlusher } from './queue-flusher.js'
 import { QueueShedding } from './queue-shedding.js'
 import { resolveCollectorOptions } from './resolve-collector-options.js'
 import { RowBufferPool } from './row-buffer-pool.js'
-import { collectorPaths, serveCollectorRoute } from './serve-collector-route.js'
+import { collectorPaths, serveCollectorRoute, type CollectorRouteContext } from './serve-collector-route.js'
 import { SeenSpans } from './span-dedup/seen-spans.js'
 import { StoreReadiness } from './store-readiness.js'
 
@@ -119,53 +119,130 @@ export async function openCollectorPipeline(input: CollectorOptions = {}): Promi
     // The journal of seen spans is durable before a segment (the other record of them) is deleted.
     beforeAck: seenSpans === undefined ? undefined : () => seenSpans.beforeAck(),
   })
-  const state = { closing: false, flushing: false }
-  // No insert before the migrations have run: a store down at start has no tables yet.
-  void readiness.prepared.then(() => {
-    if (state.closing) return
-    flusher.start()
-    state.flushing = true
-  })
-  const renderMetrics = (): string => metrics.render(queue.stats(), seenSpans?.stats())
-  const routes = { intake, store, readiness, bodyMemory, flusher, isClosing: () => state.closing, renderMetrics }
+  return new OpenedPipeline({ options, store, readiness, queue, seenSpans, metrics, intake, flusher, bodyMemory, logSecrets })
+}
 
-  async function drain(timeoutMs = options.shutdownTimeoutMs): Promise<void> {
+interface PipelineParts {
+  options: ResolvedCollectorOptions
+  store: Store
+  readiness: StoreReadiness
+  queue: SegmentQueue
+  seenSpans: SeenSpans | undefined
+  metrics: CollectorMetrics
+  intake: TraceIntake
+  flusher: QueueFlusher
+  bodyMemory: BodyMemoryBudget
+  /** What the log must never show. */
+  logSecrets: Array<string | undefined>
+}
+
+/** The pipeline once its parts are open: it owns them until close. */
+class OpenedPipeline implements CollectorPipeline {
+  readonly options: ResolvedCollectorOptions
+  readonly store: Store
+  readonly metrics: CollectorMetrics
+  readonly queue: SegmentQueue
+  readonly seenSpans: SeenSpans | undefined
+  readonly whenStorePrepared: Promise<void>
+  readonly #parts: PipelineParts
+  readonly #routes: CollectorRouteContext
+  /** `closing` is read by ingestSpans: no span is taken once it is set. */
+  readonly #state = { closing: false, flushing: false }
+  /** Ingests in flight when closing begins finish before the flush, as requests in flight do before the server closes. */
+  readonly #ingests = new Set<Promise<unknown>>()
+  #closed: Promise<void> | undefined
+
+  constructor(parts: PipelineParts) {
+    this.#parts = parts
+    this.options = parts.options
+    this.store = parts.store
+    this.metrics = parts.metrics
+    this.queue = parts.queue
+    this.seenSpans = parts.seenSpans
+    this.whenStorePrepared = parts.readiness.prepared
+    this.#routes = {
+      intake: parts.intake,
+      store: parts.store,
+      readiness: parts.readiness,
+      bodyMemory: parts.bodyMemory,
+      flusher: parts.flusher,
+      isClosing: () => this.#state.closing,
+      renderMetrics: () => this.renderMetrics(),
+    }
+    // The owner may pass these on unbound (`server.on('request', ...)`, an exporter's callback).
+    this.handle = this.handle.bind(this)
+    this.ingest = this.ingest.bind(this)
+    this.renderMetrics = this.renderMetrics.bind(this)
+    this.drain = this.drain.bind(this)
+    this.stopAccepting = this.stopAccepting.bind(this)
+    this.close = this.close.bind(this)
+    // No insert before the migrations have run: a store down at start has no tables yet.
+    void parts.readiness.prepared.then(() => {
+      if (this.#state.closing) return
+      parts.flusher.start()
+      this.#state.flushing = true
+    })
+  }
+
+  get storePrepared(): boolean {
+    return this.#parts.readiness.isPrepared
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse, options?: { detailed?: boolean }): Promise<boolean> {
+    try {
+      return await serveCollectorRoute(this.#routes, { request, response, detailed: options?.detailed ?? true })
+    } catch (error) {
+      // The answer says nothing of the error (it may quote the store, its URL or a row); the log has it, redacted.
+      // The path is the client's text (it may hold anything, the token too): only a route the collector serves is named.
+      const pathname = (request.url ?? '').split('?')[0] ?? ''
+      const route = collectorPaths.has(pathname) ? pathname : 'a path it does not serve'
+      diag.error(`switchyard collector: unexpected error on ${request.method} ${route}: ${errorSummary(error, { secrets: this.#parts.logSecrets })}`)
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
+      response.end('internal error')
+      return true
+    }
+  }
+
+  renderMetrics(): string {
+    return this.metrics.render(this.queue.stats(), this.seenSpans?.stats())
+  }
+
+  ingest(spans: readonly ReadableSpan[]): Promise<IngestOutcome> {
+    const ingested = ingestSpans(this.#parts.intake, spans, this.#state)
+    const settled = ingested.catch(() => undefined)
+    this.#ingests.add(settled)
+    void settled.then(() => this.#ingests.delete(settled))
+    return ingested
+  }
+
+  async drain(timeoutMs = this.options.shutdownTimeoutMs): Promise<void> {
+    const { queue } = this
     await queue.sealOpen()
     const deadline = Date.now() + timeoutMs
     while (queue.stats().segments > 0 || queue.stats().openRows > 0) {
       if (Date.now() > deadline) {
-        throw new Error(`queue not drained after ${timeoutMs} ms: ${queue.stats().rows} spans still on disk (last store error: ${flusher.lastError ?? 'none'})`)
+        throw new Error(`queue not drained after ${timeoutMs} ms: ${queue.stats().rows} spans still on disk (last store error: ${this.#parts.flusher.lastError ?? 'none'})`)
       }
       await new Promise((resolve) => setTimeout(resolve, 20))
       if (queue.stats().openRows > 0) await queue.sealOpen()
     }
   }
 
-  // Ingests in flight when closing begins finish before the flush, as requests in flight do before the server closes.
-  const ingests = new Set<Promise<unknown>>()
-  function ingest(spans: readonly ReadableSpan[]): Promise<IngestOutcome> {
-    const ingested = ingestSpans(intake, spans, state)
-    const settled = ingested.catch(() => undefined)
-    ingests.add(settled)
-    void settled.then(() => ingests.delete(settled))
-    return ingested
+  stopAccepting(): void {
+    this.#state.closing = true
   }
 
-  async function closeParts(flush: boolean): Promise<void> {
-    state.closing = true
-    await Promise.all([...ingests])
+  close(options?: { flush?: boolean }): Promise<void> {
+    this.#closed ??= this.#close(options?.flush ?? true)
+    return this.#closed
+  }
+
+  async #close(flush: boolean): Promise<void> {
+    const { readiness, flusher, queue, seenSpans, store } = this.#parts
+    this.#state.closing = true
+    await Promise.all([...this.#ingests])
     await readiness.stop()
-    if (flush) {
-      try {
-        if (state.flushing) await drain()
-        else {
-          await queue.sealOpen()
-          if (queue.stats().rows > 0) diag.warn(`switchyard collector: the store ${store.displayUrl} never answered: ${queue.stats().rows} spans stay in the queue for the next start`)
-        }
-      } catch (error) {
-        diag.warn(`switchyard collector: ${String(error)}; the rest is replayed at the next start`)
-      }
-    }
+    if (flush) await this.#flushForClose()
     await flusher.stop()
     await seenSpans?.close().catch((error: unknown) => {
       // Its spans stay in the queue's segments only if not yet flushed: the next start may count a re-send again.
@@ -176,41 +253,18 @@ export async function openCollectorPipeline(input: CollectorOptions = {}): Promi
     await store.close()
   }
 
-  let closed: Promise<void> | undefined
-  return {
-    options,
-    store,
-    metrics,
-    queue,
-    seenSpans,
-    get storePrepared() {
-      return readiness.isPrepared
-    },
-    whenStorePrepared: readiness.prepared,
-    async handle(request, response, handleOptions) {
-      try {
-        return await serveCollectorRoute(routes, { request, response, detailed: handleOptions?.detailed ?? true })
-      } catch (error) {
-        // The answer says nothing of the error (it may quote the store, its URL or a row); the log has it, redacted.
-        // The path is the client's text (it may hold anything, the token too): only a route the collector serves is named.
-        const pathname = (request.url ?? '').split('?')[0] ?? ''
-        const route = collectorPaths.has(pathname) ? pathname : 'a path it does not serve'
-        diag.error(`switchyard collector: unexpected error on ${request.method} ${route}: ${errorSummary(error, { secrets: logSecrets })}`)
-        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
-        response.end('internal error')
-        return true
+  /** Drain within shutdownTimeoutMs; what is left stays in the queue for the next start. */
+  async #flushForClose(): Promise<void> {
+    const { queue, store } = this
+    try {
+      if (this.#state.flushing) await this.drain()
+      else {
+        await queue.sealOpen()
+        if (queue.stats().rows > 0) diag.warn(`switchyard collector: the store ${store.displayUrl} never answered: ${queue.stats().rows} spans stay in the queue for the next start`)
       }
-    },
-    renderMetrics,
-    ingest,
-    drain,
-    stopAccepting() {
-      state.closing = true
-    },
-    close(closeOptions) {
-      closed ??= closeParts(closeOptions?.flush ?? true)
-      return closed
-    },
+    } catch (error) {
+      diag.warn(`switchyard collector: ${String(error)}; the rest is replayed at the next start`)
+    }
   }
 }
 

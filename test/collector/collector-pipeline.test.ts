@@ -147,8 +147,10 @@ describe('the two ways in', () => {
     await pipeline.close()
     // Without dedup, so that each span is stored once per way in and the two rows can be compared.
     pipeline = await openCollectorPipeline({ ...pipelineOptions, dedupWindowMs: 0 })
+    // Passed on unbound, as an owner may: the pipeline's methods carry their own `this`.
+    const { handle } = pipeline
     const mounted = createServer((request, response) => {
-      void pipeline.handle(request, response).then((served) => {
+      void handle(request, response).then((served) => {
         if (!served) response.writeHead(404).end()
       })
     })
