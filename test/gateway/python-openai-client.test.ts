@@ -14,6 +14,7 @@ const chatStream = fixture('openai/chat-stream.sse')
 const toolCalls = fixtureJson('openai/chat-completion-tool-calls.json') as {
   choices: [{ message: { tool_calls: { id: string; function: { name: string; arguments: string } }[] } }]
 }
+const embeddings = fixtureJson('openai/embeddings.json') as { model: string; data: { index: number; embedding: number[] }[] }
 const secondTurn = {
   ...chatCompletion,
   id: 'chatcmpl-second-turn-0001',
@@ -23,6 +24,7 @@ const secondTurn = {
 
 interface StoredSpan {
   step: string
+  operation: string
   model: string
   inputTokens: string
   outputTokens: string
@@ -123,6 +125,28 @@ describeWithPart('python-openai', 'the official openai Python package against th
     )
   })
 
+  it('embeds two texts: the client asks for base64 by default and decodes the upstream\'s vectors, in input order', async () => {
+    upstream.reset()
+    upstream.reply({ body: embeddings })
+    const summary = await runGatewayClient({
+      python: python.executable,
+      baseUrl: gatewayUrl(),
+      apiKey: virtualKey.key,
+      model: 'fast',
+      embeddingModel: 'up/text-embedding-3-small',
+      scenarios: ['embeddings'],
+    })
+    const sent = upstream.lastRequest()
+    expect(`${sent.method} ${sent.url}`).toBe('POST /v1/embeddings')
+    expect(sent.json()).toMatchObject({ model: 'text-embedding-3-small', input: ['first text', 'second text'] })
+    expect(sent.headers.authorization).toBe(`Bearer ${upstreamKey}`)
+    // base64 carries float32: what the client decodes is each served number rounded to float32.
+    const served = [...embeddings.data].sort((left, right) => left.index - right.index)
+    expect(summary.embeddings?.vectors).toEqual(served.map((item) => ({ index: item.index, embedding: item.embedding.map(Math.fround) })))
+    expect(summary.embeddings?.model).toBe(embeddings.model)
+    expect(summary.embeddings?.usage).toEqual({ prompt_tokens: 12, total_tokens: 12 })
+  })
+
   it('raises openai.BadRequestError (400, naming the field), NotFoundError (404) and AuthenticationError (401) without calling the upstream', async () => {
     upstream.reset()
     const { errors } = await runGatewayClient({
@@ -149,7 +173,8 @@ describeWithPart('python-openai', 'the official openai Python package against th
     const store = await createStore({ url: `chdb://${directory.path}/store` })
     try {
       const result = await store.client.query({
-        query: `SELECT SpanAttributes['switchyard.step'] AS step, SpanAttributes['gen_ai.request.model'] AS model,
+        query: `SELECT SpanAttributes['switchyard.step'] AS step, SpanAttributes['gen_ai.operation.name'] AS operation,
+                  SpanAttributes['gen_ai.request.model'] AS model,
                   SpanAttributes['gen_ai.usage.input_tokens'] AS inputTokens, SpanAttributes['gen_ai.usage.output_tokens'] AS outputTokens,
                   SpanAttributes['switchyard.tag.key'] AS key, SpanAttributes['switchyard.cost.usd'] AS cost, SpanAttributes AS attributes
                 FROM otel_traces
@@ -159,11 +184,13 @@ describeWithPart('python-openai', 'the official openai Python package against th
         format: 'JSONEachRow',
       })
       const spans = await result.json<StoredSpan>()
-      expect(spans.map((span) => [span.step, span.model, span.inputTokens, span.outputTokens, span.key])).toEqual([
-        ['chat', 'gpt-4o-mini', '1290', '212', 'python-agent'],
-        ['stream', 'gpt-4o-mini', '2006', '11', 'python-agent'],
-        ['tools', 'gpt-4o-mini', '142', '51', 'python-agent'],
-        ['tools', 'gpt-4o-mini', '260', '17', 'python-agent'],
+      expect(spans.map((span) => [span.step, span.operation, span.model, span.inputTokens, span.outputTokens, span.key])).toEqual([
+        ['chat', 'chat', 'gpt-4o-mini', '1290', '212', 'python-agent'],
+        ['stream', 'chat', 'gpt-4o-mini', '2006', '11', 'python-agent'],
+        ['tools', 'chat', 'gpt-4o-mini', '142', '51', 'python-agent'],
+        ['tools', 'chat', 'gpt-4o-mini', '260', '17', 'python-agent'],
+        // Embeddings have no output tokens, so the span has no such attribute (the Map answers '').
+        ['embeddings', 'embeddings', 'text-embedding-3-small', '12', '', 'python-agent'],
       ])
       expect(spans[0]?.cost).toBe(conversation.chat?.headers['x-switchyard-cost-usd'])
       expect(spans[1]?.cost).toBe(conversation.stream?.usage?.extra.cost_usd)
