@@ -106,6 +106,8 @@ describe('anthropicMessagesFormat.encodeResult', () => {
       content: [
         { type: 'thinking', thinking: 'Tools.', signature: 'sig' },
         { type: 'redacted_thinking', data: 'opaque' },
+        // OpenAI's reasoning item has no Anthropic block: it rides in switchyard's own.
+        { type: 'redacted_thinking', data: expect.stringMatching(/^switchyard-state-v1:[A-Za-z0-9_-]+$/) as unknown },
         { type: 'text', text: 'Let me check.', citations: null },
         { type: 'tool_use', id: 'call_a', name: 'get_weather', input: { city: 'Paris' } },
         { type: 'tool_use', id: 'call_b', name: 'get_time', input: { tz: 'CET' } },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { GatewayError } from '../../src/gateway/gateway-error.js'
 import { anthropicMessagesFormat } from '../../src/gateway/anthropic/anthropic-messages-format.js'
-import type { ParseContext, TargetFormat } from '../../src/gateway/wire-format.js'
+import type { ParseContext, ParsedClientRequest, TargetFormat } from '../../src/gateway/wire-format.js'
+import type { ChatResult } from '../../src/router/chat-request.js'
 
 const anthropicOnly: ParseContext = { targetFormats: new Set<TargetFormat>(['anthropic']) }
 const mixed: ParseContext = { targetFormats: new Set<TargetFormat>(['anthropic', 'openai']) }
@@ -294,5 +295,60 @@ describe('fields switchyard does not model', () => {
   it('never lets a pass-through field replace a modelled one', () => {
     const parsed = parse(body({ top_k: 3 }))
     expect(Object.keys(parsed.chat.providerOptions?.anthropic ?? {})).toEqual(['top_k'])
+  })
+})
+
+describe('state another provider wants back, carried through the client', () => {
+  const asked: ParsedClientRequest = { chat: { route: 'fast', messages: [] }, requestedModel: 'fast', stream: false, includeUsage: true }
+  const geminiAnswer: ChatResult = {
+    text: '',
+    message: {
+      role: 'assistant',
+      content: '',
+      thoughtSignature: 'text-sig',
+      toolCalls: [{ id: 'fc_1', name: 'get_weather', arguments: '{"city":"Paris"}', thoughtSignature: 'call-sig', providerIssuedId: true }],
+      reasoning: [{ type: 'openai_reasoning', id: 'rs_1', summary: ['Thought.'], encryptedContent: 'enc' }],
+    },
+    toolCalls: [{ id: 'fc_1', name: 'get_weather', arguments: '{"city":"Paris"}', thoughtSignature: 'call-sig', providerIssuedId: true }],
+    finishReason: 'tool_calls',
+    id: 'resp-1',
+    usage: { inputTokens: 1, outputTokens: 1, cacheReadInputTokens: 0, cacheWriteInputTokens: 0, cacheWrite1hInputTokens: 0, reasoningOutputTokens: 0 },
+    costUsd: '0',
+    costSource: 'catalog',
+    provider: 'gem',
+    model: 'gemini-3-pro',
+    route: 'fast',
+    attempts: [],
+  }
+
+  function answeredContent(): unknown[] {
+    return (anthropicMessagesFormat.encodeResult(geminiAnswer, asked) as { content: unknown[] }).content
+  }
+
+  it('comes back onto the tool calls, the text and the reasoning, and never reaches a provider as a block', () => {
+    const parsed = parse(body({ messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: answeredContent() }] }), geminiOnly)
+    expect(parsed.chat.messages[1]).toEqual({
+      role: 'assistant',
+      content: '',
+      thoughtSignature: 'text-sig',
+      toolCalls: [{ id: 'fc_1', name: 'get_weather', arguments: '{"city":"Paris"}', thoughtSignature: 'call-sig', providerIssuedId: true }],
+      reasoning: [{ type: 'openai_reasoning', id: 'rs_1', summary: ['Thought.'], encryptedContent: 'enc' }],
+    })
+  })
+
+  it('is taken out of messages sent untouched to an Anthropic target', () => {
+    const messages = [
+      { role: 'user', content: [{ type: 'text', text: 'Weather?', cache_control: { type: 'ephemeral' } }] },
+      { role: 'assistant', content: answeredContent() },
+    ]
+    const untouched = parse(body({ messages })).chat.providerOptions?.anthropic?.messages as { content: { type: string }[] }[]
+    expect(untouched[1]?.content.map((block) => block.type)).toEqual(['tool_use'])
+    expect(untouched[0]).toBe(messages[0])
+  })
+
+  it('refuses a forged block with a 400 naming it', () => {
+    const forged = { type: 'redacted_thinking', data: 'switchyard-state-v1:bm90IGpzb24' }
+    const error = refusal(body({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: [forged] }] }))
+    expect(error.param).toBe('messages.1.content.0.data')
   })
 })

@@ -295,8 +295,27 @@ describe('an Anthropic client routed to a Gemini target', () => {
     messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '{"temp":18}' }] })
     await client.messages.create({ model: 'gemini', max_tokens: 200, tools: [weatherTool], messages })
     const sent = geminiUpstream.lastRequest().json() as { contents: { role: string; parts: Record<string, unknown>[] }[] }
-    expect(sent.contents[1]?.parts[0]).toMatchObject({ functionCall: { name: 'get_weather', args: { city: 'Paris' } } })
+    // Gemini's signature on the call rode in a redacted_thinking block, and goes back on the call.
+    expect(first.content[0]).toMatchObject({ type: 'redacted_thinking' })
+    expect(sent.contents[1]?.parts[0]).toEqual({ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'CiQB0e2Kb9mN3qX7vT2sL8pW4rZ1kY6hJ5dF0gA9cE3bU7iQ' })
     expect(sent.contents[2]?.parts[0]).toMatchObject({ functionResponse: { name: 'get_weather' } })
+  })
+})
+
+describe('an Anthropic client streaming to a Gemini target with tools', () => {
+  it('streams the function call as tool_use and sends its signature back on the next turn', async () => {
+    const answer = `data: ${JSON.stringify(fixtureJson('gemini/generate-content-function-call.json'))}\r\n\r\n`
+    geminiUpstream.reply({ sse: answer }, { body: fixtureJson('gemini/generate-content.json') })
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }]
+    const first = await client.messages.stream({ model: 'gemini', max_tokens: 200, tools: [weatherTool], messages }).finalMessage()
+    const call = first.content.find((block) => block.type === 'tool_use')!
+    expect(call).toMatchObject({ name: 'get_weather', input: { city: 'Paris' } })
+    expect(first.stop_reason).toBe('tool_use')
+    messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '{"temp":18}' }] })
+    await client.messages.create({ model: 'gemini', max_tokens: 200, tools: [weatherTool], messages })
+    const sent = geminiUpstream.lastRequest().json() as { contents: { role: string; parts: Record<string, unknown>[] }[] }
+    expect(sent.contents[1]?.parts[0]).toMatchObject({ thoughtSignature: 'CiQB0e2Kb9mN3qX7vT2sL8pW4rZ1kY6hJ5dF0gA9cE3bU7iQ' })
+    expect(JSON.stringify(sent)).not.toContain('switchyard-state')
   })
 })
 

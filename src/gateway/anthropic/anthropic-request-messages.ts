@@ -4,6 +4,7 @@ import type { ReasoningBlock } from '../../model-call/reasoning-block.js'
 import type { ToolCall } from '../../model-call/tool-call.js'
 import { invalidField } from '../gateway-error.js'
 import { maxTextLength, optional, readArray, readBoolean, readEnum, readObject, readString, type JsonObject } from '../request-fields.js'
+import { carriedStatePrefix, readCarriedState, restoreCarriedCalls, type CarriedState } from './carried-state.js'
 import { noteOtherKeys } from './note-other-keys.js'
 import type { UnmodelledFields } from './unmodelled-fields.js'
 
@@ -83,17 +84,26 @@ function assistantMessage(blocks: unknown[], param: string, unmodelled: Unmodell
   const texts: string[] = []
   const toolCalls: ToolCall[] = []
   const reasoning: ReasoningBlock[] = []
+  let carried: CarriedState | undefined
   blocks.forEach((item, index) => {
     const blockParam = `${param}.${index}`
     const block = readObject(item, blockParam)
     const type = readString(block.type, `${blockParam}.type`, { min: 1, max: 64 })
     if (type === 'text') texts.push(textOf(block, blockParam, unmodelled))
     else if (type === 'tool_use') toolCalls.push(toolCall(block, blockParam, unmodelled))
-    else if (type === 'thinking' || type === 'redacted_thinking') reasoning.push(reasoningBlock(block, blockParam, type))
+    else if (type === 'redacted_thinking' && typeof block.data === 'string' && block.data.startsWith(carriedStatePrefix)) {
+      carried = readCarriedState(readString(block.data, `${blockParam}.data`, { max: maxOpaqueLength }), `${blockParam}.data`)
+      unmodelled.carriedStateSeen()
+    } else if (type === 'thinking' || type === 'redacted_thinking') reasoning.push(reasoningBlock(block, blockParam, type))
     else if (type === 'tool_result' || type === 'image') throw invalidField(`${blockParam}.type`, `a ${type} block belongs in a user message`)
     else unmodelled.note(blockParam)
   })
   const message: ChatMessage = { role: 'assistant', content: texts.join('') }
+  if (carried !== undefined) {
+    restoreCarriedCalls(toolCalls, carried)
+    reasoning.push(...carried.reasoning)
+    if (carried.textSignature !== undefined) message.thoughtSignature = carried.textSignature
+  }
   if (toolCalls.length > 0) message.toolCalls = toolCalls
   if (reasoning.length > 0) message.reasoning = reasoning
   return message

@@ -1,10 +1,10 @@
-import type { ReasoningBlock } from '../../model-call/reasoning-block.js'
 import type { ChatResult } from '../../router/chat-request.js'
 import type { ParsedClientRequest } from '../wire-format.js'
 import { anthropicClientUsage, type AnthropicClientUsage } from './anthropic-client-usage.js'
 import { anthropicMessageId } from './anthropic-message-id.js'
 import { anthropicStopReason, type AnthropicStopReason } from './anthropic-stop-reason.js'
 import { anthropicToolInput } from './anthropic-tool-input.js'
+import { carriedStateData } from './carried-state.js'
 
 export type AnthropicContentBlock =
   | { type: 'text'; text: string; citations: null }
@@ -26,12 +26,13 @@ export interface AnthropicMessageBody {
 
 /**
  * A finished call as Anthropic's `message`: the reasoning blocks first (Claude's
- * thinking, to go back untouched on the next turn), then the text, then one
+ * thinking and other providers' carried state, to go back untouched on the next
+ * turn; anthropicReasoningBlocks), then the text, then one
  * `tool_use` block per tool call. `model` is what the client asked for (a route or
  * `provider/model`); the model that answered is in the `x-switchyard-model` header.
  */
 export function anthropicResultBody(result: ChatResult, request: ParsedClientRequest): AnthropicMessageBody {
-  const content: AnthropicContentBlock[] = anthropicReasoningBlocks(result.message.reasoning)
+  const content: AnthropicContentBlock[] = anthropicReasoningBlocks(result.message)
   if (result.text !== '') content.push({ type: 'text', text: result.text, citations: null })
   for (const call of result.toolCalls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: anthropicToolInput(call) })
   return {
@@ -46,12 +47,18 @@ export function anthropicResultBody(result: ChatResult, request: ParsedClientReq
   }
 }
 
-/** Claude's own reasoning blocks; another format's reasoning (OpenAI's items) has no Anthropic block to ride in. */
-export function anthropicReasoningBlocks(reasoning: ReasoningBlock[] | undefined): AnthropicContentBlock[] {
+/**
+ * What goes back on the next turn without being the answer: Claude's own reasoning
+ * blocks, then, when another provider left something to carry (Gemini's signatures,
+ * OpenAI's reasoning items), one `redacted_thinking` block holding it (carriedStateData).
+ */
+export function anthropicReasoningBlocks(message: ChatResult['message']): AnthropicContentBlock[] {
   const blocks: AnthropicContentBlock[] = []
-  for (const block of reasoning ?? []) {
+  for (const block of message.reasoning ?? []) {
     if (block.type === 'thinking') blocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature })
     else if (block.type === 'redacted_thinking') blocks.push({ type: 'redacted_thinking', data: block.data })
   }
+  const carried = carriedStateData(message)
+  if (carried !== undefined) blocks.push({ type: 'redacted_thinking', data: carried })
   return blocks
 }

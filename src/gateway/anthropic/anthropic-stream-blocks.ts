@@ -56,7 +56,7 @@ export class AnthropicStreamBlocks {
       tool.name ??= call?.name ?? ''
       frames.push(...this.#startTool(tool), ...this.#stop())
     })
-    for (const block of anthropicReasoningBlocks(result.message.reasoning)) {
+    for (const block of anthropicReasoningBlocks(result.message)) {
       const index = this.#nextIndex++
       if (block.type === 'thinking') {
         frames.push(

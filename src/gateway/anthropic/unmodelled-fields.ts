@@ -1,5 +1,6 @@
 import { invalidField } from '../gateway-error.js'
 import type { JsonObject } from '../request-fields.js'
+import { withoutCarriedState } from './carried-state.js'
 import type { ParseContext, TargetFormat } from '../wire-format.js'
 
 /** Target formats that read Anthropic's own fields (a simulated target reads no provider field, so it loses none that matters). */
@@ -31,6 +32,7 @@ interface Note {
  */
 export class UnmodelledFields {
   readonly #notes: Note[] = []
+  #carriedState = false
 
   /** The field at `path` (dotted, its first segment the top-level field) cannot be carried to another format. */
   note(path: string): void {
@@ -40,6 +42,11 @@ export class UnmodelledFields {
   /** The field at `path` is best sent untouched, but another format may do without it. */
   prefer(path: string): void {
     this.#add({ path, required: false })
+  }
+
+  /** The messages hold switchyard's carried-state blocks, which no provider may see. */
+  carriedStateSeen(): void {
+    this.#carriedState = true
   }
 
   /**
@@ -58,7 +65,7 @@ export class UnmodelledFields {
     const untouched: JsonObject = {}
     for (const { path } of this.#notes) {
       const root = path.split('.', 1)[0] ?? path
-      untouched[root] = body[root]
+      untouched[root] = root === 'messages' && this.#carriedState ? withoutCarriedState(body[root]) : body[root]
     }
     return untouched
   }
