@@ -1,15 +1,15 @@
 import os from 'node:os'
 import { benchOptions, log, writeResult } from './lib/bench-options.js'
-import { figure, todoFigure, type Figure } from './lib/figure.js'
+import { benchModel } from './lib/bench-request.js'
+import { figure, type Figure } from './lib/figure.js'
 import type { GatewayProcess } from './lib/gateway-process.js'
 import { runConcurrent, runSequential } from './lib/load.js'
 import { OpenAIWireClient, type WireAnswer } from './lib/openai-wire-client.js'
 import { portkeyHeaders, startPortkeyGateway } from './lib/portkey-gateway.js'
 import type { ProcessUsage } from './lib/process-usage.js'
 import { median, round, summarizeNanoseconds, type LatencySummary } from './lib/stats.js'
-import { startSwitchyardGateway, switchyardGatewayBuilt, type SwitchyardGatewayProcess, switchyardGatewayHeaders, switchyardGatewayModel } from './lib/switchyard-gateway.js'
+import { startSwitchyardGateway, switchyardGatewayHeaders, switchyardGatewayModel, type SwitchyardGatewayProcess } from './lib/switchyard-gateway.js'
 import { startUpstream, type Upstream } from './lib/upstream.js'
-import { benchModel } from './lib/bench-request.js'
 
 /*
  * Gateway overhead (issue 19): the same loopback OpenAI-format upstream reached
@@ -165,9 +165,8 @@ function scenarioFigures(kind: Kind, summaries: Map<string, Summary>, gatewayNam
   const baseline = summaries.get(direct)!
   const figures: Figure[] = []
   for (const name of gatewayNames) {
-    const summary = summaries.get(name)
+    const summary = summaries.get(name)!
     const isSwitchyard = name === switchyard
-    if (summary === undefined) continue
     const label = `${kind}: ${name}`
     figures.push(figure({
       name: `${label}: added p50 per call (c=1)`,
@@ -218,83 +217,94 @@ function printTable(kind: Kind, summaries: Map<string, Summary>): void {
   }
 }
 
-const figures: Figure[] = []
-const details: Record<string, unknown> = {}
-let switchyardVersion: string | undefined
-let portkeyVersion: string | undefined
-try {
-  log('starting the upstream')
-  const upstream = await startUpstream({ streamChunks })
-  closers.push(() => upstream.close())
+interface Paths {
+  variants: Variant[]
+  switchyardGateway: SwitchyardGatewayProcess
+}
+
+/** The upstream's three paths, each child process registered for closing as soon as it runs. */
+async function startPaths(upstream: Upstream): Promise<Paths> {
   const directClient = new OpenAIWireClient({ url: upstream.url, model: benchModel, connections: concurrency })
   closers.push(() => directClient.close())
-  const variants: Variant[] = [{ name: direct, client: directClient }]
-  let switchyardGateway: SwitchyardGatewayProcess | undefined
-  /** Calls answered through the switchyard gateway: one per kind in the checks, then every scenario's. */
-  let switchyardCalls = 2
-
-  if (switchyardGatewayBuilt()) {
-    log('starting the switchyard gateway (chdb store in a temporary directory)')
-    const gateway = await startSwitchyardGateway({ upstreamUrl: upstream.url })
-    closers.push(() => gateway.close())
-    switchyardGateway = gateway
-    switchyardVersion = gateway.version
-    const client = new OpenAIWireClient({ url: gateway.url, model: switchyardGatewayModel, headers: switchyardGatewayHeaders, connections: concurrency })
-    closers.push(() => client.close())
-    variants.push({ name: switchyard, client, gateway })
-  } else {
-    log('no src/gateway/start-gateway.ts yet: the switchyard gateway is not measured')
-  }
-
+  log('starting the switchyard gateway (chdb store in a temporary directory)')
+  const switchyardGateway = await startSwitchyardGateway({ upstreamUrl: upstream.url })
+  closers.push(() => switchyardGateway.close())
+  const switchyardClient = new OpenAIWireClient({ url: switchyardGateway.url, model: switchyardGatewayModel, headers: switchyardGatewayHeaders, connections: concurrency })
+  closers.push(() => switchyardClient.close())
   log('starting the Portkey gateway')
   const portkeyGateway = await startPortkeyGateway()
   closers.push(() => portkeyGateway.close())
-  portkeyVersion = portkeyGateway.version
   const portkeyClient = new OpenAIWireClient({ url: portkeyGateway.url, model: benchModel, headers: portkeyHeaders(upstream.url), connections: concurrency })
   closers.push(() => portkeyClient.close())
-  variants.push({ name: portkey, client: portkeyClient, gateway: portkeyGateway })
-
-  const idleUsage: Record<string, ProcessUsage> = {}
-  for (const variant of variants) if (variant.gateway !== undefined) idleUsage[variant.name] = await variant.gateway.usage()
-  details.checks = await checkAnswers(variants)
-
-  const gatewayNames = variants.filter((variant) => variant.gateway !== undefined).map((variant) => variant.name)
-  for (const scenario of scenarios) {
-    const summaries = await runScenario(upstream, variants, scenario)
-    details[scenario.kind] = Object.fromEntries(summaries)
-    switchyardCalls += summaries.get(switchyard)?.calls ?? 0
-    printTable(scenario.kind, summaries)
-    figures.push(...scenarioFigures(scenario.kind, summaries, gatewayNames))
-    if (!gatewayNames.includes(switchyard)) {
-      figures.push(todoFigure(`${scenario.kind}: switchyard gateway: added p50 per call (c=1)`, 'src/gateway/start-gateway.ts does not exist yet', { text: 'added p50 < 300 µs', measure: 'value', comparison: '<', threshold: 300 }))
-      figures.push(todoFigure(`${scenario.kind}: switchyard gateway: throughput at c=${concurrency}`, 'src/gateway/start-gateway.ts does not exist yet', { text: 'at least 0.4 of direct', measure: 'ratio', comparison: '>=', threshold: 0.4 }))
-    }
+  return {
+    variants: [
+      { name: direct, client: directClient },
+      { name: switchyard, client: switchyardClient, gateway: switchyardGateway },
+      { name: portkey, client: portkeyClient, gateway: portkeyGateway },
+    ],
+    switchyardGateway,
   }
+}
 
+/** Each gateway's peak RSS (startup included), with what it held before its first call. */
+async function memoryFigures(variants: Variant[], idleUsage: Map<string, ProcessUsage>, details: Record<string, unknown>): Promise<Figure[]> {
+  const figures: Figure[] = []
   const memory: Record<string, unknown> = {}
   for (const variant of variants) {
     if (variant.gateway === undefined) continue
     const usage = await variant.gateway.usage()
-    memory[variant.name] = { idle: idleUsage[variant.name], end: usage }
+    const idle = idleUsage.get(variant.name)!
+    memory[variant.name] = { idle, end: usage }
     figures.push(figure({
       name: `${variant.name}: peak RSS of its process`,
       value: round(usage.peakRssMiB, 1),
       unit: 'MiB',
-      note: `${round(idleUsage[variant.name]!.rssMiB, 1)} MiB after start, before the first call${variant.name === switchyard ? '; the embedded ClickHouse engine (chdb) is in this process' : ''}`,
+      note: `${round(idle.rssMiB, 1)} MiB after start, before the first call${variant.name === switchyard ? '; the embedded ClickHouse engine (chdb) is in this process' : ''}`,
     }))
   }
   details.memory = memory
-  if (switchyardGateway !== undefined) {
-    const stored = await switchyardGateway.stopAndCount()
-    details.switchyardStore = { ...stored, callsServed: switchyardCalls }
-    figures.push(figure({
-      name: 'switchyard gateway: model-call spans in its store after it closed',
-      value: stored.modelCallSpans,
-      unit: 'spans',
-      baseline: { name: 'calls it served', value: switchyardCalls },
-      note: `${stored.llmCalls} llm_calls rows`,
-    }))
+  return figures
+}
+
+/** Close the switchyard gateway (it flushes its spans) and compare its store with the calls it served. */
+async function storedSpansFigure(gateway: SwitchyardGatewayProcess, callsServed: number, details: Record<string, unknown>): Promise<Figure> {
+  const stored = await gateway.stopAndCount()
+  details.switchyardStore = { ...stored, callsServed }
+  return figure({
+    name: 'switchyard gateway: model-call spans in its store after it closed',
+    value: stored.modelCallSpans,
+    unit: 'spans',
+    baseline: { name: 'calls it served', value: callsServed },
+    note: `${stored.llmCalls} llm_calls rows`,
+  })
+}
+
+const figures: Figure[] = []
+const details: Record<string, unknown> = {}
+const versions: Record<string, string> = {}
+try {
+  log('starting the upstream')
+  const upstream = await startUpstream({ streamChunks })
+  closers.push(() => upstream.close())
+  const { variants, switchyardGateway } = await startPaths(upstream)
+  const idleUsage = new Map<string, ProcessUsage>()
+  for (const variant of variants) {
+    if (variant.gateway === undefined) continue
+    idleUsage.set(variant.name, await variant.gateway.usage())
+    versions[variant.name] = variant.gateway.version
   }
+  details.checks = await checkAnswers(variants)
+  /** Calls answered through the switchyard gateway: one per kind in the checks, then every scenario's. */
+  let switchyardCalls = 2
+  for (const scenario of scenarios) {
+    const summaries = await runScenario(upstream, variants, scenario)
+    details[scenario.kind] = Object.fromEntries(summaries)
+    switchyardCalls += summaries.get(switchyard)!.calls
+    printTable(scenario.kind, summaries)
+    figures.push(...scenarioFigures(scenario.kind, summaries, [switchyard, portkey]))
+  }
+  figures.push(...await memoryFigures(variants, idleUsage, details))
+  figures.push(await storedSpansFigure(switchyardGateway, switchyardCalls, details))
   details.upstreamCounts = await upstream.counts()
 } finally {
   await closeAll()
@@ -308,8 +318,8 @@ writeResult(options, {
   conditions: {
     upstream: `OpenAI-format loopback server in its own process, answering at once with fixed bodies (recorded chat completion; stream of ${streamChunks} text chunks + finish + usage + [DONE] in one write)`,
     client: `undici Pool of ${concurrency} connections per path, the same request body; chat: JSON parse; stream: SSE split + JSON parse per event`,
-    switchyard: switchyardVersion === undefined ? 'not measured (no src/gateway/start-gateway.ts)' : `${switchyardVersion}: own process, one route to the upstream, spans to its in-process collector and chdb store (temporary directory), pricing, one budget that never refuses`,
-    portkey: `${portkeyVersion ?? '@portkey-ai/gateway'}: own process, provider openai with x-portkey-custom-host to the upstream, headless; streamed upstream answers re-wrapped for its @hono/node-server (see bench/lib/portkey-process.ts)`,
+    switchyard: `${versions[switchyard]}: own process, one route to the upstream, spans to its in-process collector and chdb store (temporary directory), pricing, one budget that never refuses`,
+    portkey: `${versions[portkey]}: own process, provider openai with x-portkey-custom-host to the upstream, headless; streamed upstream answers re-wrapped for its @hono/node-server (see bench/lib/portkey-process.ts)`,
     concurrency,
     scenarios,
     loadAverage1m: { atStart: round(loadAtStart ?? Number.NaN, 2), atEnd: round(os.loadavg()[0] ?? Number.NaN, 2), cores: os.availableParallelism() },

@@ -1,18 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { benchModel } from './bench-request.js'
-import { compiledEntry, repositoryRoot, runsCompiled, startChild, type ChildHandle } from './child-process.js'
+import { startChild, type ChildHandle } from './child-process.js'
 import type { GatewayProcess } from './gateway-process.js'
 import type { ProcessUsage } from './process-usage.js'
-
-const startGatewaySource = path.join('src', 'gateway', 'start-gateway.ts')
-
-/** True once the gateway's entry exists in what this benchmark runs (the compiled build, or the source under tsx). */
-export function switchyardGatewayBuilt(): boolean {
-  return existsSync(runsCompiled ? compiledEntry(startGatewaySource) : path.join(repositoryRoot, startGatewaySource))
-}
 
 /** The route the benchmark's config defines: one target, the upstream's model. */
 export const switchyardGatewayModel = 'bench'
