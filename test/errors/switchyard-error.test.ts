@@ -37,6 +37,9 @@ import { PriceTableError } from '../../src/pricing/price-table-error.js'
 import { ProviderConfigError } from '../../src/providers/create-provider.js'
 import type * as ProviderErrorModule from '../../src/providers/provider-error.js'
 import { BodyTooLargeError } from '../../src/providers/read-body.js'
+import { EmbeddingInputError } from '../../src/providers/embedding-input-error.js'
+import { EmbeddingsUnsupportedError } from '../../src/providers/embeddings-unsupported-error.js'
+import { GatewayError } from '../../src/gateway/gateway-error.js'
 import { ServerSentEventTooLongError } from '../../src/providers/sse.js'
 import { ReportFetchError } from '../../src/report/report-fetch-error.js'
 import { ReportRequestError } from '../../src/report/report-request-error.js'
@@ -100,6 +103,13 @@ const examples: Array<{ error: SwitchyardError; code: string; name: string }> = 
   { error: new QueueStateError({ file: '/q/sequence', content: 'x', expected: 'a number' }), code: 'queue_state_invalid', name: 'QueueStateError' },
   { error: new SeenSpansJournalError({ file: '/s/journal', operation: 'fsync', cause: diskFull }), code: 'seen_spans_journal_failed', name: 'SeenSpansJournalError' },
   { error: new SeenSpansStateError({ file: '/s/state', expected: 'a seen-spans file' }), code: 'seen_spans_state_invalid', name: 'SeenSpansStateError' },
+  { error: new EmbeddingInputError('input[3]', 'must be a non-empty string'), code: 'request_invalid', name: 'EmbeddingInputError' },
+  {
+    error: new EmbeddingsUnsupportedError({ route: 'embed', targets: [{ provider: 'anthropic', model: 'claude-haiku-4-5', providerName: 'anthropic' }] }),
+    code: 'embeddings_unsupported',
+    name: 'EmbeddingsUnsupportedError',
+  },
+  { error: new GatewayError({ status: 429, code: 'rate_limited', message: 'key "team-a" is over 60 requests per minute', retryAfterSeconds: 3 }), code: 'rate_limited', name: 'GatewayError' },
   { error: new SpansOfAnotherExportLostError('another export of these spans failed'), code: 'queue_write_failed', name: 'SpansOfAnotherExportLostError' },
 ]
 
