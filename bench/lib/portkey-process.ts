@@ -12,7 +12,8 @@ import { processUsage } from './process-usage.js'
  * none to how it serves:
  * - It listens with no host, so on every interface; its listen is given 127.0.0.1 (and
  *   port 0 through its own `--port=0` flag) so the benchmark stays on loopback.
- * - Its banner goes to stderr, so the benchmark's stdout stays the result JSON.
+ * - Its start-up banner (a spinner and the URL, on stdout) is dropped: the benchmark's
+ *   stdout is its result JSON. Its errors go to stderr as usual.
  * And one to how it fetches, for streams only: with the `@hono/node-server` installed
  * here (1.19; Portkey asks for ^1.3.3), every streamed answer fails with `TypeError:
  * immutable` when Portkey adds its headers to the upstream's fetch Response (Portkey's
@@ -46,8 +47,7 @@ globalThis.fetch = async (...input: Parameters<typeof fetch>) => {
   return new NativeResponse(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) })
 }
 
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (process.stderr.write as (...input: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write
-console.clear = () => undefined
+process.stdout.write = (() => true) as typeof process.stdout.write
 
 const require = createRequire(import.meta.url)
 const manifest = require.resolve('@portkey-ai/gateway/package.json')
