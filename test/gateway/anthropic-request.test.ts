@@ -288,6 +288,34 @@ describe('fields switchyard does not model', () => {
     expect(elsewhere.chat.messages[2]).toEqual({ role: 'tool', toolCallId: 'toolu_1', content: 'Error: city is required' })
   })
 
+  it('sends a field too big to pass through without its cache hints, and keeps the hints of those that fit', () => {
+    const system = [{ type: 'text', text: 'Rules.', cache_control: { type: 'ephemeral' } }]
+    const long = 'x'.repeat(70 * 1024)
+    const messages = [{ role: 'user', content: [{ type: 'text', text: long, cache_control: { type: 'ephemeral' } }] }]
+    const parsed = parse(body({ system, messages }))
+    expect(parsed.chat.providerOptions).toEqual({ anthropic: { system } })
+    expect(parsed.chat.messages[1]).toEqual({ role: 'user', content: long })
+  })
+
+  it('skips a field nested deeper than pass-through allows when all it holds are cache hints', () => {
+    let input: Record<string, unknown> = { leaf: true }
+    for (let level = 0; level < 16; level += 1) input = { next: input }
+    const messages = [
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok', cache_control: { type: 'ephemeral' } }] },
+    ]
+    expect(parse(body({ messages })).chat.providerOptions).toBeUndefined()
+  })
+
+  it('refuses an unmodelled field whose holder is too big to pass through, naming the field', () => {
+    const messages = [
+      { role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'y'.repeat(70 * 1024) } }, { type: 'text', text: 'Summarize.' }] },
+    ]
+    const error = refusal(body({ messages }))
+    expect(error.param).toBe('messages.0.content.0')
+    expect(error.message).toContain('65536 bytes')
+  })
+
   it('treats a simulated target as one that reads Anthropic fields', () => {
     expect(parse(body({ top_k: 3 }), { targetFormats: new Set<TargetFormat>(['anthropic', 'simulated']) }).chat.providerOptions).toEqual({ anthropic: { top_k: 3 } })
   })

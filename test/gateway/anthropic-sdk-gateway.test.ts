@@ -186,6 +186,25 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk, to an Anthropic
   })
 })
 
+describe('a long conversation with cache hints, as Claude Code sends it', () => {
+  it('reaches an Anthropic target, the system prompt with its cache hint, the long history without', async () => {
+    anthropicUpstream.reply({ body: fixtureJson('anthropic/message.json') })
+    const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: 'You are a coding agent.', cache_control: { type: 'ephemeral' } }]
+    const history: Anthropic.MessageParam[] = []
+    for (let turn = 0; turn < 40; turn += 1) {
+      history.push({ role: 'user', content: [{ type: 'text', text: `Step ${turn}: ${'context '.repeat(300)}` }] }, { role: 'assistant', content: `Done with step ${turn}.` })
+    }
+    history.push({ role: 'user', content: [{ type: 'text', text: 'Next?', cache_control: { type: 'ephemeral' } }] })
+    const message = await client.messages.create({ model: 'claude', max_tokens: 100, system, metadata: { user_id: 'session-1' }, messages: history })
+    expect(message.content[0]).toMatchObject({ type: 'text' })
+    const sent = anthropicUpstream.lastRequest().json() as { system: unknown; messages: unknown[]; metadata: unknown }
+    expect(sent.system).toEqual(system)
+    expect(sent.metadata).toEqual({ user_id: 'session-1' })
+    expect(sent.messages).toHaveLength(81)
+    expect(sent.messages.at(-1)).toEqual({ role: 'user', content: 'Next?' })
+  })
+})
+
 describe('an Anthropic client routed to an OpenAI target', () => {
   it('carries a tool loop over two turns: OpenAI tool calls out as tool_use blocks, tool_result back as tool messages', async () => {
     openaiUpstream.reply({ body: fixtureJson('openai/chat-completion-tool-calls.json') }, { body: fixtureJson('openai/chat-completion.json') })

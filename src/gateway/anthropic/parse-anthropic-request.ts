@@ -47,7 +47,7 @@ export function parseAnthropicRequest(body: unknown, context: ParseContext): Par
   if (responseFormat !== undefined) chat.responseFormat = responseFormat
   readPreferred(request, unmodelled)
   const extra = passThroughFields({ body: request, modelled: modelledFields, context, clientFormat: 'anthropic' })
-  const untouched = unmodelled.settle(request, context)
+  const untouched = unmodelled.settle(request, context, extra === undefined ? 0 : Buffer.byteLength(JSON.stringify(extra)))
   if (extra !== undefined || untouched !== undefined) chat.providerOptions = { anthropic: { ...extra, ...untouched } }
   return { chat, requestedModel, stream, includeUsage: true }
 }

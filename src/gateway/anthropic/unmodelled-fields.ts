@@ -1,3 +1,4 @@
+import { maxProviderOptionsBytes, maxProviderOptionsDepth } from '../../providers/merge-provider-options.js'
 import { invalidField } from '../gateway-error.js'
 import type { JsonObject } from '../request-fields.js'
 import { withoutCarriedState } from './carried-state.js'
@@ -53,8 +54,14 @@ export class UnmodelledFields {
    * The client's top-level fields that hold an unmodelled field, to send on untouched,
    * or undefined when there are none. Throws a 400 naming the first that cannot be
    * carried when a target speaks another format.
+   *
+   * Pass-through is bounded (maxProviderOptionsBytes and maxProviderOptionsDepth, with
+   * `usedBytes` already taken by top-level fields), so the smallest fields go first; a
+   * field that does not fit is a 400 naming what it holds, unless all it holds are
+   * hints that change no answer (`cache_control` in a long conversation), which are
+   * then sent without it.
    */
-  settle(body: JsonObject, context: ParseContext): JsonObject | undefined {
+  settle(body: JsonObject, context: ParseContext, usedBytes = 0): JsonObject | undefined {
     if (this.#notes.length === 0) return undefined
     const foreign = foreignFormat(context)
     if (foreign !== undefined) {
@@ -62,16 +69,48 @@ export class UnmodelledFields {
       if (required === undefined) return undefined
       throw invalidField(required.path, `is not a field switchyard models, and a target of this model speaks the ${foreign} format, which cannot honour it`)
     }
+    const candidates = this.#roots().map((root) => {
+      const value = root.name === 'messages' && this.#carriedState ? withoutCarriedState(body[root.name]) : body[root.name]
+      return { ...root, value, bytes: Buffer.byteLength(JSON.stringify(value) ?? 'null') + root.name.length + 4 }
+    })
+    let remaining = maxProviderOptionsBytes - usedBytes
     const untouched: JsonObject = {}
-    for (const { path } of this.#notes) {
-      const root = path.split('.', 1)[0] ?? path
-      untouched[root] = root === 'messages' && this.#carriedState ? withoutCarriedState(body[root]) : body[root]
+    for (const candidate of candidates.sort((left, right) => left.bytes - right.bytes)) {
+      const fits = candidate.bytes <= remaining && nestsWithin(candidate.value, maxProviderOptionsDepth - 1)
+      if (fits) {
+        untouched[candidate.name] = candidate.value
+        remaining -= candidate.bytes
+      } else if (candidate.required !== undefined) {
+        throw invalidField(
+          candidate.required,
+          `is not a field switchyard models; it can reach Anthropic only with \`${candidate.name}\` sent untouched, which is over the ${maxProviderOptionsBytes} bytes or ${maxProviderOptionsDepth} levels switchyard passes through`,
+        )
+      }
     }
-    return untouched
+    return Object.keys(untouched).length === 0 ? undefined : untouched
+  }
+
+  /** Each top-level field noted, with the first note in it that cannot go without it. */
+  #roots(): { name: string; required: string | undefined }[] {
+    const roots = new Map<string, string | undefined>()
+    for (const note of this.#notes) {
+      const name = note.path.split('.', 1)[0] ?? note.path
+      if (!roots.has(name)) roots.set(name, undefined)
+      if (note.required && roots.get(name) === undefined) roots.set(name, note.path)
+    }
+    return [...roots].map(([name, required]) => ({ name, required }))
   }
 
   #add(note: Note): void {
     if (this.#notes.length >= maxNotes) throw invalidField(note.path, `more than ${maxNotes} fields switchyard does not model`)
     this.#notes.push(note)
   }
+}
+
+/** Whether `value` nests no deeper than `levels` arrays and objects; stops looking past that. */
+function nestsWithin(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return true
+  if (levels <= 0) return false
+  const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value)
+  return children.every((child) => nestsWithin(child, levels - 1))
 }
