@@ -40,6 +40,12 @@ export interface RouterDependencies {
   spendSource?: SpendSource
   /** Replace the adapters built from config (tests). */
   providers?: ReadonlyMap<string, Provider>
+  /**
+   * A budget ledger set up by the caller for exactly `config.budgets`, used instead of
+   * building one and left open by `close()`. A gateway keeps one across config reloads,
+   * so the calls in flight on the old router stay reserved for the new one.
+   */
+  budgetLedger?: BudgetLedgerSetup
 }
 
 export interface Router {
@@ -87,6 +93,7 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   const ledger = budgetSetup?.ledger
   const routes = new RouteResolver({ config, health, now })
   const pricing = new RoutePricing({ priceTable, providers, ledger, now })
+  let closed: Promise<void> | undefined
   const parts: RouterParts = {
     config,
     providers,
@@ -111,9 +118,13 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     // that asked for it returned: take their scope now.
     stream: (request) => openRoutedStream({ parts, request, scope: currentScope() }),
     embed: (request) => routedEmbedding(parts, request, currentScope()),
-    async close() {
-      await Promise.all([...providers.values()].map((provider) => provider.close()))
-      await budgetSetup?.close()
+    // Once: a second close (a gateway's shutdown after a reload closed this router) waits on the first.
+    close() {
+      closed ??= (async () => {
+        await Promise.all([...providers.values()].map((provider) => provider.close()))
+        if (dependencies.budgetLedger === undefined) await budgetSetup?.close()
+      })()
+      return closed
     },
   }
 }
@@ -137,6 +148,7 @@ function performChat(call: AttemptCall): Promise<ModelCallResult> {
 /** The router's budget ledger; a router with budgets but nowhere to read settled spend is a config error. */
 function setUpBudgets(options: { config: RouterConfig; dependencies: RouterDependencies; now: () => number }): BudgetLedgerSetup | undefined {
   const { config, dependencies } = options
+  if (dependencies.budgetLedger !== undefined) return config.budgets.length > 0 ? dependencies.budgetLedger : undefined
   const spend = { spendSource: dependencies.spendSource, spendEndpoint: config.spendEndpoint, store: config.store }
   if (config.budgets.length > 0 && !hasSpendSource(spend)) {
     throw new RouterConfigError([{ path: 'budgets', message: 'budgets need settled spend: set `store` (a ClickHouse URL) or `spendEndpoint` (a collector URL)' }])
