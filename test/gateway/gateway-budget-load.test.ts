@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createVirtualKey } from '../../src/gateway/keys/virtual-key.js'
+import type { Gateway } from '../../src/gateway/start-gateway.js'
+import { parseUsd } from '../../src/pricing/parse-usd.js'
+import { makeTempDirectory } from '../helpers/temp-directory.js'
+import { startScriptedUpstream, type ScriptedUpstream } from './scripted-upstream.js'
+import { startTestGateway, testConfig } from './start-test-gateway.js'
+
+/*
+ * 200 requests at once on one virtual key whose budget admits only a few of them, and
+ * another key's requests at the same time. The upstream answers every call with the
+ * usage its worst case assumed (1,000 output tokens of gpt-4o-mini, no input), after a
+ * delay, so every admitted call costs what it reserved and nothing settles early.
+ */
+
+let upstream: ScriptedUpstream
+let gateway: Gateway
+const directory = makeTempDirectory('gateway-budget-load')
+const teamA = createVirtualKey()
+const teamB = createVirtualKey()
+const limitUsd = '0.006'
+const maxTokens = 1000
+
+beforeAll(async () => {
+  upstream = await startScriptedUpstream({ delayMs: 300, usage: { promptTokens: 0, completionTokens: maxTokens } })
+  const config = testConfig(upstream.url, {
+    gateway: { keys: [{ name: 'team-a', hash: teamA.hash }, { name: 'team-b', hash: teamB.hash }] },
+    budgets: [{ name: 'team-a-hourly', match: { 'tag.key': 'team-a' }, window: '1h', limitUsd }],
+  })
+  gateway = await startTestGateway(directory.path, { config })
+}, 60_000)
+
+afterAll(async () => {
+  await gateway?.close()
+  await upstream?.close()
+  directory.remove()
+}, 60_000)
+
+interface Outcome {
+  status: number
+  code: string | undefined
+  retryAfter: string | null
+  costUsd: string | null
+}
+
+async function ask(key: string): Promise<Outcome> {
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fast', max_tokens: maxTokens, messages: [{ role: 'user', content: 'hi' }] }),
+    signal: AbortSignal.timeout(30_000),
+  })
+  const body = await response.json() as { error?: { code?: string } }
+  return { status: response.status, code: body.error?.code, retryAfter: response.headers.get('retry-after'), costUsd: response.headers.get('x-switchyard-cost-usd') }
+}
+
+async function storedCalls(key: string): Promise<{ calls: number; costUsd: string }> {
+  const result = await gateway.store.client.query({
+    query: "SELECT count() AS calls, toString(sum(CostUsd)) AS costUsd FROM llm_calls WHERE Tags['key'] = {key:String} AND ErrorType = ''",
+    query_params: { key },
+    format: 'JSONEachRow',
+  })
+  const [row] = await result.json<{ calls: string | number; costUsd: string }>()
+  return { calls: Number(row?.calls ?? 0), costUsd: row?.costUsd ?? '0' }
+}
+
+function units(usd: string): bigint {
+  const parsed = parseUsd(usd)
+  if (parsed === undefined) throw new Error(`not a USD amount: ${usd}`)
+  return parsed.units
+}
+
+describe('a budget under 200 concurrent requests on one key', () => {
+  it('admits only what fits, refuses the rest before the upstream, and leaves another key alone', async () => {
+    const [outcomesA, outcomesB] = await Promise.all([
+      Promise.all(Array.from({ length: 200 }, () => ask(teamA.key))),
+      Promise.all(Array.from({ length: 40 }, () => ask(teamB.key))),
+    ])
+    const admitted = outcomesA.filter((outcome) => outcome.status === 200)
+    const refused = outcomesA.filter((outcome) => outcome.status !== 200)
+    expect(admitted.length).toBeGreaterThan(0)
+    expect(refused.length).toBeGreaterThan(0)
+    for (const outcome of refused) {
+      expect(outcome).toMatchObject({ status: 429, code: 'budget_exceeded' })
+      expect(Number(outcome.retryAfter)).toBeGreaterThanOrEqual(1)
+    }
+    // The other key: every request served.
+    expect(outcomesB.map((outcome) => outcome.status)).toEqual(Array.from({ length: 40 }, () => 200))
+
+    // Refused requests never reached the upstream.
+    const upstreamCalls = upstream.requests.length
+    expect(upstreamCalls).toBe(admitted.length + outcomesB.length)
+
+    // Nothing spent past the limit: by the answers' own cost, and by the upstream's count.
+    const perCall = units(admitted[0]!.costUsd ?? '')
+    expect(perCall).toBeGreaterThan(0n)
+    for (const outcome of admitted) expect(outcome.costUsd).toBe(admitted[0]!.costUsd)
+    expect(BigInt(admitted.length) * perCall).toBeLessThanOrEqual(units(limitUsd))
+
+    // And by the store, once the pipeline has written every admitted call.
+    let stored = await storedCalls('team-a')
+    for (let round = 0; round < 200 && stored.calls < admitted.length; round += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      stored = await storedCalls('team-a')
+    }
+    expect(stored.calls).toBe(admitted.length)
+    expect(units(stored.costUsd)).toBe(BigInt(admitted.length) * perCall)
+    expect(units(stored.costUsd)).toBeLessThanOrEqual(units(limitUsd))
+  }, 60_000)
+
+  it('keeps refusing the spent key afterwards, still without reaching the upstream', async () => {
+    const before = upstream.requests.length
+    const outcome = await ask(teamA.key)
+    expect(outcome).toMatchObject({ status: 429, code: 'budget_exceeded' })
+    expect(upstream.requests.length).toBe(before)
+    expect((await ask(teamB.key)).status).toBe(200)
+  })
+})
