@@ -44,6 +44,8 @@ export interface StartGatewayOptions {
   routerDependencies?: RouterDependencies
   /** The tracer set-up; `false` when the app registered its own SDK (spans then go where it sends them). */
   telemetry?: false | { serviceName?: string; scheduledDelayMillis?: number; captureMessageContent?: boolean }
+  /** Told the outcome of every reload (SIGHUP, --watch or `reload()`), e.g. to print it. */
+  onReload?: (outcome: ReloadOutcome) => void
   /** Where `${NAME}` in the config file finds values on reload; default the process environment. */
   environment?: Readonly<Record<string, string | undefined>>
 }
@@ -171,7 +173,14 @@ class GatewayLifecycle {
 
   /** Reloads run one at a time, each on the file as it is when it starts. */
   reload(): Promise<ReloadOutcome> {
-    this.#reloading = this.#reloading.then(() => this.#reloadOnce())
+    this.#reloading = this.#reloading.then(() => this.#reloadOnce()).then((outcome) => {
+      try {
+        this.#options.onReload?.(outcome)
+      } catch (error) {
+        diag.warn(`switchyard gateway: the reload listener threw: ${errorSummary(error)}`)
+      }
+      return outcome
+    })
     return this.#reloading
   }
 
