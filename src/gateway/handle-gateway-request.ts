@@ -66,6 +66,10 @@ export async function handleGatewayRequest(runtime: GatewayRuntime, request: Inc
       throw new GatewayError({ status: 403, code: 'forbidden', message: 'this gateway has no keys and answers requests to a loopback Host only' })
     }
     const generation = runtime.generation()
+    // This request is counted in inFlight already.
+    if (runtime.metrics.inFlight > generation.config.gateway.maxConcurrentRequests) {
+      throw new GatewayError({ status: 503, code: 'gateway_unavailable', message: `the gateway is serving its maximum of ${generation.config.gateway.maxConcurrentRequests} requests at once`, retryAfterSeconds: 1 })
+    }
     const key = authenticate(request.headers, generation.keys)
     if (endpoint !== undefined) {
       if (request.method !== 'POST') throw methodNotAllowed(request.method, 'POST')

@@ -158,6 +158,23 @@ describe('reload', () => {
   })
 })
 
+describe('limits', () => {
+  it('answers 503 past maxConcurrentRequests and 504 past requestTimeoutMs', async () => {
+    writeConfig('slow', { gateway: { maxConcurrentRequests: 1, requestTimeoutMs: 500 } })
+    expect((await gateway.reload()).ok).toBe(true)
+    const before = upstream.models.length
+    const slow = client.chat.completions.create({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught)
+    for (let round = 0; round < 100 && upstream.models.length === before; round += 1) await new Promise((resolve) => setTimeout(resolve, 20))
+    const busy = await client.chat.completions.create({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught)
+    expect(busy).toBeInstanceOf(OpenAI.InternalServerError)
+    expect((busy as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
+    expect((busy as InstanceType<typeof OpenAI.APIError>).code).toBe('gateway_unavailable')
+    const timedOut = await slow
+    expect((timedOut as InstanceType<typeof OpenAI.APIError>).status).toBe(504)
+    expect((timedOut as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_timeout')
+  })
+})
+
 describe('shutdown', () => {
   it('lets a call in flight finish, then refuses new ones', async () => {
     writeConfig('slow')
