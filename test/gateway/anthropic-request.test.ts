@@ -211,6 +211,17 @@ describe('anthropicMessagesFormat.parseRequest', () => {
     expect(error.message.startsWith(`${param}: `)).toBe(true)
   })
 
+  it.each([
+    ['messages.0.content.0.input', (deep: unknown) => ({ messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: { deep } }] }] })],
+    ['tools.0.input_schema', (deep: unknown) => ({ tools: [{ name: 'f', input_schema: { deep } }] })],
+    ['output_config.format.schema', (deep: unknown) => ({ output_config: { format: { type: 'json_schema', schema: { deep } } } })],
+    ['top_k', (deep: unknown) => ({ top_k: deep })],
+    ['messages.0.content.0', (deep: unknown) => ({ messages: [{ role: 'user', content: [{ type: 'document', source: deep }] }] })],
+  ])('refuses JSON nested 100,000 levels deep at %s instead of overflowing the stack', (param, fields) => {
+    const deep: unknown = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000))
+    expect(refusal(body(fields(deep))).param).toBe(param)
+  })
+
   it('refuses a body that is not an object', () => {
     expect(refusal([1, 2]).param).toBe('body')
     expect(refusal(null).param).toBe('body')

@@ -348,6 +348,21 @@ describe('errors as the SDK\'s own classes', () => {
     expect(anthropicUpstream.requests).toHaveLength(0)
   })
 
+  it('answers hostile bodies with Anthropic error bodies: malformed JSON, deep nesting, wrong types', async () => {
+    const post = (body: string): Promise<Response> =>
+      fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': teamA.key }, body })
+    const malformed = await post('{"model": "claude", "max_tokens": ')
+    expect(malformed.status).toBe(400)
+    expect(await malformed.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000)
+    const nested = await post(`{"model":"claude","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{"a":${deep}}}]}]}`)
+    expect(nested.status).toBe(400)
+    expect(await nested.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('messages.0.content.0.input') as unknown } })
+    const wrongType = await post('{"model":"claude","max_tokens":"10","messages":[{"role":"user","content":"Hi"}]}')
+    expect(await wrongType.json()).toMatchObject({ error: { message: expect.stringContaining('max_tokens') as unknown } })
+    expect(anthropicUpstream.requests).toHaveLength(0)
+  })
+
   it('AuthenticationError without a key or with a wrong one, never echoing it', async () => {
     for (const apiKey of ['', 'sy-not-a-real-key']) {
       const error = await sdk(apiKey).messages.create({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }).catch((caught: unknown) => caught)

@@ -5,6 +5,7 @@ import type { ToolCall } from '../../model-call/tool-call.js'
 import { invalidField } from '../gateway-error.js'
 import { maxTextLength, optional, readArray, readBoolean, readEnum, readObject, readString, type JsonObject } from '../request-fields.js'
 import { carriedStatePrefix, readCarriedState, restoreCarriedCalls, type CarriedState } from './carried-state.js'
+import { readJsonObject } from './nests-within.js'
 import { noteOtherKeys } from './note-other-keys.js'
 import type { UnmodelledFields } from './unmodelled-fields.js'
 
@@ -142,7 +143,7 @@ function toolCall(block: JsonObject, param: string, unmodelled: UnmodelledFields
   return {
     id: readString(block.id, `${param}.id`, { min: 1, max: maxIdLength }),
     name: readString(block.name, `${param}.name`, { min: 1, max: maxIdLength }),
-    arguments: JSON.stringify(readObject(block.input, `${param}.input`)),
+    arguments: JSON.stringify(readJsonObject(block.input, `${param}.input`)),
   }
 }
 

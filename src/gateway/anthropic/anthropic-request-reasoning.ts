@@ -1,7 +1,8 @@
 import type { ReasoningEffort, ReasoningOptions } from '../../model-call/reasoning-options.js'
 import type { ResponseFormat } from '../../model-call/response-format.js'
 import { invalidField } from '../gateway-error.js'
-import { isObject, optional, readEnum, readNumber, readObject, readString } from '../request-fields.js'
+import { optional, readEnum, readNumber, readObject, readString } from '../request-fields.js'
+import { readJsonObject } from './nests-within.js'
 import { noteOtherKeys } from './note-other-keys.js'
 import type { UnmodelledFields } from './unmodelled-fields.js'
 
@@ -65,7 +66,7 @@ function readFormat(unmodelled: UnmodelledFields): (value: unknown) => ResponseF
     const format = readObject(value, 'output_config.format')
     readEnum(format.type, 'output_config.format.type', ['json_schema'])
     noteOtherKeys(format, 'output_config.format', ['type', 'schema'], unmodelled)
-    const schema = isObject(format.schema) ? format.schema : readObject(format.schema, 'output_config.format.schema')
+    const schema = readJsonObject(format.schema, 'output_config.format.schema')
     return { type: 'json_schema', name: 'response', schema }
   }
 }

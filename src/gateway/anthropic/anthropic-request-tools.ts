@@ -1,6 +1,7 @@
 import type { ToolChoice } from '../../model-call/tool-choice.js'
 import type { ToolDefinition } from '../../model-call/tool-definition.js'
 import { optional, readArray, readBoolean, readEnum, readObject, readString } from '../request-fields.js'
+import { readJsonObject } from './nests-within.js'
 import { noteOtherKeys } from './note-other-keys.js'
 import type { UnmodelledFields } from './unmodelled-fields.js'
 
@@ -26,7 +27,7 @@ export function readAnthropicTools(value: unknown, unmodelled: UnmodelledFields)
     noteOtherKeys(tool, param, ['type', 'name', 'description', 'input_schema'], unmodelled)
     const definition: ToolDefinition = {
       name: readString(tool.name, `${param}.name`, { min: 1, max: maxToolNameLength }),
-      parameters: readObject(tool.input_schema, `${param}.input_schema`),
+      parameters: readJsonObject(tool.input_schema, `${param}.input_schema`),
     }
     const description = optional(tool.description, (text) => readString(text, `${param}.description`, { max: maxDescriptionLength }))
     if (description !== undefined) definition.description = description

@@ -1,10 +1,12 @@
 import type { ChatRequest } from '../../router/chat-request.js'
+import { invalidField } from '../gateway-error.js'
 import { passThroughFields } from '../pass-through-fields.js'
 import { optional, readArray, readBoolean, readNumber, readObject, readString, type JsonObject } from '../request-fields.js'
 import type { ParseContext, ParsedClientRequest } from '../wire-format.js'
 import { readAnthropicMessages, readAnthropicSystem } from './anthropic-request-messages.js'
 import { readAnthropicReasoning } from './anthropic-request-reasoning.js'
 import { readAnthropicToolChoice, readAnthropicTools } from './anthropic-request-tools.js'
+import { maxJsonDepth, nestsWithin } from './nests-within.js'
 import { noteOtherKeys } from './note-other-keys.js'
 import { UnmodelledFields } from './unmodelled-fields.js'
 
@@ -47,9 +49,17 @@ export function parseAnthropicRequest(body: unknown, context: ParseContext): Par
   if (responseFormat !== undefined) chat.responseFormat = responseFormat
   readPreferred(request, unmodelled)
   const extra = passThroughFields({ body: request, modelled: modelledFields, context, clientFormat: 'anthropic' })
-  const untouched = unmodelled.settle(request, context, extra === undefined ? 0 : Buffer.byteLength(JSON.stringify(extra)))
+  const untouched = unmodelled.settle(request, context, extra === undefined ? 0 : passThroughBytes(extra))
   if (extra !== undefined || untouched !== undefined) chat.providerOptions = { anthropic: { ...extra, ...untouched } }
   return { chat, requestedModel, stream, includeUsage: true }
+}
+
+/** The JSON size of the top-level pass-through fields, each first bounded in depth (JSON.stringify recurses). */
+function passThroughBytes(extra: JsonObject): number {
+  for (const [key, value] of Object.entries(extra)) {
+    if (!nestsWithin(value, maxJsonDepth)) throw invalidField(key, `nests deeper than ${maxJsonDepth} levels`)
+  }
+  return Buffer.byteLength(JSON.stringify(extra))
 }
 
 function readSampling(request: JsonObject, chat: ChatRequest): void {

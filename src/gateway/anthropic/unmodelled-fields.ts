@@ -2,6 +2,7 @@ import { maxProviderOptionsBytes, maxProviderOptionsDepth } from '../../provider
 import { invalidField } from '../gateway-error.js'
 import type { JsonObject } from '../request-fields.js'
 import { withoutCarriedState } from './carried-state.js'
+import { nestsWithin } from './nests-within.js'
 import type { ParseContext, TargetFormat } from '../wire-format.js'
 
 /** Target formats that read Anthropic's own fields (a simulated target reads no provider field, so it loses none that matters). */
@@ -71,13 +72,14 @@ export class UnmodelledFields {
     }
     const candidates = this.#roots().map((root) => {
       const value = root.name === 'messages' && this.#carriedState ? withoutCarriedState(body[root.name]) : body[root.name]
-      return { ...root, value, bytes: Buffer.byteLength(JSON.stringify(value) ?? 'null') + root.name.length + 4 }
+      // Depth first: JSON.stringify recurses, and a value nested past the bound is refused anyway.
+      const bytes = nestsWithin(value, maxProviderOptionsDepth - 1) ? Buffer.byteLength(JSON.stringify(value) ?? 'null') + root.name.length + 4 : Infinity
+      return { ...root, value, bytes }
     })
     let remaining = maxProviderOptionsBytes - usedBytes
     const untouched: JsonObject = {}
     for (const candidate of candidates.sort((left, right) => left.bytes - right.bytes)) {
-      const fits = candidate.bytes <= remaining && nestsWithin(candidate.value, maxProviderOptionsDepth - 1)
-      if (fits) {
+      if (candidate.bytes <= remaining) {
         untouched[candidate.name] = candidate.value
         remaining -= candidate.bytes
       } else if (candidate.required !== undefined) {
@@ -105,12 +107,4 @@ export class UnmodelledFields {
     if (this.#notes.length >= maxNotes) throw invalidField(note.path, `more than ${maxNotes} fields switchyard does not model`)
     this.#notes.push(note)
   }
-}
-
-/** Whether `value` nests no deeper than `levels` arrays and objects; stops looking past that. */
-function nestsWithin(value: unknown, levels: number): boolean {
-  if (typeof value !== 'object' || value === null) return true
-  if (levels <= 0) return false
-  const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value)
-  return children.every((child) => nestsWithin(child, levels - 1))
 }
