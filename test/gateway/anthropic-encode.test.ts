@@ -169,6 +169,36 @@ describe('anthropicMessagesFormat.encodeStream', () => {
     })
   })
 
+  it('writes an answer with no content as message_start, message_delta and message_stop', async () => {
+    const events = await frames(chatStream([], chatResult({ text: '', usage: { ...chatResult().usage, outputTokens: 1 } })))
+    expect(events.map((event) => event.event)).toEqual(['message_start', 'message_delta', 'message_stop'])
+    expect(events[1]?.data).toMatchObject({ delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } })
+  })
+
+  it('opens a new text block for text that follows a tool call, and numbers blocks in order', async () => {
+    const chunks: ChatStreamChunk[] = [
+      { type: 'tool-call-delta', index: 0, id: 'call_a', name: 'f', argumentsDelta: '{}' },
+      { type: 'text-delta', text: 'After.' },
+    ]
+    const events = await frames(chatStream(chunks, chatResult({ text: 'After.', finishReason: 'tool_calls', toolCalls: [{ id: 'call_a', name: 'f', arguments: '{}' }] })))
+    const starts = events.filter((event) => event.event === 'content_block_start').map((event) => event.data)
+    expect(starts).toEqual([
+      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'call_a', name: 'f', input: {} } },
+      { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+    ])
+    expect(events.filter((event) => event.event === 'content_block_stop').map((event) => event.data.index)).toEqual([0, 1])
+  })
+
+  it('starts a tool call whose name never streamed from the result, at the end', async () => {
+    const chunks: ChatStreamChunk[] = [{ type: 'tool-call-delta', index: 0, argumentsDelta: '{"q":1}' }]
+    const events = await frames(chatStream(chunks, chatResult({ text: '', finishReason: 'tool_calls', toolCalls: [{ id: 'call_z', name: 'lookup', arguments: '{"q":1}' }] })))
+    expect(events.slice(1, 4).map((event) => event.data)).toEqual([
+      { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'call_z', name: 'lookup', input: {} } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"q":1}' } },
+      { type: 'content_block_stop', index: 0 },
+    ])
+  })
+
   it('sends Claude reasoning blocks whole after the streamed content', async () => {
     const result = chatResult({ message: { role: 'assistant', content: 'Hello there.', toolCalls: [], reasoning: [{ type: 'thinking', thinking: 'Greet.', signature: 'sig' }] } })
     const events = await frames(chatStream([{ type: 'text-delta', text: 'Hello there.' }], result))
