@@ -18,9 +18,9 @@ export interface UpstreamUsage {
 
 /**
  * A real OpenAI-format upstream on 127.0.0.1 port 0 that answers by model name, for
- * tests of the gateway under load: `hold` keeps a plain answer until `release()`,
- * `hold-stream` sends one chunk of a stream and keeps it open; any other model is
- * answered after `delayMs` with its own name (plain, or a whole stream with a usage
+ * tests of the gateway under load. A first message whose content is `hold` keeps a
+ * plain answer until `release()`; `hold` in a streamed request sends one chunk and
+ * keeps the stream open. Anything else is answered after `delayMs` with the model's name (plain, or a whole stream with a usage
  * chunk). It counts requests and notes when a response it had not finished is closed.
  */
 export interface ScriptedUpstream {
@@ -99,7 +99,7 @@ export async function startScriptedUpstream(options: ScriptedUpstreamOptions = {
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
-      let parsed: { model?: string; stream?: boolean } = {}
+      let parsed: { model?: string; stream?: boolean; messages?: Array<{ content?: unknown }> } = {}
       try {
         parsed = JSON.parse(body) as typeof parsed
       } catch {
@@ -109,7 +109,8 @@ export async function startScriptedUpstream(options: ScriptedUpstreamOptions = {
       const stream = parsed.stream === true
       requests.push({ model, stream, headers: request.headers, body, url: request.url ?? '' })
       watchAbandon(response)
-      if (model === 'hold-stream' && stream) {
+      const hold = parsed.messages?.[0]?.content === 'hold'
+      if (hold && stream) {
         response.writeHead(200, { 'content-type': 'text/event-stream' })
         response.write(chunkFrame(model, { role: 'assistant', content: 'first words' }, null))
         return
@@ -119,7 +120,7 @@ export async function startScriptedUpstream(options: ScriptedUpstreamOptions = {
         if (stream) response.writeHead(200, { 'content-type': 'text/event-stream' }).end(streamBody(model, usage))
         else response.writeHead(200, { 'content-type': 'application/json' }).end(completionBody(model, usage))
       }
-      if (model === 'hold') {
+      if (hold) {
         held.push(answer)
         return
       }
