@@ -1,0 +1,122 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config/load-config.js'
+import type { Gateway, ReloadOutcome } from '../../src/gateway/start-gateway.js'
+import { makeTempDirectory } from '../helpers/temp-directory.js'
+import { startScriptedUpstream, waitUntil, type ScriptedUpstream } from './scripted-upstream.js'
+import { startTestGateway } from './start-test-gateway.js'
+
+/*
+ * A steady bounded load (300 requests, 16 at a time) while the config file is
+ * rewritten and reloaded four times, once with a half-written file. No request may
+ * fail; a request that starts after a reload answered and ends before the next one
+ * starts is served by the model that reload put on the route.
+ */
+
+let upstream: ScriptedUpstream
+let gateway: Gateway
+const directory = makeTempDirectory('gateway-reload-load')
+const configPath = path.join(directory.path, 'switchyard.config.json')
+const totalRequests = 300
+const concurrency = 16
+
+function configText(model: string): string {
+  return JSON.stringify({
+    providers: { up: { type: 'openai', apiKey: 'sk-upstream', baseURL: `${upstream.url}/v1` } },
+    routes: { main: { targets: [{ provider: 'up', model }], retry: { attempts: 1 } } },
+  })
+}
+
+beforeAll(async () => {
+  upstream = await startScriptedUpstream({ delayMs: 5 })
+  writeFileSync(configPath, configText('model-one'))
+  gateway = await startTestGateway(directory.path, { config: await loadConfig(configPath), configPath })
+}, 60_000)
+
+afterAll(async () => {
+  await gateway?.close()
+  await upstream?.close()
+  directory.remove()
+}, 60_000)
+
+interface Served {
+  startedAt: number
+  endedAt: number
+  status: number
+  content: string | undefined
+}
+
+interface Reload {
+  /** What the file said: a model, or undefined for the half-written file. */
+  model: string | undefined
+  startedAt: number
+  endedAt: number
+  outcome: ReloadOutcome
+}
+
+async function ask(): Promise<Served> {
+  const startedAt = performance.now()
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    signal: AbortSignal.timeout(20_000),
+  })
+  const body = await response.json() as { choices?: Array<{ message?: { content?: string } }> }
+  return { startedAt, endedAt: performance.now(), status: response.status, content: body.choices?.[0]?.message?.content }
+}
+
+/** 300 requests, 16 workers, each taking the next request until none is left. */
+async function steadyLoad(served: Served[]): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < totalRequests) {
+      next += 1
+      served.push(await ask())
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
+async function reloadWith(model: string | undefined): Promise<Reload> {
+  writeFileSync(configPath, model === undefined ? configText('model-broken').slice(0, 40) : configText(model))
+  const startedAt = performance.now()
+  const outcome = await gateway.reload()
+  return { model, startedAt, endedAt: performance.now(), outcome }
+}
+
+describe('config reloads during a steady load', () => {
+  it('fails no request, switches the route at each good reload and keeps the old config on a bad file', async () => {
+    const served: Served[] = []
+    const reloads: Reload[] = []
+    const load = steadyLoad(served)
+    for (const [index, model] of ['model-two', undefined, 'model-three', 'model-four'].entries()) {
+      await waitUntil(() => served.length >= 50 * (index + 1), `${50 * (index + 1)} answers`, 20_000)
+      reloads.push(await reloadWith(model))
+    }
+    await load
+
+    expect(served).toHaveLength(totalRequests)
+    expect(served.filter((answer) => answer.status !== 200)).toEqual([])
+    expect(reloads.map((reload) => reload.outcome.ok)).toEqual([true, false, true, true])
+    const refusal = reloads[1]!.outcome
+    expect(refusal.ok ? '' : refusal.error.message).toContain(configPath)
+
+    // Between the end of one reload and the start of the next, the model in force is known.
+    const inForce = ['model-one', 'model-two', 'model-two', 'model-three', 'model-four']
+    const windows = inForce.map((model, index) => ({
+      model,
+      from: index === 0 ? 0 : reloads[index - 1]!.endedAt,
+      to: reloads[index]?.startedAt ?? Number.POSITIVE_INFINITY,
+    }))
+    for (const window of windows) {
+      const inside = served.filter((answer) => answer.startedAt > window.from && answer.endedAt < window.to)
+      expect(inside.length, `requests wholly inside the window of ${window.model}`).toBeGreaterThan(0)
+      expect(new Set(inside.map((answer) => answer.content))).toEqual(new Set([`answered by ${window.model}`]))
+    }
+    // The upstream saw every request, and never the half-written file's model.
+    expect(upstream.requests).toHaveLength(totalRequests)
+    expect(new Set(upstream.requests.map((request) => request.model))).toEqual(new Set(['model-one', 'model-two', 'model-three', 'model-four']))
+  }, 60_000)
+})
