@@ -282,9 +282,11 @@ describe('fields switchyard does not model', () => {
     const system = [{ type: 'text', text: 'Long prompt.', cache_control: { type: 'ephemeral' } }]
     const fields = { system, metadata: { user_id: 'user-7f3a' }, cache_control: { type: 'ephemeral' } }
     expect(parse(body(fields)).chat.providerOptions).toEqual({ anthropic: fields })
-    const elsewhere = parse(body(fields), mixed)
-    expect(elsewhere.chat.providerOptions).toBeUndefined()
-    expect(elsewhere.chat.messages[0]).toEqual({ role: 'system', content: 'Long prompt.' })
+    // A route with an OpenAI target too: its Anthropic target still gets them (OpenAI reads only its own options).
+    const mixedRoute = parse(body(fields), mixed)
+    expect(mixedRoute.chat.providerOptions).toEqual({ anthropic: fields })
+    expect(mixedRoute.chat.messages[0]).toEqual({ role: 'system', content: 'Long prompt.' })
+    expect(parse(body(fields), geminiOnly).chat.providerOptions).toBeUndefined()
   })
 
   it('keeps is_error for Anthropic and says it in the text elsewhere', () => {
@@ -294,7 +296,7 @@ describe('fields switchyard does not model', () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'city is required', is_error: true }] },
     ]
     expect(parse(body({ messages })).chat.providerOptions).toEqual({ anthropic: { messages } })
-    const elsewhere = parse(body({ messages }), mixed)
+    const elsewhere = parse(body({ messages }), geminiOnly)
     expect(elsewhere.chat.providerOptions).toBeUndefined()
     expect(elsewhere.chat.messages[2]).toEqual({ role: 'tool', toolCallId: 'toolu_1', content: 'Error: city is required' })
   })

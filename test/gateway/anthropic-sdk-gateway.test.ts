@@ -43,6 +43,7 @@ beforeAll(async () => {
       claude: { targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }], retry: { attempts: 1 } },
       gpt: { targets: [{ provider: 'gpt', model: 'gpt-4.1' }], retry: { attempts: 1 } },
       gemini: { targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }], retry: { attempts: 1 } },
+      mixed: { targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }, { provider: 'gpt', model: 'gpt-4.1' }], retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
     },
     gateway: {
       keys: [
@@ -202,6 +203,32 @@ describe('a long conversation with cache hints, as Claude Code sends it', () => 
     expect(sent.metadata).toEqual({ user_id: 'session-1' })
     expect(sent.messages).toHaveLength(81)
     expect(sent.messages.at(-1)).toEqual({ role: 'user', content: 'Next?' })
+  })
+})
+
+describe('a route that falls back from an Anthropic target to an OpenAI one', () => {
+  it('gives the Anthropic target the cache hints and user id, and the OpenAI target the same request in its own words', async () => {
+    anthropicUpstream.reply({ status: 529, body: fixtureJson('anthropic/error-overloaded.json') })
+    openaiUpstream.reply({ body: fixtureJson('openai/chat-completion.json') })
+    const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }]
+    const { data, response } = await client.messages
+      .create({ model: 'mixed', max_tokens: 100, system, metadata: { user_id: 'u-1' }, messages: [{ role: 'user', content: 'Capital of France?' }] })
+      .withResponse()
+    expect(data.content[0]).toMatchObject({ type: 'text', text: 'The capital of France is Paris.' })
+    expect(response.headers.get('x-switchyard-provider')).toBe('gpt')
+    expect(anthropicUpstream.lastRequest().json()).toMatchObject({ system, metadata: { user_id: 'u-1' } })
+    const sent = openaiUpstream.lastRequest().json() as Record<string, unknown>
+    expect(sent.messages).toEqual([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Capital of France?' }])
+    expect(sent.metadata).toBeUndefined()
+  })
+
+  it('refuses a field the OpenAI target cannot honour, though the Anthropic one could', async () => {
+    const error = await client.messages
+      .create({ model: 'mixed', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }], top_k: 3 } as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError)
+    expect((error as Error).message).toContain('top_k')
+    expect(anthropicUpstream.requests).toHaveLength(0)
   })
 })
 

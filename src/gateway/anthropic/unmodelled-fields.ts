@@ -29,8 +29,8 @@ interface Note {
  * `tools`), sent untouched in place of the one the adapter builds. That can only be
  * done when every target speaks Anthropic; otherwise the first is a 400 naming it.
  * A field whose meaning switchyard's words carry well enough (a tool result's
- * `is_error`, told in its text) is noted as preferred: untouched to Anthropic, and
- * no 400 elsewhere.
+ * `is_error`, told in its text) or that changes no answer (`cache_control`) is noted
+ * as preferred: untouched to the route's Anthropic targets, and no 400 for the others.
  */
 export class UnmodelledFields {
   readonly #notes: Note[] = []
@@ -67,8 +67,11 @@ export class UnmodelledFields {
     const foreign = foreignFormat(context)
     if (foreign !== undefined) {
       const required = this.#notes.find((note) => note.required)
-      if (required === undefined) return undefined
-      throw invalidField(required.path, `is not a field switchyard models, and a target of this model speaks the ${foreign} format, which cannot honour it`)
+      if (required !== undefined) {
+        throw invalidField(required.path, `is not a field switchyard models, and a target of this model speaks the ${foreign} format, which cannot honour it`)
+      }
+      // Hints still reach the route's Anthropic targets: each format reads only its own providerOptions.
+      if (!context.targetFormats.has('anthropic')) return undefined
     }
     const candidates = this.#roots().map((root) => {
       const value = root.name === 'messages' && this.#carriedState ? withoutCarriedState(body[root.name]) : body[root.name]
