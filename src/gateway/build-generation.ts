@@ -3,18 +3,24 @@ import { routerConfigOf } from '../config/router-config-of.js'
 import type { SwitchyardConfig } from '../config/switchyard-config.js'
 import { createRouter, type RouterDependencies } from '../router/create-router.js'
 import { GatewayGeneration } from './gateway-generation.js'
+import { SharedBudgetLedger } from './shared-budget-ledger.js'
 
 /**
  * A generation for a loaded config: a router whose budgets read the gateway's own
- * store through `spendSource` (no second store client), and the config's key table.
- * Throws the router's ConfigError for a config it refuses.
+ * store through `spendSource` (no second store client), with the previous
+ * generation's budget ledger when the budgets did not change, and the config's key
+ * table. Throws the router's ConfigError for a config it refuses.
  */
-export function buildGeneration(options: { config: SwitchyardConfig; spendSource: SpendSource; dependencies?: RouterDependencies }): GatewayGeneration {
-  const router = createRouter(routerConfigOf(options.config), { spendSource: options.spendSource, ...options.dependencies })
+export function buildGeneration(options: { config: SwitchyardConfig; spendSource: SpendSource; previous?: GatewayGeneration; dependencies?: RouterDependencies }): GatewayGeneration {
+  const { config } = options
+  const ledger = options.dependencies?.budgetLedger === undefined
+    ? SharedBudgetLedger.for({ budgets: config.budgets, spendSource: options.spendSource, previous: options.previous?.ledger })
+    : undefined
   try {
-    return new GatewayGeneration({ config: options.config, router })
+    const router = createRouter(routerConfigOf(config), { spendSource: options.spendSource, budgetLedger: ledger?.setup, ...options.dependencies })
+    return new GatewayGeneration({ config, router, ledger })
   } catch (error) {
-    void router.close()
+    void ledger?.release()
     throw error
   }
 }

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api'
 import type { SwitchyardConfig } from '../config/switchyard-config.js'
 import type { Router } from '../router/create-router.js'
 import { VirtualKeyTable } from './keys/virtual-key-table.js'
+import type { SharedBudgetLedger } from './shared-budget-ledger.js'
 
 /**
  * One loaded config and the router built from it. A request takes the current
@@ -13,13 +14,16 @@ export class GatewayGeneration {
   readonly config: SwitchyardConfig
   readonly router: Router
   readonly keys: VirtualKeyTable
+  /** The budget ledger this generation's router uses, shared with the next while budgets stay the same. */
+  readonly ledger: SharedBudgetLedger | undefined
   #inFlight = 0
   #retired = false
   #closed: Promise<void> | undefined
 
-  constructor(options: { config: SwitchyardConfig; router: Router }) {
+  constructor(options: { config: SwitchyardConfig; router: Router; ledger: SharedBudgetLedger | undefined }) {
     this.config = options.config
     this.router = options.router
+    this.ledger = options.ledger
     this.keys = new VirtualKeyTable(options.config.gateway.keys)
   }
 
@@ -43,11 +47,11 @@ export class GatewayGeneration {
     if (this.#inFlight === 0) void this.close()
   }
 
-  /** Close the router (once). */
+  /** Close the router, then let go of the budget ledger (once). */
   close(): Promise<void> {
     this.#closed ??= this.router.close().catch((error: unknown) => {
       diag.warn(`switchyard gateway: closing a retired router failed: ${error instanceof Error ? error.message : String(error)}`)
-    })
+    }).then(() => this.ledger?.release())
     return this.#closed
   }
 }

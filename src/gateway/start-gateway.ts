@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { diag } from '@opentelemetry/api'
+import type { SpendSource } from '../budget/spend-source.js'
 import { createStoreSpendSource } from '../budget/store-spend-source.js'
 import { InProcessSpanExporter } from '../collector/in-process-span-exporter.js'
 import type { CollectorOptions } from '../collector/collector-options.js'
@@ -118,6 +119,7 @@ class GatewayLifecycle {
   readonly #metrics = new GatewayMetrics()
   readonly #limiter = new KeyRateLimiter()
   readonly #server: Server
+  readonly #spendSource: SpendSource
   #generation: GatewayGeneration
   #closing = false
   #closed: Promise<void> | undefined
@@ -129,6 +131,7 @@ class GatewayLifecycle {
     this.#pipeline = parts.pipeline
     this.#telemetry = parts.telemetry
     this.#generation = parts.generation
+    this.#spendSource = createStoreSpendSource(parts.pipeline.store)
     const runtime: GatewayRuntime = {
       generation: () => this.#generation,
       limiter: this.#limiter,
@@ -193,7 +196,7 @@ class GatewayLifecycle {
     let next: GatewayGeneration
     try {
       const config = await loadConfig(configPath, { environment: this.#options.environment })
-      next = buildGeneration({ config, spendSource: createStoreSpendSource(this.#pipeline.store), dependencies: this.#options.routerDependencies })
+      next = buildGeneration({ config, spendSource: this.#spendSource, previous: this.#generation, dependencies: this.#options.routerDependencies })
     } catch (error) {
       this.#metrics.countReload(false)
       const refusal = ConfigError.isInstance(error) ? error : new ConfigError({ message: `cannot reload ${configPath}: ${errorSummary(error)}`, cause: error })
