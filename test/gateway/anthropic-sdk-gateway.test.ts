@@ -179,6 +179,19 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk, to an Anthropic
     expect(sent.messages[2]?.content).toEqual([{ type: 'tool_result', tool_use_id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', content: '18°C, sunny' }])
   })
 
+  it('serves the SDK\'s beta client too (POST /v1/messages?beta=true), its beta fields passed untouched', async () => {
+    anthropicUpstream.reply({ body: fixtureJson('anthropic/message.json') })
+    const message = await client.beta.messages.create({
+      model: 'claude',
+      max_tokens: 100,
+      betas: ['context-management-2025-06-27'],
+      context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] },
+      messages: [{ role: 'user', content: 'Hi' }],
+    })
+    expect(message.content[0]).toMatchObject({ type: 'text', text: 'The capital of France is Paris.' })
+    expect(anthropicUpstream.lastRequest().json()).toMatchObject({ context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } })
+  })
+
   it('passes fields switchyard does not model untouched to an Anthropic target', async () => {
     anthropicUpstream.reply({ body: fixtureJson('anthropic/message.json') })
     const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: 'A long, cached prompt.', cache_control: { type: 'ephemeral' } }]

@@ -26,11 +26,13 @@ const modelledFields = new Set([
  * (`messages.2.content.0.tool_use_id`). A field switchyard does not model, at the
  * top or inside a modelled one, goes untouched to the targets when all of them speak
  * Anthropic (`providerOptions.anthropic`), and is a 400 naming it otherwise.
+ * Headers never pass: a feature an `anthropic-beta` header turns on at Anthropic is
+ * not turned on by the gateway.
  *
  * `metadata.user_id` is an opaque end-user id for Anthropic's abuse detection that
- * changes no answer: it goes untouched to Anthropic, and elsewhere it is not sent
- * (no other format has its word) rather than refused, as Claude Code sends it with
- * every request. `cache_control` is treated alike (see noteOtherKeys).
+ * changes no answer: it goes untouched to a route's Anthropic targets, and to others
+ * it is not sent (no other format has its word) rather than refused, as Claude Code
+ * sends it with every request. `cache_control` is treated alike (see noteOtherKeys).
  */
 export function parseAnthropicRequest(body: unknown, context: ParseContext): ParsedClientRequest {
   const request = readObject(body, 'body')
