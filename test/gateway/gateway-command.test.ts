@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createStore } from '../../src/store/create-store.js'
 import { fixtureJson, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 
@@ -106,6 +107,14 @@ describe('switchyard gateway', () => {
     expect(await ask(gateway.url)).toMatchObject({ status: 200, model: { model: 'model-two' } })
     gateway.child.kill('SIGTERM')
     expect(await gateway.exited).toBe(0)
+    // SIGTERM flushed the spans of all three calls into the store before the exit.
+    const store = await createStore({ url: `chdb://${path.join(directory.path, 'store')}` })
+    try {
+      const result = await store.client.query({ query: "SELECT toString(count()) AS calls FROM otel_traces WHERE SpanName = 'POST /v1/chat/completions'", format: 'JSONEachRow' })
+      expect(await result.json()).toEqual([{ calls: '3' }])
+    } finally {
+      await store.close()
+    }
   }, 60_000)
 
   it('reloads when the file changes with --watch', async () => {
