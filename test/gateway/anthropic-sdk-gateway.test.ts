@@ -313,6 +313,17 @@ describe('an Anthropic client routed to an OpenAI target', () => {
     expect(JSON.stringify(sent)).not.toContain('cache_control')
   })
 
+  it('answers 502 (InternalServerError) when the model\'s tool arguments are not a JSON object, as tool_use needs one', async () => {
+    const answer = structuredClone(fixtureJson('openai/chat-completion-tool-calls.json')) as { choices: { message: { tool_calls: { function: { arguments: string } }[] } }[] }
+    const [call] = answer.choices[0]?.message.tool_calls ?? []
+    if (call !== undefined) call.function.arguments = '{"city": "Par'
+    openaiUpstream.reply({ body: answer })
+    const error = await client.messages.create({ model: 'gpt', max_tokens: 100, tools: [weatherTool], messages: [{ role: 'user', content: 'Weather?' }] }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError)
+    expect((error as InstanceType<typeof Anthropic.InternalServerError>).status).toBe(502)
+    expect((error as Error).message).toContain('call_q8WbX2nR5tLk9vYc3HjM7pZa')
+  })
+
   it('refuses a field only Anthropic can honour with BadRequestError naming it, before any upstream call', async () => {
     const error = await client.messages
       .create({ model: 'gpt', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }], top_k: 5 } as Anthropic.MessageCreateParamsNonStreaming)
