@@ -17,6 +17,7 @@ const upstreamKeys = { anthropic: 'sk-ant-upstream-secret-0001', openai: 'sk-ope
 const teamA = createVirtualKey()
 const teamB = createVirtualKey()
 const throttled = createVirtualKey()
+const broke = createVirtualKey()
 
 let anthropicUpstream: ProviderServer
 let openaiUpstream: ProviderServer
@@ -50,8 +51,10 @@ beforeAll(async () => {
         { name: 'team-a', hash: teamA.hash },
         { name: 'team-b', hash: teamB.hash, routes: ['gpt'] },
         { name: 'throttled', hash: throttled.hash, rateLimit: { requestsPerMinute: 1 } },
+        { name: 'broke', hash: broke.hash },
       ],
     },
+    budgets: [{ name: 'broke-daily', match: { 'tag.key': 'broke' }, window: '24h', limitUsd: '0.000001' }],
   })
   gateway = await startGateway({
     config,
@@ -444,6 +447,13 @@ describe('errors as the SDK\'s own classes', () => {
     expect((error as InstanceType<typeof Anthropic.RateLimitError>).error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } })
     expect(Number((error as InstanceType<typeof Anthropic.RateLimitError>).headers.get('retry-after'))).toBeGreaterThan(0)
     expect(anthropicUpstream.requests).toHaveLength(1)
+  })
+
+  it('RateLimitError (budget_exceeded) when the key\'s budget cannot cover the call, which never reaches the provider', async () => {
+    const error = await sdk(broke.key).messages.create({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError)
+    expect((error as Error).message).toContain('broke-daily')
+    expect(anthropicUpstream.requests).toHaveLength(0)
   })
 
   it('an upstream that fails is an api_error (InternalServerError) without the upstream key', async () => {
