@@ -1,5 +1,6 @@
 import { BudgetExceededError } from '../budget/budget-exceeded-error.js'
 import { SwitchyardError } from '../errors/switchyard-error.js'
+import { ProviderError } from '../providers/provider-error.js'
 import { UnsupportedRequestError } from '../providers/unsupported-request-error.js'
 import { AllTargetsFailedError, RequestAbortedError, UnknownRouteError } from '../router/router-errors.js'
 import { GatewayError } from './gateway-error.js'
@@ -32,6 +33,11 @@ export function gatewayErrorFrom(error: unknown, now: number = Date.now()): Gate
   }
   if (SwitchyardError.isInstance(error) && (error.code === 'request_invalid' || error.code === 'embeddings_unsupported')) {
     return new GatewayError({ status: 400, code: error.code, message: error.message, cause: error })
+  }
+  if (ProviderError.isInstance(error)) {
+    // A stream cut after its first chunk: the adapter's message names the target and has its secrets removed.
+    const timedOut = timeoutCodes.has(error.code)
+    return new GatewayError({ status: timedOut ? 504 : 502, code: timedOut ? 'upstream_timeout' : 'upstream_failed', message: `${error.code}: ${error.message}`, cause: error })
   }
   const code = SwitchyardError.isInstance(error) ? error.code : 'internal'
   return new GatewayError({ status: 502, code: 'upstream_failed', message: `the call failed (${code})`, cause: error })

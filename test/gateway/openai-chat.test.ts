@@ -1,7 +1,7 @@
 import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Gateway } from '../../src/gateway/start-gateway.js'
-import { fixture, fixtureJson, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
+import { byteOffsetOf, fixture, fixtureJson, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 import { startTestGateway, testConfig, upstreamKey } from './start-test-gateway.js'
 
@@ -79,6 +79,20 @@ describe('POST /v1/chat/completions with the official openai SDK', () => {
     expect(last.choices).toEqual([])
     expect(last.usage).toMatchObject({ prompt_tokens: 2006, completion_tokens: 11, total_tokens: 2017 })
     expect((last.usage as unknown as { cost_usd: string }).cost_usd).toMatch(/^\d+\.\d+$/)
+  })
+
+  it('turns a stream cut after its first chunk into an in-stream error the SDK raises', async () => {
+    const sse = fixture('openai/chat-stream.sse')
+    upstream.reply({ sse, cutAfterBytes: byteOffsetOf(sse, '" lait'), cutMode: 'destroy' })
+    const stream = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], stream: true })
+    let text = ''
+    const error = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+    })().catch((caught: unknown) => caught)
+    expect(text.startsWith('Café')).toBe(true)
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect((error as Error).message).toContain('stream_cut: openai (gpt-4o-mini)')
+    expect((error as Error).message).not.toContain(upstreamKey)
   })
 
   it('carries tool calls over two turns: the calls out, the results back in', async () => {

@@ -14,12 +14,13 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 /**
  * Write a refusal or failure in the endpoint's own error shape, with `Retry-After`
- * when it says when to come back. After a 413 the rest of the body is not read, so the
- * connection closes rather than wait for bytes no one reads.
+ * when it says when to come back. A request refused before its body was read in full
+ * (a 413, a 401 before reading) closes its connection rather than have the server
+ * read bytes no one wants.
  */
 export function sendError(response: ServerResponse, error: GatewayError, encodeError: (error: GatewayError) => unknown): void {
   const headers: Record<string, string> = {}
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds)
-  if (error.status === 413 || error.status === 400) headers.connection = 'close'
+  if (!response.req.complete) headers.connection = 'close'
   sendJson(response, error.status, encodeError(error), headers)
 }
