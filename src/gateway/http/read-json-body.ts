@@ -27,10 +27,39 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
       cause: error,
     })
   }
+  let parsed: unknown
   try {
-    return JSON.parse(body.toString('utf8')) as unknown
+    parsed = JSON.parse(body.toString('utf8')) as unknown
   } catch (error) {
     const where = error instanceof SyntaxError ? error.message.replace(/"(?:[^"\\]|\\.)*"/g, '…').slice(0, 200) : 'unreadable'
     throw new GatewayError({ status: 400, code: 'request_invalid', message: `body: not valid JSON (${where})`, param: 'body' })
+  }
+  refuseDeepNesting(parsed)
+  return parsed
+}
+
+/**
+ * The deepest a body may nest. JSON.parse takes any depth, but what comes after (a
+ * provider's JSON.stringify, a schema walk) recurses, and a body of 100,000 nested
+ * arrays would overflow the stack there as a 502; no real request nests this deep.
+ */
+const maxDepth = 64
+
+/** Refuse a body nested deeper than maxDepth with a 400 naming its top-level field; iterative, so the check cannot overflow. */
+function refuseDeepNesting(body: unknown): void {
+  // A body that is not an object is refused by the endpoint's parser, naming `body`.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return
+  for (const [field, value] of Object.entries(body)) {
+    const pending: Array<{ value: object; depth: number }> = []
+    if (typeof value === 'object' && value !== null) pending.push({ value, depth: 2 })
+    for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+      if (item.depth > maxDepth) {
+        const param = field.slice(0, 128)
+        throw new GatewayError({ status: 400, code: 'request_invalid', message: `${param}: nests deeper than ${maxDepth} levels`, param })
+      }
+      for (const child of Object.values(item.value)) {
+        if (typeof child === 'object' && child !== null) pending.push({ value: child as object, depth: item.depth + 1 })
+      }
+    }
   }
 }
