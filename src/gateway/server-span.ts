@@ -37,15 +37,17 @@ export class ServerSpan {
     this.context = span === undefined ? parent : trace.setSpan(parent, span)
   }
 
-  /** Record the answer's status (and the error's code on a failure), then end the span. */
+  /** Record the answer's status (and the error's code on a server failure), then end the span. */
   end(status: number, errorType?: string): void {
     const span = this.#span
     if (span === undefined) return
     try {
       span.setAttribute('http.response.status_code', status)
-      if (status >= 500 || errorType !== undefined) span.setAttribute('error.type', errorType ?? String(status))
-      // Server spans mark only 5xx as errors: a 4xx is the client's, not the server's, failure.
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      // Server spans mark only 5xx as errors (HTTP conventions): a 4xx is the client's failure, not the server's.
+      if (status >= 500) {
+        span.setAttribute('error.type', errorType ?? String(status))
+        span.setStatus({ code: SpanStatusCode.ERROR })
+      }
       span.end()
     } catch {
       // Telemetry never breaks the caller.
