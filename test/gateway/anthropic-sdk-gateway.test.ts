@@ -1,4 +1,7 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { parseSwitchyardConfig } from '../../src/config/switchyard-config.js'
@@ -22,6 +25,9 @@ const broke = createVirtualKey()
 let anthropicUpstream: ProviderServer
 let openaiUpstream: ProviderServer
 let geminiUpstream: ProviderServer
+let hangingUpstream: Server
+/** Resolves when the hanging upstream sees its client leave. */
+let upstreamLeft: Promise<void> = Promise.resolve()
 let gateway: Gateway
 let client: Anthropic
 const directory = makeTempDirectory('gateway-anthropic-sdk')
@@ -34,16 +40,19 @@ beforeAll(async () => {
   anthropicUpstream = await startProviderServer()
   openaiUpstream = await startProviderServer()
   geminiUpstream = await startProviderServer()
+  hangingUpstream = await startHangingUpstream()
   const config = parseSwitchyardConfig({
     providers: {
       claude: { type: 'anthropic', apiKey: upstreamKeys.anthropic, baseURL: anthropicUpstream.url },
       gpt: { type: 'openai', apiKey: upstreamKeys.openai, baseURL: `${openaiUpstream.url}/v1` },
       gem: { type: 'gemini', apiKey: upstreamKeys.gemini, baseURL: geminiUpstream.url },
+      slow: { type: 'anthropic', apiKey: upstreamKeys.anthropic, baseURL: `http://127.0.0.1:${(hangingUpstream.address() as AddressInfo).port}` },
     },
     routes: {
       claude: { targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }], retry: { attempts: 1 } },
       gpt: { targets: [{ provider: 'gpt', model: 'gpt-4.1' }], retry: { attempts: 1 } },
       gemini: { targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }], retry: { attempts: 1 } },
+      slow: { targets: [{ provider: 'slow', model: 'claude-sonnet-4-5' }], retry: { attempts: 1 } },
       mixed: { targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }, { provider: 'gpt', model: 'gpt-4.1' }], retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
     },
     gateway: {
@@ -77,8 +86,25 @@ afterEach(() => {
 afterAll(async () => {
   await gateway?.close()
   await Promise.all([anthropicUpstream?.close(), openaiUpstream?.close(), geminiUpstream?.close()])
+  hangingUpstream?.closeAllConnections()
+  await new Promise<void>((resolve) => (hangingUpstream === undefined ? resolve() : hangingUpstream.close(() => resolve())))
   directory.remove()
 }, 60_000)
+
+/** An Anthropic upstream that streams one text delta, then never ends; it notes when its client leaves. */
+async function startHangingUpstream(): Promise<Server> {
+  const server = createServer((request, response) => {
+    request.resume()
+    upstreamLeft = new Promise((resolve) => response.once('close', () => resolve()))
+    response.writeHead(200, { 'content-type': 'text/event-stream' })
+    const start = { type: 'message_start', message: { id: 'msg_slow', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } } }
+    response.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`)
+    response.write('event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n')
+    response.write('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Once upon"}}\n\n')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return server
+}
 
 const weatherTool: Anthropic.Tool = {
   name: 'get_weather',
@@ -148,6 +174,21 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk, to an Anthropic
     expect(starts.map((event) => event.index)).toEqual([0, 1, 2])
     const delta = events.at(-2) as Anthropic.RawMessageDeltaEvent
     expect((delta.usage as unknown as { cost_usd: string }).cost_usd).toMatch(/^\d+\.\d+$/)
+  })
+
+  it('cancels the provider call when the client leaves mid-stream', async () => {
+    const stream = client.messages.stream({ model: 'slow', max_tokens: 100, messages: [{ role: 'user', content: 'A long story, please.' }] })
+    // The SDK rejects its own promises with APIUserAbortError on abort; that is the point here.
+    stream.on('abort', () => undefined)
+    const ended = stream.done().catch((error: unknown) => error)
+    const firstText = new Promise<string>((resolve) => stream.once('text', resolve))
+    expect(await firstText).toBe('Once upon')
+    stream.abort()
+    expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError)
+    const timer = new AbortController()
+    const left = await Promise.race([upstreamLeft.then(() => true), delay(10_000, false, { signal: timer.signal })])
+    timer.abort()
+    expect(left).toBe(true)
   })
 
   it('ends a stream that fails after its first delta with an error event, raised as the SDK\'s APIError', async () => {
@@ -411,7 +452,8 @@ describe('errors as the SDK\'s own classes', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000)
     const nested = await post(`{"model":"claude","max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{"a":${deep}}}]}]}`)
     expect(nested.status).toBe(400)
-    expect(await nested.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('messages.0.content.0.input') as unknown } })
+    // Refused when the body is read (naming the top-level field) or when it is parsed (naming the input): either way a 400, never a crash.
+    expect(await nested.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^messages[.\w]*: nests deeper than \d+ levels$/) as unknown } })
     const wrongType = await post('{"model":"claude","max_tokens":"10","messages":[{"role":"user","content":"Hi"}]}')
     expect(await wrongType.json()).toMatchObject({ error: { message: expect.stringContaining('max_tokens') as unknown } })
     expect(anthropicUpstream.requests).toHaveLength(0)
