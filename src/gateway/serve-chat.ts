@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import type { ServerResponse } from 'node:http'
 import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk } from '../router/chat-request.js'
 import { abortedError, admitModel, callTags, requestedModelOf, type GatewayExchange } from './gateway-exchange.js'
 import { gatewayErrorFrom } from './gateway-error-from.js'
@@ -82,7 +83,7 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
   try {
     for await (const frame of format.encodeStream(replayFirst(stream, iterator, first), parsed)) {
       if (response.destroyed) break
-      if (!response.write(frame)) await Promise.race([once(response, 'drain'), once(response, 'close')])
+      if (!response.write(frame)) await drained(response)
     }
     complete = !response.destroyed
   } finally {
@@ -95,6 +96,17 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
     if (result !== undefined) spendTokens(exchange, result)
   }
   return 200
+}
+
+/** Resolves when a full socket buffer drained, or the client left; no listener is left behind. */
+async function drained(response: ServerResponse): Promise<void> {
+  const controller = new AbortController()
+  const { signal } = controller
+  try {
+    await Promise.race([once(response, 'drain', { signal }), once(response, 'close', { signal })])
+  } finally {
+    controller.abort()
+  }
 }
 
 /** The routed stream with its first chunk, already read, put back in front. */
