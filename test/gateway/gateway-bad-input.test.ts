@@ -78,6 +78,15 @@ describe('hostile and malformed requests', () => {
     expect(answer.body.error.param).toBe(param)
   })
 
+  it('bounds the tags a request may set through headers and baggage', async () => {
+    const body = JSON.stringify({ model: 'fast', messages: hello })
+    const tags = Object.fromEntries(Array.from({ length: 33 }, (_unused, index) => [`x-switchyard-tag-t${index}`, 'v']))
+    expect((await post('/v1/chat/completions', body, tags)).body.error.param).toBe('header x-switchyard-tag-*')
+    const control = await post('/v1/chat/completions', body, { baggage: 'switchyard.step=' + 'y'.repeat(300) })
+    expect(control.status).toBe(400)
+    expect(control.body.error.param).toBe('baggage switchyard.step')
+  })
+
   it('refuses a field switchyard does not model when a target of the route speaks another format', async () => {
     const client = new OpenAI({ apiKey: 'unused', baseURL: `${gateway.url}/v1`, maxRetries: 0 })
     const error = await client.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'hi' }], seed: 7 }).catch((caught: unknown) => caught)
