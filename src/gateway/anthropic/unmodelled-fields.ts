@@ -1,9 +1,9 @@
 import { maxProviderOptionsBytes, maxProviderOptionsDepth } from '../../providers/merge-provider-options.js'
 import { invalidField } from '../gateway-error.js'
 import type { JsonObject } from '../request-fields.js'
+import type { ParseContext, TargetFormat } from '../wire-format.js'
 import { withoutCarriedState } from './carried-state.js'
 import { nestsWithin } from './nests-within.js'
-import type { ParseContext, TargetFormat } from '../wire-format.js'
 
 /** Target formats that read Anthropic's own fields (a simulated target reads no provider field, so it loses none that matters). */
 const anthropicFormats: ReadonlySet<TargetFormat> = new Set(['anthropic', 'simulated'])
