@@ -56,7 +56,7 @@ export async function handleGatewayRequest(runtime: GatewayRuntime, request: Inc
   runtime.metrics.inFlight += 1
   try {
     if (probePaths.has(path)) {
-      await runtime.pipeline.handle(request, response)
+      await runtime.pipeline.handle(request, response, { detailed: passesDoor(runtime, request) })
       return
     }
     if (runtime.isClosing()) {
@@ -163,6 +163,16 @@ function withCallerBaggage(parent: Context, caller: CallerContext): Context {
   if (caller.step !== undefined) entries['switchyard.step'] = { value: caller.step }
   if (Object.keys(entries).length === 0) return propagation.deleteBaggage(parent)
   return propagation.setBaggage(parent, propagation.createBaggage(entries))
+}
+
+/** Whether a probe may show its details: it came with a valid key, or the gateway needs none. */
+function passesDoor(runtime: GatewayRuntime, request: IncomingMessage): boolean {
+  try {
+    authenticate(request.headers, runtime.generation().keys)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function methodNotAllowed(method: string | undefined, allowed: string): GatewayError {

@@ -125,7 +125,12 @@ describe('virtual keys', () => {
   })
 
   it('serves /healthz without a key, and /metrics only with one', async () => {
-    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200)
+    const probe = await fetch(`${gateway.url}/healthz`)
+    expect(probe.status).toBe(200)
+    // Without a key the probe says its status only; with one, the store and queue too.
+    expect(await probe.json()).toEqual({ status: 'ok' })
+    const detailed = await fetch(`${gateway.url}/healthz`, { headers: { authorization: `Bearer ${open.key}` } })
+    expect(await detailed.json()).toMatchObject({ status: 'ok', store: 'ok' })
     expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401)
     const metrics = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${open.key}` } })
     expect(metrics.status).toBe(200)
