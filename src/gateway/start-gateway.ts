@@ -142,13 +142,19 @@ class GatewayLifecycle {
       isClosing: () => this.#closing,
       requireLoopbackHost: parts.requireLoopbackHost,
     }
-    this.#server = createServer((request, response) => {
+    const { requestTimeoutMs } = parts.generation.config.gateway
+    // A client that sends its request slowly (slowloris) is cut off: headers within 30 s,
+    // the whole request (headers and body) within requestTimeoutMs, checked every second.
+    // Node clears these once the request is in, so they never cut a long answer.
+    this.#server = createServer({
+      headersTimeout: Math.min(30_000, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
+    }, (request, response) => {
       void handleGatewayRequest(runtime, request, response)
     })
     // Beyond this, connections are refused by the kernel's backlog rather than held open.
     this.#server.maxConnections = parts.generation.config.gateway.maxConcurrentRequests * 2
-    this.#server.headersTimeout = 30_000
-    this.#server.requestTimeout = 0
   }
 
   async listen(host: string, port: number): Promise<Gateway> {
