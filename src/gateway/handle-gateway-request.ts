@@ -77,10 +77,11 @@ export async function handleGatewayRequest(runtime: GatewayRuntime, request: Inc
       runtime.metrics.countAnswer(counted, status)
       return
     }
-    if (path === '/v1/models' || path === '/metrics') {
+    if (path === '/v1/models' || path === '/metrics' || path.startsWith('/v1/models/')) {
       if (request.method !== 'GET') throw methodNotAllowed(request.method, 'GET')
       if (path === '/v1/models') sendJson(response, 200, listModels(generation.config, key))
-      else sendText(response, runtime.metrics.render() + runtime.pipeline.renderMetrics())
+      else if (path === '/metrics') sendText(response, runtime.metrics.render() + runtime.pipeline.renderMetrics())
+      else sendJson(response, 200, findModel(generation, key, path.slice('/v1/models/'.length)))
       runtime.metrics.countAnswer(counted, 200)
       return
     }
@@ -163,6 +164,19 @@ function withCallerBaggage(parent: Context, caller: CallerContext): Context {
   if (caller.step !== undefined) entries['switchyard.step'] = { value: caller.step }
   if (Object.keys(entries).length === 0) return propagation.deleteBaggage(parent)
   return propagation.setBaggage(parent, propagation.createBaggage(entries))
+}
+
+/** `GET /v1/models/{id}`: the listed model, or a 404 naming it (an id the key may not use is not listed). */
+function findModel(generation: GatewayGeneration, key: GatewayExchange['key'], encoded: string): unknown {
+  let id = encoded
+  try {
+    id = decodeURIComponent(encoded)
+  } catch {
+    // Left as sent: it matches no model and is answered 404.
+  }
+  const found = listModels(generation.config, key).data.find((model) => (model as { id: string }).id === id)
+  if (found === undefined) throw new GatewayError({ status: 404, code: 'model_not_found', message: `model ${JSON.stringify(id.slice(0, 256))} is not listed for this key`, param: 'model' })
+  return found
 }
 
 /** Whether a probe may show its details: it came with a valid key, or the gateway needs none. */

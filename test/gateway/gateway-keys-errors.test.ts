@@ -83,6 +83,9 @@ describe('virtual keys', () => {
   it('lists only the models the key may use', async () => {
     const models = await client(limited.key).models.list()
     expect(models.data.map((model) => model.id)).toEqual(['fast'])
+    expect((await client(limited.key).models.retrieve('fast')).id).toBe('fast')
+    expect(await failure(client(limited.key).models.retrieve('up/gpt-4o'))).toBeInstanceOf(OpenAI.NotFoundError)
+    expect((await client(open.key).models.retrieve('up/gpt-4o')).owned_by).toBe('up')
   })
 
   it('answers an unknown model with NotFoundError naming it', async () => {
