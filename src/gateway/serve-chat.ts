@@ -81,7 +81,7 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
   })
   let complete = false
   try {
-    for await (const frame of format.encodeStream(replayFirst(stream, iterator, first), parsed)) {
+    for await (const frame of format.encodeStream(replayFirst(exchange, stream, iterator, first), parsed)) {
       if (response.destroyed) break
       if (!response.write(frame)) await drained(response)
     }
@@ -109,17 +109,26 @@ async function drained(response: ServerResponse): Promise<void> {
   }
 }
 
-/** The routed stream with its first chunk, already read, put back in front. */
-function replayFirst(stream: ChatStream, iterator: AsyncIterator<ChatStreamChunk>, first: IteratorResult<ChatStreamChunk>): ChatStream {
+/**
+ * The routed stream with its first chunk, already read, put back in front. A failure
+ * caused by the exchange's own signal (the request's time is up) is told as such, so
+ * the format's in-stream error says 504 rather than "aborted".
+ */
+function replayFirst(exchange: GatewayExchange, stream: ChatStream, iterator: AsyncIterator<ChatStreamChunk>, first: IteratorResult<ChatStreamChunk>): ChatStream {
+  const told = (error: unknown): unknown => abortedError(exchange, error) ?? error
   return {
     get result() {
-      return stream.result
+      return stream.result.catch((error: unknown) => Promise.reject(told(error)))
     },
     cancel: () => stream.cancel(),
     async *[Symbol.asyncIterator]() {
       if (first.done === true) return
       yield first.value
-      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value
+      try {
+        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value
+      } catch (error) {
+        throw told(error)
+      }
     },
   }
 }

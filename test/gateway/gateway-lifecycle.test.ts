@@ -175,6 +175,21 @@ describe('limits', () => {
   })
 })
 
+describe('a stream past requestTimeoutMs', () => {
+  it('ends with an in-stream 504 upstream_timeout error after its first chunk', async () => {
+    writeConfig('model-one', { gateway: { requestTimeoutMs: 500 } })
+    expect((await gateway.reload()).ok).toBe(true)
+    const stream = await client.chat.completions.create({ model: 'up/slow-stream', messages: [{ role: 'user', content: 'hi' }], stream: true })
+    let text = ''
+    const error = await (async () => {
+      for await (const part of stream) text += part.choices[0]?.delta.content ?? ''
+    })().catch((caught: unknown) => caught)
+    expect(text).toBe('first words')
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_timeout')
+  })
+})
+
 describe('shutdown', () => {
   it('lets a call in flight finish, then refuses new ones', async () => {
     writeConfig('slow')
