@@ -61,7 +61,19 @@ export function formatReportTable(report: Report): string {
   return `${title}\n\n${table}${omitted}\n\nrates are shares of calls: retries are attempts >= 2 on the same provider/model, fallbacks on another one`
 }
 
+/**
+ * The window as `2025-03-01 17:00Z -> 2025-03-01 17:30Z`: minutes when both ends
+ * fall on a whole minute, seconds (then milliseconds) when they do not or when the
+ * shorter form would print both ends the same, so a short window never reads as empty.
+ */
 export function formatWindow(window: { from: string; to: string }): string {
-  const short = (iso: string): string => iso.replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, 'Z')
-  return `${short(window.from)} -> ${short(window.to)}`
+  const [from, to] = [window.from, window.to].map((iso) => iso.replace('T', ' ').replace(/Z$/, '')) as [string, string]
+  const minutes = (text: string): string => text.slice(0, 16)
+  const seconds = (text: string): string => text.slice(0, 19)
+  const wholeMinutes = [from, to].every((text) => /:00(\.000)?$/.test(text))
+  const wholeSeconds = [from, to].every((text) => !/\.\d*[1-9]/.test(text))
+  let shorten = seconds
+  if (wholeMinutes && minutes(from) !== minutes(to)) shorten = minutes
+  else if (!wholeSeconds || seconds(from) === seconds(to)) shorten = (text) => text
+  return `${shorten(from)}Z -> ${shorten(to)}Z`
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { criticalPathOfRun } from '../../src/report/critical-path-of-run.js'
 import { divideUsd } from '../../src/report/divide-usd.js'
+import { formatWindow } from '../../src/report/format-report-table.js'
 import { formatDuration, formatPercent, formatTokens, formatUsdShort } from '../../src/report/format-units.js'
 import { parseReportDimensions } from '../../src/report/report-dimension.js'
 import { reportQuery } from '../../src/report/report-query.js'
@@ -23,6 +24,16 @@ describe('report units', () => {
     expect([0, 0.42, 45.4, 999.4, 1234, 59_000, 150_000, null].map(formatDuration)).toEqual(['0 ms', '0.4 ms', '45 ms', '999 ms', '1.2 s', '59.0 s', '2.5 min', '-'])
     expect([850, 12_345, 1_234_567, 3_400_000_000].map(formatTokens)).toEqual(['850 tok', '12.3k tok', '1.2M tok', '3.4B tok'])
     expect(formatPercent(0.045)).toBe('4.5%')
+  })
+
+  it('prints a window in minutes, with seconds and then milliseconds when a shorter form would hide its length', () => {
+    const window = (from: string, to: string): string => formatWindow({ from, to })
+    expect(window('2025-03-01T17:00:00.000Z', '2025-03-01T18:00:00.000Z')).toBe('2025-03-01 17:00Z -> 2025-03-01 18:00Z')
+    expect(window('2025-03-01T17:00:00.000Z', '2025-03-01T17:30:00.000Z')).toBe('2025-03-01 17:00Z -> 2025-03-01 17:30Z')
+    expect(window('2025-03-01T17:00:10.000Z', '2025-03-01T17:00:40.000Z')).toBe('2025-03-01 17:00:10Z -> 2025-03-01 17:00:40Z')
+    expect(window('2025-03-01T16:59:30.000Z', '2025-03-01T17:29:30.000Z')).toBe('2025-03-01 16:59:30Z -> 2025-03-01 17:29:30Z')
+    expect(window('2025-03-01T17:00:00.250Z', '2025-03-01T17:00:00.750Z')).toBe('2025-03-01 17:00:00.250Z -> 2025-03-01 17:00:00.750Z')
+    expect(window('2025-03-01T17:00:00.000Z', '2025-03-01T17:00:00.500Z')).toBe('2025-03-01 17:00:00.000Z -> 2025-03-01 17:00:00.500Z')
   })
 
   it('divides exact amounts half up to the pico-USD', () => {
