@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { context as otelContext, diag, propagation, type Context } from '@opentelemetry/api'
 import type { CollectorPipeline } from '../collector/open-collector-pipeline.js'
 import { isLoopbackHostHeader } from '../collector/is-loopback-host.js'
+import { SwitchyardError } from '../errors/switchyard-error.js'
 import { errorSummary } from '../shared/error-summary.js'
 import { authenticate } from './authenticate.js'
 import { readCallerContext, type CallerContext } from './caller-context.js'
@@ -139,6 +140,8 @@ async function serveModelEndpoint(call: ModelCall): Promise<number> {
       endpoint.kind === 'chat' ? endpoint.serve(exchange, endpoint.format) : endpoint.serve(exchange))
     return status
   } catch (error) {
+    // The router's own errors are answers; anything else is a bug worth a log line (its summary has no key).
+    if (!SwitchyardError.isInstance(error)) diag.error(`switchyard gateway: unexpected error on ${call.path}: ${errorSummary(error)}`)
     const refusal = GatewayError.isInstance(error) ? error : gatewayErrorFrom(error)
     status = refusal.status
     errorType = refusal.code
