@@ -18,14 +18,18 @@ let gateway: Gateway
 const directory = makeTempDirectory('gateway-budget-load')
 const teamA = createVirtualKey()
 const teamB = createVirtualKey()
+const teamC = createVirtualKey()
 const limitUsd = '0.006'
 const maxTokens = 1000
 
 beforeAll(async () => {
   upstream = await startScriptedUpstream({ delayMs: 300, usage: { promptTokens: 0, completionTokens: maxTokens } })
   const config = testConfig(upstream.url, {
-    gateway: { keys: [{ name: 'team-a', hash: teamA.hash }, { name: 'team-b', hash: teamB.hash }] },
-    budgets: [{ name: 'team-a-hourly', match: { 'tag.key': 'team-a' }, window: '1h', limitUsd }],
+    gateway: { keys: [{ name: 'team-a', hash: teamA.hash }, { name: 'team-b', hash: teamB.hash }, { name: 'team-c', hash: teamC.hash }] },
+    budgets: [
+      { name: 'team-a-hourly', match: { 'tag.key': 'team-a' }, window: '1h', limitUsd },
+      { name: 'team-c-hourly', match: { 'tag.key': 'team-c' }, window: '1h', limitUsd },
+    ],
   })
   gateway = await startTestGateway(directory.path, { config })
 }, 60_000)
@@ -52,6 +56,29 @@ async function ask(key: string): Promise<Outcome> {
   })
   const body = await response.json() as { error?: { code?: string } }
   return { status: response.status, code: body.error?.code, retryAfter: response.headers.get('retry-after'), costUsd: response.headers.get('x-switchyard-cost-usd') }
+}
+
+/** A streamed request: its status, and for a refusal its code; a served stream is read to its end. */
+async function askStreamed(key: string): Promise<Outcome & { text: string }> {
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fast', max_tokens: maxTokens, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+    signal: AbortSignal.timeout(30_000),
+  })
+  const text = await response.text()
+  const code = response.status === 200 ? undefined : (JSON.parse(text) as { error?: { code?: string } }).error?.code
+  return { status: response.status, code, retryAfter: response.headers.get('retry-after'), costUsd: null, text }
+}
+
+/** Poll until the store holds `count` answered calls of `key` (bounded: 20 s). */
+async function drainedCalls(key: string, count: number): Promise<{ calls: number; costUsd: string }> {
+  let stored = await storedCalls(key)
+  for (let round = 0; round < 200 && stored.calls < count; round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    stored = await storedCalls(key)
+  }
+  return stored
 }
 
 async function storedCalls(key: string): Promise<{ calls: number; costUsd: string }> {
@@ -98,11 +125,7 @@ describe('a budget under 200 concurrent requests on one key', () => {
     expect(BigInt(admitted.length) * perCall).toBeLessThanOrEqual(units(limitUsd))
 
     // And by the store, once the pipeline has written every admitted call.
-    let stored = await storedCalls('team-a')
-    for (let round = 0; round < 200 && stored.calls < admitted.length; round += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      stored = await storedCalls('team-a')
-    }
+    const stored = await drainedCalls('team-a', admitted.length)
     expect(stored.calls).toBe(admitted.length)
     expect(units(stored.costUsd)).toBe(BigInt(admitted.length) * perCall)
     expect(units(stored.costUsd)).toBeLessThanOrEqual(units(limitUsd))
@@ -115,4 +138,28 @@ describe('a budget under 200 concurrent requests on one key', () => {
     expect(upstream.requests.length).toBe(before)
     expect((await ask(teamB.key)).status).toBe(200)
   })
+
+  it('holds for 100 concurrent streams too: refused before the first byte, nothing spent past the limit', async () => {
+    const before = upstream.requests.length
+    const outcomes = await Promise.all(Array.from({ length: 100 }, () => askStreamed(teamC.key)))
+    const admitted = outcomes.filter((outcome) => outcome.status === 200)
+    const refused = outcomes.filter((outcome) => outcome.status !== 200)
+    expect(admitted.length).toBeGreaterThan(0)
+    expect(refused.length).toBeGreaterThan(0)
+    for (const outcome of refused) {
+      expect(outcome).toMatchObject({ status: 429, code: 'budget_exceeded' })
+      expect(Number(outcome.retryAfter)).toBeGreaterThanOrEqual(1)
+    }
+    // Every served stream ran to its end, with the usage chunk asked for.
+    for (const outcome of admitted) {
+      expect(outcome.text).toContain('"usage"')
+      expect(outcome.text.trimEnd().endsWith('data: [DONE]')).toBe(true)
+    }
+    expect(upstream.requests.slice(before).filter((request) => request.stream)).toHaveLength(admitted.length)
+    expect(upstream.requests.length - before).toBe(admitted.length)
+    const stored = await drainedCalls('team-c', admitted.length)
+    expect(stored.calls).toBe(admitted.length)
+    expect(units(stored.costUsd)).toBeGreaterThan(0n)
+    expect(units(stored.costUsd)).toBeLessThanOrEqual(units(limitUsd))
+  }, 60_000)
 })
