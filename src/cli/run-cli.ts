@@ -2,6 +2,7 @@ import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api'
 import { runBudgetsCommand } from './budgets-command.js'
 import { runCollectorCommand } from './collector-command.js'
 import { runDemoCommand } from './demo-command.js'
+import { runGatewayCommand } from './gateway-command.js'
 import { runKeysCommand } from './keys-command.js'
 import { runMigrateCommand } from './migrate-command.js'
 import { runReportCommand } from './report-command.js'
@@ -9,6 +10,7 @@ import { runReportCommand } from './report-command.js'
 const usage = `usage: switchyard <command> [options]
 
 commands:
+  gateway     serve the router over HTTP to agents in any language (OpenAI and Anthropic formats, virtual keys)
   collector   run the OTLP/HTTP collector that writes spans into ClickHouse
   migrate     create or upgrade the store's tables
   report      spend and latency by workflow, step, provider, model, route or tag
@@ -22,6 +24,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   budgets: runBudgetsCommand,
   collector: runCollectorCommand,
   demo: runDemoCommand,
+  gateway: runGatewayCommand,
   keys: runKeysCommand,
   migrate: runMigrateCommand,
   report: runReportCommand,

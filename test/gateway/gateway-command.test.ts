@@ -7,7 +7,7 @@ import { createStore } from '../../src/store/create-store.js'
 import { fixtureJson, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 
-const main = fileURLToPath(new URL('./gateway-command-main.ts', import.meta.url))
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 let upstream: ProviderServer
 const directory = makeTempDirectory('gateway-command')
 const configPath = path.join(directory.path, 'switchyard.config.json')
@@ -45,7 +45,7 @@ interface Started {
 }
 
 async function startCommand(flags: string[]): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--config', configPath, '--port', '0',
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'gateway', '--config', configPath, '--port', '0',
     '--store', `chdb://${path.join(directory.path, 'store')}`, '--queue-dir', path.join(directory.path, 'queue'), ...flags], { stdio: ['ignore', 'pipe', 'pipe'] })
   running.push(child)
   let output = ''
@@ -82,7 +82,7 @@ async function ask(url: string): Promise<{ status: number; model: unknown }> {
 
 describe('switchyard gateway', () => {
   it('prints its options with --help', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'gateway', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
     running.push(child)
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
