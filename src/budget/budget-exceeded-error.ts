@@ -4,8 +4,11 @@ import type { BudgetWindow } from './budget-config.js'
 import type { BudgetScope } from './budget-scope.js'
 import { describeWindow } from './window-span.js'
 
-/** Why a budget refused: its limit, or a store it could not read for longer than it may go blind. */
-export type BudgetRefusalReason = 'limit' | 'store_unavailable'
+/**
+ * Why a budget refused: its limit, a store it could not read for longer than it may go
+ * blind, or (with `shared.onUnavailable: 'block'`) a shared Redis that did not answer.
+ */
+export type BudgetRefusalReason = 'limit' | 'store_unavailable' | 'shared_unavailable'
 
 export interface BudgetExceededErrorOptions {
   budget: string
@@ -73,6 +76,10 @@ function message(options: BudgetExceededErrorOptions): string {
     const age = options.storeAgeMs === undefined ? 'since the ledger started' : `for ${Math.round(options.storeAgeMs / 1000)} s`
     return `budget "${options.budget}" refuses the call: its spend store has not answered ${age} and the budget has `
       + `onStoreUnavailable: "block" (last known: ${spent}). Bring the store back, or set onStoreUnavailable: "allow".`
+  }
+  if (options.reason === 'shared_unavailable') {
+    return `budget "${options.budget}" refuses the call: the shared Redis that holds its reservations across processes does not answer `
+      + `and shared.onUnavailable is "block" (this process knows of ${spent}). Bring Redis back, or set shared.onUnavailable: "local".`
   }
   const share = options.blockAt === 1 ? 'its limit' : `${options.blockAt * 100}% of its limit`
   const when = options.retryAtMs === undefined

@@ -43,6 +43,7 @@ export const switchyardErrorCodes = [
   'server_sent_event_too_long',
   // The store and reports.
   'store_unavailable',
+  'shared_state_unavailable',
   'store_migration_failed',
   'report_fetch_failed',
   'report_request_invalid',

@@ -1,0 +1,368 @@
+import { randomBytes } from 'node:crypto'
+import { diag } from '@opentelemetry/api'
+import { RedisScriptClient, redactedUrl } from './redis-script-client.js'
+import { SharedBudgetUnavailableError } from './shared-budget-unavailable-error.js'
+import { sharedBudgetKeys } from './shared-budget-keys.js'
+import { nanoOf, picoOf, sharedSyncArguments, type SharedEntry } from './shared-sync-arguments.js'
+
+export interface SharedBudgetStoreOptions {
+  /** `redis://` or `rediss://` URL. */
+  url: string
+  /** What a decision does while Redis does not answer: count in this process alone, or refuse. */
+  onUnavailable: 'local' | 'block'
+  /** How long a reservation or unconfirmed call lives in Redis unless its process renews it (default 60 s). */
+  leaseMs?: number
+  /** How often this process renews its live entries, in one call (default leaseMs / 4). */
+  renewIntervalMs?: number
+  /** Per budget, the most entries Redis holds; past it the oldest is dropped and counted (default 100,000). */
+  maxEntriesPerBudget?: number
+  /** How long an entry some scan saw stays, for processes whose figure is older (default 120 s). */
+  seenRetentionMs?: number
+  /** How far process clocks may differ, for comparing scan times across processes (default 1 s). */
+  clockSkewMs?: number
+  commandTimeoutMs?: number
+  /** Key prefix (default `switchyard:budget:`). */
+  keyPrefix?: string
+  now?: () => number
+}
+
+/** One budget as Redis holds it, amounts in pico-USD (nano-USD precision). */
+export interface SharedBudgetFigure {
+  name: string
+  /** Reservations of calls in flight, across every process. */
+  reservedUnits: bigint
+  /** Finished calls no process has seen in ClickHouse yet. */
+  unconfirmedUnits: bigint
+  /** Finished calls seen in ClickHouse, kept a little while for processes whose figure is older. */
+  seenEntries: number
+  /** Entries dropped because the budget held maxEntriesPerBudget. */
+  dropped: number
+  /** Entries whose lease ran out (their process stopped renewing them). */
+  expired: number
+}
+
+/** What the ledger asks of one budget when it reserves. */
+export interface SharedReserveBudget {
+  name: string
+  /** Block threshold minus the settled figure, in pico-USD; undefined for a budget that never blocks. */
+  roomUnits: bigint | undefined
+  /** When the query of this process's settled figure started (0 before the first). */
+  figureAtMs: number
+}
+
+export type SharedReserveAnswer = { admitted: true } | { admitted: false; index: number; sharedUnits: bigint }
+
+/**
+ * This process's side of the shared reservations in Redis. The check-and-reserve is
+ * one script call (`reserve`); everything else (a call finished, released, or seen in
+ * ClickHouse) is batched into the next `sync`, which also renews the leases of every
+ * live entry of this process and reads every budget's figure. A sync sends this
+ * process's whole live state each time it renews, so after an outage, or a Redis
+ * restarted empty, the first successful sync re-registers the calls still in flight
+ * and waiting: the state converges without a special path.
+ */
+export class SharedBudgetStore {
+  readonly onUnavailable: 'local' | 'block'
+  readonly url: string
+  readonly #client: RedisScriptClient
+  readonly #options: SharedBudgetStoreOptions
+  readonly #token = randomBytes(6).toString('hex')
+  readonly #now: () => number
+  #budgets: readonly string[] = []
+  #figureAtMs: (budget: string) => number = () => 0
+  /** budget → entry id → live entry of this process. */
+  readonly #live = new Map<string, Map<string, SharedEntry>>()
+  readonly #ownNano = new Map<string, number>()
+  readonly #dirty = new Map<string, Set<string>>()
+  readonly #deletes = new Map<string, Set<string>>()
+  readonly #seen = new Map<string, Map<string, number>>()
+  readonly #others = new Map<string, bigint>()
+  #available: boolean | undefined
+  #full = true
+  #flushing: Promise<void> | undefined
+  #again = false
+  #scheduled = false
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+  #droppedPending = 0
+
+  constructor(options: SharedBudgetStoreOptions) {
+    this.#options = options
+    this.url = redactedUrl(options.url)
+    this.onUnavailable = options.onUnavailable
+    this.#now = options.now ?? Date.now
+    this.#client = new RedisScriptClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
+  }
+
+  /** The budgets this process syncs, and when each one's settled figure was read. Called once by the ledger. */
+  track(options: { budgets: readonly string[]; figureAtMs: (budget: string) => number }): void {
+    this.#budgets = options.budgets
+    this.#figureAtMs = options.figureAtMs
+    for (const name of options.budgets) {
+      this.#live.set(name, new Map())
+      this.#ownNano.set(name, 0)
+    }
+  }
+
+  /** False from a failed command until the next one succeeds; undefined before the first answer. */
+  get available(): boolean | undefined {
+    return this.#available
+  }
+
+  /** Connect, read every budget once, then renew in the background. Rejects only when the `redis` package is missing. */
+  async start(): Promise<void> {
+    await this.#client.connect()
+    await this.flush()
+    const intervalMs = this.#options.renewIntervalMs ?? Math.max(100, Math.floor(this.#leaseMs / 4))
+    const tick = (): void => {
+      if (this.#closed) return
+      this.#full = true
+      void this.flush().finally(() => {
+        if (this.#closed) return
+        this.#timer = setTimeout(tick, intervalMs)
+        this.#timer.unref()
+      })
+    }
+    this.#timer = setTimeout(tick, intervalMs)
+    this.#timer.unref()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    await this.#flushing
+    await this.#client.close()
+  }
+
+  /**
+   * The atomic check-and-reserve of one call against its budgets: admitted in all of
+   * them or in none. Throws SharedBudgetUnavailableError when Redis does not answer;
+   * the entry then waits, unregistered, for the ledger to `admitLocally` or `release` it.
+   */
+  async reserve(options: { id: number; units: bigint; budgets: readonly SharedReserveBudget[] }): Promise<SharedReserveAnswer> {
+    const id = this.#entryId(options.id)
+    const nano = nanoOf(options.units)
+    for (const budget of options.budgets) this.#setLive(budget.name, id, { kind: 'r', nano, admitted: false })
+    const keys = options.budgets.flatMap((budget) => sharedBudgetKeys(this.#prefix, budget.name))
+    const args = [...this.#header('reserve'), id, String(nano)]
+    const skewMs = this.#options.clockSkewMs ?? 1_000
+    for (const budget of options.budgets) {
+      const room = budget.roomUnits === undefined ? -1 : Number((budget.roomUnits < 0n ? 0n : budget.roomUnits) / 1_000n)
+      args.push(String(room), String(budget.figureAtMs - skewMs))
+    }
+    const reply = await this.#run(keys, args) as number[]
+    if (reply[0] === 1) {
+      for (const [index, budget] of options.budgets.entries()) {
+        const entry = this.#live.get(budget.name)?.get(id)
+        if (entry !== undefined) {
+          entry.admitted = true
+          // Finished while its reserve was on the way: Redis still holds the worst case.
+          if (entry.kind === 'u') this.#mark(this.#dirty, budget.name, id)
+        }
+        this.#others.set(budget.name, picoOf(Math.max(0, Number(reply[index + 1]) - (this.#ownNano.get(budget.name) ?? 0))))
+      }
+      return { admitted: true }
+    }
+    for (const budget of options.budgets) this.#deleteLive(budget.name, id, false)
+    const index = Number(reply[1]) - 1
+    return { admitted: false, index, sharedUnits: picoOf(Number(reply[2])) }
+  }
+
+  /** Redis did not answer a reserve and the ledger admitted the call on its own: register it at the next sync. */
+  admitLocally(id: number): void {
+    const entryId = this.#entryId(id)
+    for (const [budget, entries] of this.#live) {
+      const entry = entries.get(entryId)
+      if (entry === undefined) continue
+      entry.admitted = true
+      this.#mark(this.#dirty, budget, entryId)
+    }
+  }
+
+  /** The call finished costing `units`: it waits in Redis as unconfirmed until a scan sees it. */
+  finish(id: number, budget: string, units: bigint): void {
+    const entryId = this.#entryId(id)
+    const entry = this.#live.get(budget)?.get(entryId)
+    if (entry === undefined) return
+    this.#setLive(budget, entryId, { kind: 'u', nano: nanoOf(units), admitted: entry.admitted })
+    if (entry.admitted) this.#mark(this.#dirty, budget, entryId)
+  }
+
+  /** This process's scan that started at `seenAtMs` saw the call in ClickHouse. */
+  seen(id: number, budget: string, seenAtMs: number): void {
+    const entryId = this.#entryId(id)
+    if (!this.#deleteLive(budget, entryId, false)) return
+    const seen = this.#seen.get(budget) ?? new Map<string, number>()
+    this.#seen.set(budget, seen)
+    if (seen.size >= this.#maxEntries) {
+      this.#droppedPending += 1
+      return
+    }
+    seen.set(entryId, seenAtMs)
+    this.#schedule()
+  }
+
+  /** The call leaves `budget` without a cost to hand over (released, dropped, out of the window). */
+  leave(id: number, budget: string): void {
+    this.#deleteLive(budget, this.#entryId(id), true)
+  }
+
+  /** The call leaves every budget it was in. */
+  release(id: number): void {
+    const entryId = this.#entryId(id)
+    for (const budget of this.#budgets) this.#deleteLive(budget, entryId, true)
+  }
+
+  /** Other processes' reservations and unconfirmed calls in `budget`, as of the last answer from Redis. */
+  othersUnits(budget: string): bigint {
+    return this.#others.get(budget) ?? 0n
+  }
+
+  /** Changes that could not be sent and were dropped because too many waited (counted, never unbounded). */
+  get droppedPending(): number {
+    return this.#droppedPending
+  }
+
+  /** Every tracked budget as Redis holds it now (one sync). Throws SharedBudgetUnavailableError. */
+  async figures(): Promise<SharedBudgetFigure[]> {
+    const reply = await this.#sync()
+    return this.#budgets.map((name, index) => ({
+      name,
+      reservedUnits: picoOf(Number(reply[index * 6 + 1])),
+      unconfirmedUnits: picoOf(Number(reply[index * 6 + 2])),
+      seenEntries: Number(reply[index * 6 + 3]),
+      dropped: Number(reply[index * 6 + 4]),
+      expired: Number(reply[index * 6 + 5]),
+    }))
+  }
+
+  /** Send what changed (or, each renew interval, everything live) now; never rejects. */
+  flush(): Promise<void> {
+    if (this.#flushing !== undefined) {
+      this.#again = true
+      return this.#flushing
+    }
+    this.#flushing = (async () => {
+      do {
+        this.#again = false
+        await this.#sync().catch(() => undefined)
+      } while (this.#again && !this.#closed)
+    })().finally(() => { this.#flushing = undefined })
+    return this.#flushing
+  }
+
+  async #sync(): Promise<number[]> {
+    const full = this.#full
+    this.#full = false
+    const plan = sharedSyncArguments({
+      budgets: this.#budgets,
+      live: this.#live,
+      dirty: full ? undefined : this.#dirty,
+      deletes: this.#deletes,
+      seen: this.#seen,
+      figureAtMs: (budget) => this.#figureAtMs(budget) - (this.#options.clockSkewMs ?? 1_000),
+    })
+    const ownAtSend = new Map(this.#ownNano)
+    if (!full) this.#dirty.clear()
+    try {
+      const reply = await this.#run(plan.keys(this.#prefix), [...this.#header('sync'), ...plan.args]) as number[]
+      plan.sent()
+      for (const [index, name] of this.#budgets.entries()) {
+        this.#others.set(name, picoOf(Math.max(0, Number(reply[index * 6]) - (ownAtSend.get(name) ?? 0))))
+      }
+      return reply
+    } catch (error) {
+      this.#full = true
+      throw error
+    }
+  }
+
+  async #run(keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      const reply = await this.#client.run(keys, args)
+      if (this.#available === false) {
+        diag.info(`switchyard budgets: the shared Redis at ${this.url} answers again; re-registering this process's reservations`)
+        this.#full = true
+        this.#schedule()
+      }
+      this.#available = true
+      return reply
+    } catch (error) {
+      if (!SharedBudgetUnavailableError.isInstance(error)) throw error
+      if (this.#available !== false) {
+        diag.warn(`switchyard budgets: ${error.message}; shared.onUnavailable is "${this.onUnavailable}": `
+          + (this.onUnavailable === 'local' ? 'deciding in this process alone until it answers' : 'refusing budgeted calls until it answers'))
+      }
+      this.#available = false
+      throw error
+    }
+  }
+
+  #header(op: string): string[] {
+    const leaseMs = this.#leaseMs
+    return [op, String(this.#now()), String(leaseMs), String(this.#maxEntries), String(this.#options.seenRetentionMs ?? 120_000), String(Math.max(leaseMs, this.#options.seenRetentionMs ?? 120_000) * 2)]
+  }
+
+  get #leaseMs(): number {
+    return this.#options.leaseMs ?? 60_000
+  }
+
+  get #maxEntries(): number {
+    return this.#options.maxEntriesPerBudget ?? 100_000
+  }
+
+  get #prefix(): string {
+    return this.#options.keyPrefix ?? 'switchyard:budget:'
+  }
+
+  #entryId(id: number): string {
+    return `${this.#token}:${id}`
+  }
+
+  #setLive(budget: string, id: string, entry: SharedEntry): void {
+    const entries = this.#live.get(budget)
+    if (entries === undefined) return
+    const previous = entries.get(id)
+    if (previous === undefined && entries.size >= this.#maxEntries) {
+      this.#droppedPending += 1
+      return
+    }
+    entries.set(id, entry)
+    this.#ownNano.set(budget, (this.#ownNano.get(budget) ?? 0) - (previous?.nano ?? 0) + entry.nano)
+  }
+
+  /** Forget a live entry; with `sendDelete`, remove it from Redis at the next sync. True if it was live. */
+  #deleteLive(budget: string, id: string, sendDelete: boolean): boolean {
+    const entries = this.#live.get(budget)
+    const entry = entries?.get(id)
+    if (entries === undefined || entry === undefined) return false
+    entries.delete(id)
+    this.#dirty.get(budget)?.delete(id)
+    this.#ownNano.set(budget, (this.#ownNano.get(budget) ?? 0) - entry.nano)
+    if (sendDelete) {
+      const deletes = this.#deletes.get(budget) ?? new Set<string>()
+      this.#deletes.set(budget, deletes)
+      if (deletes.size >= this.#maxEntries) this.#droppedPending += 1
+      else deletes.add(id)
+      this.#schedule()
+    }
+    return true
+  }
+
+  #mark(sets: Map<string, Set<string>>, budget: string, id: string): void {
+    const set = sets.get(budget) ?? new Set<string>()
+    sets.set(budget, set)
+    set.add(id)
+    this.#schedule()
+  }
+
+  /** One sync for every change made in this turn of the event loop. */
+  #schedule(): void {
+    if (this.#scheduled || this.#closed) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      void this.flush()
+    })
+  }
+}
