@@ -92,7 +92,7 @@ describe('config reloads during a steady load', () => {
     const reloads: Reload[] = []
     const load = steadyLoad(served)
     for (const [index, model] of ['model-two', undefined, 'model-three', 'model-four'].entries()) {
-      await waitUntil(() => served.length >= 50 * (index + 1), `${50 * (index + 1)} answers`, 20_000)
+      await waitUntil(() => served.length >= 30 * (index + 1), `${30 * (index + 1)} answers`, 20_000)
       reloads.push(await reloadWith(model))
     }
     await load
