@@ -82,8 +82,8 @@ const providers = z.object({
 }).parse(readYaml('provisioning/dashboards/switchyard.yaml'))
 
 describe('docker-compose.yml', () => {
-  it('runs ClickHouse, the switchyard collector, Grafana, and the official collector as an alternative', () => {
-    expect(Object.keys(services).sort()).toEqual(['clickhouse', 'collector', 'grafana', 'migrate', 'otelcol'])
+  it('runs ClickHouse, the switchyard collector and gateway, Grafana, and the official collector as an alternative', () => {
+    expect(Object.keys(services).sort()).toEqual(['clickhouse', 'collector', 'gateway', 'grafana', 'migrate', 'otelcol'])
     expect(service('clickhouse').image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+/)
     expect(service('grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/)
     expect(service('otelcol').image).toMatch(/^otel\/opentelemetry-collector-contrib:\d+\.\d+\.\d+$/)
@@ -171,8 +171,9 @@ describe('docker-compose.yml', () => {
   })
 
   it('publishes on all interfaces only the services that ask for credentials; the official collector\'s OTLP ports, without any, on loopback', () => {
-    // The collector requires its token (above); Grafana its admin password, with anonymous access left off.
-    const withCredentials = new Set(['collector', 'grafana'])
+    // The collector requires its token (above); Grafana its admin password, with anonymous access left off;
+    // the gateway a virtual key, which its config lists (compose-gateway-config.test.ts).
+    const withCredentials = new Set(['collector', 'grafana', 'gateway'])
     expect(service('grafana').environment?.GF_AUTH_ANONYMOUS_ENABLED).toBeUndefined()
     for (const name of Object.keys(services)) {
       if (withCredentials.has(name)) continue
