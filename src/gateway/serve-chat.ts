@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { ServerResponse } from 'node:http'
-import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk } from '../router/chat-request.js'
+import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk, StreamTarget } from '../router/chat-request.js'
 import { abortedError, admitModel, callTags, requestedModelOf, type GatewayExchange } from './gateway-exchange.js'
 import { gatewayErrorFrom } from './gateway-error-from.js'
 import { readJsonBody } from './http/read-json-body.js'
@@ -50,6 +50,12 @@ export function resultHeaders(result: ChatResult): Record<string, string> {
   }
 }
 
+/** What a stream's headers can say of its call: who answers (the cost follows as a trailer). */
+function streamTargetHeaders(target: StreamTarget | undefined): Record<string, string> {
+  if (target === undefined) return {}
+  return { 'x-switchyard-provider': target.provider, 'x-switchyard-model': target.model, 'x-switchyard-attempts': String(target.attempt) }
+}
+
 function spendTokens(exchange: GatewayExchange, result: ChatResult): void {
   if (exchange.key !== undefined) exchange.limiter.spend(exchange.key.name, result.usage.inputTokens + result.usage.outputTokens)
 }
@@ -78,23 +84,27 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
     ...exchange.answerHeaders,
+    ...streamTargetHeaders(stream.target),
+    // The cost is known only at the end: it follows the body as a trailer (and in the usage chunk when asked).
+    trailer: 'x-switchyard-cost-usd',
   })
   let complete = false
+  let result: ChatResult | undefined
   try {
     for await (const frame of format.encodeStream(replayFirst(exchange, stream, iterator, first), parsed)) {
       if (response.destroyed) break
       if (!response.write(frame)) await drained(response)
     }
     complete = !response.destroyed
+    // Settled once the frames ran out: the format read it for its last event.
+    if (complete) result = await stream.result.catch(() => undefined)
   } finally {
     response.off('close', onClose)
     if (!complete) stream.cancel()
+    if (result !== undefined) response.addTrailers({ 'x-switchyard-cost-usd': result.costUsd })
     response.end()
   }
-  if (complete) {
-    const result = await stream.result.catch(() => undefined)
-    if (result !== undefined) spendTokens(exchange, result)
-  }
+  if (result !== undefined) spendTokens(exchange, result)
   return 200
 }
 
@@ -121,6 +131,9 @@ function replayFirst(exchange: GatewayExchange, stream: ChatStream, iterator: As
       return stream.result.catch((error: unknown) => Promise.reject(told(error)))
     },
     cancel: () => stream.cancel(),
+    get target() {
+      return stream.target
+    },
     async *[Symbol.asyncIterator]() {
       if (first.done === true) return
       yield first.value

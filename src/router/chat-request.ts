@@ -60,6 +60,19 @@ export interface ChatStream extends AsyncIterable<ChatStreamChunk> {
   readonly result: Promise<ChatResult>
   /** Stop the stream early; the call is recorded as cancelled with the tokens seen. */
   cancel(): void
+  /**
+   * The target that streams, once one has opened: set before the first chunk is
+   * yielded, so a server can name the provider in its response headers (retries and
+   * fallbacks happen only before the first chunk). Undefined until then.
+   */
+  readonly target?: StreamTarget
+}
+
+/** Who answers a stream: the configured provider, the model asked of it, and which attempt of the request it is. */
+export interface StreamTarget {
+  provider: string
+  model: string
+  attempt: number
 }
 
 export type ChatStreamChunk =

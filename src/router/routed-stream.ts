@@ -6,7 +6,7 @@ import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { StreamEvent } from '../providers/provider.js'
 import type { CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall } from './attempt-call.js'
-import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk } from './chat-request.js'
+import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk, StreamTarget } from './chat-request.js'
 import { estimatePromptTokens } from './context-window.js'
 import { chatOperation } from './chat-operation.js'
 import { routeAttempts } from './route-attempts.js'
@@ -43,6 +43,7 @@ class RoutedStream implements ChatStream {
   #rejectResult!: (error: unknown) => void
   #cancelled = false
   #started: AsyncGenerator<ChatStreamChunk> | undefined
+  #target: StreamTarget | undefined
 
   constructor(options: OpenRoutedStreamOptions) {
     this.#options = options
@@ -77,6 +78,10 @@ class RoutedStream implements ChatStream {
     this.#cancelled = true
   }
 
+  get target(): StreamTarget | undefined {
+    return this.#target
+  }
+
   #start(): AsyncGenerator<ChatStreamChunk> {
     this.#started ??= this.#run()
     return this.#started
@@ -108,6 +113,7 @@ class RoutedStream implements ChatStream {
   /** Relay the opened stream to the caller; the routed call finishes however it ends. */
   async *#run(): AsyncGenerator<ChatStreamChunk> {
     const { routed, call, opened } = await this.#open()
+    this.#target = { provider: call.target.provider, model: call.target.model, attempt: call.attempt }
     routed.parts.health.latency(call.target).recordTimeToFirstToken(opened.ttftMs)
     // Counted once: the stop-at-limit check runs on every text chunk.
     const progress = new StreamProgress(estimatePromptTokens(call.request))

@@ -1,4 +1,5 @@
 import OpenAI from 'openai'
+import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Gateway } from '../../src/gateway/start-gateway.js'
 import { byteOffsetOf, fixture, fixtureJson, startProviderServer, type ProviderServer } from '../helpers/provider-server.js'
@@ -79,6 +80,24 @@ describe('POST /v1/chat/completions with the official openai SDK', () => {
     expect(last.choices).toEqual([])
     expect(last.usage).toMatchObject({ prompt_tokens: 2006, completion_tokens: 11, total_tokens: 2017 })
     expect((last.usage as unknown as { cost_usd: string }).cost_usd).toMatch(/^\d+\.\d+$/)
+  })
+
+  it('names the streaming target in the stream\'s headers and sends its cost as a trailer, the same as the usage chunk\'s', async () => {
+    upstream.reply({ sse: fixture('openai/chat-stream.sse') })
+    const answer = await request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }),
+    })
+    expect(answer.statusCode).toBe(200)
+    expect(answer.headers['x-switchyard-provider']).toBe('up')
+    expect(answer.headers['x-switchyard-model']).toBe('gpt-4o-mini')
+    expect(answer.headers['x-switchyard-attempts']).toBe('1')
+    const body = await answer.body.text()
+    const usageChunk = body.split('\n').filter((line) => line.startsWith('data: {')).map((line) => JSON.parse(line.slice(6)) as { usage?: { cost_usd?: string } }).at(-1)
+    expect(usageChunk?.usage?.cost_usd).toMatch(/^\d+\.\d+$/)
+    // Trailers are read once the body has been consumed.
+    expect(answer.trailers['x-switchyard-cost-usd']).toBe(usageChunk?.usage?.cost_usd)
   })
 
   it('turns a stream cut after its first chunk into an in-stream error the SDK raises', async () => {
