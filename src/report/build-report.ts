@@ -29,14 +29,17 @@ const count = z.coerce.number()
 const figuresRowSchema = z.object({
   calls: count,
   runs: count,
+  workflowRuns: count,
   inputTokens: count,
   outputTokens: count,
-  costUsd: z.string(),
+  costText: z.string(),
   latencyNs: z.array(z.number().nullable()),
-  ttftP50Ms: z.number().nullable(),
+  ttftMedianMs: z.number().nullable(),
   errors: count,
   retries: count,
   fallbacks: count,
+  downgradedRequests: count,
+  refusedRequests: count,
   groupCount: count.optional(),
 }).catchall(z.unknown())
 type FiguresRow = z.infer<typeof figuresRowSchema>
@@ -85,15 +88,19 @@ function toFigures(row: FiguresRow): ReportFigures {
   const [p50, p95, p99] = row.latencyNs
   return {
     calls,
+    refusedRequests: row.refusedRequests,
+    downgradedRequests: row.downgradedRequests,
     runs: row.runs,
+    workflowRuns: row.workflowRuns,
     inputTokens: row.inputTokens,
     outputTokens: row.outputTokens,
-    costUsd: normalizeUsd(row.costUsd),
-    costPerRunUsd: row.runs === 0 ? null : divideUsd(row.costUsd, row.runs),
+    costUsd: normalizeUsd(row.costText),
+    costPerRunUsd: row.runs === 0 ? null : divideUsd(row.costText, row.runs),
+    costPerWorkflowRunUsd: row.workflowRuns === 0 ? null : divideUsd(row.costText, row.workflowRuns),
     p50Ms: nanosToMs(p50),
     p95Ms: nanosToMs(p95),
     p99Ms: nanosToMs(p99),
-    ttftP50Ms: row.ttftP50Ms === null || !Number.isFinite(row.ttftP50Ms) ? null : roundMs(row.ttftP50Ms),
+    ttftP50Ms: row.ttftMedianMs === null || !Number.isFinite(row.ttftMedianMs) ? null : roundMs(row.ttftMedianMs),
     errorRate: rate(row.errors),
     retryRate: rate(row.retries),
     fallbackRate: rate(row.fallbacks),
@@ -102,7 +109,8 @@ function toFigures(row: FiguresRow): ReportFigures {
 
 function emptyFigures(): ReportFigures {
   return {
-    calls: 0, runs: 0, inputTokens: 0, outputTokens: 0, costUsd: '0', costPerRunUsd: null,
+    calls: 0, refusedRequests: 0, downgradedRequests: 0, runs: 0, workflowRuns: 0, inputTokens: 0, outputTokens: 0,
+    costUsd: '0', costPerRunUsd: null, costPerWorkflowRunUsd: null,
     p50Ms: null, p95Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: 0, retryRate: 0, fallbackRate: 0,
   }
 }

@@ -3,39 +3,41 @@ import { formatCount, formatDuration, formatPercent, formatTokens, formatUsdShor
 import type { Report, ReportFigures } from './report-schema.js'
 import { renderTextTable, type TextColumn } from './text-table.js'
 
-const figureColumns: TextColumn[] = [
-  { header: 'calls', align: 'right' },
-  { header: 'runs', align: 'right' },
-  { header: 'input', align: 'right' },
-  { header: 'output', align: 'right' },
-  { header: 'cost', align: 'right' },
-  { header: 'cost/run', align: 'right' },
-  { header: 'p50', align: 'right' },
-  { header: 'p95', align: 'right' },
-  { header: 'p99', align: 'right' },
-  { header: 'ttft p50', align: 'right' },
-  { header: 'errors', align: 'right' },
-  { header: 'retries', align: 'right' },
-  { header: 'fallbacks', align: 'right' },
+interface FigureColumn extends TextColumn {
+  cell: (figures: ReportFigures) => string
+  /** Shown only when the report splits workflows into parts (steps, routes, targets), where it differs from its neighbour. */
+  partsOnly?: boolean
+}
+
+const figureColumns: FigureColumn[] = [
+  { header: 'calls', align: 'right', cell: (figures) => formatCount(figures.calls) },
+  { header: 'refused', align: 'right', cell: (figures) => formatCount(figures.refusedRequests) },
+  { header: 'downgraded', align: 'right', cell: (figures) => formatCount(figures.downgradedRequests) },
+  { header: 'runs', align: 'right', cell: (figures) => formatCount(figures.runs) },
+  { header: 'wf runs', align: 'right', cell: (figures) => formatCount(figures.workflowRuns), partsOnly: true },
+  { header: 'input', align: 'right', cell: (figures) => formatTokens(figures.inputTokens) },
+  { header: 'output', align: 'right', cell: (figures) => formatTokens(figures.outputTokens) },
+  { header: 'cost', align: 'right', cell: (figures) => formatUsdShort(figures.costUsd) },
+  { header: 'cost/run', align: 'right', cell: (figures) => formatUsdShort(figures.costPerRunUsd) },
+  { header: 'cost/wf run', align: 'right', cell: (figures) => formatUsdShort(figures.costPerWorkflowRunUsd), partsOnly: true },
+  { header: 'p50', align: 'right', cell: (figures) => formatDuration(figures.p50Ms) },
+  { header: 'p95', align: 'right', cell: (figures) => formatDuration(figures.p95Ms) },
+  { header: 'p99', align: 'right', cell: (figures) => formatDuration(figures.p99Ms) },
+  { header: 'ttft p50', align: 'right', cell: (figures) => formatDuration(figures.ttftP50Ms) },
+  { header: 'errors', align: 'right', cell: (figures) => formatPercent(figures.errorRate) },
+  { header: 'retries', align: 'right', cell: (figures) => formatPercent(figures.retryRate) },
+  { header: 'fallbacks', align: 'right', cell: (figures) => formatPercent(figures.fallbackRate) },
 ]
 
-function figureCells(figures: ReportFigures): string[] {
-  return [
-    formatCount(figures.calls),
-    formatCount(figures.runs),
-    formatTokens(figures.inputTokens),
-    formatTokens(figures.outputTokens),
-    formatUsdShort(figures.costUsd),
-    formatUsdShort(figures.costPerRunUsd),
-    formatDuration(figures.p50Ms),
-    formatDuration(figures.p95Ms),
-    formatDuration(figures.p99Ms),
-    formatDuration(figures.ttftP50Ms),
-    formatPercent(figures.errorRate),
-    formatPercent(figures.retryRate),
-    formatPercent(figures.fallbackRate),
-  ]
-}
+/** Groupings that split a workflow's runs into parts, so a part's runs are fewer than its workflow's. */
+const partDimensions = new Set(['step', 'provider', 'model', 'route'])
+
+const legend = [
+  'calls are model calls (a retry or fallback is another call); refused: requests a budget blocked before any call, in no other column;',
+  'downgraded: requests a budget moved to a cheaper route, their calls counted under the route they ran on',
+  'rates are shares of calls: a retry is an attempt on the same provider/model as the attempt before it, a fallback one on another',
+]
+const partsLegend = 'runs: runs in which the row made a call (cost/run divides by them); wf runs: every run of the row\'s workflows (cost/wf run divides by them)'
 
 /** The report as an aligned terminal table, most expensive first, with a total line; span text has its control characters escaped. */
 export function formatReportTable(report: Report): string {
@@ -43,11 +45,14 @@ export function formatReportTable(report: Report): string {
   const title = escapeControlCharacters(`switchyard report  ${formatWindow(report.window)}`
     + (report.by.length === 0 ? '' : `  by ${report.by.join(', ')}`)
     + (report.workflow === null ? '' : `  workflow ${report.workflow}`))
-  if (report.total.calls === 0) return `${title}\n\nno model calls in this window`
+  if (report.total.calls === 0 && report.total.refusedRequests === 0) return `${title}\n\nno model calls in this window`
+  const parts = report.by.some((dimension) => partDimensions.has(dimension))
+  const shown = figureColumns.filter((column) => parts || column.partsOnly !== true)
+  const figureCells = (figures: ReportFigures): string[] => shown.map((column) => column.cell(figures))
   const groupColumns: TextColumn[] = report.by.length === 0
     ? [{ header: '', align: 'left' }]
     : report.by.map((dimension) => ({ header: dimension, align: 'left' }))
-  const columns = [...groupColumns, ...figureColumns]
+  const columns: TextColumn[] = [...groupColumns, ...shown.map(({ header, align }) => ({ header, align }))]
   const blank = (value: string): string => (value === '' ? '(none)' : value)
   const totalLabel = ['total', ...groupColumns.slice(1).map(() => '')]
   const table = report.by.length === 0
@@ -58,7 +63,7 @@ export function formatReportTable(report: Report): string {
       footer: [[...totalLabel, ...figureCells(report.total)]],
     })
   const omitted = report.omittedRows === 0 ? '' : `\n(${formatCount(report.omittedRows)} more groups not shown; they are in the total: raise --limit to see them)`
-  return `${title}\n\n${table}${omitted}\n\nrates are shares of calls: retries are attempts >= 2 on the same provider/model, fallbacks on another one`
+  return `${title}\n\n${table}${omitted}\n\n${[...legend, ...(parts ? [partsLegend] : [])].join('\n')}`
 }
 
 /**

@@ -87,3 +87,25 @@ export function dimensionSql(dimension: ReportDimension, index: number): Dimensi
   }
   return { expression: dimensionColumns[dimension as FixedDimension], params: {} }
 }
+
+/**
+ * The `otel_traces` attribute behind each fixed grouping, on a `route {name}` span: a
+ * request a budget refused has no model call, so its route span is all there is. It
+ * names no provider or model (none was chosen): those groupings read as empty.
+ */
+const routeSpanColumns: Record<FixedDimension, string> = {
+  workflow: "SpanAttributes['gen_ai.workflow.name']",
+  step: "SpanAttributes['switchyard.step']",
+  provider: "''",
+  model: "''",
+  route: "SpanAttributes['switchyard.route']",
+}
+
+/** The SQL of one grouping over `route {name}` spans in `otel_traces`; tag keys are bound as in dimensionSql. */
+export function routeSpanDimensionSql(dimension: ReportDimension, index: number): DimensionSql {
+  if (dimension.startsWith('tag:')) {
+    const name = `tag${index}`
+    return { expression: `SpanAttributes[concat('switchyard.tag.', {${name}:String})]`, params: { [name]: dimension.slice('tag:'.length) } }
+  }
+  return { expression: routeSpanColumns[dimension as FixedDimension], params: {} }
+}

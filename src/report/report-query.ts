@@ -1,4 +1,7 @@
-import { dimensionSql, type ReportDimension } from './report-dimension.js'
+import { dimensionSql, routeSpanDimensionSql, type ReportDimension } from './report-dimension.js'
+import { refusedRequestCounts } from './refused-requests-query.js'
+import { callsInWindow, type ReportGroupColumn } from './report-group-column.js'
+import { workflowRunCounts } from './workflow-runs-query.js'
 import type { ReportWindow } from './report-window.js'
 
 export interface ReportQueryOptions {
@@ -14,18 +17,6 @@ export interface ReportQuery {
   params: Record<string, string | number>
 }
 
-/** A grouping column: its SQL over `llm_calls` and its alias in every part of the query. */
-interface GroupColumn {
-  alias: string
-  expression: string
-}
-
-/** The calls a report covers: its window, and its workflow when one is given. */
-function inWindow(workflowFilter: boolean): string {
-  const workflow = workflowFilter ? ' AND Workflow = {workflow:String}' : ''
-  return `Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})${workflow}`
-}
-
 /** Exact figures only: Decimal sums printed as text, exact quantiles (linear interpolation, as R-7 / numpy). */
 const figures = `count() AS calls,
         uniqExactIf(WorkflowRunId, WorkflowRunId != '') AS runs,
@@ -35,50 +26,56 @@ const figures = `count() AS calls,
         toString(costSum) AS costUsd,
         quantilesExactInclusive(0.5, 0.95, 0.99)(DurationNs) AS latencyNs,
         quantileExactInclusive(0.5)(TtftMs) AS ttftP50Ms,
-        countIf(ErrorType != '' OR StatusCode = 'Error') AS errors`
+        countIf(ErrorType != '' OR StatusCode = 'Error') AS errors,
+        uniqExactIf(tuple(TraceId, if(Route != '', ParentSpanId, SpanId)), BudgetAction = 'downgrade') AS downgradedRequests`
 
 /**
  * Retries and fallbacks per group. Attempts share their `route` span as parent, so
- * grouping by (trace, parent, route) gathers a routed request and finds the
- * provider/model of its attempt 1. A later attempt on the same target is a retry, on
- * another target a fallback; when attempt 1 is unknown (outside the window) the later
- * attempt counts as a retry rather than guessing a fallback.
+ * grouping by (trace, parent, route) gathers a routed request's attempts; sorted by
+ * attempt number, each later attempt is compared with the attempt before it. On the
+ * same provider/model it is a retry, on another one a fallback: a fallback is a change
+ * of target, so a retry on the target a request fell back to is a retry, and going
+ * back to an earlier target is a fallback again. When the attempt before is unknown
+ * (outside the window) the later attempt counts as a retry rather than guessing a
+ * fallback.
  *
- * Only later attempts (2 and up) and the attempts 1 under the same parents are
- * gathered, a few percent of the calls: a window function over every call of a
- * 30-day window took over a minute at 10 million calls. Matching attempts 1 by parent
- * alone is cheaper than by the whole key and may let in a few more; grouping by the
- * whole key keeps the counts exact.
+ * Only the requests with a later attempt (2 and up) are gathered, a few percent of
+ * the calls: a window function over every call of a 30-day window took over a minute
+ * at 10 million calls. Matching them by parent alone is cheaper than by the whole
+ * key and may let in a few more; grouping by the whole key keeps the counts exact.
  */
-function laterAttemptCounts(groups: readonly GroupColumn[], workflowFilter: boolean): string {
+function laterAttemptCounts(groups: readonly ReportGroupColumn[], workflowFilter: boolean): string {
   const aliases = groups.map(({ alias }) => alias)
   const counted = aliases.map((alias) => `${alias},\n        `).join('')
-  const unpacked = aliases.map((alias, index) => `,\n            tupleElement(laterAttempt, ${index + 2}) AS ${alias}`).join('')
+  const unpacked = aliases.map((alias, index) => `,\n            tupleElement(tupleElement(laterAttempt, 1), ${index + 3}) AS ${alias}`).join('')
   const packed = aliases.map((alias) => `, ${alias}`).join('')
   const columns = groups.map(({ alias, expression }) => `,\n                    ${expression} AS ${alias}`).join('')
   const grouping = groups.length === 0 ? '' : `\n    GROUP BY ${aliases.join(', ')}`
   return `SELECT
-        ${counted}countIf(FirstTarget = '' OR FirstTarget = Target) AS laterRetries,
-        countIf(FirstTarget != '' AND FirstTarget != Target) AS laterFallbacks
+        ${counted}countIf(PreviousTarget = '' OR PreviousTarget = Target) AS laterRetries,
+        countIf(PreviousTarget != '' AND PreviousTarget != Target) AS laterFallbacks
     FROM (
         SELECT
-            FirstTarget,
-            tupleElement(laterAttempt, 1) AS Target${unpacked}
+            tupleElement(tupleElement(laterAttempt, 1), 2) AS Target,
+            tupleElement(laterAttempt, 2) AS PreviousTarget${unpacked}
         FROM (
             SELECT
-                anyIf(Target, Attempt = 1) AS FirstTarget,
-                groupArrayIf(tuple(Target${packed}), Attempt >= 2) AS laterAttempts
+                arraySort((attempt) -> tupleElement(attempt, 1), groupArray(tuple(Attempt, Target${packed}))) AS ordered,
+                arrayFilter(
+                    (pair) -> tupleElement(tupleElement(pair, 1), 1) >= 2,
+                    arrayMap((attempt, index) -> tuple(attempt, if(index = 1, '', tupleElement(ordered[index - 1], 2))), ordered, arrayEnumerate(ordered))
+                ) AS laterAttempts
             FROM (
                 SELECT
                     TraceId, ParentSpanId, Route, Attempt,
                     concat(Provider, '/', RequestModel) AS Target${columns}
                 FROM llm_calls
-                WHERE ${inWindow(workflowFilter)}
-                    AND (Attempt >= 2 OR (Attempt = 1 AND ParentSpanId IN (
+                WHERE ${callsInWindow(workflowFilter)}
+                    AND Attempt >= 1 AND ParentSpanId IN (
                         SELECT ParentSpanId
                         FROM llm_calls
-                        WHERE ${inWindow(workflowFilter)} AND Attempt >= 2
-                    )))
+                        WHERE ${callsInWindow(workflowFilter)} AND Attempt >= 2
+                    )
             )
             GROUP BY TraceId, ParentSpanId, Route
         )
@@ -88,9 +85,10 @@ function laterAttemptCounts(groups: readonly GroupColumn[], workflowFilter: bool
 
 /**
  * The grouped report query: the figures of every call of the window, joined by
- * group with the retries and fallbacks of its later attempts. Values reach
- * ClickHouse only as bound parameters; grouping columns come from the fixed map
- * in report-dimension.ts.
+ * group with the retries and fallbacks of its later attempts, the runs of its
+ * workflows, and the requests a budget refused (a group may have only those: it
+ * comes in by the full join, with no calls). Values reach ClickHouse only as bound
+ * parameters; grouping columns come from the fixed maps in report-dimension.ts.
  */
 export function reportQuery(options: ReportQueryOptions): ReportQuery {
   const params: Record<string, string | number> = {
@@ -100,30 +98,37 @@ export function reportQuery(options: ReportQueryOptions): ReportQuery {
   }
   const workflowFilter = options.workflow !== undefined
   if (options.workflow !== undefined) params.workflow = options.workflow
-  const groups: GroupColumn[] = options.by.map((dimension, index) => {
+  const groups: ReportGroupColumn[] = options.by.map((dimension, index) => {
     const sql = dimensionSql(dimension, index)
-    Object.assign(params, sql.params)
-    return { alias: `group${index}`, expression: sql.expression }
+    Object.assign(params, sql.params, routeSpanDimensionSql(dimension, index).params)
+    return { alias: `group${index}`, expression: sql.expression, routeSpanExpression: routeSpanDimensionSql(dimension, index).expression, isTag: dimension.startsWith('tag:') }
   })
   const aliases = groups.map(({ alias }) => alias).join(', ')
   const grouped = groups.length > 0
   // Without groupings each side is one row. With them, a group without later attempts
   // has no row in the counts; ifNull keeps its 0 should a server set join_use_nulls.
   const counts = `(\n    ${laterAttemptCounts(groups, workflowFilter)}\n) AS attemptCounts`
-  const join = grouped ? `LEFT JOIN ${counts} USING (${aliases})` : `CROSS JOIN ${counts}`
+  const refused = `(\n    ${refusedRequestCounts(groups, workflowFilter)}\n) AS refusedCounts`
+  const joins = grouped
+    ? `LEFT JOIN ${counts} USING (${aliases})\nLEFT JOIN (\n    ${workflowRunCounts(groups, workflowFilter)}\n) AS workflowRunCounts USING (${aliases})\nFULL OUTER JOIN ${refused} USING (${aliases})`
+    : `CROSS JOIN ${counts}\nCROSS JOIN ${refused}`
   const groupColumns = groups.map(({ alias, expression }) => `${expression} AS ${alias},\n        `).join('')
+  const workflowRuns = grouped ? 'ifNull(workflowRuns, 0)' : 'runs'
   return {
     query: `SELECT
-    ${groups.map(({ alias }) => `${alias}, `).join('')}calls, runs, inputTokens, outputTokens, costUsd, latencyNs, ttftP50Ms, errors,
+    ${groups.map(({ alias }) => `${alias}, `).join('')}calls, runs, ${workflowRuns} AS workflowRuns, inputTokens, outputTokens,
+    if(calls = 0, '0', costUsd) AS costText, latencyNs, if(calls = 0, NULL, ttftP50Ms) AS ttftMedianMs, errors,
     ifNull(laterRetries, 0) AS retries,
-    ifNull(laterFallbacks, 0) AS fallbacks${grouped ? ',\n    count() OVER () AS groupCount' : ''}
+    ifNull(laterFallbacks, 0) AS fallbacks,
+    ifNull(downgradedRequests, 0) AS downgradedRequests,
+    ifNull(refusedRequests, 0) AS refusedRequests${grouped ? ',\n    count() OVER () AS groupCount' : ''}
 FROM (
     SELECT
         ${groupColumns}${figures}
     FROM llm_calls
-    WHERE ${inWindow(workflowFilter)}${grouped ? `\n    GROUP BY ${aliases}` : ''}
+    WHERE ${callsInWindow(workflowFilter)}${grouped ? `\n    GROUP BY ${aliases}` : ''}
 ) AS calls
-${join}${grouped ? `\nORDER BY costSum DESC, calls DESC, ${aliases}\nLIMIT {limit:UInt32}` : ''}`,
+${joins}${grouped ? `\nORDER BY costSum DESC, calls DESC, refusedRequests DESC, ${aliases}\nLIMIT {limit:UInt32}` : ''}`,
     params,
   }
 }

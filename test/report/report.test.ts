@@ -32,10 +32,15 @@ afterAll(async () => {
   directory.remove()
 })
 
-/** Figures with every field, worked out by hand from the fixture (see report-fixture.ts). */
+/**
+ * Figures with every field, worked out by hand from the fixture (see report-fixture.ts).
+ * No request of the fixture is refused or downgraded; a row's workflow runs and cost
+ * per workflow run are its runs and cost per run unless given.
+ */
 function figures(values: Partial<ReportFigures> & Pick<ReportFigures, 'calls' | 'runs' | 'costUsd'>): ReportFigures {
   return {
-    inputTokens: 0, outputTokens: 0, costPerRunUsd: null, p50Ms: null, p95Ms: null, p99Ms: null,
+    refusedRequests: 0, downgradedRequests: 0, workflowRuns: values.runs, inputTokens: 0, outputTokens: 0, costPerRunUsd: null,
+    costPerWorkflowRunUsd: values.costPerRunUsd ?? null, p50Ms: null, p95Ms: null, p99Ms: null,
     ttftP50Ms: null, errorRate: 0, retryRate: 0, fallbackRate: 0, ...values,
   }
 }
@@ -117,9 +122,10 @@ describe('buildReport over a known set of spans', () => {
       calls: 2, runs: 2, inputTokens: 200, outputTokens: 20, costUsd: '0.002', costPerRunUsd: '0.001',
       p50Ms: 120, p95Ms: 147, p99Ms: 149.4, ttftP50Ms: 35,
     }))
+    // verify ran in r1 only: its cost per run is per that run, its cost per workflow run over both runs of triage
     expectFigures(report.rows[2], figures({
-      calls: 1, runs: 1, inputTokens: 200, outputTokens: 20, costUsd: '0.002', costPerRunUsd: '0.002',
-      p50Ms: 250, p95Ms: 250, p99Ms: 250, ttftP50Ms: 60,
+      calls: 1, runs: 1, workflowRuns: 2, inputTokens: 200, outputTokens: 20, costUsd: '0.002', costPerRunUsd: '0.002',
+      costPerWorkflowRunUsd: '0.001', p50Ms: 250, p95Ms: 250, p99Ms: 250, ttftP50Ms: 60,
     }))
     expect(report.total.calls).toBe(7)
     expect(report.total.costUsd).toBe('0.034')
@@ -168,11 +174,11 @@ describe('report formats', () => {
 
   it('writes CSV with one header and one raw line per row', () => {
     const lines = formatReport(report, 'csv').trimEnd().split('\n')
-    expect(lines[0]).toBe('workflow,step,calls,runs,input_tokens,output_tokens,cost_usd,cost_per_run_usd,p50_ms,p95_ms,p99_ms,ttft_p50_ms,error_rate,retry_rate,fallback_rate')
+    expect(lines[0]).toBe('workflow,step,calls,runs,input_tokens,output_tokens,cost_usd,cost_per_run_usd,p50_ms,p95_ms,p99_ms,ttft_p50_ms,error_rate,retry_rate,fallback_rate,refused_requests,downgraded_requests,workflow_runs,cost_per_workflow_run_usd')
     expect(lines).toHaveLength(1 + report.rows.length)
     // Equal cost: the row with more calls first.
-    expect(lines[1]).toBe('triage,plan,4,2,2000,500,0.03,0.015,275,385,397,,0.5,0.25,0.25')
-    expect(lines[2]).toBe('coding,edit,1,1,3000,1000,0.03,0.03,1400,1400,1400,,0,0,0')
+    expect(lines[1]).toBe('triage,plan,4,2,2000,500,0.03,0.015,275,385,397,,0.5,0.25,0.25,0,0,2,0.015')
+    expect(lines[2]).toBe('coding,edit,1,1,3000,1000,0.03,0.03,1400,1400,1400,,0,0,0,0,0,1,0.03')
   })
 
   it('writes an aligned table with units, most expensive first, and a total line', () => {
@@ -184,14 +190,14 @@ describe('report formats', () => {
     // Every line of the table ends at the same column: figures are right-aligned.
     expect(new Set(table.map((line) => line.length)).size).toBe(1)
     const header = table[0]!
-    expect(header).toMatch(/^workflow +step +calls +runs +input +output +cost +cost\/run +p50 +p95 +p99 +ttft p50 +errors +retries +fallbacks$/)
-    const costEnd = header.indexOf('cost/run') - 2
+    expect(header).toMatch(/^workflow +step +calls +refused +downgraded +runs +wf runs +input +output +cost +cost\/run +cost\/wf run +p50 +p95 +p99 +ttft p50 +errors +retries +fallbacks$/)
+    const costEnd = header.indexOf('cost/run ') - 2
     const plan = table.find((line) => line.startsWith('triage') && line.includes('plan'))!
-    expect(plan.replace(/ +/g, ' ')).toBe('triage plan 4 2 2.0k tok 500 tok $0.0300 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
+    expect(plan.replace(/ +/g, ' ')).toBe('triage plan 4 0 0 2 2 2.0k tok 500 tok $0.0300 $0.0150 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
     expect(plan.slice(costEnd - '$0.0300'.length, costEnd)).toBe('$0.0300')
     expect(table.slice(1, 3).map((line) => line.split(/ +/).slice(0, 2).join(' '))).toEqual(['triage plan', 'coding edit'])
     expect(table.at(-2)).toMatch(/^-+$/)
-    expect(table.at(-1)!.replace(/ +/g, ' ')).toBe('total 10 3 10.4k tok 1.6k tok $0.0646 $0.0215 250 ms 973 ms 1.3 s 40 ms 20.0% 10.0% 10.0%')
+    expect(table.at(-1)!.replace(/ +/g, ' ')).toBe('total 10 0 0 3 3 10.4k tok 1.6k tok $0.0646 $0.0215 $0.0215 250 ms 973 ms 1.3 s 40 ms 20.0% 10.0% 10.0%')
   })
 })
 
@@ -339,7 +345,7 @@ describe('switchyard report', () => {
       const result = await runCommand(['--collector', collector, '--by', 'workflow', '--from', from.toISOString(), '--to', to.toISOString()])
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
-      expect(result.stdout).toMatch(/^triage +7 +2 +2\.4k tok +540 tok +\$0\.0340 +\$0\.0170 +250 ms +370 ms +394 ms +40 ms +28\.6% +14\.3% +14\.3%$/m)
+      expect(result.stdout).toMatch(/^triage +7 +0 +0 +2 +2\.4k tok +540 tok +\$0\.0340 +\$0\.0170 +250 ms +370 ms +394 ms +40 ms +28\.6% +14\.3% +14\.3%$/m)
       // The same client in this process (no second spawn): a critical path as JSON.
       const written: string[] = []
       const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -369,6 +375,6 @@ describe('switchyard report', () => {
     expect(new Set(table.map((line) => line.length)).size).toBe(1)
     expect(table[0]).toMatch(/^workflow +step +calls/)
     expect(table.find((line) => line.startsWith('triage') && line.includes(' plan '))!.replace(/ +/g, ' '))
-      .toBe('triage plan 4 2 2.0k tok 500 tok $0.0300 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
+      .toBe('triage plan 4 0 0 2 2 2.0k tok 500 tok $0.0300 $0.0150 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
   })
 })
