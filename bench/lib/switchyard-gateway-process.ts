@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api'
 import { loadConfig } from '../../src/config/load-config.js'
 import { startGateway } from '../../src/gateway/start-gateway.js'
@@ -22,7 +23,16 @@ const config = await loadConfig(configPath)
 const gateway = await startGateway({ config, configPath, queueDirectory: path.join(path.dirname(configPath), 'queue') })
 
 const { version } = JSON.parse(readFileSync(path.join(repositoryRoot, 'package.json'), 'utf8')) as { version: string }
-const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).stdout.trim()
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' }).stdout.trim() || 'unknown'
+
+/** When the gateway code this process runs was written: the build is of the working tree, which may be ahead of HEAD. */
+function builtAt(): string {
+  try {
+    return statSync(fileURLToPath(new URL('../../src/gateway/start-gateway.js', import.meta.url))).mtime.toISOString()
+  } catch {
+    return 'source, through tsx'
+  }
+}
 let stopped = false
 
 /** Rows of `table` in the store, read after the gateway closed (it flushes its spans on close). */
@@ -37,7 +47,7 @@ async function countRows(table: string, where = ''): Promise<number> {
 }
 
 serveParent({
-  ready: { url: gateway.url, version: `switchyard ${version} (${commit === '' ? 'unknown commit' : commit}, working tree as built)` },
+  ready: { url: gateway.url, version: `switchyard ${version} (working tree compiled ${builtAt()}; HEAD ${commit} when run)` },
   handlers: {
     usage: () => processUsage(),
     /** Close the gateway (spans flushed into the store), then count what the store holds. */
