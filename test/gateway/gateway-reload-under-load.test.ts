@@ -8,18 +8,21 @@ import { startScriptedUpstream, waitUntil, type ScriptedUpstream } from './scrip
 import { startTestGateway } from './start-test-gateway.js'
 
 /*
- * A steady bounded load (300 requests, 16 at a time) while the config file is
- * rewritten and reloaded four times, once with a half-written file. No request may
- * fail; a request that starts after a reload answered and ends before the next one
- * starts is served by the model that reload put on the route.
+ * A steady bounded load (16 requests at a time, at most 2,000) while the config file
+ * is rewritten and reloaded four times, once with a half-written file, each reload
+ * after 20 requests were answered on the config before it. No request may fail; a
+ * request that starts after a reload answered and ends before the next one starts is
+ * served by the model that reload put on the route.
  */
 
 let upstream: ScriptedUpstream
 let gateway: Gateway
 const directory = makeTempDirectory('gateway-reload-load')
 const configPath = path.join(directory.path, 'switchyard.config.json')
-const totalRequests = 300
+const maxRequests = 2_000
 const concurrency = 16
+/** Requests answered on each config before the next reload (and after the last). */
+const perConfig = 20
 
 function configText(model: string): string {
   return JSON.stringify({
@@ -67,16 +70,17 @@ async function ask(): Promise<Served> {
   return { startedAt, endedAt: performance.now(), status: response.status, content: body.choices?.[0]?.message?.content }
 }
 
-/** 300 requests, 16 workers, each taking the next request until none is left. */
-async function steadyLoad(served: Served[]): Promise<void> {
+/** Requests, `concurrency` at a time, until `done()` or maxRequests were sent; returns how many were sent. */
+async function steadyLoad(served: Served[], done: () => boolean): Promise<number> {
   let next = 0
   const worker = async (): Promise<void> => {
-    while (next < totalRequests) {
+    while (next < maxRequests && !done()) {
       next += 1
       served.push(await ask())
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
+  return next
 }
 
 async function reloadWith(model: string | undefined): Promise<Reload> {
@@ -90,14 +94,19 @@ describe('config reloads during a steady load', () => {
   it('fails no request, switches the route at each good reload and keeps the old config on a bad file', async () => {
     const served: Served[] = []
     const reloads: Reload[] = []
-    const load = steadyLoad(served)
-    for (const [index, model] of ['model-two', undefined, 'model-three', 'model-four'].entries()) {
-      await waitUntil(() => served.length >= 30 * (index + 1), `${30 * (index + 1)} answers`, 20_000)
+    const answeredSince = (from: number): number => served.filter((answer) => answer.startedAt > from).length
+    let allReloaded = false
+    const load = steadyLoad(served, () => allReloaded && answeredSince(reloads.at(-1)!.endedAt) >= perConfig)
+    for (const model of ['model-two', undefined, 'model-three', 'model-four']) {
+      const since = reloads.at(-1)?.endedAt ?? 0
+      await waitUntil(() => answeredSince(since) >= perConfig, `${perConfig} answers on the config in force`, 20_000)
       reloads.push(await reloadWith(model))
     }
-    await load
+    allReloaded = true
+    const sent = await load
 
-    expect(served).toHaveLength(totalRequests)
+    expect(sent).toBeLessThan(maxRequests)
+    expect(served).toHaveLength(sent)
     expect(served.filter((answer) => answer.status !== 200)).toEqual([])
     expect(reloads.map((reload) => reload.outcome.ok)).toEqual([true, false, true, true])
     const refusal = reloads[1]!.outcome
@@ -116,7 +125,7 @@ describe('config reloads during a steady load', () => {
       expect(new Set(inside.map((answer) => answer.content))).toEqual(new Set([`answered by ${window.model}`]))
     }
     // The upstream saw every request, and never the half-written file's model.
-    expect(upstream.requests).toHaveLength(totalRequests)
+    expect(upstream.requests).toHaveLength(sent)
     expect(new Set(upstream.requests.map((request) => request.model))).toEqual(new Set(['model-one', 'model-two', 'model-three', 'model-four']))
   }, 60_000)
 })
