@@ -21,7 +21,7 @@ const directory = makeTempDirectory('gateway-cancellation')
 const solo = createVirtualKey()
 const maxTokens = 1000
 /** How soon after the client leaves the upstream must see its connection closed. */
-const promptlyMs = 1_000
+const promptlyMs = 2_000
 
 beforeAll(async () => {
   upstream = await startScriptedUpstream()
@@ -42,6 +42,24 @@ afterAll(async () => {
 
 function request(content: string): { model: string; max_tokens: number; messages: Array<{ role: 'user'; content: string }> } {
   return { model: 'fast', max_tokens: maxTokens, messages: [{ role: 'user', content }] }
+}
+
+/**
+ * A call that needs the room a left call held: it is admitted once the reservation
+ * is released, which happens as the left call is settled, a moment after the client
+ * leaves. Bounded: 20 tries 100 ms apart; without the release it would be refused
+ * for the whole hour.
+ */
+async function admittedOnceReleased(): Promise<string | null | undefined> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const answer = await client.chat.completions.create(request('hi'))
+      return answer.choices[0]?.message.content
+    } catch (error) {
+      if (attempt >= 20 || !(error instanceof OpenAI.RateLimitError)) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
 }
 
 async function refusalCode(promise: Promise<unknown>): Promise<string | null | undefined> {
@@ -87,8 +105,7 @@ describe('a client that leaves', () => {
     expect(upstream.abandonedAt.at(-1)! - leftAt).toBeLessThan(promptlyMs)
     // The room is back: a call that needs it is admitted.
     await waitUntil(() => upstream.pending() === 0, 'the upstream to have no open answers', 5_000)
-    const answer = await client.chat.completions.create(request('hi'))
-    expect(answer.choices[0]?.message.content).toBe('answered by gpt-4o-mini')
+    expect(await admittedOnceReleased()).toBe('answered by gpt-4o-mini')
   })
 
   it('before a plain answer: the upstream call is closed promptly and the budget room comes back', async () => {
@@ -103,8 +120,7 @@ describe('a client that leaves', () => {
     expect(await call).toBeInstanceOf(OpenAI.APIUserAbortError)
     await upstream.waitForAbandoned(abandonedBefore + 1, 5_000)
     expect(upstream.abandonedAt.at(-1)! - leftAt).toBeLessThan(promptlyMs)
-    const answer = await client.chat.completions.create(request('hi'))
-    expect(answer.choices[0]?.message.content).toBe('answered by gpt-4o-mini')
+    expect(await admittedOnceReleased()).toBe('answered by gpt-4o-mini')
   })
 
   // The client leaving aborts the call's signal, and the router records a call whose

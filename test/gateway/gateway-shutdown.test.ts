@@ -19,7 +19,7 @@ const main = fileURLToPath(new URL('./gateway-command-main.ts', import.meta.url)
 const directory = makeTempDirectory('gateway-shutdown')
 const configPath = path.join(directory.path, 'switchyard.config.json')
 const storeUrl = `chdb://${path.join(directory.path, 'store')}`
-const upstreamDelayMs = 1_500
+const upstreamDelayMs = 3_000
 const inFlight = 8
 let upstream: ScriptedUpstream
 let child: ChildProcess | undefined
