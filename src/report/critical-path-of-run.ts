@@ -1,4 +1,6 @@
-/** One step span of a run, in milliseconds from any fixed origin. */
+import { coveredMs, mergeIntervals, parallelIntervals, type TimeInterval } from './interval-overlap.js'
+
+/** One step span of a run (or one request made inside it), in milliseconds from any fixed origin. */
 export interface StepInterval {
   step: string
   startMs: number
@@ -11,8 +13,14 @@ export interface StepTime {
   busyMs: number
   /** Time the step was the one the run was waiting on. */
   criticalMs: number
-  /** Time the step ran while another step ran too. */
+  /**
+   * Time the step ran in parallel with other work: another step, or another of its
+   * own requests (two or more of its model calls at once). Overlaps within the
+   * timestamp tolerance (overlapToleranceMs) are sequential work, not parallel.
+   */
   overlapMs: number
+  /** The part of it in which two or more of the step's own requests ran at once. */
+  parallelCallsMs: number
 }
 
 export interface RunCriticalPath {
@@ -30,22 +38,23 @@ export interface RunCriticalPath {
  * path: their time shows as overlap, not as time the run waited for. Intervals
  * are clipped to the run; each step is taken at most once, so the walk ends.
  */
-export function criticalPathOfRun(run: { startMs: number; endMs: number }, intervals: readonly StepInterval[]): RunCriticalPath {
+export function criticalPathOfRun(run: { startMs: number; endMs: number }, intervals: readonly StepInterval[], requests: readonly StepInterval[] = []): RunCriticalPath {
   const runMs = Math.max(0, run.endMs - run.startMs)
-  const clipped = intervals
+  const clip = (list: readonly StepInterval[]): StepInterval[] => list
     .map((interval) => ({ step: interval.step, startMs: Math.max(interval.startMs, run.startMs), endMs: Math.min(interval.endMs, run.endMs) }))
     .filter((interval) => interval.endMs > interval.startMs)
+  const clipped = clip(intervals)
   const steps = new Map<string, StepTime>()
   const timeOf = (step: string): StepTime => {
     let time = steps.get(step)
     if (time === undefined) {
-      time = { busyMs: 0, criticalMs: 0, overlapMs: 0 }
+      time = { busyMs: 0, criticalMs: 0, overlapMs: 0, parallelCallsMs: 0 }
       steps.set(step, time)
     }
     return time
   }
   for (const interval of clipped) timeOf(interval.step)
-  addBusyAndOverlap(clipped, timeOf)
+  addBusyAndOverlap(clipped, clip(requests), timeOf)
 
   let cursor = run.endMs
   let outsideMs = 0
@@ -72,21 +81,20 @@ export function criticalPathOfRun(run: { startMs: number; endMs: number }, inter
   return { runMs, steps, outsideMs }
 }
 
-/** One sweep over the interval edges: per elementary segment, which steps run. */
-function addBusyAndOverlap(intervals: readonly StepInterval[], timeOf: (step: string) => StepTime): void {
-  const edges = [...new Set(intervals.flatMap((interval) => [interval.startMs, interval.endMs]))].sort((a, b) => a - b)
-  for (let index = 0; index + 1 < edges.length; index += 1) {
-    const segmentStart = edges[index]!
-    const segmentEnd = edges[index + 1]!
-    const active = new Set<string>()
-    for (const interval of intervals) {
-      if (interval.startMs <= segmentStart && interval.endMs >= segmentEnd) active.add(interval.step)
-    }
-    const length = segmentEnd - segmentStart
-    for (const step of active) {
-      const time = timeOf(step)
-      time.busyMs += length
-      if (active.size > 1) time.overlapMs += length
-    }
+/**
+ * Per step: its wall time (its own parallel instances counted once), and the time
+ * it ran in parallel with another step or with another of its own requests.
+ */
+function addBusyAndOverlap(intervals: readonly StepInterval[], requests: readonly StepInterval[], timeOf: (step: string) => StepTime): void {
+  for (const [step, time] of [...new Set(intervals.map((interval) => interval.step))].map((name) => [name, timeOf(name)] as const)) {
+    const own: TimeInterval[] = intervals.filter((interval) => interval.step === step)
+    const others: TimeInterval[] = intervals.filter((interval) => interval.step !== step)
+    // A request counts inside its step's own time only.
+    const ownRequests = parallelIntervals(requests.filter((request) => request.step === step))
+      .flatMap((parallel) => own.map((interval) => ({ startMs: Math.max(parallel.startMs, interval.startMs), endMs: Math.min(parallel.endMs, interval.endMs) })))
+    const parallelCalls = mergeIntervals(ownRequests)
+    time.busyMs += coveredMs(own)
+    time.parallelCallsMs += coveredMs(parallelCalls)
+    time.overlapMs += coveredMs([...parallelIntervals(own, others), ...parallelCalls])
   }
 }

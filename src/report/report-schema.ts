@@ -76,14 +76,20 @@ export const criticalPathStepSchema = z.object({
   runs: z.number(),
   /** Mean wall time of the step per run it ran in (parallel instances of it counted once). */
   meanDurationMs: z.number(),
-  /** Mean time per run the step spent on the critical path. */
+  /** Mean time per run (over all runs of the workflow) the step spent on the critical path. */
   criticalMs: z.number(),
-  /** Mean share of a run's end-to-end time spent in this step on the critical path. */
+  /** Share of the mean run: `criticalMs / meanRunMs`, so it always agrees with the milliseconds. */
   criticalShare: z.number(),
-  /** Mean time per run the step ran in parallel with another step. */
+  /**
+   * Mean time per run it ran in, during which the step ran in parallel with other
+   * work: another step, or two or more of its own requests at once. Overlaps within
+   * 1 ms (timestamp jitter of sequential spans) are not parallel.
+   */
   overlapMs: z.number(),
-  /** Share of the step's own time that ran in parallel with another step. */
+  /** Share of the step's own time that ran in parallel (`overlapMs / meanDurationMs`). */
   overlapShare: z.number(),
+  /** The part of `overlapMs` in which two or more of the step's own requests ran at once; 0 from an older collector. */
+  parallelCallsMs: z.number().default(0),
 })
 export type CriticalPathStep = z.infer<typeof criticalPathStepSchema>
 
@@ -96,8 +102,9 @@ export const criticalPathReportSchema = z.object({
   meanRunMs: z.number(),
   /** Sorted by critical share, largest first. */
   steps: z.array(criticalPathStepSchema),
-  /** Time on the path outside any step: the workflow's own code, waits between steps. */
+  /** Time on the path outside any step: the workflow's own code, waits between steps (mean per run). */
   outsideStepsMs: z.number(),
+  /** `outsideStepsMs / meanRunMs`, as the steps' shares. */
   outsideStepsShare: z.number(),
   /** Runs in the window beyond the analysis limit, not analysed. */
   omittedRuns: z.number(),

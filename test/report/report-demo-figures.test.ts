@@ -2,6 +2,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runDemo, type DemoSummary } from '../../src/demo/run-demo.js'
 import { buildReport } from '../../src/report/build-report.js'
+import { criticalPath } from '../../src/report/critical-path.js'
 import { formatReport } from '../../src/report/format-report.js'
 import { handleReportRequest } from '../../src/report/handle-report-request.js'
 import { reportSchema, type ReportRow } from '../../src/report/report-schema.js'
@@ -109,5 +110,25 @@ describe('cost per run of a step, from the demo', () => {
     const table = formatReport(report, 'table')
     expect(table).toMatch(/ runs +wf runs +input .* cost\/run +cost\/wf run /)
     expect(table).toMatch(/wf runs: every run of the row's workflows \(cost\/wf run divides by them\)/)
+  })
+})
+
+describe('critical path of the demo\'s support triage', () => {
+  it('gives each step a share of the mean run that agrees with its milliseconds', async () => {
+    const report = await criticalPath({ store, workflow: 'support-triage', ...window })
+    const [runs] = await rows<{ runs: string; meanMs: number }>(`SELECT toString(count()) AS runs, avg(Duration) / 1e6 AS meanMs
+      FROM otel_traces WHERE SpanName = 'invoke_workflow support-triage'`)
+    expect(report.runs).toBe(Number(runs?.runs))
+    expect(report.meanRunMs).toBeCloseTo(runs!.meanMs, 2)
+    for (const step of report.steps) expect(step.criticalShare * report.meanRunMs, step.step).toBeCloseTo(step.criticalMs, 1)
+    expect(report.steps.reduce((total, step) => total + step.criticalShare, report.outsideStepsShare)).toBeCloseTo(1, 5)
+  })
+
+  it('counts the three parallel calls of execute as parallel, and nothing of the sequential steps', async () => {
+    const report = await criticalPath({ store, workflow: 'support-triage', ...window })
+    const step = (name: string) => report.steps.find((candidate) => candidate.step === name)
+    expect(step('execute')?.parallelCallsMs).toBeGreaterThan(0)
+    expect(step('execute')?.overlapMs).toBeGreaterThanOrEqual(step('execute')!.parallelCallsMs)
+    for (const name of ['classify', 'plan', 'verify']) expect(step(name)?.overlapMs, name).toBe(0)
   })
 })

@@ -146,8 +146,8 @@ describe('criticalPathOfRun', () => {
       { step: 'a', startMs: 0, endMs: 100 },
       { step: 'b', startMs: 50, endMs: 150 },
     ])
-    expect(path.steps.get('a')).toEqual({ busyMs: 100, criticalMs: 50, overlapMs: 50 })
-    expect(path.steps.get('b')).toEqual({ busyMs: 100, criticalMs: 100, overlapMs: 50 })
+    expect(path.steps.get('a')).toEqual({ busyMs: 100, criticalMs: 50, overlapMs: 50, parallelCallsMs: 0 })
+    expect(path.steps.get('b')).toEqual({ busyMs: 100, criticalMs: 100, overlapMs: 50, parallelCallsMs: 0 })
     expect(path.outsideMs).toBe(50)
   })
 
@@ -157,8 +157,42 @@ describe('criticalPathOfRun', () => {
       { step: 'execute', startMs: 10, endMs: 80 },
       { step: 'late', startMs: 90, endMs: 130 },
     ])
-    expect(path.steps.get('execute')).toEqual({ busyMs: 80, criticalMs: 80, overlapMs: 0 })
-    expect(path.steps.get('late')).toEqual({ busyMs: 10, criticalMs: 10, overlapMs: 0 })
+    expect(path.steps.get('execute')).toEqual({ busyMs: 80, criticalMs: 80, overlapMs: 0, parallelCallsMs: 0 })
+    expect(path.steps.get('late')).toEqual({ busyMs: 10, criticalMs: 10, overlapMs: 0, parallelCallsMs: 0 })
     expect(path.outsideMs).toBe(10)
+  })
+
+  it('does not count sequential steps whose timestamps overlap by under a millisecond as parallel', () => {
+    const path = criticalPathOfRun({ startMs: 0, endMs: 300 }, [
+      { step: 'classify', startMs: 0, endMs: 100.4 },
+      { step: 'plan', startMs: 100, endMs: 200.9 },
+      { step: 'verify', startMs: 200, endMs: 300 },
+    ])
+    for (const step of ['classify', 'plan', 'verify']) expect(path.steps.get(step)?.overlapMs, step).toBe(0)
+    // Two steps that really ran together still do: 5 ms is no jitter.
+    const parallel = criticalPathOfRun({ startMs: 0, endMs: 200 }, [
+      { step: 'a', startMs: 0, endMs: 105 },
+      { step: 'b', startMs: 100, endMs: 200 },
+    ])
+    expect(parallel.steps.get('a')?.overlapMs).toBe(5)
+  })
+
+  it('counts the time two or more requests of one step ran at once as parallel, inside the step only', () => {
+    // execute 10-100 makes three requests: 10-60, 12-90 and 15-40; a request starting 0.5 ms before another ends is not parallel.
+    const path = criticalPathOfRun({ startMs: 0, endMs: 120 }, [
+      { step: 'plan', startMs: 0, endMs: 10 },
+      { step: 'execute', startMs: 10, endMs: 100 },
+      { step: 'verify', startMs: 100, endMs: 120 },
+    ], [
+      { step: 'execute', startMs: 10, endMs: 60 },
+      { step: 'execute', startMs: 12, endMs: 90 },
+      { step: 'execute', startMs: 15, endMs: 40 },
+      { step: 'verify', startMs: 100, endMs: 110.5 },
+      { step: 'verify', startMs: 110, endMs: 119 },
+    ])
+    // 12-60: at least two of the three at once.
+    expect(path.steps.get('execute')).toEqual({ busyMs: 90, criticalMs: 90, overlapMs: 48, parallelCallsMs: 48 })
+    expect(path.steps.get('verify')).toEqual({ busyMs: 20, criticalMs: 20, overlapMs: 0, parallelCallsMs: 0 })
+    expect(path.steps.get('plan')?.overlapMs).toBe(0)
   })
 })

@@ -210,18 +210,21 @@ describe('criticalPath', () => {
     const report = await criticalPath({ store, workflow: 'fanout', from, to })
     expect(report.runs).toBe(2)
     expect(report.meanRunMs).toBe(175)
-    expect(report.steps.map((step) => step.step)).toEqual(['search', 'answer', 'fetch'])
-    const [search, answer, fetch] = report.steps
-    expect(search).toMatchObject({ runs: 2, meanDurationMs: 90, criticalMs: 50, overlapMs: 70 })
-    expect(search?.criticalShare).toBeCloseTo((100 / 150 + 0) / 2, 5)
+    // Shares are of the mean run (175 ms): equal critical time, equal share; ties go to the longer step.
+    expect(report.steps.map((step) => step.step)).toEqual(['fetch', 'answer', 'search'])
+    const [fetch, answer, search] = report.steps
+    expect(search).toMatchObject({ runs: 2, meanDurationMs: 90, criticalMs: 50, overlapMs: 70, parallelCallsMs: 0 })
+    expect(search?.criticalShare).toBeCloseTo(50 / 175, 5)
     expect(search?.overlapShare).toBeCloseTo(140 / 180, 5)
     expect(answer).toMatchObject({ runs: 2, meanDurationMs: 55, criticalMs: 55, overlapMs: 0, overlapShare: 0 })
-    expect(answer?.criticalShare).toBeCloseTo((50 / 150 + 60 / 200) / 2, 5)
+    expect(answer?.criticalShare).toBeCloseTo(55 / 175, 5)
     expect(fetch).toMatchObject({ runs: 2, meanDurationMs: 85, criticalMs: 55, overlapMs: 70 })
-    expect(fetch?.criticalShare).toBeCloseTo((0 + 110 / 200) / 2, 5)
+    expect(fetch?.criticalShare).toBeCloseTo(55 / 175, 5)
     expect(fetch?.overlapShare).toBeCloseTo(140 / 170, 5)
     expect(report.outsideStepsMs).toBe(15)
-    expect(report.outsideStepsShare).toBeCloseTo((0 + 30 / 200) / 2, 5)
+    expect(report.outsideStepsShare).toBeCloseTo(15 / 175, 5)
+    // A share and its milliseconds say the same thing.
+    for (const step of report.steps) expect(step.criticalShare * report.meanRunMs).toBeCloseTo(step.criticalMs, 2)
     const shares = report.steps.reduce((sum, step) => sum + step.criticalShare, report.outsideStepsShare)
     expect(shares).toBeCloseTo(1, 5)
   })
@@ -230,8 +233,9 @@ describe('criticalPath', () => {
     const report = await criticalPath({ store, workflow: 'fanout', from, to })
     const table = formatReport(report, 'table')
     expect(table).toMatch(/2 runs, mean 175 ms end to end/)
-    expect(table.split('\n').find((line) => line.startsWith('search'))!.replace(/ +/g, ' ')).toBe('search 2 90 ms 50 ms 33.3% 70 ms 77.8%')
-    expect(formatReport(report, 'csv').split('\n')[0]).toBe('step,runs,mean_duration_ms,critical_ms,critical_share,overlap_ms,overlap_share')
+    expect(table.split('\n').find((line) => line.startsWith('search'))!.replace(/ +/g, ' ')).toBe('search 2 90 ms 50 ms 28.6% 70 ms 77.8% 0 ms')
+    expect(formatReport(report, 'csv').split('\n')[0]).toBe('step,runs,mean_duration_ms,critical_ms,critical_share,overlap_ms,overlap_share,parallel_calls_ms')
+    expect(table).toMatch(/share of mean run: that time over the mean run's time/)
   })
 
   it('reports no runs for a workflow without spans in the window', async () => {
