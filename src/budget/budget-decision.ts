@@ -24,7 +24,9 @@ export interface BudgetEvaluation {
   unconfirmedUnits: bigint
   /** This process's calls in flight (their worst case). */
   reservedUnits: bigint
-  /** settled + unconfirmed + reserved: the spend before this call. */
+  /** With shared budgets: the other processes' calls in flight and unconfirmed, as Redis last said. */
+  othersUnits?: bigint
+  /** settled + unconfirmed + reserved (+ others'): the spend before this call. */
   spentUnits: bigint
   /** This call's worst case (0 when decide was not given one). */
   worstCaseUnits: bigint
@@ -51,6 +53,8 @@ export interface BudgetDecisionSummary {
   action: BudgetAction
   spentUsd: string
   limitUsd: string
+  /** `unavailable` when shared budgets could not reach Redis and the call was decided in this process alone. */
+  shared?: 'unavailable'
 }
 
 /** What the ledger says about one call: the strictest of every matching budget. */
@@ -66,6 +70,8 @@ export interface BudgetDecision {
   summary?: BudgetDecisionSummary
   /** For block: the error to throw. */
   error?: BudgetExceededError
+  /** `unavailable` when shared budgets could not reach Redis and this process decided alone. */
+  shared?: 'unavailable'
 }
 
 /**

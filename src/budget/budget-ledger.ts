@@ -5,8 +5,11 @@ import type { BudgetScope } from './budget-scope.js'
 import { BudgetState } from './budget-state.js'
 import { budgetStatus, type BudgetStatus } from './budget-status.js'
 import { OutputTokenPercentiles, type OutputTokenEstimate, type OutputTokenPercentilesOptions } from './output-token-percentiles.js'
-import { LedgerReservation, type Reservation, type ReservationHooks } from './reservation.js'
-import { addSpanId, type LocalCall } from './local-call.js'
+import { LedgerReservation, type Reservation } from './reservation.js'
+import type { LocalCall } from './local-call.js'
+import { ReservedBudgets, type ActiveReservation } from './reserved-budgets.js'
+import { admitShared, markSharedUnavailable, refuseSharedUnavailable } from './shared/admit-shared.js'
+import type { SharedBudgetStore } from './shared/shared-budget-store.js'
 import type { SpendSource } from './spend-source.js'
 
 export interface BudgetLedgerOptions {
@@ -30,6 +33,11 @@ export interface BudgetLedgerOptions {
   maxOutputTokens?: (model: string) => number | undefined
   /** Output tokens reserved when nothing else is known (default 32,768). */
   defaultMaxOutputTokens?: number
+  /**
+   * Reservations shared with other processes through Redis (see README.md, "Shared
+   * reservations"): started and closed with the ledger. Without it, nothing changes.
+   */
+  shared?: SharedBudgetStore
 }
 
 export interface BudgetLedgerStats {
@@ -44,11 +52,6 @@ export interface BudgetLedgerStats {
   droppedUnconfirmed: number
   refreshes: number
   refreshFailures: number
-}
-
-interface ActiveReservation {
-  reservation: LedgerReservation
-  states: BudgetState[]
 }
 
 /**
@@ -67,6 +70,7 @@ export class BudgetLedger {
   readonly #active = new Map<number, ActiveReservation>()
   readonly #percentiles: OutputTokenPercentiles
   readonly #options: BudgetLedgerOptions
+  readonly #shared: SharedBudgetStore | undefined
   #nextId = 0
   #expired = 0
   #refreshes = 0
@@ -83,12 +87,22 @@ export class BudgetLedger {
     this.source = options.source
     this.#now = options.now ?? Date.now
     const createdAtMs = this.#now()
+    const shared = options.shared
+    this.#shared = shared
     this.#states = options.budgets.map((config) => new BudgetState({
       config,
       createdAtMs,
       ingestDelayMs: options.ingestDelayMs ?? 30_000,
       maxUnconfirmedCalls: options.maxUnconfirmedCalls ?? 100_000,
+      onUnconfirmedLeave: shared === undefined ? undefined : (id, seenAtMs) => {
+        if (seenAtMs === undefined) shared.leave(id, config.name)
+        else shared.seen(id, config.name, seenAtMs)
+      },
     }))
+    if (shared !== undefined) {
+      const byName = new Map(this.#states.map((state) => [state.config.name, state]))
+      shared.track({ budgets: options.budgets.map((config) => config.name), figureAtMs: (name) => byName.get(name)?.lastRefreshMs ?? 0 })
+    }
     this.#percentiles = new OutputTokenPercentiles(options.outputTokens)
     const refreshIntervalMs = options.refreshIntervalMs ?? 1_000
     for (const config of options.budgets) {
@@ -105,7 +119,7 @@ export class BudgetLedger {
    */
   start(): Promise<void> {
     this.#startPromise ??= (async () => {
-      await Promise.all([this.refresh(), this.refreshOutputTokens()])
+      await Promise.all([this.refresh(), this.refreshOutputTokens(), this.#shared?.start()])
       if (this.#closed) return
       this.#every(this.#options.refreshIntervalMs ?? 1_000, () => this.refresh())
       this.#every(this.#options.outputTokens?.refreshIntervalMs ?? 300_000, () => this.refreshOutputTokens())
@@ -119,6 +133,7 @@ export class BudgetLedger {
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers = []
     await this.#refreshChain
+    await this.#shared?.close()
   }
 
   /**
@@ -141,6 +156,11 @@ export class BudgetLedger {
     const nowMs = this.#now()
     const { decision, states } = this.#evaluate(options.scope, options.worstCaseUnits, nowMs)
     if (decision.error !== undefined) throw decision.error
+    const shared = states.length === 0 ? undefined : this.#shared
+    if (shared?.available === false) {
+      if (shared.onUnavailable === 'block') throw refuseSharedUnavailable({ states, decision, scope: options.scope, worstCaseUnits: options.worstCaseUnits })
+      markSharedUnavailable(decision)
+    }
     const id = ++this.#nextId
     // One call object for every matching budget (see LocalCall).
     const call: LocalCall = { units: options.worstCaseUnits, atMs: nowMs, spanIds: options.spanId === undefined ? [] : [options.spanId] }
@@ -150,9 +170,19 @@ export class BudgetLedger {
       decision,
       worstCaseUnits: options.worstCaseUnits,
       reservedAtMs: nowMs,
-      hooks: new ReservedBudgets({ call, states, active: this.#active, now: this.#now }),
+      hooks: new ReservedBudgets({ call, states, active: this.#active, now: this.#now, shared }),
     })
     this.#active.set(id, { reservation, states })
+    if (shared === undefined) return reservation
+    const budgets = states.map((state) => state.config.name)
+    if (decision.shared === 'unavailable') {
+      shared.registerLocally({ id, units: options.worstCaseUnits, budgets })
+    } else {
+      const admission = admitShared({ shared, reservation, states, decision, scope: options.scope, worstCaseUnits: options.worstCaseUnits, nowMs })
+      // Awaited by the router; a caller that never awaits it must not see an unhandled rejection.
+      admission.catch(() => undefined)
+      reservation.admission = admission
+    }
     return reservation
   }
 
@@ -212,6 +242,8 @@ export class BudgetLedger {
 
   #evaluate(scope: BudgetScope, worstCaseUnits: bigint, nowMs: number): { decision: BudgetDecision; states: BudgetState[] } {
     const states = this.#states.filter((state) => state.match.matches(scope))
+    const shared = this.#shared
+    if (shared !== undefined) for (const state of states) state.othersUnits = shared.othersUnits(state.config.name)
     const decision = combineEvaluations(states.map((state) => state.evaluate(nowMs, worstCaseUnits)), scope)
     return { decision, states }
   }
@@ -272,59 +304,6 @@ export class BudgetLedger {
       this.#timers.push(timer)
     }
     schedule()
-  }
-}
-
-/**
- * What ending a reservation does to the budgets it was reserved against. A class, not
- * four closures per reservation: the router reserves before every call.
- */
-class ReservedBudgets implements ReservationHooks {
-  readonly #call: LocalCall
-  readonly #states: readonly BudgetState[]
-  readonly #active: Map<number, ActiveReservation>
-  readonly #now: () => number
-
-  constructor(options: { call: LocalCall; states: readonly BudgetState[]; active: Map<number, ActiveReservation>; now: () => number }) {
-    this.#call = options.call
-    this.#states = options.states
-    this.#active = options.active
-    this.#now = options.now
-  }
-
-  attachSpan(id: number, spanId: string): void {
-    for (const state of this.#states) state.attachSpan(id, spanId)
-  }
-
-  settle(id: number, units: bigint, spanIds: readonly string[]): void {
-    this.#active.delete(id)
-    const call = this.#call
-    for (const spanId of spanIds) addSpanId(call, spanId)
-    // Every budget takes the worst case out before the units change, then the budgets
-    // that must wait for the store count the actual cost (a LocalSpend's total relies on it).
-    let waiting: BudgetState[] | undefined
-    for (const state of this.#states) {
-      if (state.finishReservation(id, units)) (waiting ??= []).push(state)
-    }
-    if (waiting === undefined) return
-    call.units = units
-    call.settledAtMs = this.#now()
-    for (const state of waiting) state.addFinished(id, call)
-  }
-
-  release(id: number): void {
-    this.#active.delete(id)
-    for (const state of this.#states) state.release(id)
-  }
-
-  streamLimitUnits(id: number): bigint | undefined {
-    const nowMs = this.#now()
-    let limit: bigint | undefined
-    for (const state of this.#states) {
-      const room = state.streamRoom(id, nowMs)
-      if (room !== undefined && (limit === undefined || room < limit)) limit = room
-    }
-    return limit
   }
 }
 

@@ -28,6 +28,13 @@ export interface BudgetStateOptions {
   ingestDelayMs: number
   /** The most finished calls kept waiting for the store; past it the oldest are dropped and counted. */
   maxUnconfirmedCalls: number
+  /**
+   * A finished call left this budget's unconfirmed spend: seen in the store by the
+   * refresh whose query started at `seenAtMs` (or assumed there, for a call without
+   * spans), or dropped (`seenAtMs` undefined: out of the window, or past the cap).
+   * Shared budgets hand this on to Redis.
+   */
+  onUnconfirmedLeave?: (id: number, seenAtMs: number | undefined) => void
 }
 
 /**
@@ -73,6 +80,12 @@ export class BudgetState {
   #lastRefreshStartMs: number | undefined
   #lastErrorMessage: string | undefined
   #droppedCount = 0
+  /**
+   * With shared budgets: the reservations and unconfirmed calls of the other processes,
+   * as Redis last said (the ledger sets it before each evaluation). Counted in spend so
+   * warn and downgrade see them; a block is decided by the shared script itself.
+   */
+  othersUnits = 0n
 
   constructor(options: BudgetStateOptions) {
     this.#options = options
@@ -148,11 +161,11 @@ export class BudgetState {
     const byTime = this.#unconfirmedByTime.oldest()
     const fromByTime = withSpans === undefined
       || (byTime !== undefined && (byTime[1].settledAtMs ?? 0) < (withSpans[1].settledAtMs ?? 0))
-    if (fromByTime) {
-      if (byTime !== undefined) this.#unconfirmedByTime.delete(byTime[0])
-    } else {
-      this.#unconfirmed.delete(withSpans[0])
-    }
+    const dropped = fromByTime ? byTime?.[0] : withSpans[0]
+    if (dropped === undefined) return
+    if (fromByTime) this.#unconfirmedByTime.delete(dropped)
+    else this.#unconfirmed.delete(dropped)
+    this.#options.onUnconfirmedLeave?.(dropped, undefined)
     this.#droppedCount += 1
   }
 
@@ -198,7 +211,10 @@ export class BudgetState {
       if (id === undefined) continue
       const finished = this.#unconfirmed.get(id)
       if (finished !== undefined) {
-        if (this.#completesFinished(finished, spanId)) this.#unconfirmed.delete(id)
+        if (this.#completesFinished(finished, spanId)) {
+          this.#unconfirmed.delete(id)
+          this.#options.onUnconfirmedLeave?.(id, startedAtMs)
+        }
         continue
       }
       const inFlight = this.#reserved.get(id)
@@ -207,8 +223,10 @@ export class BudgetState {
     for (let oldest = this.#unconfirmedByTime.oldest(); oldest !== undefined; oldest = this.#unconfirmedByTime.oldest()) {
       if ((oldest[1].settledAtMs ?? 0) + this.#options.ingestDelayMs > startedAtMs) break
       this.#unconfirmedByTime.delete(oldest[0])
+      this.#options.onUnconfirmedLeave?.(oldest[0], startedAtMs)
     }
-    const inWindowOptions = { windowStartMs: this.window.span(startedAtMs).startMs, floorMinute, minuteMs }
+    const leave = this.#options.onUnconfirmedLeave
+    const inWindowOptions = { windowStartMs: this.window.span(startedAtMs).startMs, floorMinute, minuteMs, onDelete: leave === undefined ? undefined : (id: number) => leave(id, undefined) }
     this.#unconfirmed.deleteOutsideWindow(inWindowOptions)
     this.#unconfirmedByTime.deleteOutsideWindow(inWindowOptions)
   }
@@ -246,7 +264,7 @@ export class BudgetState {
     const inWindowOptions = { windowStartMs: span.startMs, floorMinute, minuteMs }
     const unconfirmedUnits = this.#unconfirmed.unitsInWindow(inWindowOptions) + this.#unconfirmedByTime.unitsInWindow(inWindowOptions)
     const reservedUnits = this.#reserved.unitsInWindow(inWindowOptions)
-    const spentUnits = settledUnits + unconfirmedUnits + reservedUnits
+    const spentUnits = settledUnits + unconfirmedUnits + reservedUnits + this.othersUnits
     const storeAgeMs = this.#lastRefreshStartMs === undefined ? undefined : nowMs - this.#lastRefreshStartMs
     const blindMs = nowMs - (this.#lastRefreshStartMs ?? this.#options.createdAtMs)
     const stale = blindMs > config.maxStalenessMs
@@ -264,6 +282,7 @@ export class BudgetState {
       windowStartMs: span.startMs,
       stale,
     }
+    if (this.othersUnits > 0n) evaluation.othersUnits = this.othersUnits
     if (span.endMs !== undefined) evaluation.windowEndMs = span.endMs
     if (storeAgeMs !== undefined) evaluation.storeAgeMs = storeAgeMs
     if (this.#block !== undefined) evaluation.blockAt = this.#block.at
@@ -295,6 +314,15 @@ export class BudgetState {
       if (retryAtMs !== undefined) evaluation.retryAtMs = retryAtMs
     }
     return evaluation
+  }
+
+  /**
+   * For the shared check: what the lowest block threshold leaves after the settled
+   * figure, in pico-USD (negative when past it); undefined for a budget that never blocks.
+   */
+  sharedRoomUnits(nowMs: number): bigint | undefined {
+    if (this.#block === undefined) return undefined
+    return this.#block.thresholdMillionths / 1_000_000n - this.#settledSince(this.window.span(nowMs).startMs)
   }
 
   #settledSince(windowStartMs: number): bigint {

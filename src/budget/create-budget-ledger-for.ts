@@ -3,6 +3,7 @@ import type { BudgetConfig } from './budget-config.js'
 import { BudgetConfigError } from './budget-config-error.js'
 import { createBudgetLedger, type BudgetLedger } from './budget-ledger.js'
 import { createSpendSource } from './create-spend-source.js'
+import { SharedBudgetStore, type SharedBudgetStoreOptions } from './shared/shared-budget-store.js'
 import type { SpendSource } from './spend-source.js'
 
 export interface CreateBudgetLedgerForOptions {
@@ -13,6 +14,11 @@ export interface CreateBudgetLedgerForOptions {
   spendEndpoint?: string
   /** A store URL (`chdb://...`, `http://...`); opened here, and closed by `close()`, when nothing above is given. */
   store?: string
+  /**
+   * The config's `shared` (`{ url, onUnavailable }`), and optionally the lease and
+   * renew timings: reservations are then checked and held in Redis across processes.
+   */
+  shared?: Omit<SharedBudgetStoreOptions, 'now'> | undefined
   now: () => number
 }
 
@@ -48,7 +54,8 @@ export function createBudgetLedgerFor(options: CreateBudgetLedgerForOptions): Bu
   if (source === undefined) {
     throw new BudgetConfigError([{ path: 'budgets', message: 'budgets need settled spend: set `store` (a ClickHouse URL) or `spendEndpoint` (a collector URL)' }])
   }
-  const ledger = createBudgetLedger({ budgets: options.budgets, source, now: options.now })
+  const shared = options.shared === undefined ? undefined : new SharedBudgetStore({ ...options.shared, now: options.now })
+  const ledger = createBudgetLedger({ budgets: options.budgets, source, now: options.now, ...(shared === undefined ? {} : { shared }) })
   const ready = Promise.all(pending).then(() => ledger.start())
   ready.catch(() => undefined)
   return {

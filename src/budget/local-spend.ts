@@ -64,13 +64,15 @@ export class LocalSpend extends Map<number, LocalCall> {
   }
 
   /** Drop the calls whose start minute has left a window starting at `windowStartMs`; walks only when one may have. */
-  deleteOutsideWindow(options: { windowStartMs: number; floorMinute: (ms: number) => number; minuteMs: number }): void {
+  deleteOutsideWindow(options: { windowStartMs: number; floorMinute: (ms: number) => number; minuteMs: number; onDelete?: ((id: number) => void) | undefined }): void {
     const { windowStartMs, floorMinute, minuteMs } = options
     if (this.size === 0 || floorMinute(this.#earliestAtMs) + minuteMs > windowStartMs) return
     let earliest = Number.POSITIVE_INFINITY
     for (const [id, call] of this) {
-      if (floorMinute(call.atMs) + minuteMs <= windowStartMs) this.delete(id)
-      else if (call.atMs < earliest) earliest = call.atMs
+      if (floorMinute(call.atMs) + minuteMs <= windowStartMs) {
+        this.delete(id)
+        options.onDelete?.(id)
+      } else if (call.atMs < earliest) earliest = call.atMs
     }
     this.#earliestAtMs = earliest
   }

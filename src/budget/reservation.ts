@@ -16,6 +16,13 @@ export interface Reservation {
   readonly worstCaseUnits: bigint
   readonly status: ReservationStatus
   /**
+   * With shared budgets: resolves once Redis admitted the call against every
+   * process's reservations, and rejects with BudgetExceededError when it refuses
+   * (the reservation is then released). Await it before calling the provider.
+   * Undefined when nothing is shared: the synchronous decision was the whole answer.
+   */
+  readonly admission?: Promise<void> | undefined
+  /**
    * A span of the call, once started (one per attempt: call it for each retry, fallback
    * or hedge): lets the ledger see the call arrive in the store, exactly once.
    */
@@ -48,6 +55,7 @@ export class LedgerReservation implements Reservation {
   readonly decision: BudgetDecision
   readonly worstCaseUnits: bigint
   readonly reservedAtMs: number
+  admission: Promise<void> | undefined
   #state: ReservationStatus = 'active'
   readonly #hooks: ReservationHooks
 

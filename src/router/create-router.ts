@@ -153,5 +153,5 @@ function setUpBudgets(options: { config: RouterConfig; dependencies: RouterDepen
   if (config.budgets.length > 0 && !hasSpendSource(spend)) {
     throw new RouterConfigError([{ path: 'budgets', message: 'budgets need settled spend: set `store` (a ClickHouse URL) or `spendEndpoint` (a collector URL)' }])
   }
-  return createBudgetLedgerFor({ budgets: config.budgets, ...spend, now: options.now })
+  return createBudgetLedgerFor({ budgets: config.budgets, ...spend, shared: config.shared, now: options.now })
 }

@@ -28,6 +28,9 @@ export interface RouteAttemptsResult<T, Request extends AttemptRequestBase = Pro
 export async function routeAttempts<T, Request extends AttemptRequestBase = ProviderRequest>(routed: RoutedCall<Request>, perform: PerformAttempt<T, Request>): Promise<RouteAttemptsResult<T, Request>> {
   const { route, ordered } = routed
   const { health } = routed.parts
+  // Shared budgets: Redis checks the call against every process before any provider is called.
+  const admission = routed.reservation?.admission
+  if (admission !== undefined) await admission
   routed.retryBudget.recordRequest()
   let index = 0
   while (index < ordered.length) {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { budgetListSchema } from '../budget/budget-config.js'
 import { providerConfigSchema } from '../providers/create-provider.js'
 import { unknownModelPolicySchema } from '../pricing/unknown-model-policy.js'
+import { sharedConfigSchema } from '../config/shared-config.js'
 
 /*
  * The shape of `createRouter(config)`. Every number has a bound: a typo such as
@@ -141,6 +142,8 @@ export const routerConfigSchema = z
     store: z.string().min(1).optional(),
     /** A collector's base URL whose spend endpoint (/v1/spend) budgets read, when its store is embedded in it. */
     spendEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+    /** A Redis shared by many router processes: budget reservations checked and held across all of them (src/budget/README.md). */
+    shared: sharedConfigSchema.optional(),
     serviceName: z.string().min(1).max(256).optional(),
     /**
      * Record prompt and completion text on this router's spans (`gen_ai.input.messages`,

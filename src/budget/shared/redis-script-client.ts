@@ -43,6 +43,14 @@ export class RedisScriptClient {
     return this.#connection
   }
 
+  /** Connect and wait up to `timeoutMs` for the first connection; true when it is up. */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const connection = await this.connect()
+    const deadline = Date.now() + timeoutMs
+    while (!connection.isReady && !this.#closed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    return connection.isReady
+  }
+
   /** Run the budget script; rejects with SharedBudgetUnavailableError when Redis does not answer. */
   async run(keys: readonly string[], args: readonly string[]): Promise<unknown> {
     if (this.#closed) throw new SharedBudgetUnavailableError({ message: 'the shared budget store is closed' })

@@ -111,19 +111,26 @@ export class SharedBudgetStore {
 
   /** Connect, read every budget once, then renew in the background. Rejects only when the `redis` package is missing. */
   async start(): Promise<void> {
-    await this.#client.connect()
+    await this.#client.ready(2_000)
     await this.flush()
-    const intervalMs = this.#options.renewIntervalMs ?? Math.max(100, Math.floor(this.#leaseMs / 4))
+    const renewMs = this.#options.renewIntervalMs ?? Math.max(100, Math.floor(this.#leaseMs / 4))
+    // Every second at most: while Redis is down each tick asks again, so the state converges soon after it is back.
+    const tickMs = Math.min(renewMs, 1_000)
+    let renewedAtMs = Date.now()
     const tick = (): void => {
       if (this.#closed) return
-      this.#full = true
-      void this.flush().finally(() => {
+      const due = this.#available === false || Date.now() - renewedAtMs >= renewMs - tickMs / 2
+      if (due) {
+        renewedAtMs = Date.now()
+        this.#full = true
+      }
+      void (due ? this.flush() : Promise.resolve()).finally(() => {
         if (this.#closed) return
-        this.#timer = setTimeout(tick, intervalMs)
+        this.#timer = setTimeout(tick, tickMs)
         this.#timer.unref()
       })
     }
-    this.#timer = setTimeout(tick, intervalMs)
+    this.#timer = setTimeout(tick, tickMs)
     this.#timer.unref()
   }
 
@@ -166,6 +173,12 @@ export class SharedBudgetStore {
     for (const budget of options.budgets) this.#deleteLive(budget.name, id, false)
     const index = Number(reply[1]) - 1
     return { admitted: false, index, sharedUnits: picoOf(Number(reply[2])) }
+  }
+
+  /** Redis is down and the ledger admitted the call on its own (`local`): register it once Redis answers. */
+  registerLocally(options: { id: number; units: bigint; budgets: readonly string[] }): void {
+    const entryId = this.#entryId(options.id)
+    for (const budget of options.budgets) this.#setLive(budget, entryId, { kind: 'r', nano: nanoOf(options.units), admitted: true })
   }
 
   /** Redis did not answer a reserve and the ledger admitted the call on its own: register it at the next sync. */

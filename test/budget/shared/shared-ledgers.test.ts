@@ -1,0 +1,217 @@
+import { randomInt } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { BudgetExceededError } from '../../../src/budget/budget-exceeded-error.js'
+import { createBudgetLedger, type BudgetLedger } from '../../../src/budget/budget-ledger.js'
+import { createSpendSource } from '../../../src/budget/create-spend-source.js'
+import { parseBudgets } from '../../../src/budget/parse-budgets.js'
+import type { Reservation } from '../../../src/budget/reservation.js'
+import { SharedBudgetStore, type SharedBudgetStoreOptions } from '../../../src/budget/shared/shared-budget-store.js'
+import { formatUsd } from '../../../src/pricing/format-usd.js'
+import type { Store } from '../../../src/store/create-store.js'
+import { describeWithPart } from '../../helpers/external-parts.js'
+import { insertCalls, openBudgetStore, spanId, storedSpendUnits, usd } from '../budget-test-store.js'
+import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
+
+const limitUnits = usd('0.01')
+const worstCaseUnits = usd('0.0002')
+
+describeWithPart('redis-server', 'ledgers of several processes sharing reservations in Redis', (part) => {
+  let server: RedisTestServer
+  let store: Store
+  let closeStore: () => Promise<void>
+  let run = 0
+  const opened: BudgetLedger[] = []
+
+  beforeAll(async () => {
+    server = await startRedisTestServer(part.executable)
+    const budgetStore = await openBudgetStore('shared-ledgers')
+    store = budgetStore.store
+    closeStore = budgetStore.close
+  })
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((ledger) => ledger.close()))
+  })
+
+  afterAll(async () => {
+    await closeStore?.()
+    await server?.stop()
+  })
+
+  /** A ledger as one router process would hold it; `shared` undefined for the per-process control. */
+  async function ledgerFor(workflow: string, shared: Partial<SharedBudgetStoreOptions> | undefined): Promise<BudgetLedger> {
+    const ledger = createBudgetLedger({
+      budgets: parseBudgets([{ name: `${workflow}-hourly`, match: { workflow }, window: '1h', limitUsd: formatUsd(limitUnits) }]),
+      source: createSpendSource({ store }),
+      refreshIntervalMs: 50,
+      ...(shared === undefined ? {} : { shared: new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:`, ...shared }) }),
+    })
+    opened.push(ledger)
+    await ledger.start()
+    return ledger
+  }
+
+  /** Reserve (waiting for the shared check); undefined when refused. */
+  async function admit(ledger: BudgetLedger, workflow: string, units = worstCaseUnits): Promise<Reservation | undefined> {
+    try {
+      const reservation = ledger.reserve({ scope: { workflow }, worstCaseUnits: units })
+      await reservation.admission
+      return reservation
+    } catch (error) {
+      if (BudgetExceededError.isInstance(error)) return undefined
+      throw error
+    }
+  }
+
+  /** 100 calls on each ledger at once; each admitted one costs 50-100% of its worst case and reaches the store a little later. */
+  async function burst(ledgers: readonly BudgetLedger[], workflow: string): Promise<{ admitted: number }> {
+    let admitted = 0
+    const ingests: Promise<void>[] = []
+    await Promise.all(ledgers.flatMap((ledger) => Array.from({ length: 100 }, async () => {
+      await sleep(randomInt(0, 30))
+      const reservation = await admit(ledger, workflow)
+      if (reservation === undefined) return
+      admitted += 1
+      await sleep(randomInt(5, 40))
+      const id = spanId()
+      const costUnits = worstCaseUnits / 2n + BigInt(randomInt(0, Number(worstCaseUnits / 2n)))
+      reservation.settle(costUnits, { spanId: id })
+      ingests.push(sleep(randomInt(0, 100)).then(() => insertCalls(store, [{ spanId: id, workflow, costUsd: formatUsd(costUnits), atMs: Date.now() }])))
+    })))
+    await Promise.all(ingests)
+    return { admitted }
+  }
+
+  it('three ledgers under 300 concurrent calls spend no more than the limit plus one call', async () => {
+    run += 1
+    const workflow = `shared-burst-${run}`
+    const ledgers = [await ledgerFor(workflow, {}), await ledgerFor(workflow, {}), await ledgerFor(workflow, {})]
+    const { admitted } = await burst(ledgers, workflow)
+    const stored = await storedSpendUnits(store, workflow)
+    expect(stored).toBeLessThanOrEqual(limitUnits + worstCaseUnits)
+    // 50 worst cases fit at once; calls that settle for less make room for more.
+    expect(admitted).toBeGreaterThanOrEqual(50)
+  })
+
+  it('without shared state the same burst overshoots (the case the shared store exists for)', async () => {
+    run += 1
+    const workflow = `local-burst-${run}`
+    const ledgers = [await ledgerFor(workflow, undefined), await ledgerFor(workflow, undefined), await ledgerFor(workflow, undefined)]
+    await burst(ledgers, workflow)
+    expect(await storedSpendUnits(store, workflow)).toBeGreaterThan(limitUnits + worstCaseUnits)
+  })
+
+  it('moves a finished call from reserved to unconfirmed, and out of Redis once a scan sees its span', async () => {
+    run += 1
+    const workflow = `handover-${run}`
+    const sharedStore = new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:` })
+    const ledger = createBudgetLedger({
+      budgets: parseBudgets([{ name: `${workflow}-hourly`, match: { workflow }, window: '1h', limitUsd: formatUsd(limitUnits) }]),
+      source: createSpendSource({ store }),
+      refreshIntervalMs: 50,
+      shared: sharedStore,
+    })
+    opened.push(ledger)
+    await ledger.start()
+    const reservation = await admit(ledger, workflow)
+    expect((await sharedStore.figures())[0]).toMatchObject({ reservedUnits: worstCaseUnits, unconfirmedUnits: 0n })
+    const id = spanId()
+    reservation!.settle(usd('0.00005'), { spanId: id })
+    await sharedStore.flush()
+    expect((await sharedStore.figures())[0]).toMatchObject({ reservedUnits: 0n, unconfirmedUnits: usd('0.00005') })
+    await insertCalls(store, [{ spanId: id, workflow, costUsd: '0.00005', atMs: Date.now() }])
+    const seen = await until(async () => {
+      await sharedStore.flush()
+      const [figure] = await sharedStore.figures()
+      return figure!.unconfirmedUnits === 0n && figure!.seenEntries === 1 ? figure : undefined
+    })
+    expect(seen).toMatchObject({ reservedUnits: 0n, unconfirmedUnits: 0n, seenEntries: 1 })
+  })
+
+  it('frees the room of a process that stopped renewing within its lease', async () => {
+    run += 1
+    const workflow = `lease-${run}`
+    const lease = { leaseMs: 1_000, renewIntervalMs: 200 }
+    const dying = await ledgerFor(workflow, lease)
+    const survivor = await ledgerFor(workflow, lease)
+    const held = await Promise.all(Array.from({ length: 50 }, () => admit(dying, workflow)))
+    expect(held.every((reservation) => reservation !== undefined)).toBe(true)
+    expect(await admit(survivor, workflow)).toBeUndefined()
+    // Its renewals stop and nothing is released: as a process killed with calls in flight.
+    await dying.close()
+    const startedAtMs = Date.now()
+    const admitted = await until(() => admit(survivor, workflow))
+    expect(admitted).toBeDefined()
+    expect(Date.now() - startedAtMs).toBeLessThan(10_000)
+  })
+
+  it('with onUnavailable "block", refuses while Redis is down and admits again once it is back', async () => {
+    run += 1
+    const workflow = `block-${run}`
+    const ledger = await ledgerFor(workflow, { onUnavailable: 'block', commandTimeoutMs: 500 })
+    expect(await admit(ledger, workflow)).toBeDefined()
+    await server.kill()
+    try {
+      const refusal = await refusalOf(ledger, workflow)
+      expect(refusal).toMatchObject({ code: 'budget_exceeded', reason: 'shared_unavailable' })
+    } finally {
+      await server.restart()
+    }
+    expect(await until(() => admit(ledger, workflow))).toBeDefined()
+  })
+
+  it('with onUnavailable "local", decides alone while Redis is down, marks the decision, and re-registers calls in flight', async () => {
+    run += 1
+    const workflow = `local-${run}`
+    const sharedStore = new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:`, commandTimeoutMs: 500, renewIntervalMs: 200 })
+    const ledger = createBudgetLedger({
+      budgets: parseBudgets([{ name: `${workflow}-hourly`, match: { workflow }, window: '1h', limitUsd: formatUsd(limitUnits) }]),
+      source: createSpendSource({ store }),
+      refreshIntervalMs: 50,
+      shared: sharedStore,
+    })
+    opened.push(ledger)
+    await ledger.start()
+    const before = await admit(ledger, workflow)
+    await server.kill()
+    let during: Reservation | undefined
+    try {
+      during = await until(async () => {
+        const reservation = await admit(ledger, workflow)
+        return reservation?.decision.shared === 'unavailable' ? reservation : undefined
+      })
+      expect(during?.decision.summary?.shared).toBe('unavailable')
+    } finally {
+      await server.restart()
+    }
+    // Redis came back empty: both calls still in flight are registered again.
+    const figure = await until(async () => {
+      const [current] = await sharedStore.figures().catch(() => [undefined])
+      return current?.reservedUnits === 2n * worstCaseUnits ? current : undefined
+    })
+    expect(figure?.reservedUnits).toBe(2n * worstCaseUnits)
+    before?.release()
+    during?.release()
+  })
+
+  async function refusalOf(ledger: BudgetLedger, workflow: string): Promise<unknown> {
+    try {
+      await ledger.reserve({ scope: { workflow }, worstCaseUnits }).admission
+    } catch (error) {
+      return error
+    }
+    return undefined
+  }
+})
+
+/** Ask until `probe` gives a value (every 100 ms, at most 15 s). */
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    const value = await probe()
+    if (value !== undefined) return value
+    await sleep(100)
+  }
+  return undefined
+}
