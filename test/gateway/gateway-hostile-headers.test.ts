@@ -155,6 +155,24 @@ describe('tag headers', () => {
   })
 })
 
+describe('request smuggling', () => {
+  it.each([
+    ['Content-Length with Transfer-Encoding: chunked', ['Transfer-Encoding: chunked']],
+    ['two different Content-Lengths', ['Content-Length: 3']],
+    ['an obfuscated Transfer-Encoding', ['Transfer-Encoding: xchunked']],
+  ])('refuses %s with 400 and closes the connection', async (_what, extraLines) => {
+    upstreamBefore = upstream.requests.length
+    const body = JSON.stringify(chat())
+    // A second request hidden in the body: if the framing were misread, it would be served.
+    const hidden = `${rawHead([], body.length)}${body}`
+    const exchange = await rawExchange(gateway.port, [rawHead(extraLines, body.length) + body + hidden], { waitMs: 2_000 })
+    expect(exchange.status).toBe(400)
+    expect(exchange.received.match(/HTTP\/1\.1 /g)).toHaveLength(1)
+    expect(exchange.closedAfterMs).toBeDefined()
+    expect(upstream.requests.length).toBe(upstreamBefore)
+  })
+})
+
 describe('keys', () => {
   it('answers a 10 KB wrong key with 401, quoting none of it', async () => {
     const wrong = `sy-${'A'.repeat(10 * 1024)}`

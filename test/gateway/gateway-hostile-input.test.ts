@@ -140,6 +140,34 @@ describe('wrong shapes', () => {
   })
 })
 
+describe('the other endpoints', () => {
+  async function postTo(endpoint: string, body: string): Promise<HostileAnswer> {
+    upstreamBefore = upstream.requests.length
+    const answer = await postRaw(`${gateway.url}${endpoint}`, body, { 'x-api-key': probe.key, 'content-type': 'application/json' })
+    answers.push(answer)
+    return answer
+  }
+
+  it('answers /v1/messages in Anthropic\'s error shape: too deep, too large, no key', async () => {
+    const deep = await postTo('/v1/messages', `{"model":"fast","max_tokens":10,"messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)
+    expect(deep.status).toBe(400)
+    expect(JSON.parse(deep.text)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+    expect((JSON.parse(deep.text) as { error: { message: string } }).error.message).toContain('metadata')
+    const large = await postTo('/v1/messages', bodyOfBytes(maxBodyBytes + 1))
+    expect(large.status).toBe(413)
+    expect(JSON.parse(large.text)).toMatchObject({ type: 'error', error: { type: 'request_too_large' } })
+    const keyless = await postRaw(`${gateway.url}/v1/messages`, '{}', { 'content-type': 'application/json' })
+    expect(keyless.status).toBe(401)
+    expect(JSON.parse(keyless.text)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
+    expect(upstream.requests.length).toBe(upstreamBefore)
+  })
+
+  it('refuses 2,049 embedding inputs naming input, and a number among them naming its index', async () => {
+    expectRefused(await postTo('/v1/embeddings', JSON.stringify({ model: 'up/text-embedding-3-small', input: Array.from({ length: 2049 }, () => 'a') })), 400, 'input')
+    expectRefused(await postTo('/v1/embeddings', JSON.stringify({ model: 'up/text-embedding-3-small', input: ['a', 7] })), 400, 'input.1')
+  })
+})
+
 describe('bytes that are not UTF-8', () => {
   it('refuses invalid UTF-8 where JSON needs structure, and sends only valid UTF-8 on where it is text', async () => {
     const broken = Buffer.concat([Buffer.from('{"model":"fast",'), Buffer.from([0xff, 0xfe]), Buffer.from('"messages":[]}')])
