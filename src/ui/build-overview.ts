@@ -1,4 +1,5 @@
 import type { BudgetStatus } from '../budget/budget-status.js'
+import { describeWindow } from '../budget/window-span.js'
 import { formatUsd } from '../pricing/format-usd.js'
 import { buildReport } from '../report/build-report.js'
 import type { ReportRow } from '../report/report-schema.js'
@@ -60,7 +61,7 @@ export async function buildOverview(options: { store: Store; window: UiWindow; b
 function toOverviewBudget(status: BudgetStatus): OverviewBudget {
   return {
     name: status.name,
-    window: typeof status.window === 'string' ? status.window : JSON.stringify(status.window),
+    window: describeWindow(status.window),
     spentUsd: formatUsd(status.spentUnits),
     limitUsd: formatUsd(status.limitUnits),
     share: status.share,
