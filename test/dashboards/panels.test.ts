@@ -24,7 +24,8 @@ const expectedColumns: Record<string, { columns: string[]; labels?: string[] }> 
   'switchyard-spend/Cost per run by workflow': { columns: ['workflow', 'runs', 'calls', 'cost_usd', 'cost_per_run_usd', 'calls_per_run', 'tokens_per_run'] },
   'switchyard-spend/Top cost steps': { columns: ['workflow', 'step', 'calls', 'runs', 'cost_usd', 'cost_per_run_usd', 'share_of_spend'] },
   'switchyard-spend/Budget use': { columns: ['budget', 'calls', 'cost_usd', 'warned', 'downgraded', 'blocked', 'spent_usd', 'limit_usd', 'used'] },
-  'switchyard-spend/Budget decisions': { columns: ['time', 'decision', 'calls'], labels: ['decision'] },
+  'switchyard-spend/Budget decisions': { columns: ['time', 'decision', 'decisions'], labels: ['decision'] },
+  'switchyard-spend/Requests refused or downgraded by budget': { columns: ['workflow', 'step', 'calls', 'refused_requests', 'downgraded_requests'] },
   'switchyard-spend/Spend by tag $tag_key': { columns: ['tag_value', 'calls', 'runs', 'cost_usd', 'cost_per_run_usd'] },
   'switchyard-routing/Latency by provider/model': { columns: ['time', 'target', 'p50_ms', 'p95_ms', 'p99_ms'], labels: ['target'] },
   'switchyard-routing/Time to first token by provider/model': { columns: ['time', 'target', 'ttft_p50_ms', 'ttft_p95_ms'], labels: ['target'] },
@@ -193,6 +194,11 @@ describe.each(dashboards.map(({ dashboard }) => dashboard))('$uid', (dashboard) 
   })
 })
 
+/** The runs with a request whose budget decision, on its route span, was `action`. */
+function requestsWith(action: 'block' | 'downgrade'): typeof runs {
+  return runs.filter((run) => run.steps.some((step) => (step.requests ?? []).some((request) => request.budget?.action === action)))
+}
+
 describe('panel figures', () => {
   const spend = dashboards.find(({ dashboard }) => dashboard.uid === 'switchyard-spend')!.dashboard
   const panel = (dashboard: Dashboard, title: string): Panel => dashboard.panels.find((candidate) => candidate.title === title)!
@@ -219,9 +225,30 @@ describe('panel figures', () => {
     const rows = (await runPanel(spend, panel(spend, 'Budget use'), variables)).data
     const byBudget = Object.fromEntries(rows.map((row) => [row.budget, row]))
     expect(Object.keys(byBudget).sort()).toEqual(['coding-daily', 'support-monthly'])
-    expect(Number(byBudget['coding-daily']?.blocked)).toBeGreaterThan(0)
+    // A refused request made no call: it is counted from its route span.
+    expect(Number(byBudget['coding-daily']?.blocked)).toBe(requestsWith('block').length)
     expect(Number(byBudget['support-monthly']?.warned)).toBeGreaterThan(0)
-    expect(Number(byBudget['support-monthly']?.downgraded)).toBeGreaterThan(0)
+    expect(Number(byBudget['support-monthly']?.downgraded)).toBe(requestsWith('downgrade').length)
+    const decisions = (await runPanel(spend, panel(spend, 'Budget decisions'), variables)).data
+    const blocks = decisions.filter((row) => row.decision === 'coding-daily: block').reduce((sum, row) => sum + Number(row.decisions), 0)
+    expect(blocks).toBe(requestsWith('block').length)
+  })
+
+  it('show requests a budget refused or downgraded beside the calls of their workflow and step', async () => {
+    const refused = requestsWith('block')
+    expect(refused.length).toBeGreaterThan(0)
+    const rows = (await runPanel(spend, panel(spend, 'Requests refused or downgraded by budget'), await resolveVariables(spend, () => undefined))).data
+    const row = (workflow: string, step: string): Record<string, unknown> | undefined => rows.find((candidate) => candidate.workflow === workflow && candidate.step === step)
+    expect(Number(row('coding', 'edit')?.refused_requests)).toBe(refused.length)
+    expect(Number(row('coding', 'edit')?.calls)).toBe(runs.filter((run) => run.workflow === 'coding').length - refused.length)
+    expect(Number(row('support-triage', 'plan')?.downgraded_requests)).toBe(requestsWith('downgrade').length)
+    expect(rows.reduce((sum, candidate) => sum + Number(candidate.refused_requests), 0)).toBe(refused.length)
+    // The tag filter reads the tags the router puts on a refused request's route span.
+    const acme = (await runPanel(spend, panel(spend, 'Requests refused or downgraded by budget'), await resolveVariables(spend, (name) => (name === 'tag' ? 'tenant=acme' : undefined)))).data
+    expect(acme.reduce((sum, candidate) => sum + Number(candidate.refused_requests), 0)).toBe(refused.filter((run) => run.tags?.tenant === 'acme').length)
+    // No provider was chosen for a refused request: choosing one leaves them out.
+    const openai = (await runPanel(spend, panel(spend, 'Requests refused or downgraded by budget'), await resolveVariables(spend, (name) => (name === 'provider' ? 'openai' : undefined)))).data
+    expect(openai.reduce((sum, candidate) => sum + Number(candidate.refused_requests), 0)).toBe(0)
   })
 
   it('show retries, fallbacks and an open breaker on the routing dashboard', async () => {
@@ -234,6 +261,23 @@ describe('panel figures', () => {
     expect(Number(target('anthropic', 'claude-sonnet-4')?.error_rate)).toBeGreaterThan(0)
     const breaker = (await runPanel(routing, panel(routing, 'Breaker-open rate by route'), variables)).data
     expect(breaker.some((row) => row.route === 'strong' && Number(row.breaker_open_rate) > 0)).toBe(true)
+  })
+
+  it('count a retry on the target a request fell back to as a retry, not as another fallback', async () => {
+    const routing = dashboards.find(({ dashboard }) => dashboard.uid === 'switchyard-routing')!.dashboard
+    const rows = (await runPanel(routing, panel(routing, 'Providers and models'), await resolveVariables(routing, () => undefined))).data
+    const flash = rows.find((row) => row.model === 'gemini-2.5-flash')!
+    // Each such request: haiku fails, flash fails (a fallback: a change of target), flash answers (a retry on it).
+    const requests = runs.filter((run) => run.steps.some((step) => (step.requests ?? []).some((request) => request.attempts.length === 3 && request.attempts[1]?.model === 'gemini-2.5-flash'))).length
+    expect(requests).toBeGreaterThan(0)
+    const calls = Number(flash.calls)
+    expect(Math.round(Number(flash.fallback_rate) * calls)).toBe(requests)
+    expect(Math.round(Number(flash.retry_rate) * calls)).toBe(requests)
+    const recent = dashboards.find(({ dashboard }) => dashboard.uid === 'switchyard-runs')!.dashboard
+    const runRows = (await runPanel(recent, panel(recent, 'Recent runs'), await resolveVariables(recent, () => undefined))).data
+    const research = runRows.filter((row) => row.workflow === 'research' && Number(row.calls) === 3)
+    expect(research.length).toBe(requests)
+    for (const row of research) expect([Number(row.retries), Number(row.fallbacks)]).toEqual([1, 1])
   })
 
   it('still count a fallback onto the selected provider as a fallback (attempt 1 is found before narrowing)', async () => {

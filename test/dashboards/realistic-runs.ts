@@ -62,7 +62,9 @@ function supportTriage({ runId, startMs, tenant, random, index }: RunInput): Run
     ? { route: 'strong', offsetMs: 5, attempts: [failed(sonnet, 'timeout', 3000), call(gpt, random, 1, { budget: budget('allow') })], skipped: index % 12 === 0 ? ['anthropic/claude-haiku-4:breaker_open'] : undefined }
     : index % 5 === 0
       ? { route: 'strong', offsetMs: 5, attempts: [failed(sonnet, 'rate_limited', 150), call(sonnet, random, 1, { budget: budget('allow') })] }
-      : { route: 'strong', offsetMs: 5, attempts: [call(sonnet, random, 1, { budget: budget(index % 10 === 4 ? 'downgrade' : 'allow') })] }
+      : index % 10 === 4
+        ? { route: 'strong-economy', offsetMs: 5, attempts: [call(haiku, random, 1, { budget: budget('downgrade') })], budget: budget('downgrade') }
+        : { route: 'strong', offsetMs: 5, attempts: [call(sonnet, random, 1, { budget: budget('allow') })] }
   const planMs = plan.attempts.reduce((sum, attempt) => sum + attempt.durationMs, 0) + 20
   const classifyMs = classifyAttempts[0]!.durationMs + 20
   const execute = [0, 1, 2].map((subtask): StepSpec => {
@@ -97,13 +99,14 @@ function supportTriage({ runId, startMs, tenant, random, index }: RunInput): Run
 function coding({ runId, startMs, tenant, random, index }: RunInput): RunSpec {
   const budget = (action: 'allow' | 'warn' | 'downgrade' | 'block'): AttemptSpec['budget'] => ({ name: 'coding-daily', action, spentUsd: (8 + index / 10).toFixed(2), limitUsd: '10' })
   const search = [call(flash, random, 0.8)]
-  const edit = index % 7 === 3
-    ? [failed(gpt, 'budget_blocked', 1)]
-    : [call(gpt, random, 1.5, { budget: budget(index % 5 === 1 ? 'warn' : 'allow') })]
-  if (index % 7 === 3) edit[0]!.budget = budget('block')
+  // A request the budget refuses makes no call: the router leaves only its route span, marked block.
+  const refused = index % 7 === 3
+  const edit: RequestSpec = refused
+    ? { route: 'strong', offsetMs: 5, attempts: [], budget: budget('block') }
+    : { route: 'strong', offsetMs: 5, attempts: [call(gpt, random, 1.5, { budget: budget(index % 5 === 1 ? 'warn' : 'allow') })] }
   const review = [call(sonnet, random, 0.7, { ttftMs: Math.round(300 + random() * 400) })]
   const searchMs = search[0]!.durationMs + 20
-  const editMs = edit[0]!.durationMs + 20
+  const editMs = (edit.attempts[0]?.durationMs ?? 0) + 20
   const reviewMs = review[0]!.durationMs + 20
   return {
     workflow: 'coding',
@@ -113,15 +116,18 @@ function coding({ runId, startMs, tenant, random, index }: RunInput): RunSpec {
     tags: { tenant, feature: 'ide' },
     steps: [
       { name: 'search', offsetMs: 0, durationMs: searchMs, requests: [{ offsetMs: 5, attempts: search }] },
-      { name: 'edit', offsetMs: searchMs, durationMs: editMs, requests: [{ route: 'strong', offsetMs: 5, attempts: edit }] },
+      { name: 'edit', offsetMs: searchMs, durationMs: editMs, requests: [edit] },
       { name: 'review', offsetMs: searchMs + editMs, durationMs: reviewMs, requests: [{ route: 'review', offsetMs: 5, attempts: review }] },
     ],
   }
 }
 
-function research({ runId, startMs, tenant, random }: RunInput): RunSpec {
-  const summarize = [call(haiku, random, 1.2, { ttftMs: Math.round(150 + random() * 200) })]
-  const summarizeMs = summarize[0]!.durationMs + 20
+function research({ runId, startMs, tenant, random, index }: RunInput): RunSpec {
+  // Every other run falls back from haiku to flash, then retries on flash: a retry on the target it fell back to.
+  const summarize = index % 8 === 7
+    ? [failed(haiku, 'timeout', 300), failed(flash, 'rate_limited', 100), call(flash, random, 1.2, { ttftMs: Math.round(150 + random() * 200) })]
+    : [call(haiku, random, 1.2, { ttftMs: Math.round(150 + random() * 200) })]
+  const summarizeMs = summarize.reduce((sum, attempt) => sum + attempt.durationMs, 0) + 20
   return {
     workflow: 'research',
     runId,

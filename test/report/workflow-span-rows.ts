@@ -24,8 +24,14 @@ export interface RequestSpec {
   /** Without a route the call is a bare attempt 1 under its step. */
   route?: string
   offsetMs: number
-  /** Run one after the other; the first is attempt 1. */
+  /** Run one after the other; the first is attempt 1. Empty for a request the budget refused. */
   attempts: AttemptSpec[]
+  /**
+   * The budget decision as the router records it on the route span: a `block` is a
+   * refused request (an error status and no attempts), a `downgrade` names the route
+   * it moved to (the attempts carry the same decision).
+   */
+  budget?: AttemptSpec['budget']
   /** Targets the router skipped, e.g. `anthropic/claude-sonnet-4:breaker_open`. */
   skipped?: string[]
 }
@@ -140,24 +146,31 @@ export function workflowRunRows(run: RunSpec): (Record<string, unknown> & { Span
       const requestMs = request.attempts.reduce((sum, attempt) => sum + attempt.durationMs, 0)
       let parentSpanId = stepSpan.SpanId
       if (request.route !== undefined) {
+        const budget = request.budget
         const routeSpan = spanRow({
           traceId,
           parentSpanId: stepSpan.SpanId,
           name: `route ${request.route}`,
           kind: 'Internal',
           startMs: requestStart,
-          durationMs: requestMs,
+          durationMs: request.attempts.length === 0 ? 0.2 : requestMs,
+          statusCode: budget?.action === 'block' ? 'Error' : 'Unset',
           attributes: {
             'switchyard.route': request.route,
             ...scope,
             'switchyard.step': step.name,
+            ...tagAttributes(run.tags),
             ...(request.skipped === undefined ? {} : { 'switchyard.route.skipped': JSON.stringify(request.skipped) }),
+            ...(budget === undefined ? {} : { 'switchyard.budget.name': budget.name, 'switchyard.budget.action': budget.action }),
           },
-          events: (request.skipped ?? []).filter((skip) => skip.includes('breaker')).map((skip) => ({
-            name: 'switchyard.breaker.open',
-            timeMs: requestStart,
-            attributes: { 'switchyard.target': skip.split(':')[0] ?? skip },
-          })),
+          events: [
+            ...(request.skipped ?? []).filter((skip) => skip.includes('breaker')).map((skip) => ({
+              name: 'switchyard.breaker.open',
+              timeMs: requestStart,
+              attributes: { 'switchyard.target': skip.split(':')[0] ?? skip },
+            })),
+            ...(budget === undefined || budget.action === 'allow' ? [] : [{ name: 'switchyard.budget.decision', timeMs: requestStart, attributes: { action: budget.action, budget: budget.name } }]),
+          ],
           serviceName,
         })
         rows.push(routeSpan)
