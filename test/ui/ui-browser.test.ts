@@ -103,9 +103,9 @@ describeWithPart('chromium', 'the web view in Chromium, after a demo run', (part
     const run = runs.find((candidate) => candidate.workflow === 'coding-assistant')!
     for (const [name, pathname] of [['overview-narrow-dark', '/ui/?window=1h'], ['run-narrow-dark', `/ui/runs/${run.runId}`]] as const) {
       const { page, problems } = await open(pathname, { viewport: narrow, colorScheme: 'dark' })
-      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+      const background = await page.evaluate('getComputedStyle(document.body).backgroundColor')
       expect(background).toBe('rgb(13, 17, 23)')
-      const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth)
+      const pageWidth = Number(await page.evaluate('document.documentElement.scrollWidth'))
       expect(pageWidth).toBeLessThanOrEqual(narrow.width)
       await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true })
       expect(problems).toEqual([])
@@ -122,7 +122,7 @@ describeWithPart('chromium', 'the web view in Chromium, after a demo run', (part
     await page.locator('.wf-row.call').first().click()
     expect(await page.locator('#attributes').innerText()).toContain(hostile.attribute)
     expect(await page.locator('#attributes b, main img, main script').count()).toBe(0)
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined()
+    expect(await page.evaluate('window.__xss')).toBeUndefined()
     expect(problems).toEqual([])
     await page.close()
   })
