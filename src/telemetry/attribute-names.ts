@@ -45,6 +45,8 @@ export const switchyardAttributes = {
   budgetSpentUsd: 'switchyard.budget.spent_usd',
   budgetLimitUsd: 'switchyard.budget.limit_usd',
   budgetAction: 'switchyard.budget.action',
+  /** `unavailable` when shared budgets could not reach Redis and the call was decided in its process alone. */
+  budgetShared: 'switchyard.budget.shared',
   /** The service tier the provider says served the call (`default`, `flex`, `priority`, `standard`, `batch`, ...). */
   serviceTier: 'switchyard.service_tier',
   /** JSON list of request fields the adapter left out because the model refuses them (e.g. `["top_p"]`). */

@@ -14,6 +14,7 @@ export interface BudgetDecisionRecord {
   action: 'allow' | 'warn' | 'downgrade' | 'block'
   spentUsd: string
   limitUsd: string
+  shared?: 'unavailable'
 }
 
 /** `gen_ai.operation.name` of a provider call: a chat (or text) completion, or an embeddings call. */
@@ -156,6 +157,7 @@ function requestAttributes(options: StartModelCallSpanOptions): Attributes {
     attributes[switchyardAttributes.budgetAction] = options.budget.action
     attributes[switchyardAttributes.budgetSpentUsd] = options.budget.spentUsd
     attributes[switchyardAttributes.budgetLimitUsd] = options.budget.limitUsd
+    if (options.budget.shared !== undefined) attributes[switchyardAttributes.budgetShared] = options.budget.shared
   }
   if (options.captureContent) attributes[genAi.inputMessages] = JSON.stringify(request.messages)
   return attributes
