@@ -11,6 +11,7 @@ import { startTestGateway, testConfig } from './start-test-gateway.js'
  * another key's requests at the same time. The upstream answers every call with the
  * usage its worst case assumed (1,000 output tokens of gpt-4o-mini, no input), after a
  * delay, so every admitted call costs what it reserved and nothing settles early.
+ * And a key's requests per minute under 100 requests at once: exactly its limit.
  */
 
 let upstream: ScriptedUpstream
@@ -19,13 +20,15 @@ const directory = makeTempDirectory('gateway-budget-load')
 const teamA = createVirtualKey()
 const teamB = createVirtualKey()
 const teamC = createVirtualKey()
+const burst = createVirtualKey()
+const burstPerMinute = 10
 const limitUsd = '0.006'
 const maxTokens = 1000
 
 beforeAll(async () => {
   upstream = await startScriptedUpstream({ delayMs: 300, usage: { promptTokens: 0, completionTokens: maxTokens } })
   const config = testConfig(upstream.url, {
-    gateway: { keys: [{ name: 'team-a', hash: teamA.hash }, { name: 'team-b', hash: teamB.hash }, { name: 'team-c', hash: teamC.hash }] },
+    gateway: { keys: [{ name: 'team-a', hash: teamA.hash }, { name: 'team-b', hash: teamB.hash }, { name: 'team-c', hash: teamC.hash }, { name: 'burst', hash: burst.hash, rateLimit: { requestsPerMinute: burstPerMinute } }] },
     budgets: [
       { name: 'team-a-hourly', match: { 'tag.key': 'team-a' }, window: '1h', limitUsd },
       { name: 'team-c-hourly', match: { 'tag.key': 'team-c' }, window: '1h', limitUsd },
@@ -161,5 +164,24 @@ describe('a budget under 200 concurrent requests on one key', () => {
     expect(stored.calls).toBe(admitted.length)
     expect(units(stored.costUsd)).toBeGreaterThan(0n)
     expect(units(stored.costUsd)).toBeLessThanOrEqual(units(limitUsd))
+  }, 60_000)
+})
+
+describe('a key\'s requests per minute under 100 requests at once', () => {
+  it('serves exactly the limit, refuses the rest with 429 rate_limited before the upstream, and leaves another key alone', async () => {
+    const before = upstream.requests.length
+    const [bursting, other] = await Promise.all([
+      Promise.all(Array.from({ length: 100 }, () => ask(burst.key))),
+      Promise.all(Array.from({ length: 20 }, () => ask(teamB.key))),
+    ])
+    expect(bursting.filter((outcome) => outcome.status === 200)).toHaveLength(burstPerMinute)
+    const refused = bursting.filter((outcome) => outcome.status !== 200)
+    expect(refused).toHaveLength(100 - burstPerMinute)
+    for (const outcome of refused) {
+      expect(outcome).toMatchObject({ status: 429, code: 'rate_limited' })
+      expect(Number(outcome.retryAfter)).toBeGreaterThanOrEqual(1)
+    }
+    expect(other.map((outcome) => outcome.status)).toEqual(Array.from({ length: 20 }, () => 200))
+    expect(upstream.requests.length - before).toBe(burstPerMinute + 20)
   }, 60_000)
 })
