@@ -22,7 +22,7 @@ const expectedColumns: Record<string, { columns: string[]; labels?: string[] }> 
   'switchyard-spend/Spend by workflow': { columns: ['time', 'workflow', 'cost_usd'], labels: ['workflow'] },
   'switchyard-spend/Spend by step': { columns: ['time', 'step', 'cost_usd'], labels: ['step'] },
   'switchyard-spend/Cost per run by workflow': { columns: ['workflow', 'runs', 'calls', 'cost_usd', 'cost_per_run_usd', 'calls_per_run', 'tokens_per_run'] },
-  'switchyard-spend/Top cost steps': { columns: ['workflow', 'step', 'calls', 'runs', 'cost_usd', 'cost_per_run_usd', 'share_of_spend'] },
+  'switchyard-spend/Top cost steps': { columns: ['workflow', 'step', 'calls', 'runs', 'workflow_runs', 'cost_usd', 'cost_per_run_usd', 'cost_per_workflow_run_usd', 'share_of_spend'] },
   'switchyard-spend/Budget use': { columns: ['budget', 'calls', 'cost_usd', 'warned', 'downgraded', 'blocked', 'spent_usd', 'limit_usd', 'used'] },
   'switchyard-spend/Budget decisions': { columns: ['time', 'decision', 'decisions'], labels: ['decision'] },
   'switchyard-spend/Requests refused or downgraded by budget': { columns: ['workflow', 'step', 'calls', 'refused_requests', 'downgraded_requests'] },
@@ -211,6 +211,17 @@ describe('panel figures', () => {
     expect(Number(calls?.calls)).toBe(modelCallCount)
     const [runCount] = (await runPanel(spend, panel(spend, 'Workflow runs'), variables)).data
     expect(Number(runCount?.runs)).toBe(runs.length)
+  })
+
+  it('give a step\'s cost per run it made a call in, and per run of its workflow', async () => {
+    const rows = (await runPanel(spend, panel(spend, 'Top cost steps'), await resolveVariables(spend, () => undefined))).data
+    const edit = rows.find((row) => row.workflow === 'coding' && row.step === 'edit')!
+    const codingRuns = runs.filter((run) => run.workflow === 'coding').length
+    // The runs whose edit request was refused made no edit call.
+    expect(Number(edit.runs)).toBe(codingRuns - requestsWith('block').length)
+    expect(Number(edit.workflow_runs)).toBe(codingRuns)
+    expect(Number(edit.cost_per_run_usd)).toBeCloseTo(Number(edit.cost_usd) / Number(edit.runs), 9)
+    expect(Number(edit.cost_per_workflow_run_usd)).toBeCloseTo(Number(edit.cost_usd) / codingRuns, 9)
   })
 
   it('narrow to the chosen workflow', async () => {
