@@ -28,6 +28,8 @@ export interface BudgetStatus {
   stale: boolean
   storeAgeMs?: number
   lastError?: string
+  /** With shared budgets (`switchyard budgets`): entries Redis dropped at its cap, and leases that ran out. */
+  shared?: { dropped: number; expired: number }
 }
 
 /** A budget's figures now and how fast it is spending. */

@@ -3,6 +3,9 @@ import { createBudgetLedger } from '../budget/budget-ledger.js'
 import type { BudgetStatus } from '../budget/budget-status.js'
 import { parseBudgets } from '../budget/parse-budgets.js'
 import { createSpendSource } from '../budget/create-spend-source.js'
+import { SharedBudgetStore } from '../budget/shared/shared-budget-store.js'
+import { withSharedFigures } from '../budget/shared/with-shared-figures.js'
+import { sharedConfigSchema, type SharedConfig } from '../config/shared-config.js'
 import { describeWindow } from '../budget/window-span.js'
 import { readEnvironment } from '../config/environment.js'
 import { readExpandedConfig, validateExpandedConfig } from '../config/load-config.js'
@@ -15,7 +18,9 @@ const help = `usage: switchyard budgets [--config <file>] [--store <url>] [--for
 
 Shows each budget's window, spend, limit, share used, burn rate and when it runs out
 at that rate. Spend is what the store holds; "reserved" is what this process holds in
-flight, so always 0 here (a router's own ledger.status() shows its reservations).
+flight, so always 0 here (a router's own ledger.status() shows its reservations),
+unless the config has \`shared\` (a Redis): then "reserved" is every process's calls in
+flight, and finished calls not yet in the store count in "spent", as the routers count them.
 
   --config <file>   the switchyard config (.json, .yaml/.yml, or an ES module .mjs/.js
                     exporting it as default), or a file with only { "budgets": [...] } or
@@ -40,16 +45,32 @@ export async function runBudgetsCommand(argv: string[]): Promise<number> {
   const format = values.format ?? 'table'
   if (format !== 'table' && format !== 'json') throw new CliUsageError(`--format must be table or json (got ${JSON.stringify(format)})`)
   // An explicit --store wins over the config's store.
-  const { budgets, store: configStore } = await loadBudgets(values.config ?? 'switchyard.config.json')
+  const { budgets, store: configStore, shared } = await loadBudgets(values.config ?? 'switchyard.config.json')
   const store = await createStore({ url: values.store ?? configStore ?? readEnvironment().clickhouseUrl })
   try {
     const ledger = createBudgetLedger({ budgets, source: createSpendSource({ store }) })
+    const refreshedAtMs = Date.now()
     await ledger.refresh()
-    const statuses = ledger.status()
-    console.log(format === 'json' ? JSON.stringify(statuses.map(toJson), null, 2) : renderTable(statuses, Date.now()))
-    return statuses.some((status) => status.lastError !== undefined) ? 1 : 0
+    const { statuses, sharedError } = await acrossProcesses(ledger.status(), shared, refreshedAtMs)
+    console.log(format === 'json' ? JSON.stringify(statuses.map(toJson), null, 2) : renderTable(statuses, Date.now(), sharedError))
+    return statuses.some((status) => status.lastError !== undefined) || sharedError !== undefined ? 1 : 0
   } finally {
     await store.close()
+  }
+}
+
+/** With `shared`: the reservations and unconfirmed calls of every process, from Redis. */
+async function acrossProcesses(statuses: BudgetStatus[], shared: SharedConfig | undefined, refreshedAtMs: number): Promise<{ statuses: BudgetStatus[]; sharedError?: string }> {
+  if (shared === undefined || statuses.length === 0) return { statuses }
+  const sharedStore = new SharedBudgetStore({ ...shared, commandTimeoutMs: 5_000 })
+  sharedStore.track({ budgets: statuses.map((status) => status.name), figureAtMs: () => refreshedAtMs })
+  try {
+    await sharedStore.start()
+    return { statuses: withSharedFigures(statuses, await sharedStore.figures()) }
+  } catch (error) {
+    return { statuses, sharedError: `the shared Redis at ${sharedStore.url} could not be read (${error instanceof Error ? error.message : String(error)}); "reserved" is not across processes` }
+  } finally {
+    await sharedStore.close()
   }
 }
 
@@ -58,17 +79,19 @@ export async function runBudgetsCommand(argv: string[]): Promise<number> {
  * the one loader, or (as before there was one) `{ "budgets": [...] }` or a bare list,
  * with `${NAME}` expanded either way.
  */
-async function loadBudgets(file: string): Promise<{ budgets: BudgetConfig[]; store?: string }> {
+async function loadBudgets(file: string): Promise<{ budgets: BudgetConfig[]; store?: string; shared?: SharedConfig }> {
   const expanded = await readExpandedConfig(file)
   const value = expanded.value
   if (isRecord(value) && 'providers' in value) {
     const config = validateExpandedConfig(expanded, file)
-    return { budgets: config.budgets, store: config.store }
+    return { budgets: config.budgets, store: config.store, ...(config.shared === undefined ? {} : { shared: config.shared }) }
   }
   if (expanded.issues.length > 0) throw switchyardConfigError({ source: file, issues: expanded.issues, secrets: expanded.substituted })
   if (Array.isArray(value)) return { budgets: parseBudgets(value) }
   if (isRecord(value) && 'budgets' in value) {
-    return { budgets: parseBudgets(value.budgets), store: typeof value.store === 'string' ? value.store : undefined }
+    const shared = value.shared === undefined ? undefined : sharedConfigSchema.safeParse(value.shared)
+    if (shared?.success === false) throw new CliUsageError(`--config ${file}: shared: ${shared.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`)
+    return { budgets: parseBudgets(value.budgets), store: typeof value.store === 'string' ? value.store : undefined, ...(shared === undefined ? {} : { shared: shared.data }) }
   }
   throw new CliUsageError(`--config ${file} has no budgets: give a switchyard config, { "budgets": [...] } or a list of budgets`)
 }
@@ -86,16 +109,18 @@ function toJson(status: BudgetStatus): Record<string, unknown> {
     spentUsd: formatUsd(status.spentUnits),
     settledUsd: formatUsd(status.settledUnits),
     reservedUsd: formatUsd(status.reservedUnits),
+    unconfirmedUsd: formatUsd(status.unconfirmedUnits),
     limitUsd: formatUsd(status.limitUnits),
     share: status.share,
     burnRate: { usdPerHour: formatUsd(status.burnRatePerHourUnits), basis: status.burnRateBasis },
     runsOutAt: status.runsOutAtMs === undefined ? null : new Date(status.runsOutAtMs).toISOString(),
     stale: status.stale,
     error: status.lastError ?? null,
+    ...(status.shared === undefined ? {} : { shared: status.shared }),
   }
 }
 
-function renderTable(statuses: readonly BudgetStatus[], nowMs: number): string {
+function renderTable(statuses: readonly BudgetStatus[], nowMs: number, sharedError?: string): string {
   if (statuses.length === 0) return 'no budgets configured'
   const header = ['budget', 'window', 'spent', 'reserved', 'limit', 'used', 'burn rate', 'runs out']
   const rows = statuses.map((status) => [
@@ -113,6 +138,7 @@ function renderTable(statuses: readonly BudgetStatus[], nowMs: number): string {
   const notes = statuses
     .filter((status) => status.lastError !== undefined)
     .map((status) => `! ${status.name}: the store could not be read (${status.lastError}); figures are incomplete`)
+  if (sharedError !== undefined) notes.push(`! ${sharedError}`)
   return [line(header), ...rows.map(line), ...notes].join('\n')
 }
 
