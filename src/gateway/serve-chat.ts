@@ -1,10 +1,9 @@
-import { once } from 'node:events'
-import type { ServerResponse } from 'node:http'
 import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk, StreamTarget } from '../router/chat-request.js'
 import { abortedError, admitModel, callTags, requestedModelOf, type GatewayExchange } from './gateway-exchange.js'
 import { gatewayErrorFrom } from './gateway-error-from.js'
 import { readJsonBody } from './http/read-json-body.js'
 import { sendJson } from './http/send-json.js'
+import { SseWriter } from './http/sse-writer.js'
 import type { ParsedClientRequest, WireFormat } from './wire-format.js'
 
 /**
@@ -63,8 +62,9 @@ function spendTokens(exchange: GatewayExchange, result: ChatResult): void {
 /**
  * A stream answers with an HTTP error until its first chunk (the router retries and
  * falls back until then); from the first chunk on, the status is 200 and a failure is
- * the format's in-stream error event. Frames are written as they come, waiting for
- * the socket to drain, and the client leaving cancels the routed stream.
+ * the format's in-stream error event. The frames of one event-loop turn are written
+ * together at its end (SseWriter), waiting for the socket to drain, and the client
+ * leaving cancels the routed stream.
  */
 async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed: ParsedClientRequest): Promise<number> {
   // `result` is not touched before the deltas are read: reading it alone consumes the stream.
@@ -88,12 +88,14 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
     // The cost is known only at the end: it follows the body as a trailer (and in the usage chunk when asked).
     trailer: 'x-switchyard-cost-usd',
   })
+  const writer = new SseWriter(response)
   let complete = false
   let result: ChatResult | undefined
   try {
     for await (const frame of format.encodeStream(replayFirst(exchange, stream, iterator, first), parsed)) {
       if (response.destroyed) break
-      if (!response.write(frame)) await drained(response)
+      const full = writer.write(frame)
+      if (full !== undefined) await full
     }
     complete = !response.destroyed
     // Settled once the frames ran out: the format read it for its last event.
@@ -102,21 +104,10 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
     response.off('close', onClose)
     if (!complete) stream.cancel()
     if (result !== undefined) response.addTrailers({ 'x-switchyard-cost-usd': result.costUsd })
-    response.end()
+    writer.end()
   }
   if (result !== undefined) spendTokens(exchange, result)
   return 200
-}
-
-/** Resolves when a full socket buffer drained, or the client left; no listener is left behind. */
-async function drained(response: ServerResponse): Promise<void> {
-  const controller = new AbortController()
-  const { signal } = controller
-  try {
-    await Promise.race([once(response, 'drain', { signal }), once(response, 'close', { signal })])
-  } finally {
-    controller.abort()
-  }
 }
 
 /**

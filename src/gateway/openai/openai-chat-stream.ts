@@ -9,6 +9,9 @@ function frame(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`
 }
 
+/** What follows a text delta's string in its frame. */
+const textTail = '},"logprobs":null,"finish_reason":null}]}\n\n'
+
 /**
  * A routed stream as OpenAI `chat.completion.chunk` frames: the role first, then text
  * and tool-call deltas as they come, a chunk with the finish reason, the usage chunk
@@ -21,10 +24,12 @@ export async function* encodeOpenAIChatStream(stream: ChatStream, request: Parse
   let model = request.requestedModel
   const chunk = (choices: unknown[], extra?: Record<string, unknown>): unknown => ({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })
   yield frame(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]))
+  // A text delta is most frames: its JSON is the frame's fixed text around the delta's string, as `frame(chunk(...))` writes it.
+  const textHead = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":`
   try {
     for await (const delta of stream) {
       if (delta.type === 'text-delta') {
-        yield frame(chunk([{ index: 0, delta: { content: delta.text }, logprobs: null, finish_reason: null }]))
+        yield `${textHead}${JSON.stringify(delta.text)}${textTail}`
         continue
       }
       const call: Record<string, unknown> = { index: delta.index, function: { arguments: delta.argumentsDelta } }
