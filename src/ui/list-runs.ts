@@ -77,6 +77,8 @@ export async function listRuns(options: { store: Store; filter: RunsFilter }): P
     params.tagValue = filter.tag.value
     runConditions.push('SpanAttributes[{tagAttribute:String}] = {tagValue:String}')
   }
+  // Only the calls of the runs listed: the run spans are few beside their calls.
+  callConditions.push(`WorkflowRunId IN (SELECT SpanAttributes['switchyard.workflow.run_id'] FROM otel_traces WHERE ${runConditions.join(' AND ')})`)
   const statusCondition = filter.status === undefined ? '' : filter.status === 'error'
     ? "\nWHERE status = 'Error' OR errors > 0 OR refused > 0"
     : "\nWHERE status != 'Error' AND errors = 0 AND refused = 0"

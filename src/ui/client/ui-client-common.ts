@@ -29,9 +29,13 @@ function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
 
+/** When the page's data arrived (ms since navigation start), for the browser test's timing. */
+var dataArrivedAtMs = 0;
+
 function fetchJson(path) {
   return fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then(function (response) {
     return response.json().then(function (body) {
+      dataArrivedAtMs = performance.now();
       if (!response.ok) throw new Error((body && body.error && body.error.message) || ('HTTP ' + response.status));
       return body;
     });

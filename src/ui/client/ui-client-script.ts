@@ -12,6 +12,7 @@ if (draw) {
     // For the browser test's timing: drawing time, and time since navigation started.
     main.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
     main.setAttribute('data-rendered-at-ms', String(Math.round(performance.now())));
+    main.setAttribute('data-drawn-ms', String(Math.round(performance.now() - dataArrivedAtMs)));
   }, showError);
 }
 `
