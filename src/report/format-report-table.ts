@@ -5,14 +5,16 @@ import { renderTextTable, type TextColumn } from './text-table.js'
 
 interface FigureColumn extends TextColumn {
   cell: (figures: ReportFigures) => string
-  /** Shown only when the report splits workflows into parts (steps, routes, targets), where it differs from its neighbour. */
+  /** Shown only when some row's workflow runs differ from its runs (the report splits workflows into parts). */
   partsOnly?: boolean
+  /** Shown only when a budget refused or downgraded a request in the window. */
+  budgetOnly?: boolean
 }
 
 const figureColumns: FigureColumn[] = [
   { header: 'calls', align: 'right', cell: (figures) => formatCount(figures.calls) },
-  { header: 'refused', align: 'right', cell: (figures) => formatCount(figures.refusedRequests) },
-  { header: 'downgraded', align: 'right', cell: (figures) => formatCount(figures.downgradedRequests) },
+  { header: 'refused', align: 'right', cell: (figures) => formatCount(figures.refusedRequests), budgetOnly: true },
+  { header: 'downgraded', align: 'right', cell: (figures) => formatCount(figures.downgradedRequests), budgetOnly: true },
   { header: 'runs', align: 'right', cell: (figures) => formatCount(figures.runs) },
   { header: 'wf runs', align: 'right', cell: (figures) => formatCount(figures.workflowRuns), partsOnly: true },
   { header: 'input', align: 'right', cell: (figures) => formatTokens(figures.inputTokens) },
@@ -32,11 +34,11 @@ const figureColumns: FigureColumn[] = [
 /** Groupings that split a workflow's runs into parts, so a part's runs are fewer than its workflow's. */
 const partDimensions = new Set(['step', 'provider', 'model', 'route'])
 
-const legend = [
+const budgetLegend = [
   'calls are model calls (a retry or fallback is another call); refused: requests a budget blocked before any call, in no other column;',
   'downgraded: requests a budget moved to a cheaper route, their calls counted under the route they ran on',
-  'rates are shares of calls: a retry is an attempt on the same provider/model as the attempt before it, a fallback one on another',
 ]
+const ratesLegend = 'rates are shares of calls: a retry is an attempt on the same provider/model as the attempt before it, a fallback one on another'
 const partsLegend = 'runs: runs in which the row made a call (cost/run divides by them); wf runs: every run of the row\'s workflows (cost/wf run divides by them)'
 
 /** The report as an aligned terminal table, most expensive first, with a total line; span text has its control characters escaped. */
@@ -46,8 +48,10 @@ export function formatReportTable(report: Report): string {
     + (report.by.length === 0 ? '' : `  by ${report.by.join(', ')}`)
     + (report.workflow === null ? '' : `  workflow ${report.workflow}`))
   if (report.total.calls === 0 && report.total.refusedRequests === 0) return `${title}\n\nno model calls in this window`
-  const parts = report.by.some((dimension) => partDimensions.has(dimension))
-  const shown = figureColumns.filter((column) => parts || column.partsOnly !== true)
+  // Columns that would only repeat a neighbour or print zeros are left out, so the table stays narrow.
+  const parts = report.by.some((dimension) => partDimensions.has(dimension)) && report.rows.some((row) => row.workflowRuns !== row.runs)
+  const budgets = report.total.refusedRequests > 0 || report.total.downgradedRequests > 0
+  const shown = figureColumns.filter((column) => (parts || column.partsOnly !== true) && (budgets || column.budgetOnly !== true))
   const figureCells = (figures: ReportFigures): string[] => shown.map((column) => column.cell(figures))
   const groupColumns: TextColumn[] = report.by.length === 0
     ? [{ header: '', align: 'left' }]
@@ -63,7 +67,8 @@ export function formatReportTable(report: Report): string {
       footer: [[...totalLabel, ...figureCells(report.total)]],
     })
   const omitted = report.omittedRows === 0 ? '' : `\n(${formatCount(report.omittedRows)} more groups not shown; they are in the total: raise --limit to see them)`
-  return `${title}\n\n${table}${omitted}\n\n${[...legend, ...(parts ? [partsLegend] : [])].join('\n')}`
+  const legend = [...(budgets ? budgetLegend : []), ratesLegend, ...(parts ? [partsLegend] : [])]
+  return `${title}\n\n${table}${omitted}\n\n${legend.join('\n')}`
 }
 
 /**

@@ -190,14 +190,26 @@ describe('report formats', () => {
     // Every line of the table ends at the same column: figures are right-aligned.
     expect(new Set(table.map((line) => line.length)).size).toBe(1)
     const header = table[0]!
-    expect(header).toMatch(/^workflow +step +calls +refused +downgraded +runs +wf runs +input +output +cost +cost\/run +cost\/wf run +p50 +p95 +p99 +ttft p50 +errors +retries +fallbacks$/)
+    expect(header).toMatch(/^workflow +step +calls +runs +wf runs +input +output +cost +cost\/run +cost\/wf run +p50 +p95 +p99 +ttft p50 +errors +retries +fallbacks$/)
     const costEnd = header.indexOf('cost/run ') - 2
     const plan = table.find((line) => line.startsWith('triage') && line.includes('plan'))!
-    expect(plan.replace(/ +/g, ' ')).toBe('triage plan 4 0 0 2 2 2.0k tok 500 tok $0.0300 $0.0150 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
+    expect(plan.replace(/ +/g, ' ')).toBe('triage plan 4 2 2 2.0k tok 500 tok $0.0300 $0.0150 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
     expect(plan.slice(costEnd - '$0.0300'.length, costEnd)).toBe('$0.0300')
     expect(table.slice(1, 3).map((line) => line.split(/ +/).slice(0, 2).join(' '))).toEqual(['triage plan', 'coding edit'])
     expect(table.at(-2)).toMatch(/^-+$/)
-    expect(table.at(-1)!.replace(/ +/g, ' ')).toBe('total 10 0 0 3 3 10.4k tok 1.6k tok $0.0646 $0.0215 $0.0215 250 ms 973 ms 1.3 s 40 ms 20.0% 10.0% 10.0%')
+    expect(table.at(-1)!.replace(/ +/g, ' ')).toBe('total 10 3 3 10.4k tok 1.6k tok $0.0646 $0.0215 $0.0215 250 ms 973 ms 1.3 s 40 ms 20.0% 10.0% 10.0%')
+  })
+})
+
+describe('report table columns', () => {
+  it('leaves out the budget columns when no request was refused or downgraded, and workflow runs when they equal runs', async () => {
+    const byWorkflow = formatReport(await buildReport({ store, from, to, by: ['workflow'] }), 'table')
+    const header = byWorkflow.split('\n')[2]!
+    expect(header).toMatch(/^workflow +calls +runs +input /)
+    expect(byWorkflow).not.toMatch(/refused|wf runs/)
+    // coding's steps each ran in its one run: every row's workflow runs are its runs.
+    const codingSteps = formatReport(await buildReport({ store, from, to, by: ['step'], workflow: 'coding' }), 'table')
+    expect(codingSteps.split('\n')[2]).toMatch(/^step +calls +runs +input /)
   })
 })
 
@@ -349,7 +361,7 @@ describe('switchyard report', () => {
       const result = await runCommand(['--collector', collector, '--by', 'workflow', '--from', from.toISOString(), '--to', to.toISOString()])
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
-      expect(result.stdout).toMatch(/^triage +7 +0 +0 +2 +2\.4k tok +540 tok +\$0\.0340 +\$0\.0170 +250 ms +370 ms +394 ms +40 ms +28\.6% +14\.3% +14\.3%$/m)
+      expect(result.stdout).toMatch(/^triage +7 +2 +2\.4k tok +540 tok +\$0\.0340 +\$0\.0170 +250 ms +370 ms +394 ms +40 ms +28\.6% +14\.3% +14\.3%$/m)
       // The same client in this process (no second spawn): a critical path as JSON.
       const written: string[] = []
       const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -379,6 +391,6 @@ describe('switchyard report', () => {
     expect(new Set(table.map((line) => line.length)).size).toBe(1)
     expect(table[0]).toMatch(/^workflow +step +calls/)
     expect(table.find((line) => line.startsWith('triage') && line.includes(' plan '))!.replace(/ +/g, ' '))
-      .toBe('triage plan 4 0 0 2 2 2.0k tok 500 tok $0.0300 $0.0150 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
+      .toBe('triage plan 4 2 2 2.0k tok 500 tok $0.0300 $0.0150 $0.0150 275 ms 385 ms 397 ms - 50.0% 25.0% 25.0%')
   })
 })
