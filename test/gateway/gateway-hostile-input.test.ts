@@ -184,12 +184,15 @@ describe('bytes that are not UTF-8', () => {
 })
 
 describe('the virtual key', () => {
-  it('is never echoed in an answer, sent upstream, or stored', async () => {
+  it('is never echoed in an answer, sent upstream, or stored, even when sent in the query string too', async () => {
+    const inQuery = await postRaw(`${gateway.url}/v1/chat/completions?api_key=${probe.key}&key=${probe.key}`, JSON.stringify(chat()), { authorization: `Bearer ${probe.key}`, 'content-type': 'application/json' })
+    expect(inQuery.status).toBe(200)
+    answers.push(inQuery)
     for (const answer of answers) {
       expect(answer.text).not.toContain(probe.key)
       expect(JSON.stringify(answer.headers)).not.toContain(probe.key)
     }
-    for (const request of upstream.requests) expect(JSON.stringify(request.headers) + request.body).not.toContain(probe.key)
+    for (const request of upstream.requests) expect(request.url + JSON.stringify(request.headers) + request.body).not.toContain(probe.key)
     // Let the pipeline write what this file sent, then search every stored column that holds text.
     await new Promise((resolve) => setTimeout(resolve, 500))
     const result = await gateway.store.client.query({
