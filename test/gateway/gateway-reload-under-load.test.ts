@@ -8,11 +8,11 @@ import { startScriptedUpstream, waitUntil, type ScriptedUpstream } from './scrip
 import { startTestGateway } from './start-test-gateway.js'
 
 /*
- * A steady bounded load (16 requests at a time, at most 2,000) while the config file
- * is rewritten and reloaded four times, once with a half-written file, each reload
- * after 20 requests were answered on the config before it. No request may fail; a
- * request that starts after a reload answered and ends before the next one starts is
- * served by the model that reload put on the route.
+ * A steady bounded load (16 requests at a time, half of them streamed, at most 2,000)
+ * while the config file is rewritten and reloaded four times, once with a half-written
+ * file, each reload after 20 requests were answered on the config before it. No
+ * request may fail; a request that starts after a reload answered and ends before the
+ * next one starts is served by the model that reload put on the route.
  */
 
 let upstream: ScriptedUpstream
@@ -58,16 +58,27 @@ interface Reload {
   outcome: ReloadOutcome
 }
 
-async function ask(): Promise<Served> {
+/** One request, plain or streamed; a stream's content is its deltas joined, and it must end with [DONE]. */
+async function ask(stream: boolean): Promise<Served> {
   const startedAt = performance.now()
   const response = await fetch(`${gateway.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({ model: 'main', stream, messages: [{ role: 'user', content: 'hi' }] }),
     signal: AbortSignal.timeout(20_000),
   })
-  const body = await response.json() as { choices?: Array<{ message?: { content?: string } }> }
-  return { startedAt, endedAt: performance.now(), status: response.status, content: body.choices?.[0]?.message?.content }
+  const text = await response.text()
+  return { startedAt, endedAt: performance.now(), status: response.status, content: stream ? streamedContent(text) : plainContent(text) }
+}
+
+function plainContent(text: string): string | undefined {
+  return (JSON.parse(text) as { choices?: Array<{ message?: { content?: string } }> }).choices?.[0]?.message?.content
+}
+
+function streamedContent(text: string): string | undefined {
+  const data = text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice('data: '.length))
+  if (data.at(-1) !== '[DONE]') return undefined
+  return data.slice(0, -1).map((frame) => (JSON.parse(frame) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta?.content ?? '').join('')
 }
 
 /** Requests, `concurrency` at a time, until `done()` or maxRequests were sent; returns how many were sent. */
@@ -76,7 +87,8 @@ async function steadyLoad(served: Served[], done: () => boolean): Promise<number
   const worker = async (): Promise<void> => {
     while (next < maxRequests && !done()) {
       next += 1
-      served.push(await ask())
+      // Every other request is streamed: a stream in flight across a reload finishes too.
+      served.push(await ask(next % 2 === 0))
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
