@@ -23,7 +23,7 @@ const stepsPerRunLimit = 200
 const count = z.coerce.number()
 const runRowSchema = z.object({ TraceId: z.string(), runId: z.string(), startNs: z.string(), durationNs: z.string(), runCount: count })
 const stepRowSchema = z.object({ TraceId: z.string(), SpanId: z.string(), ParentSpanId: z.string(), runId: z.string(), step: z.string(), startNs: z.string(), durationNs: z.string(), stepCount: count })
-const requestRowSchema = z.object({ TraceId: z.string(), ParentSpanId: z.string(), startNs: z.string(), durationNs: z.string() })
+const requestRowSchema = z.object({ TraceId: z.string(), ParentSpanId: z.string(), startNs: z.string(), durationNs: z.string(), requestCount: count })
 type RunRow = z.infer<typeof runRowSchema>
 type StepRow = z.infer<typeof stepRowSchema>
 type RequestRow = z.infer<typeof requestRowSchema>
@@ -58,7 +58,8 @@ LIMIT {maxSteps:UInt32}`
 // The requests made in those runs' steps: route spans, and model calls made outside a
 // route; a call under a route is part of its request. Kept only when a step is the parent.
 const requestsQuery = `SELECT TraceId, ParentSpanId,
-       toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, toString(Duration) AS durationNs
+       toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, toString(Duration) AS durationNs,
+       count() OVER () AS requestCount
 FROM otel_traces
 WHERE ((SpanKind = 'Internal' AND startsWith(SpanName, 'route ')) OR SpanKind = 'Client')
   AND SpanAttributes['gen_ai.workflow.name'] = {workflow:String}
@@ -119,6 +120,7 @@ export async function criticalPath(options: CriticalPathOptions): Promise<Critic
     outsideStepsShare: meanRunMs === 0 ? 0 : round(outsideStepsMs / meanRunMs, 6),
     omittedRuns: Math.max(0, (runs[0]?.runCount ?? 0) - runs.length),
     omittedStepSpans: Math.max(0, (steps[0]?.stepCount ?? 0) - steps.length),
+    omittedRequestSpans: Math.max(0, (requests[0]?.requestCount ?? 0) - requests.length),
   }
 }
 

@@ -38,6 +38,7 @@ export function formatCriticalPathTable(report: CriticalPathReport): string {
   })
   const omitted = (report.omittedRuns === 0 ? '' : `, ${formatCount(report.omittedRuns)} older runs not analysed`)
     + (report.omittedStepSpans === 0 ? '' : `, ${formatCount(report.omittedStepSpans)} step spans past the read limit left out`)
+    + (report.omittedRequestSpans === 0 ? '' : `, ${formatCount(report.omittedRequestSpans)} request spans past the read limit left out of parallel calls`)
   return `${title}\n${formatCount(report.runs)} runs, mean ${formatDuration(report.meanRunMs)} end to end${omitted}\n\n${table}\n\n`
     + 'on critical path: mean time per run the run was waiting on the step; share of mean run: that time over the mean run\'s time\n'
     + 'in parallel: mean time per run it ran in that the step ran alongside another step (off the critical path when the other finishes later)\n'

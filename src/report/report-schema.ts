@@ -110,5 +110,7 @@ export const criticalPathReportSchema = z.object({
   omittedRuns: z.number(),
   /** Step spans past the read limit (200 per analysed run on average), left out of the analysis. */
   omittedStepSpans: z.number(),
+  /** Request spans (routes, calls outside a route) past the same read limit, left out of the parallel-calls figure; 0 from an older collector. */
+  omittedRequestSpans: z.number().default(0),
 })
 export type CriticalPathReport = z.infer<typeof criticalPathReportSchema>

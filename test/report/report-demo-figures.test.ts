@@ -130,5 +130,6 @@ describe('critical path of the demo\'s support triage', () => {
     expect(step('execute')?.parallelCallsMs).toBeGreaterThan(0)
     expect(step('execute')?.overlapMs).toBeGreaterThanOrEqual(step('execute')!.parallelCallsMs)
     for (const name of ['classify', 'plan', 'verify']) expect(step(name)?.overlapMs, name).toBe(0)
+    expect(report.omittedRequestSpans).toBe(0)
   })
 })
