@@ -48,8 +48,9 @@ type FiguresRow = z.infer<typeof figuresRowSchema>
  * Spend and latency of the model calls in a window, grouped by workflow, step,
  * provider, model, route or a user tag, most expensive first, with a total over
  * the whole window (distinct runs are counted there, not summed from the rows).
- * Reads `llm_calls` directly; cost stays exact from the Decimal column to the
- * decimal strings of the result.
+ * Reads `llm_calls` directly, and the `route` spans of requests a budget refused
+ * from `otel_traces` (they made no call); cost stays exact from the Decimal column
+ * to the decimal strings of the result.
  */
 export async function buildReport(options: BuildReportOptions): Promise<Report> {
   const window = resolveReportWindow({ since: options.since, from: options.from, to: options.to, now: options.now })
