@@ -6,6 +6,7 @@ import { runGatewayCommand } from './gateway-command.js'
 import { runKeysCommand } from './keys-command.js'
 import { runMigrateCommand } from './migrate-command.js'
 import { runReportCommand } from './report-command.js'
+import { runUiCommand } from './ui-command.js'
 
 const usage = `usage: switchyard <command> [options]
 
@@ -16,6 +17,7 @@ commands:
   report      spend and latency by workflow, step, provider, model, route or tag
   budgets     spend, limit, burn rate and run-out time per budget
   keys        create a gateway virtual key (shown once) or hash an existing one
+  ui          the web view of runs, waterfalls and spend (127.0.0.1:4400/ui/)
   demo        run simulated agent workflows through router, collector and store, then report
 
 Run \`switchyard <command> --help\` for a command's options.`
@@ -28,6 +30,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   keys: runKeysCommand,
   migrate: runMigrateCommand,
   report: runReportCommand,
+  ui: runUiCommand,
 }
 
 /** Run one CLI command; returns the process exit code. */

@@ -11,6 +11,7 @@ import { createRequestGuard, sendDoorRefusal } from './request-guard.js'
 import { CollectorConfigError } from './collector-config-error.js'
 import { openCollectorPipeline } from './open-collector-pipeline.js'
 import { resolveCollectorOptions } from './resolve-collector-options.js'
+import { serveUi } from '../ui/serve-ui.js'
 
 export interface Collector {
   /** `http://host:port`, the OTLP/HTTP endpoint base (POST `${url}/v1/traces`). */
@@ -91,6 +92,8 @@ export async function startCollector(input: CollectorOptions = {}): Promise<Coll
       return sendDoorRefusal({ request, response, verdict, otlp: pathname === '/v1/traces', maxBodyBytes: options.maxBodyBytes })
     }
     if (await pipeline.handle(request, response, { detailed: verdict.allowed })) return
+    // The web view, behind the same door (a browser on loopback; scripts with the token).
+    if (await serveUi(request, response, { store: pipeline.store })) return
     // The path is not repeated back: the client has it, and a URL may carry a key into whatever logs the answer.
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
     response.end(`no route for ${request.method} on this path: the collector serves POST /v1/traces, GET or POST /v1/spend, GET /v1/report, GET /healthz, GET /readyz and GET /metrics`)

@@ -5,7 +5,8 @@ import type { VirtualKeyTable } from './keys/virtual-key-table.js'
 
 /**
  * The virtual key a request presents, from `Authorization: Bearer <key>` (OpenAI
- * clients) or `x-api-key` (Anthropic clients). With no keys configured every request
+ * clients), `x-api-key` (Anthropic clients), or as the password of HTTP Basic (a
+ * browser opening the web view at /ui/, any user name). With no keys configured every request
  * passes (the gateway then serves loopback only, or was told `--no-auth`) and
  * undefined is returned. A missing or unknown key is a 401 whose message never
  * quotes what was sent.
@@ -26,6 +27,12 @@ function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   if (typeof authorization === 'string') {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)
     if (match !== null) return match[1]
+    const basic = /^Basic[ \t]+([A-Za-z0-9+/=]{1,1024})[ \t]*$/i.exec(authorization)
+    if (basic?.[1] !== undefined) {
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8')
+      const colon = decoded.indexOf(':')
+      if (colon >= 0 && colon < decoded.length - 1) return decoded.slice(colon + 1)
+    }
   }
   const apiKey = headers['x-api-key']
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined

@@ -17,6 +17,7 @@ import { listModels } from './list-models.js'
 import { openAIErrorBody } from './openai/openai-error-body.js'
 import { ServerSpan } from './server-span.js'
 import type { WireFormat } from './wire-format.js'
+import { serveUi } from '../ui/serve-ui.js'
 
 /** What the request handler needs of the running gateway. */
 export interface GatewayRuntime {
@@ -70,6 +71,9 @@ export async function handleGatewayRequest(runtime: GatewayRuntime, request: Inc
     // This request is counted in inFlight already.
     if (runtime.metrics.inFlight > generation.config.gateway.maxConcurrentRequests) {
       throw new GatewayError({ status: 503, code: 'gateway_unavailable', message: `the gateway is serving its maximum of ${generation.config.gateway.maxConcurrentRequests} requests at once`, retryAfterSeconds: 1 })
+    }
+    if (path === '/ui' || path.startsWith('/ui/')) {
+      if (await serveWebView(runtime, generation, request, response)) return
     }
     const key = authenticate(request.headers, generation.keys)
     if (endpoint !== undefined) {
@@ -199,4 +203,21 @@ function methodNotAllowed(method: string | undefined, allowed: string): GatewayE
 function sendText(response: ServerResponse, text: string): void {
   response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
   response.end(text)
+}
+
+/**
+ * The web view at /ui/: read-only, behind the same keys as the endpoints. A browser
+ * cannot send a bearer token of its own, so a 401 here asks for the key as the
+ * password of HTTP Basic (any user name). Budgets shown are the live ledger's.
+ */
+async function serveWebView(runtime: GatewayRuntime, generation: GatewayGeneration, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+  try {
+    authenticate(request.headers, generation.keys)
+  } catch (error) {
+    if (!GatewayError.isInstance(error) || error.status !== 401) throw error
+    response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Basic realm="switchyard gateway", charset="UTF-8"' })
+    response.end('the web view needs a virtual key: as the password of the browser\'s sign-in prompt, or "Authorization: Bearer <key>"')
+    return true
+  }
+  return serveUi(request, response, { store: runtime.pipeline.store, budgetStatus: () => generation.router.budgets?.status() ?? [] })
 }
