@@ -5,7 +5,7 @@ import { parseStoreUrl } from '../store/store-url.js'
 import { CliUsageError, numberOption, parseCliArguments } from './cli-arguments.js'
 import { readTokenFile } from './read-token-file.js'
 
-const help = `usage: switchyard demo [--real] [--directory <dir>] [--store <url> | --collector <url>] [--triage-runs <n>] [--coding-runs <n>]
+const help = `usage: switchyard demo [--real] [--directory <dir>] [--store <url> | --collector <url>] [--triage-runs <n>] [--coding-runs <n>] [--serve]
 
 Runs a collector, a router over simulated providers, and two agent workflows many
 times (an outage, a slow provider, a budget that fills), then prints the report.
@@ -21,6 +21,8 @@ times (an outage, a slow provider, a budget that fills), then prints the report.
   --token-file <file>    that collector's bearer token (default $SWITCHYARD_COLLECTOR_TOKEN)
   --triage-runs <n>      support-triage runs (default 90)
   --coding-runs <n>      coding-assistant runs (default 40)
+  --serve                keep the demo's collector running after the report, serving the
+                         web view of the runs at its /ui/ until Ctrl-C
   --real                 one small workflow against real providers instead (needs
                          OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY)`
 
@@ -35,6 +37,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     'token-file': { type: 'string' },
     'triage-runs': { type: 'string' },
     'coding-runs': { type: 'string' },
+    serve: { type: 'boolean' },
   })
   if (values.help) {
     console.log(help)
@@ -46,12 +49,14 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     ...await chosenDestination({ values, clickhouseUrl: environment.clickhouseUrl, collectorToken: environment.collectorToken }),
   }
   const captureMessageContent = environment.captureMessageContent
+  if (values.real && values.serve) throw new CliUsageError('--serve keeps the simulated demo\'s collector serving its web view; --real runs without one')
   if (values.real) return runRealDemo({ ...destination, keys: environment.providerKeys, captureMessageContent })
   await runDemo({
     ...destination,
     captureMessageContent,
     triageRuns: numberOption(values['triage-runs'], 'triage-runs'),
     codingRuns: numberOption(values['coding-runs'], 'coding-runs'),
+    serveUntil: values.serve === true ? stopSignal() : undefined,
   })
   return 0
 }
@@ -98,4 +103,17 @@ function collectorOrigin(text: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliUsageError(`--collector must be an http(s) URL (got ${url.protocol})`)
   if (url.username !== '' || url.password !== '') throw new CliUsageError('--collector must not carry credentials: give the token with --token-file or SWITCHYARD_COLLECTOR_TOKEN')
   return url.origin
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
 }

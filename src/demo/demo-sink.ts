@@ -31,6 +31,10 @@ export interface DemoSink {
   readonly description: string
   /** The flag that points `switchyard report` at the same data, e.g. `--collector http://127.0.0.1:4318`. */
   readonly reportFlag: string
+  /** The web view of the data while the sink is open (the collector serves it at /ui/). */
+  readonly uiUrl: string
+  /** Whether the web view goes away with the demo (its own collector) or stays (a running collector's). */
+  readonly uiClosesWithDemo: boolean
   readonly exporter: SpanExporter
   readonly spendSource: SpendSource
   /** Resolves once the calls counted since `from` reach `calls` (or after `timeoutMs`); false when they did not. */
@@ -80,6 +84,8 @@ async function openStoreSink(destination: { storeUrl: string; queueDirectory: st
   return {
     description: `store ${collector.store.displayUrl}, through a collector on ${collector.url} (OTLP/HTTP) that this demo runs`,
     reportFlag: `--store ${collector.store.displayUrl}`,
+    uiUrl: `${collector.url}/ui/`,
+    uiClosesWithDemo: true,
     exporter: new OTLPTraceExporter({ url: `${collector.url}/v1/traces` }),
     spendSource: createSpendSource({ store: collector.store }),
     async settle(options) {
@@ -106,6 +112,8 @@ async function openCollectorSink(destination: { collectorUrl: string; token?: st
   return {
     description: `the collector at ${base} (OTLP/HTTP), which writes its own store`,
     reportFlag: `--collector ${base}`,
+    uiUrl: `${base}/ui/`,
+    uiClosesWithDemo: false,
     exporter: new OTLPTraceExporter({ url: `${base}/v1/traces`, headers }),
     spendSource: createSpendSource({ url: base, token }),
     async settle(options) {

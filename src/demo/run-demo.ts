@@ -22,6 +22,8 @@ export interface RunDemoOptions extends DemoDestinationOptions {
   write?: (line: string) => void
   /** Record prompt and completion text on the spans (the CLI passes OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
   captureMessageContent?: boolean
+  /** Keep the demo's collector, and so its web view at /ui/, serving until this settles (`--serve`: until Ctrl-C). */
+  serveUntil?: Promise<unknown>
 }
 
 export interface DemoSummary {
@@ -95,12 +97,33 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoSummary
     write(`  npx switchyard report ${sink.reportFlag} --since 1h --by provider,model --format csv`)
     write(`  npx switchyard report ${sink.reportFlag} --critical-path support-triage --since 1h`)
     write('  Grafana: the README\'s "Grafana" section (a docker compose stack; run the demo with --collector http://localhost:4318)')
+    await offerWebView({ sink, serveUntil: options.serveUntil, write })
     return { ...summary, from, to }
   } finally {
     await router?.close()
     await telemetry?.shutdown()
     await sink.close()
   }
+}
+
+/**
+ * The web view of the runs: served by the demo's collector while `serveUntil` holds it
+ * open (`--serve`); otherwise the command that serves the same store once the demo
+ * has let it go (one process owns an embedded store), or the running collector's.
+ */
+async function offerWebView(options: { sink: DemoSink; serveUntil: Promise<unknown> | undefined; write: (line: string) => void }): Promise<void> {
+  const { sink, serveUntil, write } = options
+  if (!sink.uiClosesWithDemo) {
+    write(`  Web view: ${sink.uiUrl}`)
+    return
+  }
+  if (serveUntil === undefined) {
+    write(`  Web view: npx switchyard ui ${sink.reportFlag}, then http://127.0.0.1:4400/ui/ (or run the demo with --serve)`)
+    return
+  }
+  write('')
+  write(`Serving the web view of these runs at ${sink.uiUrl} (Ctrl-C stops)`)
+  await serveUntil
 }
 
 async function writeReports(options: { sink: DemoSink; from: Date; to: Date; write: (line: string) => void }): Promise<void> {
