@@ -5,7 +5,7 @@ import type { CollectorMetrics } from './collector-metrics.js'
 import type { ResolvedCollectorOptions } from './collector-options.js'
 import { grpcCode } from './error-status.js'
 import { decodeTraceRequestJson } from './otlp/decode-json.js'
-import { decodeTraceRequestProtobuf, OtlpDecodeError } from './otlp/decode-protobuf.js'
+import { decodeTraceRequestProtobuf, OtlpDecodeError, type DecodeLimits, type DecodeResult } from './otlp/decode-protobuf.js'
 import { encodeRowsJsonCompact } from './otlp/encode-rows.js'
 import { EncodedRowsTooLargeError } from './otlp/encoded-rows-too-large-error.js'
 import { priceAtIngest } from './price-at-ingest.js'
@@ -27,6 +27,8 @@ export interface TraceBody {
   bytes: Uint8Array | undefined
   encoding: TraceBodyEncoding
   release?: () => void
+  /** Spans of this process already read into rows (src/collector/readable-span-rows.ts): used instead of decoding `bytes`. */
+  decoded?: DecodeResult
 }
 
 /** What the pipeline holds that every export, from the network or from this process, goes through. */
@@ -96,7 +98,7 @@ function encodeOrRefuse(intake: TraceIntake, body: TraceBody): EncodedBatch | Tr
   const { encoding } = body
   let batch: EncodedBatch
   try {
-    batch = encodeBatch(intake, body.bytes ?? new Uint8Array(0), encoding)
+    batch = encodeBatch(intake, body.bytes ?? new Uint8Array(0), encoding, body.decoded)
   } catch (error) {
     if (error instanceof EncodedRowsTooLargeError) {
       return {
@@ -185,6 +187,11 @@ function queueFullVerdict(refusal: { retryAfterMs: number; what: string; error?:
   }
 }
 
+/** The decoding limits of every export the pipeline takes, from its options. */
+export function traceDecodeLimits(options: ResolvedCollectorOptions): DecodeLimits {
+  return { maxAttributeValueBytes: options.maxAttributeValueBytes, maxSpans: options.maxSpansPerRequest }
+}
+
 /** A request's accepted spans as queue rows, and what was refused. */
 interface EncodedBatch {
   /** JSONCompactEachRow rows; empty when no span was accepted. */
@@ -203,12 +210,12 @@ interface EncodedBatch {
  * inside this call. Throws OtlpDecodeError for a malformed body, EncodedRowsTooLargeError
  * for rows past the batch limit.
  */
-function encodeBatch(intake: TraceIntake, body: Uint8Array, encoding: TraceBodyEncoding): EncodedBatch {
+function encodeBatch(intake: TraceIntake, body: Uint8Array, encoding: TraceBodyEncoding, read: DecodeResult | undefined): EncodedBatch {
   const { options, priceTable, metrics, rowBuffers } = intake
-  const limits = { maxAttributeValueBytes: options.maxAttributeValueBytes, maxSpans: options.maxSpansPerRequest }
-  const decoded = encoding === 'protobuf'
+  const limits = traceDecodeLimits(options)
+  const decoded = read ?? (encoding === 'protobuf'
     ? decodeTraceRequestProtobuf(body, limits)
-    : decodeTraceRequestJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), limits)
+    : decodeTraceRequestJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), limits))
   metrics.spansReceived += decoded.rows.length + decoded.rejected
   metrics.spansRejected += decoded.rejected
   metrics.spanPartsDropped += decoded.dropped

@@ -1,6 +1,8 @@
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { acceptTraceBody, type TraceBody, type TraceIntake } from './accept-trace-body.js'
+import { acceptTraceBody, traceDecodeLimits, type TraceBody, type TraceIntake } from './accept-trace-body.js'
+import { resolveDecodeLimits } from './otlp/decode-limits.js'
+import { readableSpanRows } from './readable-span-rows.js'
 import { QueueClosedError, QueueFullError } from './queue/queue-errors.js'
 import { OtlpDecodeError } from './otlp/otlp-decode-error.js'
 
@@ -18,9 +20,11 @@ export interface IngestOutcome {
 
 /**
  * Take finished spans of this process into the queue by the very path of `POST
- * /v1/traces`: they are serialized as the OTLP/HTTP exporter would send them (the SDK's
- * own protobuf serializer) and go through the same decoding limits, validation, dedup,
- * pricing at ingest and append, so a span stores the same row whichever way it came.
+ * /v1/traces`: the same validation, dedup, pricing at ingest and append, so a span
+ * stores the same row whichever way it came. Spans whose row is certain are read
+ * straight into rows (readableSpanRows); any other batch is serialized as the OTLP/HTTP
+ * exporter would send it (the SDK's own protobuf serializer) and decoded with the same
+ * limits, so what is cut, dropped or refused is the decoder's decision alone.
  * Invalid spans are counted in `rejected` (all of them invalid: nothing stored, said in
  * `errorMessage`). Rejects, with nothing stored, when the spans cannot be taken now: a
  * full queue (QueueFullError, also while shedding), a pipeline that is closing
@@ -44,11 +48,17 @@ export async function ingestSpans(intake: TraceIntake, spans: readonly ReadableS
   }
   if (spans.length === 0) return { accepted: 0, rejected: 0, deduplicated: 0 }
   let body: TraceBody
-  try {
-    body = serializedBody(spans)
-  } catch (error) {
-    metrics.requestsRejected += 1
-    throw error
+  // Spans whose rows are certain are read straight into rows; any other batch goes the OTLP way (see readableSpanRows).
+  const decoded = readableSpanRows(spans, resolveDecodeLimits(traceDecodeLimits(options)))
+  if (decoded !== undefined) {
+    body = { bytes: undefined, encoding: 'protobuf', decoded }
+  } else {
+    try {
+      body = serializedBody(spans)
+    } catch (error) {
+      metrics.requestsRejected += 1
+      throw error
+    }
   }
   // The serialized bytes are held only by `body`, which acceptTraceBody empties once they are encoded.
   const verdict = await acceptTraceBody(intake, body)

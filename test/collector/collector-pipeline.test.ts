@@ -5,6 +5,8 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api'
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCollectorPipeline, type CollectorPipeline } from '../../src/collector/open-collector-pipeline.js'
+import { resolveDecodeLimits } from '../../src/collector/otlp/decode-limits.js'
+import { readableSpanRows } from '../../src/collector/readable-span-rows.js'
 import { countStoredSpans } from '../helpers/count-stored-spans.js'
 import { makeModelCallSpans, makeSpanFactory, serializeSpans } from '../helpers/sdk-spans.js'
 import { postTraces } from '../helpers/start-test-collector.js'
@@ -157,20 +159,9 @@ describe('the two ways in', () => {
     await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve))
     try {
       const spans = richChain('two-ways-in')
-      const exporter = new OtlpProtoExporter({ url: `http://127.0.0.1:${(mounted.address() as AddressInfo).port}/v1/traces` })
-      const exported = await new Promise<number>((resolve) => exporter.export(spans, (result) => resolve(result.code)))
-      expect(exported).toBe(0)
-      await exporter.shutdown()
-      expect(await pipeline.ingest(spans)).toEqual({ accepted: spans.length, rejected: 0, deduplicated: 0 })
-      await pipeline.drain(20_000)
-      const result = await pipeline.store.client.query({
-        query: 'SELECT * FROM otel_traces WHERE TraceId = {traceId:String} ORDER BY SpanId',
-        query_params: { traceId: spans[0]!.spanContext().traceId },
-        format: 'JSONEachRow',
-      })
-      const stored = await result.json<Record<string, unknown>>()
-      expect(stored).toHaveLength(2 * spans.length)
-      for (let index = 0; index < stored.length; index += 2) expect(stored[index + 1]).toEqual(stored[index])
+      // Every span here is one whose row ingest builds straight from the span, without protobuf.
+      expect(readableSpanRows(spans, resolveDecodeLimits({}))).toBeDefined()
+      const stored = await storedBothWays(mounted, spans)
       const call = stored.find((row) => row.SpanName === 'chat gpt-4.1')
       expect(call).toMatchObject({ SpanKind: 'Client', StatusCode: 'Ok', 'Events.Name': ['switchyard.budget.decision'], 'Links.SpanId': [spans.find((span) => span.name.startsWith('invoke_workflow'))!.spanContext().spanId] })
       // Priced at ingest on both ways in.
@@ -179,7 +170,73 @@ describe('the two ways in', () => {
       await new Promise<void>((resolve) => mounted.close(() => resolve()))
     }
   })
+
+  it('store the same rows for values at the edges, and for a batch ingest leaves to the OTLP path (a value to cut)', async () => {
+    const { handle } = pipeline
+    const mounted = createServer((request, response) => {
+      void handle(request, response).then((served) => {
+        if (!served) response.writeHead(404).end()
+      })
+    })
+    await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve))
+    try {
+      const factory = makeSpanFactory('edge-service')
+      const edge = factory.tracer.startSpan('edge values', {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'text.escapes': 'say "hi" \\ \n\t\u0000 \u2028 é 漢字 🚀',
+          'text.empty': '',
+          'int.negative': -42,
+          'int.max-safe': Number.MAX_SAFE_INTEGER,
+          'double.small': -2.5e-7,
+          'double.large': 1.5e300,
+          'double.nan': Number.NaN,
+          'array.strings': ['a', '"b"', '\u2028'],
+          'array.numbers': [1, -0, 2.5],
+          'array.with-nan': [1, Number.NaN],
+        },
+      })
+      edge.addEvent('bare')
+      edge.setStatus({ code: SpanStatusCode.ERROR, message: 'failed: "quoted"\n' })
+      edge.end()
+      const direct = factory.take()
+      expect(readableSpanRows(direct, resolveDecodeLimits({}))).toBeDefined()
+      await storedBothWays(mounted, direct)
+
+      const cut = factory.tracer.startSpan('a value to cut', { attributes: { prompt: 'p'.repeat(70 * 1024) } })
+      cut.end()
+      const fallback = factory.take()
+      expect(readableSpanRows(fallback, resolveDecodeLimits({}))).toBeUndefined()
+      const [stored] = await storedBothWays(mounted, fallback)
+      expect((stored?.SpanAttributes as Record<string, string>).prompt).toHaveLength(64 * 1024)
+    } finally {
+      await new Promise<void>((resolve) => mounted.close(() => resolve()))
+    }
+  })
 })
+
+/**
+ * Sends `spans` with the official OTLP exporter to the mounted /v1/traces, then ingests
+ * them in this process, and returns every column of the stored rows, ordered so that the
+ * two rows of each span sit side by side; each pair is checked equal here.
+ */
+async function storedBothWays(mounted: Server, spans: ReturnType<typeof richChain>): Promise<Record<string, unknown>[]> {
+  const exporter = new OtlpProtoExporter({ url: `http://127.0.0.1:${(mounted.address() as AddressInfo).port}/v1/traces` })
+  const exported = await new Promise<number>((resolve) => exporter.export(spans, (result) => resolve(result.code)))
+  expect(exported).toBe(0)
+  await exporter.shutdown()
+  expect(await pipeline.ingest(spans)).toEqual({ accepted: spans.length, rejected: 0, deduplicated: 0 })
+  await pipeline.drain(20_000)
+  const result = await pipeline.store.client.query({
+    query: 'SELECT * FROM otel_traces WHERE TraceId IN {traceIds:Array(String)} ORDER BY TraceId, SpanId',
+    query_params: { traceIds: [...new Set(spans.map((span) => span.spanContext().traceId))] },
+    format: 'JSONEachRow',
+  })
+  const stored = await result.json<Record<string, unknown>>()
+  expect(stored).toHaveLength(2 * spans.length)
+  for (let index = 0; index < stored.length; index += 2) expect(stored[index + 1]).toEqual(stored[index])
+  return stored
+}
 
 /** Spans with every column feature: kinds, statuses, an event, a link, attribute types, and no cost (priced at ingest). */
 function richChain(marker: string): ReturnType<ReturnType<typeof makeSpanFactory>['take']> {
