@@ -21,7 +21,7 @@ import { cpuBusyShare, describeMachine } from './lib/machine.js'
  * the exit code is non-zero only when a benchmark could not run.
  */
 
-const benchmarks = ['router-overhead', 'router-path', 'sdk-comparison', 'collector-ingest', 'budget-decision', 'spend-queries', 'gateway-overhead'] as const
+const benchmarks = ['router-overhead', 'router-path', 'sdk-comparison', 'collector-ingest', 'budget-decision', 'spend-queries', 'gateway-overhead', 'shared-budget-decision'] as const
 type BenchmarkName = (typeof benchmarks)[number]
 
 const argv = process.argv.slice(2)

@@ -5,6 +5,7 @@ import type { BudgetState } from '../budget-state.js'
 import type { LedgerReservation } from '../reservation.js'
 import type { SharedBudgetStore } from './shared-budget-store.js'
 import { SharedBudgetUnavailableError } from './shared-budget-unavailable-error.js'
+import { picoOf } from './shared-sync-arguments.js'
 
 export interface AdmitSharedOptions {
   shared: SharedBudgetStore
@@ -50,7 +51,7 @@ export async function admitShared(options: AdmitSharedOptions): Promise<void> {
     scope: options.scope,
     window: state.config.window,
     reason: 'limit',
-    spentUnits: evaluation.settledUnits + answer.sharedUnits,
+    spentUnits: evaluation.settledUnits + picoOf(answer.sharedNano),
     limitUnits: state.config.limitUnits,
     worstCaseUnits: options.worstCaseUnits,
     blockAt: evaluation.blockAt ?? 1,

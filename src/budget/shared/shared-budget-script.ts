@@ -14,9 +14,11 @@
  * Amounts are nano-USD in Lua numbers (doubles, exact to 2^53 nano-USD, $9M).
  *
  * ARGV: op, callerNowMs, leaseMs, maxEntries, seenRetentionMs, keyTtlMs, then per op:
- * - `reserve`: id, units, then per budget: room (-1: no limit), figureAtMs.
- *   Returns {1, shared...} when admitted (and reserved in every budget), or
- *   {0, index, shared} naming the first budget without room.
+ * - `reserve`: a batch: n, then per call: id, units, m, then m × (budget index in
+ *   KEYS groups, room (-1: no limit), figureAtMs). Each call is admitted (and
+ *   reserved) in all of its budgets or in none, in order. Returns per call
+ *   {admitted 1|0, position of the budget without room, its figure}, then per
+ *   budget of KEYS its live figure after the batch.
  * - `sync`: per budget: figureAtMs, n, n × (id, kind, units) upserts, n, n × id
  *   deletes, n, n × (id, seenAtMs) seen. Returns per budget 6 numbers: shared,
  *   reserved, unconfirmed, seen, dropped, expired.
@@ -39,25 +41,54 @@ local function keysOf(b)
   return { entries = KEYS[base + 1], leases = KEYS[base + 2], seen = KEYS[base + 3], totals = KEYS[base + 4] }
 end
 
-local function removeEntry(k, id)
-  local value = redis.call('HGET', k.entries, id)
-  if not value then return false end
-  local kind = string.sub(value, 1, 1)
-  local units = tonumber(string.sub(value, 3))
-  if kind == 'r' then redis.call('HINCRBY', k.totals, 'reserved', fmt(-units))
-  elseif kind == 'u' then redis.call('HINCRBY', k.totals, 'unconfirmed', fmt(-units)) end
-  redis.call('HDEL', k.entries, id)
-  redis.call('ZREM', k.leases, id)
-  redis.call('ZREM', k.seen, id)
-  return true
+local chunk = 500
+
+-- Run redis.call(command, key, <prefix...>, <items...>) in chunks: unpack() has a stack limit.
+local function callChunked(command, key, items)
+  for first = 1, #items, chunk do
+    redis.call(command, key, unpack(items, first, math.min(first + chunk - 1, #items)))
+  end
 end
 
-local function purge(k)
+local function valuesOf(k, ids)
+  local values = {}
+  for first = 1, #ids, chunk do
+    local part = redis.call('HMGET', k.entries, unpack(ids, first, math.min(first + chunk - 1, #ids)))
+    for index = 1, #part do values[first + index - 1] = part[index] end
+  end
+  return values
+end
+
+-- Remove entries by id, in a few calls whatever their number; returns how many there were.
+local function removeEntries(k, ids)
+  if #ids == 0 then return 0 end
+  local values = valuesOf(k, ids)
+  local present, reserved, unconfirmed = {}, 0, 0
+  for index, value in ipairs(ids) do
+    local entry = values[index]
+    if entry then
+      present[#present + 1] = value
+      local kind = string.sub(entry, 1, 1)
+      local units = tonumber(string.sub(entry, 3))
+      if kind == 'r' then reserved = reserved + units elseif kind == 'u' then unconfirmed = unconfirmed + units end
+    end
+  end
+  if #present == 0 then return 0 end
+  callChunked('HDEL', k.entries, present)
+  callChunked('ZREM', k.leases, present)
+  callChunked('ZREM', k.seen, present)
+  if reserved ~= 0 then redis.call('HINCRBY', k.totals, 'reserved', fmt(-reserved)) end
+  if unconfirmed ~= 0 then redis.call('HINCRBY', k.totals, 'unconfirmed', fmt(-unconfirmed)) end
+  return #present
+end
+
+local function purgeLeases(k)
   local expired = redis.call('ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, 1000)
-  for _, id in ipairs(expired) do removeEntry(k, id) end
-  if #expired > 0 then redis.call('HINCRBY', k.totals, 'expired', #expired) end
-  local old = redis.call('ZRANGEBYSCORE', k.seen, '-inf', fmt(callerNow - seenRetentionMs), 'LIMIT', 0, 1000)
-  for _, id in ipairs(old) do removeEntry(k, id) end
+  if #expired > 0 then redis.call('HINCRBY', k.totals, 'expired', removeEntries(k, expired)) end
+end
+
+local function purgeSeen(k)
+  removeEntries(k, redis.call('ZRANGEBYSCORE', k.seen, '-inf', fmt(callerNow - seenRetentionMs), 'LIMIT', 0, 1000))
 end
 
 -- Live spend plus the seen entries that a figure read at figureAtMs may not hold yet.
@@ -65,57 +96,151 @@ local function shared(k, figureAtMs)
   local totals = redis.call('HMGET', k.totals, 'reserved', 'unconfirmed')
   local sum = (tonumber(totals[1]) or 0) + (tonumber(totals[2]) or 0)
   local ids = redis.call('ZRANGEBYSCORE', k.seen, '(' .. fmt(figureAtMs), '+inf')
-  for _, id in ipairs(ids) do
-    local value = redis.call('HGET', k.entries, id)
-    if value then sum = sum + tonumber(string.sub(value, 3)) end
+  if #ids > 0 then
+    for _, value in ipairs(valuesOf(k, ids)) do
+      if value then sum = sum + tonumber(string.sub(value, 3)) end
+    end
   end
   return sum
 end
 
-local function insert(k, id, kind, units)
-  if not removeEntry(k, id) and redis.call('HLEN', k.entries) >= maxEntries then
-    local victim = redis.call('ZRANGE', k.seen, 0, 0)[1] or redis.call('ZRANGE', k.leases, 0, 0)[1]
-    if victim then
-      removeEntry(k, victim)
-      redis.call('HINCRBY', k.totals, 'dropped', 1)
-    end
+-- Past the cap: the oldest seen entries go first, then those whose lease ends first; counted.
+local function enforceCap(k)
+  local excess = redis.call('HLEN', k.entries) - maxEntries
+  if excess <= 0 then return end
+  local victims = redis.call('ZRANGE', k.seen, 0, excess - 1)
+  if #victims < excess then
+    local more = redis.call('ZRANGE', k.leases, 0, excess - #victims - 1)
+    for _, id in ipairs(more) do victims[#victims + 1] = id end
   end
-  redis.call('HSET', k.entries, id, kind .. ':' .. fmt(units))
-  redis.call('ZADD', k.leases, now + leaseMs, id)
-  redis.call('HINCRBY', k.totals, kind == 'r' and 'reserved' or 'unconfirmed', fmt(units))
+  redis.call('HINCRBY', k.totals, 'dropped', removeEntries(k, victims))
 end
 
-local function markSeen(k, id, seenAtMs)
-  local value = redis.call('HGET', k.entries, id)
-  if not value or string.sub(value, 1, 1) == 's' then return end
-  local units = string.sub(value, 3)
-  removeEntry(k, id)
-  redis.call('HSET', k.entries, id, 's:' .. units)
-  redis.call('ZADD', k.seen, seenAtMs, id)
+-- Set entries (kind r or u) with fresh leases: a few calls whatever their number.
+local function upsert(k, ids, kinds, units)
+  if #ids == 0 then return end
+  local values = valuesOf(k, ids)
+  local fields, leases, wasSeen = {}, {}, {}
+  local reserved, unconfirmed = 0, 0
+  for index, id in ipairs(ids) do
+    local old = values[index]
+    if old then
+      local kind = string.sub(old, 1, 1)
+      local amount = tonumber(string.sub(old, 3))
+      if kind == 'r' then reserved = reserved - amount elseif kind == 'u' then unconfirmed = unconfirmed - amount else wasSeen[#wasSeen + 1] = id end
+    end
+    if kinds[index] == 'r' then reserved = reserved + units[index] else unconfirmed = unconfirmed + units[index] end
+    fields[#fields + 1] = id
+    fields[#fields + 1] = kinds[index] .. ':' .. fmt(units[index])
+    leases[#leases + 1] = now + leaseMs
+    leases[#leases + 1] = id
+  end
+  callChunked('HSET', k.entries, fields)
+  callChunked('ZADD', k.leases, leases)
+  if #wasSeen > 0 then callChunked('ZREM', k.seen, wasSeen) end
+  if reserved ~= 0 then redis.call('HINCRBY', k.totals, 'reserved', fmt(reserved)) end
+  if unconfirmed ~= 0 then redis.call('HINCRBY', k.totals, 'unconfirmed', fmt(unconfirmed)) end
+  enforceCap(k)
+end
+
+local function markSeen(k, ids, times)
+  if #ids == 0 then return end
+  local values = valuesOf(k, ids)
+  local fields, seen, moved = {}, {}, {}
+  local reserved, unconfirmed = 0, 0
+  for index, id in ipairs(ids) do
+    local old = values[index]
+    if old and string.sub(old, 1, 1) ~= 's' then
+      local amount = tonumber(string.sub(old, 3))
+      if string.sub(old, 1, 1) == 'r' then reserved = reserved + amount else unconfirmed = unconfirmed + amount end
+      fields[#fields + 1] = id
+      fields[#fields + 1] = 's:' .. string.sub(old, 3)
+      seen[#seen + 1] = times[index]
+      seen[#seen + 1] = id
+      moved[#moved + 1] = id
+    end
+  end
+  if #moved == 0 then return end
+  callChunked('HSET', k.entries, fields)
+  callChunked('ZADD', k.seen, seen)
+  callChunked('ZREM', k.leases, moved)
+  if reserved ~= 0 then redis.call('HINCRBY', k.totals, 'reserved', fmt(-reserved)) end
+  if unconfirmed ~= 0 then redis.call('HINCRBY', k.totals, 'unconfirmed', fmt(-unconfirmed)) end
 end
 
 local function keep(k)
   for _, key in pairs(k) do redis.call('PEXPIRE', key, keyTtlMs) end
 end
 
+-- The hot path: a batch of calls (those that queued while the previous batch ran) in a
+-- few calls per budget, each call admitted in all of its budgets or in none, in order.
 if op == 'reserve' then
-  local id = ARGV[7]
-  local units = tonumber(ARGV[8])
-  local figures = {}
+  local calls = tonumber(ARGV[7])
+  local base, added, fields, leases, seenCache = {}, {}, {}, {}, {}
   for b = 1, budgets do
     local k = keysOf(b)
-    purge(k)
-    local room = tonumber(ARGV[7 + 2 * b])
-    local figure = shared(k, tonumber(ARGV[8 + 2 * b]))
-    if room >= 0 and figure + units > room then return { 0, b, figure } end
-    figures[b] = figure
+    purgeLeases(k)
+    local totals = redis.call('HMGET', k.totals, 'reserved', 'unconfirmed')
+    base[b] = (tonumber(totals[1]) or 0) + (tonumber(totals[2]) or 0)
+    added[b] = 0
+    fields[b] = {}
+    leases[b] = {}
   end
-  local reply = { 1 }
+  local function seenSum(b, figureAtMs)
+    local cacheKey = b .. ':' .. figureAtMs
+    if seenCache[cacheKey] then return seenCache[cacheKey] end
+    local k = keysOf(b)
+    local sum = 0
+    local ids = redis.call('ZRANGEBYSCORE', k.seen, '(' .. figureAtMs, '+inf')
+    if #ids > 0 then
+      for _, value in ipairs(valuesOf(k, ids)) do
+        if value then sum = sum + tonumber(string.sub(value, 3)) end
+      end
+    end
+    seenCache[cacheKey] = sum
+    return sum
+  end
+  local reply = {}
+  local at = 8
+  for _ = 1, calls do
+    local id, units, count = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    at = at + 3
+    local failed, failedFigure, members = 0, 0, {}
+    for position = 1, count do
+      local b, room, figureAtMs = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), ARGV[at + 2]
+      at = at + 3
+      members[position] = b
+      if failed == 0 then
+        local figure = base[b] + added[b] + seenSum(b, figureAtMs)
+        if room >= 0 and figure + units > room then
+          failed = position
+          failedFigure = figure
+        end
+      end
+    end
+    if failed == 0 then
+      for _, b in ipairs(members) do
+        added[b] = added[b] + units
+        local entryFields, entryLeases = fields[b], leases[b]
+        entryFields[#entryFields + 1] = id
+        entryFields[#entryFields + 1] = 'r:' .. fmt(units)
+        entryLeases[#entryLeases + 1] = now + leaseMs
+        entryLeases[#entryLeases + 1] = id
+      end
+    end
+    reply[#reply + 1] = failed == 0 and 1 or 0
+    reply[#reply + 1] = failed
+    reply[#reply + 1] = failedFigure
+  end
   for b = 1, budgets do
     local k = keysOf(b)
-    insert(k, id, 'r', units)
-    keep(k)
-    reply[b + 1] = figures[b] + units
+    if #fields[b] > 0 then
+      callChunked('HSET', k.entries, fields[b])
+      callChunked('ZADD', k.leases, leases[b])
+      if added[b] ~= 0 then redis.call('HINCRBY', k.totals, 'reserved', fmt(added[b])) end
+      enforceCap(k)
+    end
+    reply[#reply + 1] = base[b] + added[b]
   end
   return reply
 end
@@ -125,26 +250,36 @@ if op == 'sync' then
   local reply = {}
   for b = 1, budgets do
     local k = keysOf(b)
-    purge(k)
+    purgeLeases(k)
+    purgeSeen(k)
     local figureAtMs = tonumber(ARGV[at])
     local count = tonumber(ARGV[at + 1])
     at = at + 2
-    for _ = 1, count do
-      insert(k, ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]))
+    local ids, kinds, units = {}, {}, {}
+    for index = 1, count do
+      ids[index] = ARGV[at]
+      kinds[index] = ARGV[at + 1]
+      units[index] = tonumber(ARGV[at + 2])
       at = at + 3
     end
+    upsert(k, ids, kinds, units)
     count = tonumber(ARGV[at])
     at = at + 1
-    for _ = 1, count do
-      removeEntry(k, ARGV[at])
+    local deletes = {}
+    for index = 1, count do
+      deletes[index] = ARGV[at]
       at = at + 1
     end
+    removeEntries(k, deletes)
     count = tonumber(ARGV[at])
     at = at + 1
-    for _ = 1, count do
-      markSeen(k, ARGV[at], tonumber(ARGV[at + 1]))
+    local seenIds, times = {}, {}
+    for index = 1, count do
+      seenIds[index] = ARGV[at]
+      times[index] = ARGV[at + 1]
       at = at + 2
     end
+    markSeen(k, seenIds, times)
     keep(k)
     local totals = redis.call('HMGET', k.totals, 'reserved', 'unconfirmed', 'dropped', 'expired')
     local base = (b - 1) * 6

@@ -4,6 +4,9 @@ import { RedisScriptClient, redactedUrl } from './redis-script-client.js'
 import { SharedBudgetUnavailableError } from './shared-budget-unavailable-error.js'
 import { sharedBudgetKeys } from './shared-budget-keys.js'
 import { nanoOf, picoOf, sharedSyncArguments, type SharedEntry } from './shared-sync-arguments.js'
+import { sharedReserveBatch, type PendingReserve, type SharedReserveAnswer, type SharedReserveBudget } from './shared-reserve-batch.js'
+
+export type { SharedReserveAnswer, SharedReserveBudget } from './shared-reserve-batch.js'
 
 export interface SharedBudgetStoreOptions {
   /** `redis://` or `rediss://` URL. */
@@ -41,17 +44,6 @@ export interface SharedBudgetFigure {
   expired: number
 }
 
-/** What the ledger asks of one budget when it reserves. */
-export interface SharedReserveBudget {
-  name: string
-  /** Block threshold minus the settled figure, in pico-USD; undefined for a budget that never blocks. */
-  roomUnits: bigint | undefined
-  /** When the query of this process's settled figure started (0 before the first). */
-  figureAtMs: number
-}
-
-export type SharedReserveAnswer = { admitted: true } | { admitted: false; index: number; sharedUnits: bigint }
-
 /**
  * This process's side of the shared reservations in Redis. The check-and-reserve is
  * one script call (`reserve`); everything else (a call finished, released, or seen in
@@ -61,6 +53,9 @@ export type SharedReserveAnswer = { admitted: true } | { admitted: false; index:
  * restarted empty, the first successful sync re-registers the calls still in flight
  * and waiting: the state converges without a special path.
  */
+/** The most calls in one reserve script call. */
+const maxReserveBatch = 256
+
 export class SharedBudgetStore {
   readonly onUnavailable: 'local' | 'block'
   readonly url: string
@@ -77,6 +72,8 @@ export class SharedBudgetStore {
   readonly #deletes = new Map<string, Set<string>>()
   readonly #seen = new Map<string, Map<string, number>>()
   readonly #others = new Map<string, bigint>()
+  readonly #reserves: PendingReserve[] = []
+  #reserving = false
   #available: boolean | undefined
   #full = true
   #flushing: Promise<void> | undefined
@@ -143,36 +140,60 @@ export class SharedBudgetStore {
 
   /**
    * The atomic check-and-reserve of one call against its budgets: admitted in all of
-   * them or in none. Throws SharedBudgetUnavailableError when Redis does not answer;
-   * the entry then waits, unregistered, for the ledger to `admitLocally` or `release` it.
+   * them or in none. Calls that arrive while a check is on its way go together in the
+   * next one (one script call for all of them), so at 32 calls in flight Redis runs a
+   * few scripts, not 32. Rejects with SharedBudgetUnavailableError when Redis does not
+   * answer; the entry then waits, unregistered, for the ledger to `admitLocally` or
+   * `release` it.
    */
-  async reserve(options: { id: number; units: bigint; budgets: readonly SharedReserveBudget[] }): Promise<SharedReserveAnswer> {
-    const id = this.#entryId(options.id)
+  reserve(options: { id: number; units: bigint; budgets: readonly SharedReserveBudget[] }): Promise<SharedReserveAnswer> {
+    const entryId = this.#entryId(options.id)
     const nano = nanoOf(options.units)
-    for (const budget of options.budgets) this.#setLive(budget.name, id, { kind: 'r', nano, admitted: false })
-    const keys = options.budgets.flatMap((budget) => sharedBudgetKeys(this.#prefix, budget.name))
-    const args = [...this.#header('reserve'), id, String(nano)]
-    const skewMs = this.#options.clockSkewMs ?? 1_000
-    for (const budget of options.budgets) {
-      const room = budget.roomUnits === undefined ? -1 : Number((budget.roomUnits < 0n ? 0n : budget.roomUnits) / 1_000n)
-      args.push(String(room), String(budget.figureAtMs - skewMs))
-    }
-    const reply = await this.#run(keys, args) as number[]
-    if (reply[0] === 1) {
-      for (const [index, budget] of options.budgets.entries()) {
-        const entry = this.#live.get(budget.name)?.get(id)
-        if (entry !== undefined) {
-          entry.admitted = true
-          // Finished while its reserve was on the way: Redis still holds the worst case.
-          if (entry.kind === 'u') this.#mark(this.#dirty, budget.name, id)
-        }
-        this.#others.set(budget.name, picoOf(Math.max(0, Number(reply[index + 1]) - (this.#ownNano.get(budget.name) ?? 0))))
+    for (const budget of options.budgets) this.#setLive(budget.name, entryId, { kind: 'r', nano, admitted: false })
+    return new Promise((resolve, reject) => {
+      this.#reserves.push({ entryId, nano, budgets: options.budgets, resolve, reject })
+      this.#sendReserves()
+    })
+  }
+
+  /** Send the waiting reserves as one batch, unless one is on its way (its answer sends the next). */
+  #sendReserves(): void {
+    if (this.#reserving || this.#reserves.length === 0) return
+    this.#reserving = true
+    const batch = this.#reserves.splice(0, maxReserveBatch)
+    const request = sharedReserveBatch({ batch, prefix: this.#prefix, clockSkewMs: this.#options.clockSkewMs ?? 1_000 })
+    const ownAtSend = new Map(this.#ownNano)
+    this.#run(request.keys, [...this.#header('reserve'), ...request.args])
+      .then((reply) => {
+        const { answers, figures } = request.read(reply as number[])
+        for (const [name, figureNano] of figures) this.#others.set(name, picoOf(Math.max(0, figureNano - (ownAtSend.get(name) ?? 0))))
+        for (const [index, call] of batch.entries()) this.#answer(call, answers[index]!)
+      }, (error: unknown) => {
+        for (const call of batch) call.reject(error)
+      })
+      .finally(() => {
+        this.#reserving = false
+        this.#sendReserves()
+      })
+  }
+
+  #answer(call: PendingReserve, answer: SharedReserveAnswer): void {
+    for (const budget of call.budgets) {
+      if (!answer.admitted) {
+        this.#deleteLive(budget.name, call.entryId, false)
+        continue
       }
-      return { admitted: true }
+      const entry = this.#live.get(budget.name)?.get(call.entryId)
+      if (entry === undefined) {
+        // Released while its check was on the way: take it out of Redis again.
+        this.#queueDelete(budget.name, call.entryId)
+        continue
+      }
+      entry.admitted = true
+      // Finished while its check was on the way: Redis still holds the worst case.
+      if (entry.kind === 'u') this.#mark(this.#dirty, budget.name, call.entryId)
     }
-    for (const budget of options.budgets) this.#deleteLive(budget.name, id, false)
-    const index = Number(reply[1]) - 1
-    return { admitted: false, index, sharedUnits: picoOf(Number(reply[2])) }
+    call.resolve(answer)
   }
 
   /** Redis is down and the ledger admitted the call on its own (`local`): register it once Redis answers. */
@@ -352,14 +373,16 @@ export class SharedBudgetStore {
     entries.delete(id)
     this.#dirty.get(budget)?.delete(id)
     this.#ownNano.set(budget, (this.#ownNano.get(budget) ?? 0) - entry.nano)
-    if (sendDelete) {
-      const deletes = this.#deletes.get(budget) ?? new Set<string>()
-      this.#deletes.set(budget, deletes)
-      if (deletes.size >= this.#maxEntries) this.#droppedPending += 1
-      else deletes.add(id)
-      this.#schedule()
-    }
+    if (sendDelete && entry.admitted) this.#queueDelete(budget, id)
     return true
+  }
+
+  #queueDelete(budget: string, id: string): void {
+    const deletes = this.#deletes.get(budget) ?? new Set<string>()
+    this.#deletes.set(budget, deletes)
+    if (deletes.size >= this.#maxEntries) this.#droppedPending += 1
+    else deletes.add(id)
+    this.#schedule()
   }
 
   #mark(sets: Map<string, Set<string>>, budget: string, id: string): void {

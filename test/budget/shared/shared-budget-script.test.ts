@@ -34,11 +34,25 @@ describeWithPart('redis-server', 'the shared budget script on a real redis-serve
 
   const keys = (...names: string[]): string[] => names.flatMap((name) => sharedBudgetKeys(prefix, name))
 
-  const reserve = (options: { id: string; nano: number; budgets: Array<[string, number, number?]>; limits?: Limits }): Promise<number[]> =>
-    client.run(keys(...options.budgets.map(([name]) => name)), [
-      ...header('reserve', options.limits), options.id, String(options.nano),
-      ...options.budgets.flatMap(([, room, figureAtMs]) => [String(room), String(figureAtMs ?? 0)]),
-    ]) as Promise<number[]>
+  interface ReserveCall { id: string; nano: number; budgets: Array<[string, number, number?]> }
+
+  /** One batch of calls; the answer of each as [admitted, position of the budget without room, its figure]. */
+  const reserveBatch = async (calls: ReserveCall[], limits?: Limits): Promise<{ answers: number[][]; figures: number[] }> => {
+    const names = [...new Set(calls.flatMap((call) => call.budgets.map(([name]) => name)))]
+    const reply = await client.run(keys(...names), [
+      ...header('reserve', limits), String(calls.length),
+      ...calls.flatMap((call) => [call.id, String(call.nano), String(call.budgets.length),
+        ...call.budgets.flatMap(([name, room, figureAtMs]) => [String(names.indexOf(name) + 1), String(room), String(figureAtMs ?? 0)])]),
+    ]) as number[]
+    return { answers: calls.map((_call, index) => reply.slice(index * 3, index * 3 + 3)), figures: reply.slice(calls.length * 3) }
+  }
+
+  /** One call alone: [1, ...figures after] when admitted, [0, position, figure] when refused. */
+  const reserve = async (options: ReserveCall & { limits?: Limits }): Promise<number[]> => {
+    const { answers, figures } = await reserveBatch([options], options.limits)
+    const [admitted, position, figure] = answers[0]!
+    return admitted === 1 ? [1, ...figures] : [0, position!, figure!]
+  }
 
   interface SyncBudget { name: string; figureAtMs?: number; upserts?: Array<[string, 'r' | 'u', number]>; deletes?: string[]; seen?: Array<[string, number]> }
 
@@ -67,6 +81,19 @@ describeWithPart('redis-server', 'the shared budget script on a real redis-serve
     const reply = await sync([{ name: 'small' }, { name: 'large' }])
     expect(reply[1]).toBe(500)
     expect(reply[7]).toBe(500)
+  })
+
+  it('admits the calls of one batch in order, each against the room the earlier ones left', async () => {
+    const { answers, figures } = await reserveBatch([
+      { id: 'a', nano: 600, budgets: [['b', 1_000]] },
+      { id: 'b', nano: 500, budgets: [['b', 1_000]] },
+      { id: 'c', nano: 400, budgets: [['b', 1_000], ['other', 10_000]] },
+      { id: 'd', nano: 1, budgets: [['other', 10_000], ['b', 1_000]] },
+    ])
+    expect(answers).toEqual([[1, 0, 0], [0, 1, 600], [1, 0, 0], [0, 2, 1_000]])
+    expect(figures).toEqual([1_000, 400])
+    const [shared, reserved] = await sync([{ name: 'b' }])
+    expect({ shared, reserved }).toEqual({ shared: 1_000, reserved: 1_000 })
   })
 
   it('counts without limit for a budget that never blocks (room -1)', async () => {
