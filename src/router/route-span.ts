@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { isBudgetExceededError } from '../budget/budget-exceeded-error.js'
-import { genAi, switchyardAttributes } from '../telemetry/attribute-names.js'
+import { switchyardAttributes } from '../telemetry/attribute-names.js'
+import { routeSpanAttributes } from '../telemetry/route-span-attributes.js'
 import { tracer } from '../telemetry/tracer.js'
-import { addTagAttributes, parentContext, type CallScope } from '../telemetry/workflow-context.js'
+import { parentContext, type CallScope } from '../telemetry/workflow-context.js'
 
 /**
  * The `route {name}` INTERNAL span above a routed request's attempts. Every function
@@ -10,14 +11,8 @@ import { addTagAttributes, parentContext, type CallScope } from '../telemetry/wo
  */
 export function startRouteSpan(name: string, scope: CallScope): Span | undefined {
   try {
-    const attributes: Record<string, string> = { [switchyardAttributes.route]: name }
-    // Dashboards filter route-level rates (breaker skips) by workflow and step too.
-    if (scope.workflow !== undefined) attributes[genAi.workflowName] = scope.workflow
-    if (scope.workflowRunId !== undefined) attributes[switchyardAttributes.workflowRunId] = scope.workflowRunId
-    if (scope.step !== undefined) attributes[switchyardAttributes.step] = scope.step
-    // A request the budget refuses has no model-call span: this one is its only record, so it carries the tags reports group by.
-    addTagAttributes(attributes, scope.tags)
-    return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes }, parentContext(scope))
+    // Dashboards filter route-level rates (breaker skips) by workflow and step, and reports group refused requests by tag.
+    return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes: routeSpanAttributes(name, scope) }, parentContext(scope))
   } catch {
     return undefined
   }

@@ -1,10 +1,12 @@
 import { diag } from '@opentelemetry/api'
+import { SwitchyardError } from '../errors/switchyard-error.js'
 import { estimateCutStreamUsage } from '../pricing/estimate-cut-stream-usage.js'
 import { priceCall, type PriceResult } from '../pricing/price-call.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { PartialOutput } from '../model-call/partial-output.js'
 import type { Usage } from '../model-call/usage.js'
 import { genAi } from '../telemetry/attribute-names.js'
+import { recordBudgetRefusal } from '../telemetry/budget-refusal-span.js'
 import { exportedSpanId, startModelCallSpan, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import { currentScope, scopeWithDefaultTags, type CallScope } from '../telemetry/workflow-context.js'
 import type { CallBudgetQuery } from './call-budget-gate.js'
@@ -64,12 +66,30 @@ export function beginCall(settings: WrapSettings, call: CallDescription): CallRe
   const scope = scopeWithDefaultTags(currentScope(), settings.tags)
   const at = new Date()
   refuseUnpricedModel({ table: settings.priceTable, provider: settings.providerName, model: call.modelUnnamed === true ? undefined : call.model, at })
-  const decision = settings.budgets?.decide(budgetQuery(settings, call, scope, at))
+  const decision = decideOrRecordRefusal(settings, call, scope, at)
   try {
     return new CallRecord({ settings, call, scope, decision })
   } catch (error) {
     diag.warn(`switchyard: cannot record a ${call.operation} call: ${String(error)}`)
     return releaseOnly(decision)
+  }
+}
+
+/**
+ * The budget's decision; a refusal throws on to the caller, recorded first as the
+ * router records its own (a `route` span with the block), so a refused SDK call
+ * shows in reports beside refused routed requests. The route is `provider/model`.
+ */
+function decideOrRecordRefusal(settings: WrapSettings, call: CallDescription, scope: CallScope, at: Date): BudgetDecision | undefined {
+  if (settings.budgets === undefined) return undefined
+  try {
+    return settings.budgets.decide(budgetQuery(settings, call, scope, at))
+  } catch (error) {
+    if (SwitchyardError.isInstance(error) && error.code === 'budget_exceeded') {
+      const budget = (error as { budget?: unknown }).budget
+      recordBudgetRefusal({ route: `${settings.providerName}/${call.model}`, scope, budget: typeof budget === 'string' ? budget : 'unknown', message: error.message })
+    }
+    throw error
   }
 }
 

@@ -312,6 +312,16 @@ describe.each(openaiSdks)('instrument(openai v$major)', (sdk) => {
       expect(server.requests).toHaveLength(0)
       expect(recorder.calls()).toHaveLength(0)
       expect(gate.queries[0]).toMatchObject({ route: 'openai/gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini', scope: { workflow: 'support-triage' } })
+      // Each refusal is recorded as the router records its own: a route span with the block, which reports count.
+      const refusals = recorder.spans().filter((span) => span.name.startsWith('route '))
+      expect(refusals.map((span) => span.name)).toEqual(['route openai/gpt-4o-mini', 'route openai/gpt-4o-mini', 'route openai/text-embedding-3-small'])
+      expect(refusals[0]?.attributes).toMatchObject({
+        'switchyard.route': 'openai/gpt-4o-mini',
+        'gen_ai.workflow.name': 'support-triage',
+        'switchyard.budget.name': 'daily-support',
+        'switchyard.budget.action': 'block',
+      })
+      expect(refusals[0]?.status.code).toBe(2)
     })
 
     it('records an allowing decision on the span and releases it with the exact cost', async () => {
