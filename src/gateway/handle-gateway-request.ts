@@ -68,8 +68,8 @@ export async function handleGatewayRequest(runtime: GatewayRuntime, request: Inc
       throw new GatewayError({ status: 403, code: 'forbidden', message: 'this gateway has no keys and answers requests to a loopback Host only' })
     }
     const generation = runtime.generation()
-    // This request is counted in inFlight already.
-    if (runtime.metrics.inFlight > generation.config.gateway.maxConcurrentRequests) {
+    // This request is counted in inFlight already. /metrics stays open at the limit: that is when monitoring needs it.
+    if (path !== '/metrics' && runtime.metrics.inFlight > generation.config.gateway.maxConcurrentRequests) {
       throw new GatewayError({ status: 503, code: 'gateway_unavailable', message: `the gateway is serving its maximum of ${generation.config.gateway.maxConcurrentRequests} requests at once`, retryAfterSeconds: 1 })
     }
     if (path === '/ui' || path.startsWith('/ui/')) {

@@ -63,6 +63,8 @@ describe('maxConcurrentRequests under 100 requests at once', () => {
     await waitUntil(() => settled >= 100 - maxConcurrentRequests, 'the refusals', 20_000)
     await upstream.waitForRequests(maxConcurrentRequests, 10_000)
     expect(upstream.requests).toHaveLength(maxConcurrentRequests)
+    // At the limit, monitoring still gets its answer: every slot is taken by a held request.
+    expect(await inFlightGauge()).toBe(maxConcurrentRequests)
 
     leave.abort()
     const answers = await Promise.all(first)

@@ -16,8 +16,8 @@ import { startScriptedUpstream, waitUntil, type ScriptedUpstream } from './scrip
  * and stored as aborted. Both runs write one store, read once both have exited.
  */
 
-/** The gateway command as a process (test/gateway/gateway-command-main.ts, until `gateway` is registered in run-cli). */
-const main = fileURLToPath(new URL('./gateway-command-main.ts', import.meta.url))
+/** `switchyard gateway` as a user runs it: the CLI's entry point in its own process. */
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 const directory = makeTempDirectory('gateway-shutdown')
 const configPath = path.join(directory.path, 'switchyard.config.json')
 /** The same routes with a 1 s shutdown timeout, for calls that never finish. */
@@ -60,7 +60,7 @@ interface Running {
 
 /** The gateway command on port 0 with `config`; every run of this file writes the same store (one at a time). */
 async function startGatewayProcess(config: string): Promise<Running> {
-  const started = spawn(process.execPath, ['--import', 'tsx', main, '--config', config, '--port', '0', '--store', storeUrl, '--queue-dir', path.join(directory.path, 'queue')], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const started = spawn(process.execPath, ['--import', 'tsx', main, 'gateway', '--config', config, '--port', '0', '--store', storeUrl, '--queue-dir', path.join(directory.path, 'queue')], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(started)
   let output = ''
   started.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
