@@ -26,6 +26,11 @@ export interface BudgetGateTicket {
   record?: BudgetDecisionSummary
   downgradeRoute?: string
   reservation: Reservation
+  /**
+   * With shared budgets: resolves once Redis admitted the call across processes,
+   * rejects with BudgetExceededError when it refuses. Await it before the call.
+   */
+  admission?: Promise<void>
   /** Attach each attempt's span, so the ledger sees the call arrive in the store. */
   attachSpan(spanId: string): void
   /** The call ended: with its total cost in pico-USD when known (settle), else nothing was billed (release). */
@@ -61,6 +66,7 @@ export function createBudgetGate(options: { ledger: BudgetLedger; worstCaseUnits
           else reservation.settle(actualUnits)
         },
       }
+      if (reservation.admission !== undefined) ticket.admission = reservation.admission
       if (reservation.decision.summary !== undefined) ticket.record = reservation.decision.summary
       if (reservation.decision.downgradeTo !== undefined) ticket.downgradeRoute = reservation.decision.downgradeTo
       return ticket
