@@ -51,6 +51,10 @@ export function gatewayErrorFrom(error: unknown, now: number = Date.now()): Gate
 function upstreamFailure(error: AllTargetsFailedError): GatewayError {
   const unsupported = error.errors.find((cause) => UnsupportedRequestError.isInstance(cause))
   if (error.attempts.length === 0 && unsupported !== undefined) return gatewayErrorFrom(unsupported)
+  // Nothing was sent: the prompt does not fit any target's context window. The client's to shorten.
+  if (error.attempts.length === 0 && error.skipped.length > 0 && error.skipped.every((skip) => skip.reason === 'context-too-small')) {
+    return new GatewayError({ status: 400, code: 'context_length_exceeded', message: error.message, param: 'messages', cause: error })
+  }
   const clientFault = error.errors.find((cause) => SwitchyardError.isInstance(cause) && cause.code === 'request_invalid')
   if (clientFault !== undefined) return gatewayErrorFrom(clientFault)
   const timedOut = error.attempts.length > 0 && error.attempts.every((attempt) => attempt.errorCode !== undefined && timeoutCodes.has(attempt.errorCode))

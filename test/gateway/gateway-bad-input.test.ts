@@ -21,6 +21,7 @@ beforeAll(async () => {
     routes: {
       fast: { targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
       mixed: { targets: [{ provider: 'up', model: 'gpt-4o-mini' }, { provider: 'claude', model: 'claude-sonnet-4-5' }] },
+      tiny: { targets: [{ provider: 'up', model: 'gpt-4o-mini', contextWindow: 64 }] },
     },
     gateway: { maxBodyBytes },
   })
@@ -76,6 +77,14 @@ describe('hostile and malformed requests', () => {
     const answer = await post('/v1/chat/completions', JSON.stringify(body))
     expect(answer.status).toBe(400)
     expect(answer.body.error.param).toBe(param)
+  })
+
+  it('answers a prompt no target\'s context window holds with a 400 context_length_exceeded, sending nothing', async () => {
+    const long = [{ role: 'user', content: 'Summarize this ticket thread for the on-call engineer. '.repeat(40) }]
+    const answer = await post('/v1/chat/completions', JSON.stringify({ model: 'tiny', messages: long, max_tokens: 16 }))
+    expect(answer.status).toBe(400)
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' })
+    expect(answer.body.error.message).toContain('up/gpt-4o-mini')
   })
 
   it('bounds the tags a request may set through headers and baggage', async () => {
