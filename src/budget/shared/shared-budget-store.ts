@@ -87,10 +87,13 @@ export class SharedBudgetStore {
     this.#timer.unref()
   }
 
+  /** Stop renewing; send what is pending (releases, seen marks) once, so other processes need not wait for leases. */
   async close(): Promise<void> {
+    if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#timer)
     await this.#flushing
+    if (this.#available !== false) await this.flush()
     await this.#client.close()
   }
 

@@ -146,6 +146,23 @@ describeWithPart('redis-server', 'ledgers of several processes sharing reservati
     expect(Date.now() - startedAtMs).toBeLessThan(10_000)
   })
 
+  it('sends its pending releases when it closes, so the others need not wait for the leases', async () => {
+    run += 1
+    const workflow = `close-${run}`
+    const closing = await ledgerFor(workflow, {})
+    const held = await Promise.all(Array.from({ length: 10 }, () => admit(closing, workflow)))
+    for (const reservation of held) reservation?.release()
+    await closing.close()
+    const observer = new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:` })
+    observer.track({ budgets: [`${workflow}-hourly`], figureAtMs: () => Date.now() })
+    try {
+      await observer.start()
+      expect((await observer.figures())[0]).toMatchObject({ reservedUnits: 0n, expired: 0 })
+    } finally {
+      await observer.close()
+    }
+  })
+
   it('with onUnavailable "block", refuses while Redis is down and admits again once it is back', async () => {
     run += 1
     const workflow = `block-${run}`
