@@ -2,6 +2,7 @@ import { dimensionSql, routeSpanDimensionSql, type ReportDimension } from './rep
 import { refusedRequestCounts } from './refused-requests-query.js'
 import { callsInWindow, type ReportGroupColumn } from './report-group-column.js'
 import { workflowRunCounts } from './workflow-runs-query.js'
+import { isFallbackSql, isRetrySql, laterAttemptsSql } from './later-attempts-sql.js'
 import type { ReportWindow } from './report-window.js'
 
 export interface ReportQueryOptions {
@@ -32,12 +33,8 @@ const figures = `count() AS calls,
 /**
  * Retries and fallbacks per group. Attempts share their `route` span as parent, so
  * grouping by (trace, parent, route) gathers a routed request's attempts; sorted by
- * attempt number, each later attempt is compared with the attempt before it. On the
- * same provider/model it is a retry, on another one a fallback: a fallback is a change
- * of target, so a retry on the target a request fell back to is a retry, and going
- * back to an earlier target is a fallback again. When the attempt before is unknown
- * (outside the window) the later attempt counts as a retry rather than guessing a
- * fallback.
+ * attempt number, each later attempt is compared with the attempt before it, by the
+ * rule in later-attempts-sql.ts (shared with the web view).
  *
  * Only the requests with a later attempt (2 and up) are gathered, a few percent of
  * the calls: a window function over every call of a 30-day window took over a minute
@@ -52,8 +49,8 @@ function laterAttemptCounts(groups: readonly ReportGroupColumn[], workflowFilter
   const columns = groups.map(({ alias, expression }) => `,\n                    ${expression} AS ${alias}`).join('')
   const grouping = groups.length === 0 ? '' : `\n    GROUP BY ${aliases.join(', ')}`
   return `SELECT
-        ${counted}countIf(PreviousTarget = '' OR PreviousTarget = Target) AS laterRetries,
-        countIf(PreviousTarget != '' AND PreviousTarget != Target) AS laterFallbacks
+        ${counted}countIf(${isRetrySql('Target', 'PreviousTarget')}) AS laterRetries,
+        countIf(${isFallbackSql('Target', 'PreviousTarget')}) AS laterFallbacks
     FROM (
         SELECT
             tupleElement(tupleElement(laterAttempt, 1), 2) AS Target,
@@ -61,10 +58,7 @@ function laterAttemptCounts(groups: readonly ReportGroupColumn[], workflowFilter
         FROM (
             SELECT
                 arraySort((attempt) -> tupleElement(attempt, 1), groupArray(tuple(Attempt, Target${packed}))) AS ordered,
-                arrayFilter(
-                    (pair) -> tupleElement(tupleElement(pair, 1), 1) >= 2,
-                    arrayMap((attempt, index) -> tuple(attempt, if(index = 1, '', tupleElement(ordered[index - 1], 2))), ordered, arrayEnumerate(ordered))
-                ) AS laterAttempts
+                ${laterAttemptsSql('ordered')} AS laterAttempts
             FROM (
                 SELECT
                     TraceId, ParentSpanId, Route, Attempt,
