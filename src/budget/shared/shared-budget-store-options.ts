@@ -14,6 +14,8 @@ export interface SharedBudgetStoreOptions {
   /** How far process clocks may differ, for comparing scan times across processes (default 1 s). */
   clockSkewMs?: number
   commandTimeoutMs?: number
+  /** How long finished, released and seen calls are gathered before one sync sends them (default 10 ms). */
+  flushDelayMs?: number
   /** Key prefix (default `switchyard:budget:`). */
   keyPrefix?: string
   now?: () => number
