@@ -121,7 +121,8 @@ interface ModelCall {
 async function serveModelEndpoint(call: ModelCall): Promise<number> {
   const { runtime, generation, request, response, endpoint } = call
   const caller = readCallerContext(request.headers)
-  const span = new ServerSpan({ request, route: call.path, parent: caller.parent, serverPort: runtime.serverPort() })
+  // The connection's own port (kept by the socket once read) is the one the server listens on; asking the server costs a system call per request.
+  const span = new ServerSpan({ request, route: call.path, parent: caller.parent, serverPort: request.socket.localPort ?? runtime.serverPort() })
   const controller = new AbortController()
   let timedOut = false
   const timer = setTimeout(() => {

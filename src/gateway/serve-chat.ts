@@ -125,13 +125,34 @@ function replayFirst(exchange: GatewayExchange, stream: ChatStream, iterator: As
     get target() {
       return stream.target
     },
-    async *[Symbol.asyncIterator]() {
-      if (first.done === true) return
-      yield first.value
-      try {
-        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value
-      } catch (error) {
-        throw told(error)
+    // An iterator of its own rather than an async generator: a generator would add its promises and a resumption to every chunk.
+    [Symbol.asyncIterator](): AsyncIterator<ChatStreamChunk> {
+      let replay: IteratorResult<ChatStreamChunk> | undefined = first
+      let finished = first.done === true
+      return {
+        next(): Promise<IteratorResult<ChatStreamChunk>> {
+          if (replay !== undefined) {
+            const value = replay
+            replay = undefined
+            return Promise.resolve(value)
+          }
+          if (finished) return Promise.resolve({ done: true, value: undefined })
+          return iterator.next().then(
+            (next) => {
+              if (next.done === true) finished = true
+              return next
+            },
+            (error: unknown) => {
+              finished = true
+              return Promise.reject(told(error))
+            },
+          )
+        },
+        async return(): Promise<IteratorResult<ChatStreamChunk>> {
+          finished = true
+          replay = undefined
+          return { done: true, value: undefined }
+        },
       }
     },
   }
