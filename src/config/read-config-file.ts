@@ -18,7 +18,7 @@ let importGeneration = 0
 
 /**
  * The raw value of a config file, chosen by its extension: `.json`, `.yaml`/`.yml`,
- * or an ES module (`.js`/`.mjs`) whose default export is the config or a function
+ * or an ES module (`.js`/`.mjs`) whose default export (else its named exports) is the config or a function
  * returning it (or a promise of it). The size is checked before anything is parsed.
  * Every failure is a ConfigError naming the file, and the line and column of a syntax
  * error; none carries a stack or quotes the file.
@@ -103,15 +103,22 @@ async function importModule(file: string, absolute: string): Promise<unknown> {
   importGeneration += 1
   let exported: unknown
   try {
-    const module = (await import(`${pathToFileURL(absolute).href}?generation=${importGeneration}`)) as { default?: unknown }
-    exported = module.default
+    const module = (await import(`${pathToFileURL(absolute).href}?generation=${importGeneration}`)) as Record<string, unknown>
+    // The default export; without one, the named exports are the config (`export const budgets = [...]`).
+    exported = 'default' in module ? module.default : namedExports(module)
     if (typeof exported === 'function') exported = await withinTime(Promise.resolve((exported as () => unknown)()), file)
   } catch (error) {
     if (ConfigError.isInstance(error)) throw error
     throw configFileError(file, `the module failed: ${firstLine(error)}`)
   }
-  if (exported === undefined) throw configFileError(file, 'has no default export; write `export default { providers: ... }`')
+  if (exported === undefined) throw configFileError(file, 'exports nothing; write `export default { providers: ... }`')
   return exported
+}
+
+/** A module's named exports as a plain object, or undefined when it has none. */
+function namedExports(module: Record<string, unknown>): Record<string, unknown> | undefined {
+  const names = Object.keys(module)
+  return names.length === 0 ? undefined : Object.fromEntries(names.map((name) => [name, module[name]]))
 }
 
 /** A config function that never settles would hang every start and reload; it gets this long. */

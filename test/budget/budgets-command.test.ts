@@ -84,7 +84,7 @@ describe('switchyard budgets', () => {
     const config = path.join(files.path, 'bad.json')
     writeFileSync(config, JSON.stringify([{ name: 'x', window: '2h', limitUsd: 1 }]))
     await expect(run(['--config', config, '--store', storeUrl])).rejects.toThrow(/budgets\[0\]\.window: window must be/)
-    await expect(run(['--config', path.join(files.path, 'missing.json')])).rejects.toThrow(/cannot read the budgets from --config/)
+    await expect(run(['--config', path.join(files.path, 'missing.json')])).rejects.toThrow(/Cannot load switchyard config .*missing\.json/)
     await expect(run(['--config', config, '--format', 'yaml'])).rejects.toThrow(/--format must be table or json/)
   })
 })

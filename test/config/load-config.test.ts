@@ -76,11 +76,14 @@ describe('loadConfig: formats', () => {
     expect((await loadConfig(file, { environment })).gateway.port).toBe(4001)
   })
 
-  it('refuses an ES module without a default export, naming the file', async () => {
-    const file = writeConfig('.mjs', 'export const providers = {}\n')
-    const error = await loadError(file)
-    expect(error.message).toContain(file)
-    expect(error.message).toContain('no default export')
+  it('takes an ES module\'s named exports as the config when it has no default export, and refuses one that exports nothing', async () => {
+    const named = writeConfig('.mjs', "export const providers = { sim: { type: 'simulated' } }\nexport const routes = { fast: { targets: [{ provider: 'sim', model: 'gpt-4.1-mini' }] } }\n")
+    const config = await loadConfig(named, { environment: {} })
+    expect(Object.keys(config.routes)).toEqual(['fast'])
+    const empty = writeConfig('.mjs', 'const providers = {}\nvoid providers\n')
+    const error = await loadError(empty)
+    expect(error.message).toContain(empty)
+    expect(error.message).toContain('exports nothing')
   })
 
   it('reports a module that throws by its first line, without a stack or a key it quotes', async () => {
