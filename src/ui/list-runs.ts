@@ -1,16 +1,23 @@
 import { z } from 'zod'
 import type { Store } from '../store/create-store.js'
 import { runCallFiguresSql } from './run-call-figures-sql.js'
+import { listedRunCallsCondition, runsListSql } from './runs-list-sql.js'
 import type { RunsFilter } from './ui-parameters.js'
 
-/** One workflow run as the runs list shows it. Times in ms since the epoch; cost an exact decimal string. */
+/** One run as the runs list shows it. Times in ms since the epoch; cost an exact decimal string. */
 export interface RunSummary {
   runId: string
   workflow: string
   startMs: number
   durationMs: number
-  /** The workflow span's status: `Error` when the workflow threw. */
+  /** The workflow span's status (`Error` when the workflow threw); '' for a run without one. */
   status: string
+  /**
+   * False for a run known only by its calls and refused requests (e.g. through
+   * `switchyard gateway` with `x-switchyard-run-id`): its start is its first call's,
+   * its end its last call's.
+   */
+  hasWorkflowSpan: boolean
   calls: number
   costUsd: string
   inputTokens: number
@@ -33,95 +40,56 @@ const count = z.coerce.number()
 const runRowSchema = z.object({
   runId: z.string(),
   workflow: z.string(),
-  startNs: z.string(),
-  durationNs: z.string(),
+  startText: z.string(),
+  durationText: z.string(),
   status: z.string(),
+  hasWorkflowSpan: count,
   calls: count,
   costUsd: z.string(),
   inputTokens: count,
   outputTokens: count,
   errors: count,
-  retries: count,
-  fallbacks: count,
   refused: count,
   matching: count,
 })
+const attemptRowSchema = z.object({ WorkflowRunId: z.string(), retries: count, fallbacks: count })
 
 /**
- * The latest workflow runs of the window, newest first: each `invoke_workflow` span
- * with its run id, joined with its calls' figures from `llm_calls`. Filters reach
- * ClickHouse only as bound parameters; the SQL around them is fixed text.
+ * The latest runs of the window, newest first: every run id that a workflow span, a
+ * model call or a refused request carries (see runsListSql), limited in ClickHouse,
+ * then the retries and fallbacks of the listed runs only. Filters reach ClickHouse
+ * only as bound parameters; the SQL around them is fixed text.
  */
 export async function listRuns(options: { store: Store; filter: RunsFilter }): Promise<RunsList> {
   const { store, filter } = options
-  const params: Record<string, string | number> = {
-    fromMs: filter.window.from.getTime(),
-    toMs: filter.window.to.getTime(),
-    limit: filter.limit,
-  }
-  const runConditions = [
-    "SpanKind = 'Internal'",
-    "startsWith(SpanName, 'invoke_workflow ')",
-    'Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})',
-    'Timestamp < fromUnixTimestamp64Milli({toMs:Int64})',
-    "SpanAttributes['switchyard.workflow.run_id'] != ''",
-  ]
-  const callConditions = ['Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})', "WorkflowRunId != ''"]
-  if (filter.workflow !== undefined) {
-    params.workflow = filter.workflow
-    runConditions.push("SpanAttributes['gen_ai.workflow.name'] = {workflow:String}")
-    callConditions.push('Workflow = {workflow:String}')
-  }
-  if (filter.tag !== undefined) {
-    params.tagAttribute = `switchyard.tag.${filter.tag.key}`
-    params.tagValue = filter.tag.value
-    runConditions.push('SpanAttributes[{tagAttribute:String}] = {tagValue:String}')
-  }
-  // Only the calls of the runs listed: the run spans are few beside their calls.
-  callConditions.push(`WorkflowRunId IN (SELECT SpanAttributes['switchyard.workflow.run_id'] FROM otel_traces WHERE ${runConditions.join(' AND ')})`)
-  const statusCondition = filter.status === undefined ? '' : filter.status === 'error'
-    ? "\nWHERE status = 'Error' OR errors > 0 OR refused > 0"
-    : "\nWHERE status != 'Error' AND errors = 0 AND refused = 0"
-  const query = `SELECT runId, workflow, startNs, durationNs, status,
-    ifNull(calls, 0) AS calls, ifNull(costUsd, '0') AS costUsd, ifNull(inputTokens, 0) AS inputTokens,
-    ifNull(outputTokens, 0) AS outputTokens, ifNull(errors, 0) AS errors, ifNull(retries, 0) AS retries,
-    ifNull(fallbacks, 0) AS fallbacks, ifNull(refused, 0) AS refused, count() OVER () AS matching
-FROM (
-    SELECT SpanAttributes['switchyard.workflow.run_id'] AS runId, SpanAttributes['gen_ai.workflow.name'] AS workflow,
-           Timestamp, toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, toString(Duration) AS durationNs, StatusCode AS status
-    FROM otel_traces
-    WHERE ${runConditions.join('\n      AND ')}
-) AS runs
-LEFT JOIN (
-    ${runCallFiguresSql(callConditions.join(' AND '))}
-) AS figures ON figures.WorkflowRunId = runs.runId
-LEFT JOIN (
-    SELECT SpanAttributes['switchyard.workflow.run_id'] AS refusedRunId, count() AS refused
-    FROM otel_traces
-    WHERE SpanKind = 'Internal' AND startsWith(SpanName, 'route ') AND StatusCode = 'Error'
-      AND SpanAttributes['switchyard.budget.action'] = 'block'
-      AND Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
-    GROUP BY refusedRunId
-) AS refusals ON refusals.refusedRunId = runs.runId${statusCondition}
-ORDER BY Timestamp DESC, runId
-LIMIT {limit:UInt32}`
+  const { query, params } = runsListSql(filter)
   const result = await store.client.query({ query, query_params: params, format: 'JSONEachRow' })
   const rows = (await result.json<unknown>()).map((row) => runRowSchema.parse(row))
+  const attempts = new Map<string, z.infer<typeof attemptRowSchema>>()
+  if (rows.length > 0) {
+    const figures = await store.client.query({
+      query: runCallFiguresSql(listedRunCallsCondition(filter)),
+      query_params: { ...params, runIds: rows.map((row) => row.runId) },
+      format: 'JSONEachRow',
+    })
+    for (const row of (await figures.json<unknown>()).map((value) => attemptRowSchema.parse(value))) attempts.set(row.WorkflowRunId, row)
+  }
   return {
     window: { name: filter.window.name, from: filter.window.from.toISOString(), to: filter.window.to.toISOString() },
     runs: rows.map((row) => ({
       runId: row.runId,
       workflow: row.workflow,
-      startMs: nanosToMs(row.startNs),
-      durationMs: Number(row.durationNs) / 1e6,
+      startMs: nanosToMs(row.startText),
+      durationMs: Number(row.durationText) / 1e6,
       status: row.status,
+      hasWorkflowSpan: row.hasWorkflowSpan === 1,
       calls: row.calls,
       costUsd: trimUsd(row.costUsd),
       inputTokens: row.inputTokens,
       outputTokens: row.outputTokens,
       errors: row.errors,
-      retries: row.retries,
-      fallbacks: row.fallbacks,
+      retries: attempts.get(row.runId)?.retries ?? 0,
+      fallbacks: attempts.get(row.runId)?.fallbacks ?? 0,
       refused: row.refused,
     })),
     omittedRuns: Math.max(0, (rows[0]?.matching ?? 0) - rows.length),

@@ -1,12 +1,14 @@
-import { criticalPathOfRun, type StepInterval } from '../report/critical-path-of-run.js'
 import type { Store } from '../store/create-store.js'
 import { nanosToMs, trimUsd } from './list-runs.js'
 import { readRunSpans, type CallRow, type SpanRow } from './read-run-spans.js'
+import { round, runCriticalPath, type RunCriticalPathView } from './run-critical-path.js'
+import { addVirtualSteps } from './virtual-steps.js'
+import { waterfallKindOf as kindOf, type WaterfallKind } from './waterfall-kind.js'
 
 /** Attributes shown per span at most; the rest are counted. */
 const maxAttributes = 200
 
-export type WaterfallKind = 'workflow' | 'step' | 'route' | 'call' | 'other'
+export type { WaterfallKind } from './waterfall-kind.js'
 
 /** A model call's figures on its bar. `attemptKind` says what a later attempt was. */
 export interface WaterfallCall {
@@ -36,6 +38,8 @@ export interface WaterfallSpan {
   statusMessage: string
   /** A step on the run's critical path. */
   critical: boolean
+  /** A step row made from its calls' `switchyard.step` (the run has no step spans; see addVirtualSteps). */
+  virtual: boolean
   budgetAction: string
   call?: WaterfallCall
   attributes: Record<string, string>
@@ -43,14 +47,12 @@ export interface WaterfallSpan {
 }
 
 export interface RunWaterfall {
-  run: { runId: string; workflow: string; startMs: number; durationMs: number; status: string }
+  /** A run without a workflow span spans its first span's start to its last span's end. */
+  run: { runId: string; workflow: string; startMs: number; durationMs: number; status: string; hasWorkflowSpan: boolean }
+  /** True when the step rows are virtual: grouped from the calls' `switchyard.step`. */
+  stepsFromCalls: boolean
   totals: { calls: number; costUsd: string; inputTokens: number; outputTokens: number; errors: number; retries: number; fallbacks: number; refused: number }
-  /**
-   * This run's critical path through its steps (see criticalPathOfRun in src/report):
-   * each step's time on it and its share of this run's duration; the shares and
-   * `outsideShare` add up to 1.
-   */
-  criticalPath: { runMs: number; outsideMs: number; outsideShare: number; steps: { step: string; criticalMs: number; share: number; busyMs: number; overlapMs: number }[] }
+  criticalPath: RunCriticalPathView
   spans: WaterfallSpan[]
   omittedSpans: number
 }
@@ -69,9 +71,10 @@ export async function runWaterfall(options: { store: Store; runId: string }): Pr
   const callsBySpan = new Map(data.calls.map((call) => [call.SpanId, call]))
   const endMs = Math.max(...data.spans.map((span) => offsetMs(span.startNs) + Number(span.durationNs) / 1e6))
   const runMs = workflowSpan === undefined ? endMs : Number(workflowSpan.durationNs) / 1e6
-  const critical = runCriticalPath(data.spans, offsetMs, runMs)
+  const { spans: withSteps, virtualStepIds } = addVirtualSteps(data.spans)
+  const critical = runCriticalPath({ spans: withSteps, virtualStepIds, offsetMs, runMs })
   const onPath = new Set(critical.steps.filter((step) => step.criticalMs > 0).map((step) => step.step))
-  const spans = orderAsTree(data.spans).map(({ span, depth }): WaterfallSpan => {
+  const spans = orderAsTree(withSteps).map(({ span, depth }): WaterfallSpan => {
     const kind = kindOf(span)
     const { shown, omitted } = boundAttributes(span.attributes)
     const bar: WaterfallSpan = {
@@ -84,7 +87,8 @@ export async function runWaterfall(options: { store: Store; runId: string }): Pr
       durationMs: round(Number(span.durationNs) / 1e6),
       status: span.StatusCode,
       statusMessage: span.StatusMessage,
-      critical: kind === 'step' && onPath.has(span.attributes['switchyard.step'] ?? ''),
+      critical: kind === 'step' && onPath.has(span.attributes['switchyard.step'] ?? span.SpanName.slice('step '.length)),
+      virtual: virtualStepIds.has(span.SpanId),
       budgetAction: span.attributes['switchyard.budget.action'] ?? '',
       attributes: shown,
       omittedAttributes: omitted,
@@ -102,7 +106,9 @@ export async function runWaterfall(options: { store: Store; runId: string }): Pr
       startMs: nanosToMs(originNs.toString()),
       durationMs: round(runMs),
       status: workflowSpan?.StatusCode ?? '',
+      hasWorkflowSpan: workflowSpan !== undefined,
     },
+    stepsFromCalls: virtualStepIds.size > 0,
     totals: {
       calls: totals?.calls ?? 0,
       costUsd: trimUsd(totals?.costUsd ?? '0'),
@@ -117,33 +123,6 @@ export async function runWaterfall(options: { store: Store; runId: string }): Pr
     spans,
     omittedSpans: data.omittedSpans,
   }
-}
-
-function kindOf(span: SpanRow): WaterfallKind {
-  if (span.SpanKind === 'Client' && span.attributes['gen_ai.operation.name'] !== undefined) return 'call'
-  if (span.SpanKind !== 'Internal') return 'other'
-  if (span.SpanName.startsWith('invoke_workflow ')) return 'workflow'
-  if (span.SpanName.startsWith('step ')) return 'step'
-  if (span.SpanName.startsWith('route ')) return 'route'
-  return 'other'
-}
-
-/** The critical path of this run through its outermost step spans. */
-function runCriticalPath(spans: readonly SpanRow[], offsetMs: (nanos: string) => number, runMs: number): RunWaterfall['criticalPath'] {
-  const stepIds = new Set(spans.filter((span) => kindOf(span) === 'step').map((span) => span.SpanId))
-  const intervals: StepInterval[] = spans
-    .filter((span) => stepIds.has(span.SpanId) && !stepIds.has(span.ParentSpanId))
-    .map((span) => ({ step: span.attributes['switchyard.step'] ?? span.SpanName.slice('step '.length), startMs: offsetMs(span.startNs), endMs: offsetMs(span.startNs) + Number(span.durationNs) / 1e6 }))
-  const path = criticalPathOfRun({ startMs: 0, endMs: runMs }, intervals)
-  const share = (ms: number): number => (runMs > 0 ? round(ms / runMs, 6) : 0)
-  const steps = [...path.steps].map(([step, time]) => ({
-    step,
-    criticalMs: round(time.criticalMs),
-    share: share(time.criticalMs),
-    busyMs: round(time.busyMs),
-    overlapMs: round(time.overlapMs),
-  })).sort((left, right) => right.criticalMs - left.criticalMs || left.step.localeCompare(right.step))
-  return { runMs: round(runMs), outsideMs: round(path.outsideMs), outsideShare: share(path.outsideMs), steps }
 }
 
 /** Depth-first, children by start time; spans whose parent is not in the run are roots. */
@@ -220,9 +199,4 @@ function boundAttributes(attributes: Record<string, string>): { shown: Record<st
 
 function minBigInt(values: readonly bigint[]): bigint {
   return values.reduce((least, value) => (value < least ? value : least))
-}
-
-function round(value: number, places = 3): number {
-  const factor = 10 ** places
-  return Math.round(value * factor) / factor
 }

@@ -18,6 +18,8 @@ function drawRun() {
       card('Duration', ms(run.durationMs))
     ]));
     main.appendChild(el('h2', { text: 'Waterfall' }));
+    if (!run.hasWorkflowSpan) main.appendChild(el('p', { className: 'muted', id: 'no-workflow-span', text: 'This run has no workflow span (e.g. calls through switchyard gateway with x-switchyard-run-id): it spans its first call\u2019s start to its last call\u2019s end.' }));
+    if (data.stepsFromCalls) main.appendChild(el('p', { className: 'muted', id: 'steps-from-calls', text: 'No step spans: the step rows marked \u201cfrom calls\u201d group the requests by their switchyard.step attribute, each from its first request\u2019s start to its last one\u2019s end.' }));
     var details = el('div', { className: 'attributes', id: 'attributes' }, [el('p', { className: 'muted', text: 'Click a model call to see its attributes.' })]);
     main.appendChild(waterfall(data, details));
     if (data.omittedSpans > 0) main.appendChild(el('p', { className: 'muted', text: data.omittedSpans + ' more spans not shown.' }));
@@ -30,11 +32,11 @@ function drawRun() {
 
 function criticalPathTable(path) {
   var rows = path.steps.map(function (step) {
-    return [step.step, numberCell(ms(step.criticalMs)), numberCell(percent(step.share)), numberCell(ms(step.busyMs)), numberCell(ms(step.overlapMs))];
+    return [step.step, numberCell(ms(step.criticalMs)), numberCell(percent(step.share)), numberCell(ms(step.busyMs)), numberCell(ms(step.overlapMs)), numberCell(ms(step.parallelCallsMs))];
   });
-  rows.push([el('td', { className: 'muted', text: 'outside any step' }), numberCell(ms(path.outsideMs)), numberCell(percent(path.outsideShare)), numberCell('–'), numberCell('–')]);
-  var wrap = table([['step', false], ['on the critical path', true], ['share of this run', true], ['step time', true], ['in parallel', true]], rows, 'critical-path');
-  wrap.insertBefore(el('p', { className: 'muted', text: 'Share = the step\u2019s time on the critical path divided by this run\u2019s duration; with the time outside steps it adds up to 100%.' }), wrap.firstChild);
+  rows.push([el('td', { className: 'muted', text: 'outside any step' }), numberCell(ms(path.outsideMs)), numberCell(percent(path.outsideShare)), numberCell('–'), numberCell('–'), numberCell('–')]);
+  var wrap = table([['step', false], ['on the critical path', true], ['share of this run', true], ['step time', true], ['in parallel', true], ['parallel calls', true]], rows, 'critical-path');
+  wrap.insertBefore(el('p', { className: 'muted', text: 'Share = the step\u2019s time on the critical path divided by this run\u2019s duration; with the time outside steps it adds up to 100%. In parallel: time the step ran beside another step or with two of its own requests at once; parallel calls: the part with two or more of its own requests at once.' }), wrap.firstChild);
   return wrap;
 }
 
@@ -51,12 +53,14 @@ function waterfall(data, details) {
     if (failed) classes.push('failed');
     if (span.call && span.call.attemptKind === 'fallback' && !failed) classes.push('fallback');
     if (span.critical) classes.push('critical');
+    if (span.virtual) classes.push('virtual');
     var label = el('div', { className: 'wf-label', title: span.name }, [span.name]);
     label.style.paddingLeft = (0.5 + span.depth * 1.1) + 'rem';
     if (span.critical) {
       var stepName = span.attributes['switchyard.step'] || span.name.slice(5);
       label.appendChild(el('span', { className: 'badge critical', text: 'critical ' + percent(shares[stepName] || 0) }));
     }
+    if (span.virtual) label.appendChild(el('span', { className: 'badge', text: 'from calls' }));
     if (span.call && span.call.attempt > 1) label.appendChild(el('span', { className: 'badge ' + (span.call.attemptKind === 'fallback' ? 'fallback' : ''), text: span.call.attemptKind + ' \u00b7 attempt ' + span.call.attempt }));
     if (failed) label.appendChild(el('span', { className: 'badge failed', text: span.budgetAction === 'block' && !span.call ? 'refused by budget' : (span.call && span.call.errorType) || 'error' }));
     else if (span.budgetAction === 'downgrade' && span.kind === 'route') label.appendChild(el('span', { className: 'badge fallback', text: 'downgraded' }));

@@ -14,8 +14,10 @@ function drawRuns() {
     var rows = data.runs.map(function (run) {
       var failed = run.status === 'Error' || run.errors > 0 || run.refused > 0;
       var link = el('a', { href: '/ui/runs/' + encodeURIComponent(run.runId), title: run.runId, text: run.workflow || '(no workflow)' });
+      var first = [link];
+      if (!run.hasWorkflowSpan) first.push(el('span', { className: 'badge', title: 'No workflow span: from its calls (e.g. through switchyard gateway)', text: 'calls only' }));
       return [
-        el('td', null, [link]),
+        el('td', null, first),
         el('td', { title: new Date(run.startMs).toISOString(), text: when(run.startMs) }),
         numberCell(ms(run.durationMs)),
         numberCell(count(run.calls)),

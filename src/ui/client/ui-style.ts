@@ -50,6 +50,7 @@ tr:last-child td { border-bottom: none; }
 .wf-bar { position: absolute; top: .35rem; height: 1rem; min-width: 2px; border-radius: 2px; background: var(--bar); }
 .wf-row.workflow .wf-bar { background: var(--fg); opacity: .55; }
 .wf-row.step .wf-bar { background: var(--bar-step); }
+.wf-row.virtual .wf-bar { background: transparent; border: 1px dashed var(--bar-step); }
 .wf-row.route .wf-bar { background: var(--bar-route); }
 .wf-row.failed .wf-bar { background: var(--bar-error); }
 .wf-row.fallback .wf-bar { background: var(--bar-fallback); }
