@@ -14,7 +14,7 @@ import { SharedBudgetLedger } from './shared-budget-ledger.js'
 export function buildGeneration(options: { config: SwitchyardConfig; spendSource: SpendSource; previous?: GatewayGeneration; dependencies?: RouterDependencies }): GatewayGeneration {
   const { config } = options
   const ledger = options.dependencies?.budgetLedger === undefined
-    ? SharedBudgetLedger.for({ budgets: config.budgets, spendSource: options.spendSource, previous: options.previous?.ledger })
+    ? SharedBudgetLedger.for({ budgets: config.budgets, shared: config.shared, spendSource: options.spendSource, previous: options.previous?.ledger })
     : undefined
   try {
     const router = createRouter(routerConfigOf(config), { spendSource: options.spendSource, budgetLedger: ledger?.setup, ...options.dependencies })

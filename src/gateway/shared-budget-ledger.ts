@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api'
 import type { BudgetConfig } from '../budget/budget-config.js'
 import { createBudgetLedgerFor, type BudgetLedgerSetup } from '../budget/create-budget-ledger-for.js'
 import type { SpendSource } from '../budget/spend-source.js'
+import type { SharedConfig } from '../config/shared-config.js'
 import { errorSummary } from '../shared/error-summary.js'
 
 /**
@@ -23,13 +24,14 @@ export class SharedBudgetLedger {
    * The ledger for `budgets`: `previous` again when its budgets are the same, a new one
    * otherwise (undefined without budgets). The caller holds what it gets.
    */
-  static for(options: { budgets: readonly BudgetConfig[]; spendSource: SpendSource; previous: SharedBudgetLedger | undefined }): SharedBudgetLedger | undefined {
+  static for(options: { budgets: readonly BudgetConfig[]; shared: SharedConfig | undefined; spendSource: SpendSource; previous: SharedBudgetLedger | undefined }): SharedBudgetLedger | undefined {
     if (options.budgets.length === 0) return undefined
-    const text = JSON.stringify(options.budgets, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))
+    // The shared state's URL and policy are part of what must not change for the ledger to be kept.
+    const text = JSON.stringify({ budgets: options.budgets, shared: options.shared ?? null }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))
     const previous = options.previous
     const ledger = previous !== undefined && previous.#budgetsText === text
       ? previous
-      : new SharedBudgetLedger(createBudgetLedgerFor({ budgets: options.budgets, spendSource: options.spendSource, now: Date.now })!, text)
+      : new SharedBudgetLedger(createBudgetLedgerFor({ budgets: options.budgets, shared: options.shared, spendSource: options.spendSource, now: Date.now })!, text)
     ledger.#holders += 1
     return ledger
   }

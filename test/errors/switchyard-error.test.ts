@@ -40,6 +40,7 @@ import { BodyTooLargeError } from '../../src/providers/read-body.js'
 import { EmbeddingInputError } from '../../src/providers/embedding-input-error.js'
 import { EmbeddingsUnsupportedError } from '../../src/providers/embeddings-unsupported-error.js'
 import { GatewayError } from '../../src/gateway/gateway-error.js'
+import { SharedBudgetUnavailableError } from '../../src/budget/shared/shared-budget-unavailable-error.js'
 import { ServerSentEventTooLongError } from '../../src/providers/sse.js'
 import { ReportFetchError } from '../../src/report/report-fetch-error.js'
 import { ReportRequestError } from '../../src/report/report-request-error.js'
@@ -110,6 +111,7 @@ const examples: Array<{ error: SwitchyardError; code: string; name: string }> = 
     name: 'EmbeddingsUnsupportedError',
   },
   { error: new GatewayError({ status: 429, code: 'rate_limited', message: 'key "team-a" is over 60 requests per minute', retryAfterSeconds: 3 }), code: 'rate_limited', name: 'GatewayError' },
+  { error: new SharedBudgetUnavailableError({ message: 'redis://127.0.0.1:6390 does not answer (shared.onUnavailable: block)' }), code: 'shared_state_unavailable', name: 'SharedBudgetUnavailableError' },
   { error: new SpansOfAnotherExportLostError('another export of these spans failed'), code: 'queue_write_failed', name: 'SpansOfAnotherExportLostError' },
 ]
 
