@@ -17,7 +17,20 @@ export interface LoadConfigOptions {
  * variable by name; no message carries a value a variable put in.
  */
 export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<SwitchyardConfig> {
-  return validateExpandedConfig(await readExpandedConfig(path, options), path)
+  const environment = options.environment ?? environmentVariables()
+  const expanded = await readExpandedConfig(path, { environment })
+  return validateExpandedConfig(withSharedFromEnvironment(expanded, environment), path)
+}
+
+/**
+ * `SWITCHYARD_REDIS_URL` stands for `shared: { url }` in a file that has no `shared`
+ * (the file wins when it has one), so replicas share budgets without editing the file.
+ */
+function withSharedFromEnvironment(expanded: ExpandedConfig, environment: Readonly<Record<string, string | undefined>>): ExpandedConfig {
+  const url = environment.SWITCHYARD_REDIS_URL?.trim()
+  const value = expanded.value
+  if (url === undefined || url === '' || typeof value !== 'object' || value === null || Array.isArray(value) || 'shared' in value) return expanded
+  return { ...expanded, value: { ...value, shared: { url } }, substituted: [...expanded.substituted, url] }
 }
 
 /** The second half of `loadConfig`: validate an expanded file's value, reporting its unset variables with the rest. */

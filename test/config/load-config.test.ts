@@ -144,3 +144,21 @@ describe('loadConfig: a JSON syntax error never quotes the file', () => {
     expect(error.message).not.toContain('literal-secret')
   })
 })
+
+describe('loadConfig: SWITCHYARD_REDIS_URL', () => {
+  it('stands for shared.url in a file without `shared`, and gives way to the file\'s own', async () => {
+    const plain = writeConfig('.json', JSON.stringify(validConfig))
+    const fromEnvironment = await loadConfig(plain, { environment: { ...environment, SWITCHYARD_REDIS_URL: 'redis://127.0.0.1:6390/0' } })
+    expect(fromEnvironment.shared).toEqual({ url: 'redis://127.0.0.1:6390/0', onUnavailable: 'local' })
+    const withShared = writeConfig('.json', JSON.stringify({ ...validConfig, shared: { url: 'redis://cache:6379/1', onUnavailable: 'block' } }))
+    const fromFile = await loadConfig(withShared, { environment: { ...environment, SWITCHYARD_REDIS_URL: 'redis://127.0.0.1:6390/0' } })
+    expect(fromFile.shared).toEqual({ url: 'redis://cache:6379/1', onUnavailable: 'block' })
+    expect((await loadConfig(plain, { environment })).shared).toBeUndefined()
+  })
+
+  it('names the variable\'s field, not its value, when the URL is not a Redis URL', async () => {
+    const error = await loadError(writeConfig('.json', JSON.stringify(validConfig)), { ...environment, SWITCHYARD_REDIS_URL: 'http://user:hunter2-secret@cache:6379' })
+    expect(error.issues.map((issue) => issue.path)).toContain('shared.url')
+    expect(error.message).not.toContain('hunter2-secret')
+  })
+})

@@ -11,7 +11,7 @@ import { startRedisTestServer, type RedisTestServer } from '../budget/shared/red
 import { startTestGateway, testConfig, upstreamKey } from './start-test-gateway.js'
 
 // gpt-4o at 100 output tokens reserves about $0.001: the limit holds one call in flight, not two.
-const budgets = [{ name: 'triage-shared', match: { workflow: 'triage' }, window: '1h', limitUsd: 0.0015 }]
+const budgets = [{ name: 'triage-shared', match: { workflow: 'triage' }, window: '1h' as const, limitUsd: 0.0015 }]
 
 describeWithPart('redis-server', 'a gateway whose budgets are shared through Redis', (part) => {
   const directory = makeTempDirectory('gateway-shared-budget')
