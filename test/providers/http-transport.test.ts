@@ -21,6 +21,14 @@ beforeAll(async () => {
 // Each test scripts its own replies: a reply left over by a failed test must not feed the next.
 beforeEach(() => server.reset())
 
+/**
+ * A request cut by a 30 ms abort may still reach the server after the test, on a loaded
+ * machine, and take the next test's scripted reply: wait (bounded) for it to arrive.
+ */
+async function untilArrived(): Promise<void> {
+  for (let waited = 0; server.requests.length === 0 && waited < 1_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
 afterAll(async () => {
   await provider.close()
   await slowProvider.close()
@@ -102,12 +110,14 @@ describe('transport failures', () => {
     setTimeout(() => controller.abort(), 30)
     const error = await providerError(provider.chat({ ...request, signal: controller.signal }))
     expect(error).toMatchObject({ code: 'aborted', retryable: false })
+    await untilArrived()
   })
 
   it('reports a caller deadline (AbortSignal.timeout) as timeout', async () => {
     server.reply({ delayMs: 5_000 })
     const error = await providerError(provider.chat({ ...request, signal: AbortSignal.timeout(30) }))
     expect(error).toMatchObject({ code: 'timeout', retryable: true })
+    await untilArrived()
   })
 
   it('reports no response headers within timeoutMs as timeout', async () => {
