@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { RunSummary } from '../../src/ui/list-runs.js'
 import { describeWithPart } from '../helpers/external-parts.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
-import { hostile, openUiFixture, type UiFixture } from './ui-fixture.js'
+import { gatewayRun, hostile, openUiFixture, type UiFixture } from './ui-fixture.js'
 
 const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -95,6 +95,26 @@ describeWithPart('chromium', 'the web view in Chromium, after a demo run', (part
     expect(attributes).toContain('switchyard.attempt')
     expect(attributes).toContain(run.runId)
     await page.screenshot({ path: path.join(screenshots, 'run.png'), fullPage: true })
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('shows a run made through the gateway: listed as calls only, its calls under steps made from them, parallel calls on the critical path', async () => {
+    const list = await open(`/ui/runs?window=24h&workflow=${gatewayRun.workflow}`)
+    expect(await list.page.locator('table.runs tbody tr td:first-child').allInnerTexts()).toEqual([`${gatewayRun.workflow}calls only`])
+    expect(list.problems).toEqual([])
+    await list.page.close()
+    const { page, problems } = await open(`/ui/runs/${gatewayRun.runId}`)
+    expect(await page.locator('#no-workflow-span').innerText()).toMatch(/no workflow span/)
+    expect(await page.locator('#steps-from-calls').innerText()).toMatch(/No step spans/)
+    expect(await page.locator('.wf-row.step.virtual .wf-label').allInnerTexts()).toEqual([expect.stringMatching(/^step plan/), expect.stringMatching(/^step act/)])
+    expect(await page.locator('.wf-row.step.virtual .badge', { hasText: 'from calls' }).count()).toBe(2)
+    expect(await page.locator('.wf-row.call').count()).toBe(3)
+    const critical = await page.locator('table.critical-path').innerText()
+    expect(critical).toContain('parallel calls')
+    // The two plan requests overlap for 300 ms.
+    expect(critical).toMatch(/plan[^\n]*300 ms/)
+    await page.screenshot({ path: path.join(screenshots, 'run-from-calls.png'), fullPage: true })
     expect(problems).toEqual([])
     await page.close()
   })

@@ -15,6 +15,9 @@ export const hostile = {
   attribute: '<script>window.__xss=3</script><b>bold</b>',
 }
 
+/** A run made through the gateway: no workflow or step span; two requests at once in `plan`, one in `act`. */
+export const gatewayRun = { runId: 'gateway-run-1', workflow: 'gateway-agent' }
+
 export interface UiFixture {
   store: Store
   server: UiServer
@@ -24,7 +27,7 @@ export interface UiFixture {
 /**
  * A real demo run into an embedded store, plus (optionally) `extraRuns` older
  * synthetic runs of a `load-test` workflow three hours back, plus one run whose
- * spans carry markup; then the web view's own server on 127.0.0.1, port 0.
+ * spans carry markup and one made through the gateway (gatewayRun); then the web view's own server on 127.0.0.1, port 0.
  */
 export async function openUiFixture(options: { prefix: string; extraRuns?: number }): Promise<UiFixture> {
   const directory = makeTempDirectory(options.prefix)
@@ -74,11 +77,29 @@ function syntheticRuns(count: number): RunSpec[] {
     tags: { tenant: hostile.tag },
     steps: [{ name: '<i>step</i>', offsetMs: 0, durationMs: 500, requests: [{ route: 'cheap', offsetMs: 5, attempts: [{ provider: 'openai', model: 'gpt-4.1-mini', costUsd: '0.0002', inputTokens: 10, outputTokens: 5, durationMs: 300 }] }] }],
   })
+  runs.push({
+    workflow: gatewayRun.workflow,
+    runId: gatewayRun.runId,
+    startMs: Date.now() - 2.5 * 3_600_000,
+    durationMs: 1_000,
+    tags: { tenant: 'gateway' },
+    steps: [
+      {
+        name: 'plan', offsetMs: 0, durationMs: 500, requests: [
+          { route: 'cheap', offsetMs: 0, attempts: [{ provider: 'openai', model: 'gpt-4.1-mini', costUsd: '0.0003', inputTokens: 30, outputTokens: 5, durationMs: 400 }] },
+          { route: 'cheap', offsetMs: 100, attempts: [{ provider: 'openai', model: 'gpt-4.1-mini', costUsd: '0.0003', inputTokens: 30, outputTokens: 5, durationMs: 400 }] },
+        ],
+      },
+      { name: 'act', offsetMs: 600, durationMs: 400, requests: [{ route: 'cheap', offsetMs: 0, attempts: [{ provider: 'openai', model: 'gpt-4.1-mini', costUsd: '0.0004', inputTokens: 40, outputTokens: 5, durationMs: 300 }] }] },
+    ],
+  })
   return runs
 }
 
 async function insertRuns(store: Store, runs: readonly RunSpec[]): Promise<void> {
+  // The gateway writes no workflow or step span: its calls and routes carry the run id and step.
   const rows = runs.flatMap((run) => workflowRunRows(run))
+    .filter((row) => (row.SpanAttributes as Record<string, string>)['switchyard.workflow.run_id'] !== gatewayRun.runId || !/^(invoke_workflow|step) /.test(String(row.SpanName)))
   for (const row of rows) {
     const attributes = row.SpanAttributes as Record<string, string>
     if (attributes['switchyard.workflow.run_id'] === hostile.runId && row.SpanKind === 'Client') attributes['gen_ai.response.id'] = hostile.attribute
