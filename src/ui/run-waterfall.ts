@@ -156,7 +156,11 @@ function sortByStart(spans: readonly SpanRow[]): SpanRow[] {
   })
 }
 
-/** Within each parent, attempts in order: a later attempt on the previous target is a retry, on another a fallback. */
+/**
+ * Within each parent, attempts in order: a later attempt on the previous target is a
+ * retry, on another a fallback, and one whose previous attempt is not shown (past the
+ * span limit) a retry, as the report's rule (src/report/later-attempts-sql.ts) counts it.
+ */
 function markAttemptKinds(spans: WaterfallSpan[]): void {
   const byParent = new Map<string, WaterfallSpan[]>()
   for (const span of spans) {
@@ -168,8 +172,8 @@ function markAttemptKinds(spans: WaterfallSpan[]): void {
     attempts.forEach((span, index) => {
       const previous = attempts[index - 1]?.call
       const call = span.call!
-      if (previous === undefined || call.attempt <= 1) return
-      call.attemptKind = `${previous.provider}/${previous.model}` === `${call.provider}/${call.model}` ? 'retry' : 'fallback'
+      if (call.attempt <= 1) return
+      call.attemptKind = previous === undefined || `${previous.provider}/${previous.model}` === `${call.provider}/${call.model}` ? 'retry' : 'fallback'
     })
   }
 }

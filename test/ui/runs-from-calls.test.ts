@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildReport } from '../../src/report/build-report.js'
 import { createStore, type Store } from '../../src/store/create-store.js'
 import { insertJsonRows } from '../../src/store/insert-json-rows.js'
 import { migrate } from '../../src/store/migrate.js'
@@ -60,6 +61,19 @@ const refusedRun: RunSpec = {
   steps: [{ name: 'plan', offsetMs: 0, durationMs: 1, requests: [{ route: 'smart', offsetMs: 0, attempts: [], budget: block }] }],
 }
 
+// Its first attempt is before the window the tests list, its second (on another target) inside.
+const straddlingRun: RunSpec = {
+  workflow: 'straddle-agent', runId: 'straddle', startMs: baseMs - 60_100, durationMs: 1_000, tags: { tenant: 'initech' },
+  steps: [{
+    name: 'plan', offsetMs: 0, durationMs: 1_000, requests: [{
+      route: 'smart', offsetMs: 0, attempts: [
+        { ...gpt, durationMs: 200, errorType: 'timeout' },
+        { ...sonnet, costUsd: '0.004', inputTokens: 40, outputTokens: 4, durationMs: 300 },
+      ],
+    }],
+  }],
+}
+
 function filter(more: Partial<RunsFilter> = {}): RunsFilter {
   return { window: { name: '1h', from: new Date(baseMs - 60_000), to: new Date(baseMs + 3_600_000) }, limit: 100, ...more }
 }
@@ -67,7 +81,7 @@ function filter(more: Partial<RunsFilter> = {}): RunsFilter {
 beforeAll(async () => {
   store = await createStore({ url: `chdb://${directory.path}` })
   await migrate({ store })
-  const rows = [...callsOnly(gatewayRun), ...workflowRunRows(workflowRun), ...callsOnly(refusedRun)]
+  const rows = [...callsOnly(gatewayRun), ...workflowRunRows(workflowRun), ...callsOnly(refusedRun), ...callsOnly(straddlingRun)]
   await insertJsonRows({ store, table: 'otel_traces', body: jsonLines(rows), deduplicationToken: 'runs-from-calls' })
 }, 120_000)
 afterAll(async () => {
@@ -78,7 +92,7 @@ afterAll(async () => {
 describe('runs known only by their calls (switchyard gateway)', () => {
   it('lists a run without a workflow span from its calls: first call start to last call end, cost, retries after a fallback, refusals', async () => {
     const { runs, omittedRuns } = await listRuns({ store, filter: filter() })
-    expect(runs.map((run) => run.runId)).toEqual(['refused-only', 'wf-run-1', 'gw-run-1'])
+    expect(runs.map((run) => run.runId)).toEqual(['refused-only', 'wf-run-1', 'gw-run-1', 'straddle'])
     expect(omittedRuns).toBe(0)
     const gateway = runs.find((run) => run.runId === 'gw-run-1')!
     // First call at +100 ms; the last call ends at +900 ms; the refused request's route span at +1000 ms lasts 0.2 ms.
@@ -96,11 +110,19 @@ describe('runs known only by their calls (switchyard gateway)', () => {
     expect(await ids({ tag: { key: 'tenant', value: 'acme' } })).toEqual(['refused-only', 'gw-run-1'])
     expect(await ids({ tag: { key: 'tenant', value: 'globex' } })).toEqual(['wf-run-1'])
     expect(await ids({ workflow: 'gateway-agent' })).toEqual(['refused-only', 'gw-run-1'])
-    expect(await ids({ status: 'ok' })).toEqual(['wf-run-1'])
+    expect(await ids({ status: 'ok' })).toEqual(['wf-run-1', 'straddle'])
     expect(await ids({ status: 'error' })).toEqual(['refused-only', 'gw-run-1'])
     const limited = await listRuns({ store, filter: filter({ limit: 1 }) })
     expect(limited.runs.map((run) => run.runId)).toEqual(['refused-only'])
-    expect(limited.omittedRuns).toBe(2)
+    expect(limited.omittedRuns).toBe(3)
+  })
+
+  it('counts a later attempt whose attempt before is outside the window as a retry, as the report does', async () => {
+    const run = (await listRuns({ store, filter: filter({ workflow: 'straddle-agent' }) })).runs[0]!
+    expect(run).toMatchObject({ runId: 'straddle', startMs: baseMs - 59_900, calls: 1, errors: 0, retries: 1, fallbacks: 0 })
+    const window = filter().window
+    const report = await buildReport({ store, from: window.from, to: window.to, workflow: 'straddle-agent' })
+    expect([report.total.calls, report.total.retryRate, report.total.fallbackRate]).toEqual([1, 1, 0])
   })
 
   it('draws the waterfall of a run without step spans under virtual step rows made from the calls, with parallel calls counted', async () => {
