@@ -6,7 +6,7 @@ import { migrate } from '../../src/store/migrate.js'
 import { listRuns } from '../../src/ui/list-runs.js'
 import { runWaterfall } from '../../src/ui/run-waterfall.js'
 import type { RunsFilter } from '../../src/ui/ui-parameters.js'
-import { jsonLines, workflowRunRows, type RunSpec } from '../report/workflow-span-rows.js'
+import { hexId, jsonLines, spanRow, workflowRunRows, type RunSpec } from '../report/workflow-span-rows.js'
 import { makeTempDirectory } from '../helpers/temp-directory.js'
 
 const directory = makeTempDirectory('ui-runs-from-calls')
@@ -74,6 +74,21 @@ const straddlingRun: RunSpec = {
   }],
 }
 
+/** Two calls whose parent ids point at each other, and a step name with markup: what a hostile sender could store. */
+function cyclicRows(): Record<string, unknown>[] {
+  const traceId = hexId(16)
+  const [first, second] = [hexId(8), hexId(8)]
+  const attributes = (model: string): Record<string, string> => ({
+    'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'switchyard.attempt': '0',
+    'switchyard.cost.usd': '0.001', 'gen_ai.workflow.name': 'cyclic', 'switchyard.workflow.run_id': 'cyclic-run', 'switchyard.step': '<b>loop</b>',
+  })
+  return [
+    spanRow({ traceId, spanId: first, parentSpanId: second, name: 'chat a', kind: 'Client', startMs: baseMs + 30_000, durationMs: 100, attributes: attributes('a') }),
+    spanRow({ traceId, spanId: second, parentSpanId: first, name: 'chat b', kind: 'Client', startMs: baseMs + 30_050, durationMs: 100, attributes: attributes('b') }),
+    spanRow({ traceId, name: 'chat c', kind: 'Client', startMs: baseMs + 30_100, durationMs: 100, attributes: attributes('c') }),
+  ]
+}
+
 function filter(more: Partial<RunsFilter> = {}): RunsFilter {
   return { window: { name: '1h', from: new Date(baseMs - 60_000), to: new Date(baseMs + 3_600_000) }, limit: 100, ...more }
 }
@@ -81,7 +96,7 @@ function filter(more: Partial<RunsFilter> = {}): RunsFilter {
 beforeAll(async () => {
   store = await createStore({ url: `chdb://${directory.path}` })
   await migrate({ store })
-  const rows = [...callsOnly(gatewayRun), ...workflowRunRows(workflowRun), ...callsOnly(refusedRun), ...callsOnly(straddlingRun)]
+  const rows = [...callsOnly(gatewayRun), ...workflowRunRows(workflowRun), ...callsOnly(refusedRun), ...callsOnly(straddlingRun), ...cyclicRows()]
   await insertJsonRows({ store, table: 'otel_traces', body: jsonLines(rows), deduplicationToken: 'runs-from-calls' })
 }, 120_000)
 afterAll(async () => {
@@ -92,7 +107,7 @@ afterAll(async () => {
 describe('runs known only by their calls (switchyard gateway)', () => {
   it('lists a run without a workflow span from its calls: first call start to last call end, cost, retries after a fallback, refusals', async () => {
     const { runs, omittedRuns } = await listRuns({ store, filter: filter() })
-    expect(runs.map((run) => run.runId)).toEqual(['refused-only', 'wf-run-1', 'gw-run-1', 'straddle'])
+    expect(runs.map((run) => run.runId)).toEqual(['cyclic-run', 'refused-only', 'wf-run-1', 'gw-run-1', 'straddle'])
     expect(omittedRuns).toBe(0)
     const gateway = runs.find((run) => run.runId === 'gw-run-1')!
     // First call at +100 ms; the last call ends at +900 ms; the refused request's route span at +1000 ms lasts 0.2 ms.
@@ -110,11 +125,11 @@ describe('runs known only by their calls (switchyard gateway)', () => {
     expect(await ids({ tag: { key: 'tenant', value: 'acme' } })).toEqual(['refused-only', 'gw-run-1'])
     expect(await ids({ tag: { key: 'tenant', value: 'globex' } })).toEqual(['wf-run-1'])
     expect(await ids({ workflow: 'gateway-agent' })).toEqual(['refused-only', 'gw-run-1'])
-    expect(await ids({ status: 'ok' })).toEqual(['wf-run-1', 'straddle'])
+    expect(await ids({ status: 'ok' })).toEqual(['cyclic-run', 'wf-run-1', 'straddle'])
     expect(await ids({ status: 'error' })).toEqual(['refused-only', 'gw-run-1'])
     const limited = await listRuns({ store, filter: filter({ limit: 1 }) })
-    expect(limited.runs.map((run) => run.runId)).toEqual(['refused-only'])
-    expect(limited.omittedRuns).toBe(3)
+    expect(limited.runs.map((run) => run.runId)).toEqual(['cyclic-run'])
+    expect(limited.omittedRuns).toBe(4)
   })
 
   it('counts a later attempt whose attempt before is outside the window as a retry, as the report does', async () => {
@@ -149,6 +164,14 @@ describe('runs known only by their calls (switchyard gateway)', () => {
     expect(act.criticalMs).toBe(500.2)
     expect(plan.criticalMs).toBe(250)
     expect(waterfall.criticalPath.outsideMs).toBe(150)
+  })
+
+  it('ends on parent ids that form a cycle, and keeps a step name with markup as a plain value', async () => {
+    const waterfall = (await runWaterfall({ store, runId: 'cyclic-run' }))!
+    expect(waterfall.totals.calls).toBe(3)
+    const step = waterfall.spans.find((span) => span.virtual)!
+    expect(step.name).toBe('step <b>loop</b>')
+    expect(waterfall.criticalPath.steps.map((entry) => entry.step)).toEqual(['<b>loop</b>'])
   })
 
   it('counts parallel calls inside a real step span, and keeps real steps', async () => {
