@@ -27,16 +27,17 @@ export interface GatewayExchange {
 /**
  * Resolve the client's `model` (404 when it names nothing), check the key may call
  * it (403) and has room under its rate limit (429), in that order, before any work.
+ * With shared rate limits the last check asks Redis, and the answer is a promise.
  */
-export function admitModel(exchange: GatewayExchange, requested: string): ResolvedModel {
+export function admitModel(exchange: GatewayExchange, requested: string): ResolvedModel | Promise<ResolvedModel> {
   const resolved = resolveModel(exchange.generation.config, requested)
   const key = exchange.key
   if (key === undefined) return resolved
   if (!keyAllowsModel(key, requested)) {
     throw new GatewayError({ status: 403, code: 'forbidden', message: `key "${key.name}" may not call ${JSON.stringify(requested.slice(0, 256))}`, param: 'model' })
   }
-  exchange.limiter.admit(key.name, key.rateLimit)
-  return resolved
+  const admission = exchange.limiter.admit(key.name, key.rateLimit)
+  return admission === undefined ? resolved : admission.then(() => resolved)
 }
 
 /** The call's reporting tags: the caller's, then the key's own and its name as `key`, which no header can override. */

@@ -15,7 +15,7 @@ import type { ParsedClientRequest, WireFormat } from './wire-format.js'
 export async function serveChat(exchange: GatewayExchange, format: WireFormat): Promise<number> {
   const body = await readJsonBody(exchange.request, exchange.generation.config.gateway.maxBodyBytes)
   const requested = requestedModelOf(body)
-  const resolved = requested === undefined ? undefined : admitModel(exchange, requested)
+  const resolved = requested === undefined ? undefined : await admitModel(exchange, requested)
   const parsed = format.parseRequest(body, { targetFormats: resolved?.formats ?? new Set() })
   const chat: ChatRequest = parsed.chat
   delete chat.route

@@ -13,7 +13,7 @@ import { encodeOpenAIEmbeddings, parseOpenAIEmbeddingRequest } from './openai/op
 export async function serveEmbeddings(exchange: GatewayExchange): Promise<number> {
   const body = await readJsonBody(exchange.request, exchange.generation.config.gateway.maxBodyBytes)
   const requested = requestedModelOf(body)
-  const resolved = requested === undefined ? undefined : admitModel(exchange, requested)
+  const resolved = requested === undefined ? undefined : await admitModel(exchange, requested)
   const { request, encoding } = parseOpenAIEmbeddingRequest(body, resolved?.formats ?? new Set())
   if (resolved?.route !== undefined) request.route = resolved.route
   else request.model = resolved?.model

@@ -158,6 +158,8 @@ class GatewayLifecycle {
   }
 
   async listen(host: string, port: number): Promise<Gateway> {
+    // Per-key rate limits are global across gateway processes when the config shares a Redis.
+    await this.#limiter.useShared(this.#generation.config.shared)
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject)
       this.#server.listen(port, host, () => {
@@ -214,6 +216,7 @@ class GatewayLifecycle {
     this.#generation = next
     previous.retire()
     this.#limiter.retain(new Set(next.config.gateway.keys.map((key) => key.name)))
+    await this.#limiter.useShared(next.config.shared)
     this.#metrics.countReload(true)
     diag.info(`switchyard gateway: reloaded ${configPath}`)
     return { ok: true }
@@ -234,6 +237,7 @@ class GatewayLifecycle {
     await serverClosed
     await this.#reloading
     await this.#generation.close()
+    await this.#limiter.close()
     try {
       await this.#telemetry?.flush()
     } catch (error) {

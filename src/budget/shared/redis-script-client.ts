@@ -16,9 +16,9 @@ export interface RedisScriptClientOptions {
   url: string
   /** A command that takes longer fails, and the shared state counts as unavailable (default 1,000 ms). */
   commandTimeoutMs?: number
+  /** The Lua script `run` evaluates (default: the budget script); its errors start with `scriptName`. */
+  script?: { source: string; name: string }
 }
-
-const scriptSha = createHash('sha1').update(sharedBudgetScript).digest('hex')
 
 /**
  * One connection to the shared Redis that runs the budget script: EVALSHA, loading
@@ -30,11 +30,14 @@ const scriptSha = createHash('sha1').update(sharedBudgetScript).digest('hex')
  */
 export class RedisScriptClient {
   readonly #options: RedisScriptClientOptions
+  readonly #script: { source: string; name: string; sha: string }
   #connection: Promise<RedisConnection> | undefined
   #closed = false
 
   constructor(options: RedisScriptClientOptions) {
     this.#options = options
+    const script = options.script ?? { source: sharedBudgetScript, name: 'switchyard budget script' }
+    this.#script = { ...script, sha: createHash('sha1').update(script.source).digest('hex') }
   }
 
   /** Connect (once). Rejects with a clear message when the `redis` package is not installed. */
@@ -51,20 +54,20 @@ export class RedisScriptClient {
     return connection.isReady
   }
 
-  /** Run the budget script; rejects with SharedBudgetUnavailableError when Redis does not answer. */
+  /** Run the script; rejects with SharedBudgetUnavailableError when Redis does not answer. */
   async run(keys: readonly string[], args: readonly string[]): Promise<unknown> {
     if (this.#closed) throw new SharedBudgetUnavailableError({ message: 'the shared budget store is closed' })
     const connection = await this.connect()
     if (!connection.isReady) throw new SharedBudgetUnavailableError({ message: `Redis at ${redactedUrl(this.#options.url)} is not connected` })
     const tail = [String(keys.length), ...keys, ...args]
     try {
-      return await this.#timed(connection.sendCommand(['EVALSHA', scriptSha, ...tail]))
+      return await this.#timed(connection.sendCommand(['EVALSHA', this.#script.sha, ...tail]))
     } catch (error) {
       if (!messageOf(error).startsWith('NOSCRIPT')) throw this.#unavailable(error)
     }
     try {
-      await this.#timed(connection.sendCommand(['SCRIPT', 'LOAD', sharedBudgetScript]))
-      return await this.#timed(connection.sendCommand(['EVALSHA', scriptSha, ...tail]))
+      await this.#timed(connection.sendCommand(['SCRIPT', 'LOAD', this.#script.source]))
+      return await this.#timed(connection.sendCommand(['EVALSHA', this.#script.sha, ...tail]))
     } catch (error) {
       throw this.#unavailable(error)
     }
@@ -79,7 +82,7 @@ export class RedisScriptClient {
   #unavailable(error: unknown): Error {
     if (SharedBudgetUnavailableError.isInstance(error)) return error
     // A script error is a bug, not an outage: keep it as it is.
-    if (messageOf(error).includes('switchyard budget script')) return error instanceof Error ? error : new Error(messageOf(error))
+    if (messageOf(error).includes(this.#script.name)) return error instanceof Error ? error : new Error(messageOf(error))
     return new SharedBudgetUnavailableError({ message: `Redis at ${redactedUrl(this.#options.url)} failed: ${messageOf(error)}`, cause: error })
   }
 
