@@ -36,6 +36,8 @@ export class SharedRateLimiter {
   #scheduled = false
   #flushing: Promise<void> = Promise.resolve()
   #droppedDebits = 0
+  /** Admissions on their way to Redis, so a close (a reload that drops `shared`) lets them finish. */
+  readonly #admitting = new Set<Promise<unknown>>()
 
   constructor(options: SharedRateLimiterOptions) {
     this.url = redactedUrl(options.url)
@@ -60,11 +62,15 @@ export class SharedRateLimiter {
   /** Take one request from the key's shared bucket, if both of its buckets have room. */
   async admit(keyName: string, limit: RateLimit): Promise<SharedAdmission> {
     let answer: unknown
+    const running = this.#client.run([this.keyOf(keyName)], ['admit', String(limit.requestsPerMinute ?? 0), String(limit.tokensPerMinute ?? 0)])
+    this.#admitting.add(running)
     try {
-      answer = await this.#client.run([this.keyOf(keyName)], ['admit', String(limit.requestsPerMinute ?? 0), String(limit.tokensPerMinute ?? 0)])
+      answer = await running
     } catch (error) {
       if (SharedBudgetUnavailableError.isInstance(error)) return { outcome: 'unavailable', message: error.message }
       throw error
+    } finally {
+      this.#admitting.delete(running)
     }
     if (!Array.isArray(answer) || answer[0] === 1) return { outcome: 'admitted' }
     const bucket = answer[1] === 'tokens' ? 'tokens' : 'requests'
@@ -96,6 +102,7 @@ export class SharedRateLimiter {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.#admitting])
     await this.settled()
     await this.#client.close()
   }
