@@ -185,10 +185,11 @@ if op == 'reserve' then
     added[b] = 0
     fields[b] = {}
     leases[b] = {}
+    seenCache[b] = {}
   end
   local function seenSum(b, figureAtMs)
-    local cacheKey = b .. ':' .. figureAtMs
-    if seenCache[cacheKey] then return seenCache[cacheKey] end
+    local cached = seenCache[b][figureAtMs]
+    if cached then return cached end
     local k = keysOf(b)
     local sum = 0
     local ids = redis.call('ZRANGEBYSCORE', k.seen, '(' .. figureAtMs, '+inf')
@@ -197,13 +198,15 @@ if op == 'reserve' then
         if value then sum = sum + tonumber(string.sub(value, 3)) end
       end
     end
-    seenCache[cacheKey] = sum
+    seenCache[b][figureAtMs] = sum
     return sum
   end
   local reply = {}
   local at = 8
+  local leaseEnd = now + leaseMs
   for _ = 1, calls do
-    local id, units, count = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    local id, unitsText, count = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2])
+    local units = tonumber(unitsText)
     at = at + 3
     local failed, failedFigure, members = 0, 0, {}
     for position = 1, count do
@@ -223,8 +226,9 @@ if op == 'reserve' then
         added[b] = added[b] + units
         local entryFields, entryLeases = fields[b], leases[b]
         entryFields[#entryFields + 1] = id
-        entryFields[#entryFields + 1] = 'r:' .. fmt(units)
-        entryLeases[#entryLeases + 1] = now + leaseMs
+        -- The caller sends whole nano-USD: its own text needs no formatting.
+        entryFields[#entryFields + 1] = 'r:' .. unitsText
+        entryLeases[#entryLeases + 1] = leaseEnd
         entryLeases[#entryLeases + 1] = id
       end
     end

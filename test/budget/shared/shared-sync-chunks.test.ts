@@ -1,0 +1,70 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { RedisScriptClient } from '../../../src/budget/shared/redis-script-client.js'
+import { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
+import { describeWithPart } from '../../helpers/external-parts.js'
+import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
+
+const calls = 200
+const worstCaseUnits = 5_000_000n
+const actualUnits = 2_000_000n
+
+describeWithPart('redis-server', 'the shared store sends finished calls in bounded syncs', (part) => {
+  let server: RedisTestServer
+  let admin: RedisScriptClient
+  const opened: SharedBudgetStore[] = []
+
+  beforeAll(async () => {
+    server = await startRedisTestServer(part.executable)
+    admin = new RedisScriptClient({ url: server.url, commandTimeoutMs: 5_000 })
+    await admin.ready(5_000)
+  })
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()))
+  })
+
+  afterAll(async () => {
+    await admin?.close()
+    await server?.stop()
+  })
+
+  async function openStore(): Promise<SharedBudgetStore> {
+    const store = new SharedBudgetStore({ url: server.url, onUnavailable: 'block', keyPrefix: 'chunks:' })
+    opened.push(store)
+    store.track({ budgets: ['b'], figureAtMs: () => 0 })
+    await store.start()
+    return store
+  }
+
+  it('hands over 200 calls finished at once in several syncs of at most 48 entries, and loses none', async () => {
+    const owner = await openStore()
+    const reader = await openStore()
+    const answers = await Promise.all(Array.from({ length: calls }, (_call, index) =>
+      owner.reserve({ id: index + 1, units: worstCaseUnits, budgets: [{ name: 'b', roomUnits: undefined, figureAtMs: 0 }] })))
+    expect(answers.every((answer) => answer.admitted)).toBe(true)
+    const connection = await admin.connect()
+    await connection.sendCommand(['CONFIG', 'SET', 'slowlog-log-slower-than', '0'])
+    await connection.sendCommand(['CONFIG', 'SET', 'slowlog-max-len', '10000'])
+    await connection.sendCommand(['SLOWLOG', 'RESET'])
+    for (let index = 0; index < calls; index += 1) owner.finish(index + 1, 'b', actualUnits)
+
+    const deadline = Date.now() + 10_000
+    let figure = (await reader.figures())[0]!
+    while (figure.reservedUnits !== 0n && Date.now() < deadline) {
+      await sleep(20)
+      figure = (await reader.figures())[0]!
+    }
+    expect(figure.reservedUnits).toBe(0n)
+    expect(figure.unconfirmedUnits).toBe(BigInt(calls) * actualUnits)
+
+    await connection.sendCommand(['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'])
+    const log = await connection.sendCommand<Array<[number, number, number, string[]]>>(['SLOWLOG', 'GET', '10000'])
+    // EVALSHA sha 4 <4 keys> <6 header> figureAtMs <upserts> ...: the count of upserts is argument 14.
+    const upserts = log.map((entry) => entry[3]).filter((args) => args[0] === 'EVALSHA' && args[7] === 'sync').map((args) => Number(args[14]))
+    const carrying = upserts.filter((count) => count > 0)
+    expect(carrying.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(calls)
+    expect(Math.max(...carrying)).toBeLessThanOrEqual(48)
+    expect(carrying.length).toBeGreaterThanOrEqual(Math.ceil(calls / 48))
+  })
+})
