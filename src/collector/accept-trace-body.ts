@@ -89,6 +89,7 @@ export async function acceptTraceBody(intake: TraceIntake, body: TraceBody): Pro
   // rows (several times the encoded size) are not held while the append waits for its
   // fsync, beside every other request of a burst waiting for the same one.
   body.bytes = undefined
+  body.decoded = undefined
   body.release?.()
   return appendBatch(intake, batch)
 }

@@ -48,19 +48,13 @@ export async function ingestSpans(intake: TraceIntake, spans: readonly ReadableS
   }
   if (spans.length === 0) return { accepted: 0, rejected: 0, deduplicated: 0 }
   let body: TraceBody
-  // Spans whose rows are certain are read straight into rows; any other batch goes the OTLP way (see readableSpanRows).
-  const decoded = readableSpanRows(spans, resolveDecodeLimits(traceDecodeLimits(options)))
-  if (decoded !== undefined) {
-    body = { bytes: undefined, encoding: 'protobuf', decoded }
-  } else {
-    try {
-      body = serializedBody(spans)
-    } catch (error) {
-      metrics.requestsRejected += 1
-      throw error
-    }
+  try {
+    body = inProcessBody(spans, options)
+  } catch (error) {
+    metrics.requestsRejected += 1
+    throw error
   }
-  // The serialized bytes are held only by `body`, which acceptTraceBody empties once they are encoded.
+  // The serialized bytes or rows are held only by `body`, which acceptTraceBody empties once they are encoded.
   const verdict = await acceptTraceBody(intake, body)
   if (!verdict.stored) {
     metrics.requestsRejected += 1
@@ -71,6 +65,15 @@ export async function ingestSpans(intake: TraceIntake, spans: readonly ReadableS
   const outcome: IngestOutcome = { accepted: verdict.accepted, rejected: verdict.rejected, deduplicated: verdict.deduplicated }
   if (verdict.errors.length > 0) outcome.errorMessage = verdict.errors.join('; ')
   return outcome
+}
+
+/**
+ * The export's body: its rows when readableSpanRows is certain of them, else the OTLP
+ * bytes. Only the body holds the rows, and acceptTraceBody lets them go once encoded.
+ */
+function inProcessBody(spans: readonly ReadableSpan[], options: TraceIntake['options']): TraceBody {
+  const decoded = readableSpanRows(spans, resolveDecodeLimits(traceDecodeLimits(options)))
+  return decoded !== undefined ? { bytes: undefined, encoding: 'protobuf', decoded } : serializedBody(spans)
 }
 
 /** The spans as the OTLP/HTTP protobuf exporter sends them; an OtlpDecodeError when the SDK's serializer cannot. */
