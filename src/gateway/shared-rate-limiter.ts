@@ -1,5 +1,7 @@
+import { diag } from '@opentelemetry/api'
 import { RedisScriptClient, redactedUrl } from '../budget/shared/redis-script-client.js'
 import { SharedBudgetUnavailableError } from '../budget/shared/shared-budget-unavailable-error.js'
+import { errorSummary } from '../shared/error-summary.js'
 import type { RateLimit } from './key-rate-limiter.js'
 import { sharedRateLimitScript } from './shared-rate-limit-script.js'
 
@@ -115,8 +117,10 @@ export class SharedRateLimiter {
     const args = ['spend', ...batch.flatMap(([, entry]) => [String(entry.limit.requestsPerMinute ?? 0), String(entry.limit.tokensPerMinute ?? 0), String(Math.ceil(entry.tokens))])]
     try {
       await this.#client.run(keys, args)
-    } catch {
+    } catch (error) {
       this.#droppedDebits += batch.length
+      // An outage is warned by the admissions; anything else is a bug worth a line (the message holds no key).
+      if (!SharedBudgetUnavailableError.isInstance(error)) diag.error(`switchyard gateway: the shared rate limit debit failed: ${errorSummary(error)}`)
     }
     if (this.#pending.size > 0) await this.#flush()
   }

@@ -1,5 +1,6 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { RedisScriptClient } from '../../src/budget/shared/redis-script-client.js'
 import { GatewayError } from '../../src/gateway/gateway-error.js'
 import { KeyRateLimiter, type RateLimit } from '../../src/gateway/key-rate-limiter.js'
 import { describeWithPart } from '../helpers/external-parts.js'
@@ -56,6 +57,26 @@ describeWithPart('redis-server', 'per-key rate limits shared by two limiters (tw
     for (const refusal of refusals) {
       expect(GatewayError.isInstance(refusal) && refusal.status === 429 && refusal.code === 'rate_limited').toBe(true)
       expect((refusal as GatewayError).retryAfterSeconds).toBeGreaterThanOrEqual(1)
+    }
+  })
+
+  it('decides with one script call on Redis per admission, and debits the tokens of a turn in one more', async () => {
+    const limiter = await sharedLimiter('block')
+    const probe = new RedisScriptClient({ url: redis.url })
+    try {
+      const connection = await probe.connect()
+      expect(await probe.ready(5_000)).toBe(true)
+      // Loads the script, so no NOSCRIPT answer adds a call below.
+      await limiter.admit('warm-up', { requestsPerMinute: 100 })
+      await connection.sendCommand(['CONFIG', 'RESETSTAT'])
+      await admitConcurrently([limiter], 'round-trips', { requestsPerMinute: 100, tokensPerMinute: 10_000 }, 20)
+      for (let index = 0; index < 20; index += 1) limiter.spend('round-trips', 10)
+      await limiter.shared!.settled()
+      const stats = await connection.sendCommand<string>(['INFO', 'commandstats'])
+      // EVALSHA of the one script: 20 admissions and one debit of the 20 calls' tokens.
+      expect(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1]).toBe('21')
+    } finally {
+      await probe.close()
     }
   })
 
