@@ -21,7 +21,8 @@ export interface RedisScriptClientOptions {
 }
 
 /**
- * One connection to the shared Redis that runs the budget script: EVALSHA, loading
+ * One connection to the shared Redis that runs one script (the budget script, or the
+ * gateway's rate limit script): EVALSHA, loading
  * the script once when Redis answers NOSCRIPT (a restarted or flushed Redis forgets
  * it). The `redis` package is imported only here and only when shared state is
  * configured, so a process without it loads nothing of it. Commands are not queued
