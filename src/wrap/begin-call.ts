@@ -61,12 +61,26 @@ type BudgetDecision = ReturnType<NonNullable<WrapSettings['budgets']>['decide']>
  * `chat {model}` span. Nothing but those two refusals may throw here: a
  * recording failure is logged through the OTel diagnostics logger and the call
  * goes on without a record.
+ *
+ * With shared budgets (Redis) the decision also carries an admission, the atomic
+ * check across processes: then the recorder comes as a promise, once the call is
+ * admitted, and the caller must not send the request before. It rejects with the
+ * refusal (recorded as the synchronous one is), and then nothing was opened.
  */
-export function beginCall(settings: WrapSettings, call: CallDescription): CallRecorder {
+export function beginCall(settings: WrapSettings, call: CallDescription): CallRecorder | Promise<CallRecorder> {
   const scope = scopeWithDefaultTags(currentScope(), settings.tags)
   const at = new Date()
   refuseUnpricedModel({ table: settings.priceTable, provider: settings.providerName, model: call.modelUnnamed === true ? undefined : call.model, at })
   const decision = decideOrRecordRefusal(settings, call, scope, at)
+  const admission = decision?.admission
+  if (admission === undefined) return openRecord(settings, call, scope, decision)
+  return Promise.resolve(admission).then(() => openRecord(settings, call, scope, decision), (error: unknown) => {
+    recordRefusal(settings, call, scope, error)
+    throw error
+  })
+}
+
+function openRecord(settings: WrapSettings, call: CallDescription, scope: CallScope, decision: BudgetDecision | undefined): CallRecorder {
   try {
     return new CallRecord({ settings, call, scope, decision })
   } catch (error) {
@@ -85,12 +99,15 @@ function decideOrRecordRefusal(settings: WrapSettings, call: CallDescription, sc
   try {
     return settings.budgets.decide(budgetQuery(settings, call, scope, at))
   } catch (error) {
-    if (SwitchyardError.isInstance(error) && error.code === 'budget_exceeded') {
-      const budget = (error as { budget?: unknown }).budget
-      recordBudgetRefusal({ route: `${settings.providerName}/${call.model}`, scope, budget: typeof budget === 'string' ? budget : 'unknown', message: error.message })
-    }
+    recordRefusal(settings, call, scope, error)
     throw error
   }
+}
+
+function recordRefusal(settings: WrapSettings, call: CallDescription, scope: CallScope, error: unknown): void {
+  if (!SwitchyardError.isInstance(error) || error.code !== 'budget_exceeded') return
+  const budget = (error as { budget?: unknown }).budget
+  recordBudgetRefusal({ route: `${settings.providerName}/${call.model}`, scope, budget: typeof budget === 'string' ? budget : 'unknown', message: error.message })
 }
 
 /**

@@ -28,6 +28,11 @@ export interface CallBudgetQuery {
 export interface CallBudgetTicket {
   /** The decision, recorded on the call's span as `switchyard.budget.*`. */
   record?: BudgetDecisionRecord
+  /**
+   * With budgets shared across processes (Redis): resolves once the call is admitted
+   * by all of them, rejects with the refusal. The request is sent only after.
+   */
+  admission?: PromiseLike<void>
   /** The call's span, so the ledger can tell when the store has counted it. */
   attachSpan?(spanId: string): void
   /** The call ended: with its cost in pico-USD when it is known, else with nothing billed. */

@@ -89,7 +89,8 @@ export function switchyardMiddleware(options: SwitchyardMiddlewareOptions = {}):
     specificationVersion: 'v3',
 
     async wrapGenerate<Result>({ doGenerate, params, model }: WrapGenerateOptions<Result>): Promise<Result> {
-      const recorder = beginCall(settingsFor(model), describe(model, params, false))
+      // With a shared budget, waits for the admission across processes: nothing is sent before.
+      const recorder = await beginCall(settingsFor(model), describe(model, params, false))
       let result: Awaited<ReturnType<typeof doGenerate>>
       try {
         result = await doGenerate()
@@ -107,7 +108,7 @@ export function switchyardMiddleware(options: SwitchyardMiddlewareOptions = {}):
     },
 
     async wrapStream<Result extends StreamResultLike>({ doStream, params, model }: WrapStreamOptions<Result>): Promise<Result> {
-      const recorder = beginCall(settingsFor(model), describe(model, params, true))
+      const recorder = await beginCall(settingsFor(model), describe(model, params, true))
       let result: Result
       try {
         // Awaited<Result> is Result for the object a stream call resolves to; TypeScript cannot see it through the type parameter.
