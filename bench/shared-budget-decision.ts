@@ -1,16 +1,22 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
+import os, { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createBudgetLedger, type BudgetLedger } from '../src/budget/budget-ledger.js'
 import type { BudgetScope } from '../src/budget/budget-scope.js'
 import { SharedBudgetStore } from '../src/budget/shared/shared-budget-store.js'
 import { benchBudgets, matchingBenchBudgets } from './lib/bench-budgets.js'
 import { benchOptions, log, writeResult } from './lib/bench-options.js'
+import { benchModel } from './lib/bench-request.js'
+import { startChild } from './lib/child-process.js'
 import { figure, type Figure } from './lib/figure.js'
-import { summarizeNanoseconds, type LatencySummary } from './lib/stats.js'
+import { runConcurrent } from './lib/load.js'
+import { OpenAIWireClient } from './lib/openai-wire-client.js'
+import { median, round, summarizeNanoseconds, type LatencySummary } from './lib/stats.js'
 import { staticSpendSource } from './lib/static-spend-source.js'
+import { switchyardGatewayHeaders, switchyardGatewayModel } from './lib/switchyard-gateway.js'
+import { startUpstream } from './lib/upstream.js'
 
 /*
  * The budget decision with shared state (issue 20): from `ledger.reserve` until its
@@ -19,6 +25,15 @@ import { staticSpendSource } from './lib/static-spend-source.js'
  * loops, each reserving, awaiting admission, then settling). Baseline, same run: the
  * same ledger without shared state, where the decision is the synchronous reserve.
  * Every call matches 5 budgets, so each script call checks and reserves in 5.
+ * Each call "runs" for one turn of the event loop: a closed loop at saturation, so by
+ * Little's law the latency is 32 / throughput. A second figure gives the calls 10-30 ms
+ * each (a fast model call), where the decision is timed without that queue. Redis's
+ * own INFO commandstats gives the script's time per call, which load on the machine
+ * moves far less than the latency.
+ *
+ * Then the gateway (issue 20, "Fast"): two `switchyard gateway` processes over the same
+ * loopback upstream, the same config but one with `shared: { url }`, chat at 32
+ * concurrent, in alternating rounds; throughput with shared / without.
  */
 
 const options = benchOptions()
@@ -32,7 +47,7 @@ const worstCaseUnits = 160_000_000n
 const target = { text: 'p99 under 1 ms on loopback Redis at 32 calls in flight', measure: 'value' as const, comparison: '<' as const, threshold: 1_000 }
 
 /** Each of `inFlight` loops: reserve, await admission (timed), settle; until `operations` decisions or `maxMs`. */
-async function timeDecisions(ledger: BudgetLedger): Promise<LatencySummary> {
+async function timeDecisions(ledger: BudgetLedger, callMs = 0): Promise<LatencySummary> {
   const samples: number[] = []
   const deadline = performance.now() + maxMs
   const warmup = Math.ceil(operations / 10)
@@ -45,8 +60,8 @@ async function timeDecisions(ledger: BudgetLedger): Promise<LatencySummary> {
       if (reservation.admission !== undefined) await reservation.admission
       const elapsed = Number(process.hrtime.bigint() - begin)
       if (index >= warmup) samples.push(elapsed)
-      // The call "runs" for one turn of the event loop, so the others stay in flight meanwhile.
-      await new Promise((resolve) => setImmediate(resolve))
+      // The call "runs" for one turn of the event loop (or callMs), so the others stay in flight meanwhile.
+      await new Promise((resolve) => (callMs === 0 ? setImmediate(resolve) : setTimeout(resolve, callMs * (0.5 + Math.random()))))
       reservation.settle(worstCaseUnits / 2n)
     }
   }))
@@ -88,13 +103,89 @@ async function startRedis(directory: string): Promise<{ child: ChildProcess; url
   throw new Error('redis-server did not listen within 10 s')
 }
 
+/** Redis's own account of the budget script over `run`: calls and µs per call (INFO commandstats). */
+async function withScriptStats<T>(url: string, run: () => Promise<T>): Promise<{ result: T; scriptCalls: number; scriptUsPerCall: number; scriptUsTotal: number }> {
+  const { createClient } = await import('redis')
+  const admin = createClient({ url })
+  await admin.connect()
+  try {
+    await admin.sendCommand(['CONFIG', 'RESETSTAT'])
+    const result = await run()
+    const info = String(await admin.sendCommand(['INFO', 'commandstats']))
+    const line = /cmdstat_evalsha:calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(info)
+    return { result, scriptCalls: Number(line?.[1] ?? 0), scriptUsTotal: Number(line?.[2] ?? 0), scriptUsPerCall: Number(line?.[3] ?? 0) }
+  } finally {
+    await admin.quit()
+  }
+}
+
+/** The gateway bench's config (bench/lib/switchyard-gateway.ts), with `shared` when given a Redis. */
+function gatewayConfig(upstreamUrl: string, directory: string, redisUrl: string | undefined): Record<string, unknown> {
+  return {
+    providers: { upstream: { type: 'openai', baseURL: `${upstreamUrl}/v1`, apiKey: 'bench-key' } },
+    routes: { [switchyardGatewayModel]: { targets: [{ provider: 'upstream', model: benchModel }] } },
+    budgets: [{ name: 'everything-30d', window: '30d', limitUsd: 1_000_000 }],
+    store: `chdb://${path.join(directory, 'store')}`,
+    gateway: { host: '127.0.0.1', port: 0 },
+    ...(redisUrl === undefined ? {} : { shared: { url: redisUrl } }),
+  }
+}
+
+interface BenchGateway { name: string; client: OpenAIWireClient; throughputs: number[]; errors: number; firstError?: string; close(): Promise<void> }
+
+async function startBenchGateway(name: string, upstreamUrl: string, redisUrl: string | undefined): Promise<BenchGateway> {
+  const gatewayDirectory = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-shared-gateway-'))
+  const configFile = path.join(gatewayDirectory, 'switchyard.config.json')
+  writeFileSync(configFile, `${JSON.stringify(gatewayConfig(upstreamUrl, gatewayDirectory, redisUrl), null, 2)}\n`)
+  const child = await startChild<{ url: string }>({ script: 'bench/lib/switchyard-gateway-process.ts', args: [configFile], readyTimeoutMs: 120_000 })
+  const client = new OpenAIWireClient({ url: child.ready.url, model: switchyardGatewayModel, headers: switchyardGatewayHeaders, connections: inFlight })
+  return {
+    name,
+    client,
+    throughputs: [],
+    errors: 0,
+    async close() {
+      await client.close()
+      await child.close(60_000)
+      rmSync(gatewayDirectory, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Chat at 32 concurrent through each gateway, in alternating rounds (order rotated), after a warm-up of each. */
+async function compareGateways(redisUrl: string): Promise<{ local: BenchGateway; shared: BenchGateway }> {
+  const upstream = await startUpstream({ streamChunks: 8 })
+  const gateways: BenchGateway[] = []
+  try {
+    gateways.push(await startBenchGateway('without shared', upstream.url, undefined))
+    gateways.push(await startBenchGateway('with shared', upstream.url, redisUrl))
+    const rounds = quick ? 2 : 5
+    const count = quick ? 1_500 : 8_000
+    for (const gateway of gateways) await runConcurrent({ concurrency: inFlight, count: Math.ceil(count / 4), maxMs: 10_000, call: () => gateway.client.chat() })
+    for (let roundIndex = 0; roundIndex < rounds; roundIndex += 1) {
+      const order = roundIndex % 2 === 0 ? gateways : [...gateways].reverse()
+      for (const gateway of order) {
+        const run = await runConcurrent({ concurrency: inFlight, count, maxMs: quick ? 10_000 : 60_000, call: () => gateway.client.chat() })
+        gateway.throughputs.push(run.perSecond)
+        gateway.errors += run.errors
+        gateway.firstError ??= run.firstError
+        log(`gateway round ${roundIndex + 1}: ${gateway.name}: ${round(run.perSecond, 0)} calls/s at ${inFlight} concurrent${run.errors > 0 ? `, ${run.errors} errors` : ''}`)
+      }
+    }
+    return { local: gateways[0]!, shared: gateways[1]! }
+  } finally {
+    for (const gateway of gateways) await gateway.close()
+    await upstream.close()
+  }
+}
+
 const directory = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-redis-'))
 const figures: Figure[] = []
 const details: Record<string, unknown> = {}
 const notes: string[] = []
 const redis = await startRedis(directory)
 try {
-  const local = await withLedger(undefined, timeDecisions)
+  const local = await withLedger(undefined, (ledger) => timeDecisions(ledger))
   details.local = local
   log(`without shared state: decision p50 ${local.p50Us} µs, p99 ${local.p99Us} µs`)
   if (redis === undefined) {
@@ -102,15 +193,38 @@ try {
     figures.push(figure({ name: `decision with shared state, ${inFlight} in flight: p99`, value: Number.NaN, unit: 'µs', target, note: 'redis-server missing' }))
   } else {
     const store = new SharedBudgetStore({ url: redis.url, onUnavailable: 'local', keyPrefix: `bench-${process.pid}:` })
-    const shared = await withLedger(store, timeDecisions)
-    details.shared = shared
-    log(`with shared state on loopback Redis: decision p50 ${shared.p50Us} µs, p99 ${shared.p99Us} µs`)
+    const measured = await withScriptStats(redis.url, () => withLedger(store, (ledger) => timeDecisions(ledger)))
+    const shared = measured.result
+    const decisions = shared.count
+    details.shared = { ...shared, scriptCalls: measured.scriptCalls, scriptUsPerCall: measured.scriptUsPerCall, redisUsPerDecision: round(measured.scriptUsTotal / decisions) }
+    log(`with shared state on loopback Redis: decision p50 ${shared.p50Us} µs, p99 ${shared.p99Us} µs; `
+      + `${measured.scriptCalls} script calls, ${measured.scriptUsPerCall} µs each in Redis, ${round(measured.scriptUsTotal / decisions)} µs of Redis per decision`)
     figures.push(figure({
       name: `decision with shared state (reserve until admitted), ${inFlight} in flight, ${matchingBenchBudgets} budgets: p99`,
       value: shared.p99Us,
       unit: 'µs',
       baseline: { name: 'same ledger without shared state', value: local.p99Us },
       target,
+      note: 'closed loop of calls that last one event-loop turn: the latency is 32 / throughput (Little\'s law)',
+    }))
+    figures.push(figure({ name: 'Redis time of the budget script per decision (INFO commandstats)', value: round(measured.scriptUsTotal / decisions), unit: 'µs' }))
+    const paced = await withLedger(new SharedBudgetStore({ url: redis.url, onUnavailable: 'local', keyPrefix: `bench-paced-${process.pid}:` }), (ledger) => timeDecisions(ledger, 20))
+    details.sharedCalls20ms = paced
+    log(`with shared state, calls of 10-30 ms: decision p50 ${paced.p50Us} µs, p99 ${paced.p99Us} µs`)
+    figures.push(figure({ name: `decision with shared state, ${inFlight} in flight, calls of 10-30 ms: p99`, value: paced.p99Us, unit: 'µs' }))
+
+    const gateways = await compareGateways(redis.url)
+    const withShared = median(gateways.shared.throughputs)
+    const without = median(gateways.local.throughputs)
+    details.gateway = { withShared: gateways.shared.throughputs.map((value) => round(value, 0)), without: gateways.local.throughputs.map((value) => round(value, 0)) }
+    const errors = gateways.shared.errors + gateways.local.errors
+    figures.push(figure({
+      name: `gateway throughput with shared state (chat, ${inFlight} concurrent, median of rounds)`,
+      value: round(withShared, 0),
+      unit: 'calls/s',
+      baseline: { name: 'same gateway config without shared', value: round(without, 0) },
+      target: { text: 'gateway throughput with shared state >= 0.8 of without', measure: 'ratio', comparison: '>=', threshold: 0.8 },
+      ...(errors > 0 ? { note: `${errors} calls failed: ${gateways.shared.firstError ?? gateways.local.firstError}` } : {}),
     }))
   }
 } finally {
@@ -123,7 +237,14 @@ writeResult(options, {
   mode: quick ? 'quick' : 'full',
   startedAt,
   finishedAt: new Date().toISOString(),
-  conditions: { budgets: '7 budgets, 5 matching each call', operations, inFlight, timing: 'hrtime from reserve() until admission resolved, 32 concurrent loops; stops after the count or the time limit' },
+  conditions: {
+    budgets: '7 budgets, 5 matching each call',
+    operations,
+    inFlight,
+    timing: 'hrtime from reserve() until admission resolved, 32 concurrent loops; stops after the count or the time limit',
+    gateway: 'two gateway processes, same config (one budget, chdb store), one with shared: { url }; chat at 32 concurrent through undici, rounds alternating',
+    loadAverage: os.loadavg()[0],
+  },
   figures,
   details,
   notes,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { diag } from '@opentelemetry/api'
 import { RedisScriptClient, redactedUrl } from './redis-script-client.js'
 import { SharedBudgetUnavailableError } from './shared-budget-unavailable-error.js'
-import { nanoOf, picoOf, sharedSyncArguments, type SharedEntry } from './shared-sync-arguments.js'
+import { nanoOf, picoOf, sharedSyncArguments, takeDirty, type SharedEntry } from './shared-sync-arguments.js'
 import type { SharedBudgetFigure, SharedBudgetStoreOptions } from './shared-budget-store-options.js'
 import { sharedReserveBatch, type PendingReserve, type SharedReserveAnswer, type SharedReserveBudget } from './shared-reserve-batch.js'
 
@@ -11,14 +11,6 @@ export type { SharedBudgetFigure, SharedBudgetStoreOptions } from './shared-budg
 
 /** The most calls in one reserve script call. */
 const maxReserveBatch = 256
-
-/**
- * The most changed entries of one budget that one sync carries. A sync runs as one
- * script, and Redis runs nothing else meanwhile: a sync of every call finished in
- * the last 10 ms at thousands of calls a second held the reserves behind it for
- * milliseconds. The rest goes in the next sync, right after.
- */
-const maxSyncEntriesPerBudget = 48
 
 export class SharedBudgetStore {
   readonly onUnavailable: 'local' | 'block'
@@ -38,6 +30,7 @@ export class SharedBudgetStore {
   readonly #others = new Map<string, bigint>()
   readonly #reserves: PendingReserve[] = []
   #reserving = false
+  #sendQueued = false
   #available: boolean | undefined
   #full = true
   #flushing: Promise<void> | undefined
@@ -107,9 +100,9 @@ export class SharedBudgetStore {
 
   /**
    * The atomic check-and-reserve of one call against its budgets: admitted in all of
-   * them or in none. Calls that arrive while a check is on its way go together in the
-   * next one (one script call for all of them), so at 32 calls in flight Redis runs a
-   * few scripts, not 32. Rejects with SharedBudgetUnavailableError when Redis does not
+   * them or in none. Calls made in the same turn of the event loop, and those that
+   * arrive while a check is on its way, go together in the next one (one script call
+   * for all of them), so at 32 calls in flight Redis runs a few scripts, not 32. Rejects with SharedBudgetUnavailableError when Redis does not
    * answer; the entry then waits, unregistered, for the ledger to `admitLocally` or
    * `release` it.
    */
@@ -119,6 +112,21 @@ export class SharedBudgetStore {
     for (const budget of options.budgets) this.#setLive(budget.name, entryId, { kind: 'r', nano, admitted: false })
     return new Promise((resolve, reject) => {
       this.#reserves.push({ entryId, nano, budgets: options.budgets, resolve, reject })
+      this.#sendReservesSoon()
+    })
+  }
+
+  /**
+   * Send at the end of this turn of the event loop (setImmediate), not at once: a
+   * burst of calls (32 loops answered by one reply, requests read in one poll) then
+   * goes as one batch. Sent at once, the first went alone and the other 31 waited a
+   * whole round trip behind it.
+   */
+  #sendReservesSoon(): void {
+    if (this.#sendQueued || this.#reserving) return
+    this.#sendQueued = true
+    setImmediate(() => {
+      this.#sendQueued = false
       this.#sendReserves()
     })
   }
@@ -278,23 +286,10 @@ export class SharedBudgetStore {
     }
   }
 
-  /** Up to maxSyncEntriesPerBudget changed entries of each budget, oldest first, taken out of the dirty sets. */
+  /** The next part of the changed entries (see takeDirty); the rest goes in the next sync, at once (flush loops on #again). */
   #takeDirty(): Map<string, Set<string>> {
-    const taken = new Map<string, Set<string>>()
-    for (const [budget, ids] of this.#dirty) {
-      if (ids.size <= maxSyncEntriesPerBudget) {
-        taken.set(budget, ids)
-        this.#dirty.set(budget, new Set())
-        continue
-      }
-      const part = new Set<string>()
-      for (const id of ids) {
-        if (part.size === maxSyncEntriesPerBudget) break
-        part.add(id)
-      }
-      for (const id of part) ids.delete(id)
-      taken.set(budget, part)
-      // The rest goes in the next sync, at once (flush loops on #again).
+    const { taken, more } = takeDirty(this.#dirty)
+    if (more) {
       this.#again = true
       this.#schedule()
     }

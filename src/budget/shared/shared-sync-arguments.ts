@@ -68,3 +68,33 @@ export function sharedSyncArguments(options: {
     },
   }
 }
+
+/**
+ * The most changed entries of one budget that one sync carries. A sync runs as one
+ * script, and Redis runs nothing else meanwhile: a sync of every call finished in
+ * the last 10 ms at thousands of calls a second held the reserves behind it for
+ * milliseconds. The rest goes in the next sync, right after.
+ */
+export const maxSyncEntriesPerBudget = 48
+
+/** Up to maxSyncEntriesPerBudget changed entries of each budget, oldest first, taken out of `dirty`; `more` when some stay. */
+export function takeDirty(dirty: Map<string, Set<string>>): { taken: Map<string, Set<string>>; more: boolean } {
+  const taken = new Map<string, Set<string>>()
+  let more = false
+  for (const [budget, ids] of dirty) {
+    if (ids.size <= maxSyncEntriesPerBudget) {
+      taken.set(budget, ids)
+      dirty.set(budget, new Set())
+      continue
+    }
+    const part = new Set<string>()
+    for (const id of ids) {
+      if (part.size === maxSyncEntriesPerBudget) break
+      part.add(id)
+    }
+    for (const id of part) ids.delete(id)
+    taken.set(budget, part)
+    more = true
+  }
+  return { taken, more }
+}
