@@ -32,7 +32,7 @@ export interface AttemptRecord {
   hedge?: boolean
 }
 
-export interface ChatResult {
+export interface ChatResult extends RoutedOutcome {
   text: string
   /**
    * The answer as the assistant message to append to the conversation: with the
@@ -44,6 +44,10 @@ export interface ChatResult {
   finishReason: FinishReason
   id: string
   usage: Usage
+}
+
+/** What every routed operation's result says of how it was served: its cost, who answered, and each attempt. */
+export interface RoutedOutcome {
   /** Exact decimal string of USD for the winning call (other attempts are on their spans). */
   costUsd: string
   costSource: CostSource

@@ -1,6 +1,5 @@
 import type { ProviderOptions } from '../model-call/provider-options.js'
-import type { CostSource } from '../pricing/price-call.js'
-import type { AttemptRecord } from './chat-request.js'
+import type { RoutedOutcome } from './chat-request.js'
 
 /**
  * An embeddings request to the router. Name either a configured `route`, or a
@@ -19,17 +18,9 @@ export interface EmbeddingRequest {
   providerOptions?: ProviderOptions
 }
 
-export interface EmbeddingResult {
+export interface EmbeddingResult extends RoutedOutcome {
   /** One vector per input, in input order. */
   embeddings: number[][]
   /** Input tokens billed; estimated where the provider reports none (Gemini), and then `costSource` is `estimate`. */
   usage: { inputTokens: number }
-  /** Exact decimal string of USD for the winning call (other attempts are on their spans). */
-  costUsd: string
-  costSource: CostSource
-  /** The configured provider name and the model that answered. */
-  provider: string
-  model: string
-  route: string
-  attempts: AttemptRecord[]
 }
