@@ -216,14 +216,21 @@ try {
     const gateways = await compareGateways(redis.url)
     const withShared = median(gateways.shared.throughputs)
     const without = median(gateways.local.throughputs)
-    details.gateway = { withShared: gateways.shared.throughputs.map((value) => round(value, 0)), without: gateways.local.throughputs.map((value) => round(value, 0)) }
+    // Each round runs both back to back: the ratio within a round is steadier than the ratio of medians on a shared machine.
+    const roundRatios = gateways.shared.throughputs.map((value, index) => value / gateways.local.throughputs[index]!)
+    details.gateway = {
+      withShared: gateways.shared.throughputs.map((value) => round(value, 0)),
+      without: gateways.local.throughputs.map((value) => round(value, 0)),
+      roundRatios: roundRatios.map((value) => round(value)),
+    }
     const errors = gateways.shared.errors + gateways.local.errors
     figures.push(figure({
       name: `gateway throughput with shared state (chat, ${inFlight} concurrent, median of rounds)`,
       value: round(withShared, 0),
       unit: 'calls/s',
       baseline: { name: 'same gateway config without shared', value: round(without, 0) },
-      target: { text: 'gateway throughput with shared state >= 0.8 of without', measure: 'ratio', comparison: '>=', threshold: 0.8 },
+      ratio: round(median(roundRatios)),
+      target: { text: 'gateway throughput with shared state >= 0.8 of without (median of the rounds\' ratios)', measure: 'ratio', comparison: '>=', threshold: 0.8 },
       ...(errors > 0 ? { note: `${errors} calls failed: ${gateways.shared.firstError ?? gateways.local.firstError}` } : {}),
     }))
   }
