@@ -14,7 +14,7 @@ import { switchyardMiddleware } from '../../src/wrap/switchyard-middleware.js'
 import { openBudgetStore } from '../budget/budget-test-store.js'
 import { startRedisTestServer, type RedisTestServer } from '../budget/shared/redis-test-server.js'
 import { describeWithPart } from '../helpers/external-parts.js'
-import { fixtureJson, rejection, type ProviderServer } from '../helpers/provider-server.js'
+import { collect, fixture, fixtureJson, rejection, type ProviderServer } from '../helpers/provider-server.js'
 import { useRecorderAndServer } from './recorder-and-server.js'
 import type { SpanRecorder } from './span-recorder.js'
 import { tieredPriceTable } from './tiered-prices.js'
@@ -127,6 +127,21 @@ describeWithPart('redis-server', 'instrumented clients of two processes sharing 
     expect(isBudgetExceededError(refused)).toBe(true)
     expect(server.requests).toHaveLength(0)
     held.release()
+  })
+
+  it('sends an admitted stream once Redis has admitted it, and records it as a stream of the SDK', async () => {
+    const [, second] = await twoProcesses('shared-stream-admitted')
+    server.reply({ sse: fixture('openai/chat-stream.sse') })
+    const stream = await workflow('shared-stream-admitted', () => openaiClient(second.gate).chat.completions.create({ ...request, stream: true }))
+    const text = (await collect(stream)).map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')
+    expect(text.length).toBeGreaterThan(0)
+    expect(server.requests).toHaveLength(1)
+    expect(recorder.calls()).toHaveLength(1)
+    expect(second.ledger.stats().activeReservations).toBe(0)
+    // Settled at the stream's usage: Redis holds it as unconfirmed, nothing in flight.
+    const [figure] = await second.shared.figures()
+    expect(figure!.reservedUnits).toBe(0n)
+    expect(figure!.unconfirmedUnits).toBeGreaterThan(0n)
   })
 
   it('makes the AI SDK middleware wait for the shared admission: a refused step never reaches the provider', async () => {
