@@ -21,7 +21,10 @@
  *   budget of KEYS its live figure after the batch.
  * - `sync`: per budget: figureAtMs, n, n × (id, kind, units) upserts, n, n × id
  *   deletes, n, n × (id, seenAtMs) seen. Returns per budget 6 numbers: shared,
- *   reserved, unconfirmed, seen, dropped, expired.
+ *   reserved, unconfirmed, seen, dropped, expired. Every upserted entry gets a fresh
+ *   lease: the process's renewal.
+ * - `update`: as `sync`, but an upserted entry that is live already keeps its lease
+ *   (the changes between renewals, e.g. a call finished: one ZADD fewer per budget).
  */
 export const sharedBudgetScript = `
 local op = ARGV[1]
@@ -117,23 +120,29 @@ local function enforceCap(k)
 end
 
 -- Set entries (kind r or u) with fresh leases: a few calls whatever their number.
-local function upsert(k, ids, kinds, units)
+-- With renew false (op update), an entry that is live already (r or u) keeps its lease:
+-- its process renews every lease with each full sync, so a change need not write one.
+local function upsert(k, ids, kinds, units, renew)
   if #ids == 0 then return end
   local values = valuesOf(k, ids)
   local fields, leases, wasSeen = {}, {}, {}
   local reserved, unconfirmed = 0, 0
   for index, id in ipairs(ids) do
     local old = values[index]
+    local leased = false
     if old then
       local kind = string.sub(old, 1, 1)
       local amount = tonumber(string.sub(old, 3))
       if kind == 'r' then reserved = reserved - amount elseif kind == 'u' then unconfirmed = unconfirmed - amount else wasSeen[#wasSeen + 1] = id end
+      leased = kind ~= 's'
     end
     if kinds[index] == 'r' then reserved = reserved + units[index] else unconfirmed = unconfirmed + units[index] end
     fields[#fields + 1] = id
     fields[#fields + 1] = kinds[index] .. ':' .. fmt(units[index])
-    leases[#leases + 1] = now + leaseMs
-    leases[#leases + 1] = id
+    if renew or not leased then
+      leases[#leases + 1] = now + leaseMs
+      leases[#leases + 1] = id
+    end
   end
   callChunked('HSET', k.entries, fields)
   callChunked('ZADD', k.leases, leases)
@@ -249,7 +258,7 @@ if op == 'reserve' then
   return reply
 end
 
-if op == 'sync' then
+if op == 'sync' or op == 'update' then
   local at = 7
   local reply = {}
   for b = 1, budgets do
@@ -266,7 +275,7 @@ if op == 'sync' then
       units[index] = tonumber(ARGV[at + 2])
       at = at + 3
     end
-    upsert(k, ids, kinds, units)
+    upsert(k, ids, kinds, units, op == 'sync')
     count = tonumber(ARGV[at])
     at = at + 1
     local deletes = {}

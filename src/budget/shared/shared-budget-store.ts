@@ -274,7 +274,8 @@ export class SharedBudgetStore {
     const ownAtSend = new Map(this.#ownNano)
     if (full) this.#dirty.clear()
     try {
-      const reply = await this.#run(plan.keys(this.#prefix), [...this.#header('sync'), ...plan.args]) as number[]
+      // Only a full sync renews leases; the changes between renewals keep theirs.
+      const reply = await this.#run(plan.keys(this.#prefix), [...this.#header(full ? 'sync' : 'update'), ...plan.args]) as number[]
       plan.sent()
       for (const [index, name] of this.#budgets.entries()) {
         this.#others.set(name, picoOf(Math.max(0, Number(reply[index * 6]) - (ownAtSend.get(name) ?? 0))))
