@@ -33,6 +33,8 @@ export class RedisScriptClient {
   readonly #options: RedisScriptClientOptions
   readonly #script: { source: string; name: string; sha: string }
   #connection: Promise<RedisConnection> | undefined
+  /** The connection once opened (see run). */
+  #opened: RedisConnection | undefined
   #closed = false
 
   constructor(options: RedisScriptClientOptions) {
@@ -43,7 +45,10 @@ export class RedisScriptClient {
 
   /** Connect (once). Rejects with a clear message when the `redis` package is not installed. */
   connect(): Promise<RedisConnection> {
-    this.#connection ??= openConnection(this.#options.url)
+    this.#connection ??= openConnection(this.#options.url).then((connection) => {
+      this.#opened = connection
+      return connection
+    })
     return this.#connection
   }
 
@@ -58,17 +63,21 @@ export class RedisScriptClient {
   /** Run the script; rejects with SharedBudgetUnavailableError when Redis does not answer. */
   async run(keys: readonly string[], args: readonly string[]): Promise<unknown> {
     if (this.#closed) throw new SharedBudgetUnavailableError({ message: 'the shared budget store is closed' })
-    const connection = await this.connect()
+    // Once open, the connection is used as it is: no turn of the event loop on its promise per command.
+    const connection = this.#opened ?? await this.connect()
     if (!connection.isReady) throw new SharedBudgetUnavailableError({ message: `Redis at ${redactedUrl(this.#options.url)} is not connected` })
-    const tail = [String(keys.length), ...keys, ...args]
+    // One array, built once: a reserve batch carries hundreds of arguments.
+    const command = ['EVALSHA', this.#script.sha, String(keys.length)]
+    for (const key of keys) command.push(key)
+    for (const arg of args) command.push(arg)
     try {
-      return await this.#timed(connection.sendCommand(['EVALSHA', this.#script.sha, ...tail]))
+      return await this.#timed(connection.sendCommand(command))
     } catch (error) {
       if (!messageOf(error).startsWith('NOSCRIPT')) throw this.#unavailable(error)
     }
     try {
       await this.#timed(connection.sendCommand(['SCRIPT', 'LOAD', this.#script.source]))
-      return await this.#timed(connection.sendCommand(['EVALSHA', this.#script.sha, ...tail]))
+      return await this.#timed(connection.sendCommand(command))
     } catch (error) {
       throw this.#unavailable(error)
     }
