@@ -1,12 +1,10 @@
 import { diag } from '@opentelemetry/api'
 import type { SharedConfig } from '../config/shared-config.js'
 import { GatewayError } from './gateway-error.js'
+import type { RateLimit } from './rate-limit.js'
 import { SharedRateLimiter } from './shared-rate-limiter.js'
 
-export interface RateLimit {
-  requestsPerMinute?: number
-  tokensPerMinute?: number
-}
+export type { RateLimit }
 
 /** A bucket that refills continuously at `perMinute` a minute up to `perMinute`; it may go below 0 (tokens are debited after the call). */
 class Bucket {

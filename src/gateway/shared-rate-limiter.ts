@@ -2,7 +2,7 @@ import { diag } from '@opentelemetry/api'
 import { RedisScriptClient, redactedUrl } from '../budget/shared/redis-script-client.js'
 import { SharedBudgetUnavailableError } from '../budget/shared/shared-budget-unavailable-error.js'
 import { errorSummary } from '../shared/error-summary.js'
-import type { RateLimit } from './key-rate-limiter.js'
+import type { RateLimit } from './rate-limit.js'
 import { sharedRateLimitScript } from './shared-rate-limit-script.js'
 
 export interface SharedRateLimiterOptions {
