@@ -3,6 +3,7 @@ import { countCharacters } from '../pricing/estimate-output-tokens.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Usage } from '../model-call/usage.js'
 import { isProviderError, ProviderError } from '../providers/provider-error.js'
+import { streamEventBatches } from '../providers/drive-stream.js'
 import type { StreamEvent } from '../providers/provider.js'
 import type { CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall } from './attempt-call.js'
@@ -13,9 +14,10 @@ import { routeAttempts } from './route-attempts.js'
 import { RoutedCall } from './routed-call.js'
 import type { RouterParts } from './router-parts.js'
 
+/** A provider stream that sent its first events: read on in batches, one per body chunk (see ProviderEventStream). */
 interface OpenedStream {
-  iterator: AsyncIterator<StreamEvent>
-  first: IteratorResult<StreamEvent>
+  iterator: AsyncIterator<readonly StreamEvent[]>
+  first: IteratorResult<readonly StreamEvent[]>
   ttftMs: number
 }
 
@@ -118,27 +120,30 @@ class RoutedStream implements ChatStream {
     // Counted once: the stop-at-limit check runs on every text chunk.
     const progress = new StreamProgress(estimatePromptTokens(call.request))
     let finished: ModelCallResult | undefined
-    let next: IteratorResult<StreamEvent> = opened.first
+    let next: IteratorResult<readonly StreamEvent[]> = opened.first
     let stoppedAtLimit = false
     let completed = false
+    // Only a budget with stopStreamAtLimit is checked on every text chunk.
+    const watchesLimit = routed.reservation?.streamLimitUnits() !== undefined
     try {
-      while (!next.done) {
-        const event = next.value
-        if (event.type === 'text-delta') {
-          progress.addText(event.text)
-          yield { type: 'text-delta', text: event.text }
-          if (overBudget(routed, call, progress)) {
-            stoppedAtLimit = true
-            break
+      reading: while (!next.done) {
+        for (const event of next.value) {
+          if (event.type === 'text-delta') {
+            progress.addText(event.text)
+            yield { type: 'text-delta', text: event.text }
+            if (watchesLimit && overBudget(routed, call, progress)) {
+              stoppedAtLimit = true
+              break reading
+            }
+          } else if (event.type === 'tool-call-delta') {
+            yield event
+          } else if (event.type === 'usage') {
+            progress.lastUsage = event.usage
+          } else {
+            finished = event.result
           }
-        } else if (event.type === 'tool-call-delta') {
-          yield event
-        } else if (event.type === 'usage') {
-          progress.lastUsage = event.usage
-        } else {
-          finished = event.result
+          if (this.#cancelled) break reading
         }
-        if (this.#cancelled) break
         next = await opened.iterator.next()
       }
       if (this.#cancelled) {
@@ -218,7 +223,7 @@ function stoppedResult(call: AttemptCall, progress: StreamProgress): ModelCallRe
 /** Open the provider stream and wait for its first event, within the first-token timeout. */
 async function openUntilFirstEvent(call: AttemptCall, routed: RoutedCall): Promise<OpenedStream> {
   const firstTokenMs = routed.route.timeouts.firstTokenMs
-  const iterator = call.provider.stream(call.request)[Symbol.asyncIterator]()
+  const iterator = streamEventBatches(call.provider.stream(call.request))
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {

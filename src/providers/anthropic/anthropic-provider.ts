@@ -1,11 +1,11 @@
 import { collectSecrets } from '../collect-secrets.js'
-import { driveStream } from '../drive-stream.js'
+import { driveStream, type ProviderEventStream } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
 import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire } from '../parse-wire.js'
 import { UnsupportedRequestError, type UnsupportedField } from '../unsupported-request-error.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
-import type { Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import type { Provider, ProviderRequest } from '../provider.js'
 import { anthropicBody } from './anthropic-body.js'
 import { anthropicUnsupportedField } from './anthropic-request-support.js'
 import { anthropicMessageSchema, anthropicResult } from './anthropic-result.js'
@@ -83,7 +83,7 @@ export class AnthropicProvider implements Provider {
     return result
   }
 
-  stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+  stream(request: ProviderRequest): ProviderEventStream {
     const context = this.#transport.context(request.model)
     const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
       path: '/v1/messages',

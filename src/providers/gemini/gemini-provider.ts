@@ -1,5 +1,5 @@
 import { collectSecrets } from '../collect-secrets.js'
-import { driveStream } from '../drive-stream.js'
+import { driveStream, type ProviderEventStream } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
 import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire } from '../parse-wire.js'
@@ -9,7 +9,7 @@ import type { EmbeddingCallResult } from '../../model-call/embedding.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import { checkEmbeddingInput } from '../check-embedding-input.js'
 import { embedInBatches } from '../embed-in-batches.js'
-import type { EmbeddingProviderRequest, Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import type { EmbeddingProviderRequest, Provider, ProviderRequest } from '../provider.js'
 import { geminiEmbeddingCall, geminiEmbeddings, maxGeminiBatchSize, modelName } from './gemini-embeddings.js'
 import { geminiBody } from './gemini-body.js'
 import { geminiUnsupportedField } from './gemini-request-support.js'
@@ -76,7 +76,7 @@ export class GeminiProvider implements Provider {
     return accumulator.result()
   }
 
-  stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+  stream(request: ProviderRequest): ProviderEventStream {
     const context = this.#transport.context(request.model)
     const open = async (): Promise<AsyncIterable<Uint8Array>> => (await this.#transport.post({
       path: this.#methodPath(request.model, 'streamGenerateContent'),

@@ -1,5 +1,5 @@
 import { collectSecrets } from '../collect-secrets.js'
-import { driveStream, type StreamAccumulator } from '../drive-stream.js'
+import { driveStream, type ProviderEventStream, type StreamAccumulator } from '../drive-stream.js'
 import { HttpTransport } from '../http-transport.js'
 import { mergeProviderOptions } from '../merge-provider-options.js'
 import { parseWire, parseWireFast } from '../parse-wire.js'
@@ -8,7 +8,7 @@ import type { EmbeddingCallResult } from '../../model-call/embedding.js'
 import type { ModelCallResult } from '../../model-call/model-call-result.js'
 import { checkEmbeddingInput } from '../check-embedding-input.js'
 import { embedInBatches } from '../embed-in-batches.js'
-import type { EmbeddingProviderRequest, Provider, ProviderRequest, StreamEvent } from '../provider.js'
+import type { EmbeddingProviderRequest, Provider, ProviderRequest } from '../provider.js'
 import { embeddingsBatchSize } from './embeddings-batch-size.js'
 import { embeddingsBody } from './embeddings-body.js'
 import { embeddingsResponseSchema, embeddingsResult } from './embeddings-result.js'
@@ -107,7 +107,7 @@ export class OpenAIProvider implements Provider {
     return chatCompletionResult(parseWireFast(answer, chatCompletionWire, context), context)
   }
 
-  stream(request: ProviderRequest): AsyncGenerator<StreamEvent> {
+  stream(request: ProviderRequest): ProviderEventStream {
     const context = this.#transport.context(request.model)
     const responses = request.api === 'responses'
     const accumulator: StreamAccumulator = responses
