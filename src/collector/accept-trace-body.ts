@@ -147,7 +147,9 @@ async function appendBatch(intake: TraceIntake, batch: EncodedBatch): Promise<Tr
       }
       if (error instanceof QueueFullError) {
         metrics.queueFullResponses += 1
+        // Either way the next requests are refused unread while it lasts, not read, decoded and encoded to be refused.
         if (error.resource === 'disk') shedding.queueFull(error.retryAfterMs)
+        else shedding.pendingFull(queue.appendsSettled(), error.retryAfterMs)
         return queueFullVerdict({ retryAfterMs: error.retryAfterMs, what: `the collector's queue is full (${error.bytes} of ${error.maxBytes} bytes)`, error })
       }
       diag.error(`switchyard collector: cannot write to the queue: ${String(error)}`)

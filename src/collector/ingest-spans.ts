@@ -38,13 +38,16 @@ export async function ingestSpans(intake: TraceIntake, spans: readonly ReadableS
     metrics.requestsRejected += 1
     throw new QueueClosedError({ dir: queue.dir })
   }
-  const shedRetryAfterMs = intake.shedding.refuseFor()
-  if (shedRetryAfterMs !== undefined) {
+  const shed = intake.shedding.refuseFor()
+  if (shed !== undefined) {
     // As over HTTP: while the queue is full on disk, nothing is serialized or decoded.
     metrics.queueFullResponses += 1
     metrics.requestsShed += 1
     metrics.requestsRejected += 1
-    throw new QueueFullError({ dir: queue.dir, resource: 'disk', bytes: queue.stats().bytes, maxBytes: options.queueMaxBytes, retryAfterMs: shedRetryAfterMs })
+    const stats = queue.stats()
+    throw shed.resource === 'disk'
+      ? new QueueFullError({ dir: queue.dir, resource: 'disk', bytes: stats.bytes, maxBytes: options.queueMaxBytes, retryAfterMs: shed.retryAfterMs })
+      : new QueueFullError({ dir: queue.dir, resource: 'memory', bytes: stats.pendingBytes, maxBytes: Math.min(options.batchBytes, options.queueMaxBytes), retryAfterMs: shed.retryAfterMs })
   }
   if (spans.length === 0) return { accepted: 0, rejected: 0, deduplicated: 0 }
   let body: TraceBody

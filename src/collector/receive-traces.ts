@@ -43,8 +43,8 @@ export async function receiveTraces({ intake, request, response, bodyMemory }: R
     })
   }
 
-  const shedRetryAfterMs = shedding.refuseFor()
-  if (shedRetryAfterMs !== undefined) {
+  const shed = shedding.refuseFor()
+  if (shed !== undefined) {
     // Node discards the unread body once the answer is sent and keeps the connection,
     // unless the body is over the limit or of unknown length (chunked): Node would read
     // that one to its end, however long, so the connection is closed instead.
@@ -52,7 +52,10 @@ export async function receiveTraces({ intake, request, response, bodyMemory }: R
     metrics.requestsShed += 1
     const declaredBytes = Number(request.headers['content-length'])
     const close = !(Number.isFinite(declaredBytes) && declaredBytes <= options.maxBodyBytes)
-    return refuseQueueFull(response, metrics, { encoding, retryAfterMs: shedRetryAfterMs, what: `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`, close })
+    const what = shed.resource === 'disk'
+      ? `the collector's queue is full (${queue.stats().bytes} of ${options.queueMaxBytes} bytes)`
+      : 'the collector holds as many spans waiting to be written to its queue as it may'
+    return refuseQueueFull(response, metrics, { encoding, retryAfterMs: shed.retryAfterMs, what, close })
   }
 
   // The body's bytes count against the bound shared by every request being read, from

@@ -175,3 +175,8 @@ export function errnoCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined
   return typeof error.code === 'string' ? error.code : undefined
 }
+
+/** `error` if it is a QueueWriteError, else one wrapping it as a failed write of `file`. */
+export function asWriteError(error: unknown, file: string): QueueWriteError {
+  return isQueueWriteError(error) ? error : new QueueWriteError({ file, operation: 'write', cause: error })
+}

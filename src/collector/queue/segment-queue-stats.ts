@@ -5,6 +5,8 @@ export interface SegmentQueueStats {
   /** All segment bytes, headers included, on disk or about to be: what `maxBytes` bounds. */
   bytes: number
   rows: number
+  /** Bytes of appends waiting to be written: what the pending bound (one segment) bounds. */
+  pendingBytes: number
   /** Rows in the open segment. */
   openRows: number
   /** Appends that resolved, and their payload bytes. */
@@ -21,4 +23,4 @@ export interface SegmentQueueStats {
   truncatedBytes: number
 }
 
-export type SegmentQueueCounters = Omit<SegmentQueueStats, 'segments' | 'bytes' | 'rows' | 'openRows'>
+export type SegmentQueueCounters = Omit<SegmentQueueStats, 'segments' | 'bytes' | 'rows' | 'pendingBytes' | 'openRows'>

@@ -2,7 +2,7 @@ import { mkdir, unlink } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js'
 import { admitAppend } from './admit-append.js'
-import { QueueClosedError, QueueFailedError, QueueWriteError, errnoCode, isQueueFullError, isQueueWriteError } from './queue-errors.js'
+import { QueueClosedError, QueueFailedError, QueueWriteError, asWriteError, errnoCode, isQueueFullError } from './queue-errors.js'
 import { readOrCreateQueueId } from './queue-id.js'
 import { encodeRecordHeader } from './record-frame.js'
 import { recoverSegments, type SegmentRecovery } from './recover-segments.js'
@@ -42,6 +42,8 @@ export class SegmentQueue {
   #nextSeq: number
   readonly #acking = new Map<number, Promise<boolean>>()
   #flushing: Promise<void> | undefined
+  /** Settles (never rejects) once the last append so far has: appends settle in the order they were made, and its caller gets its error. */
+  #lastAppendSettled: Promise<void> = Promise.resolve()
   #syncDue = false
   readonly #fsyncTimer: NodeJS.Timeout | undefined
   #closing: Promise<void> | undefined
@@ -118,10 +120,16 @@ export class SegmentQueue {
     const segment = this.#open
     const header = encodeRecordHeader(payload, rows)
     const written = new Promise<void>((resolve, reject) => segment.assign({ header, payload, rows, resolve, reject }))
+    this.#lastAppendSettled = written.then(() => undefined, () => undefined)
     if (segment.records === 1) this.#startAgeTimer(segment)
     if (segment.bytes >= segmentMaxBytes || segment.rows >= segmentMaxRows) this.#roll()
     this.#kick()
     return written
+  }
+
+  /** Settles, never rejecting, once every append made so far has (written or failed): after a QueueFullError for memory, appends fit again. */
+  appendsSettled(): Promise<void> {
+    return this.#lastAppendSettled
   }
 
   /** The oldest sealed segment not yet handed out, waiting until one is sealed. Each segment is handed out once. */
@@ -165,7 +173,7 @@ export class SegmentQueue {
       if (segment.records > 0) segments += 1
       rows += segment.rows
     }
-    return { segments, bytes: this.#totalBytes(), rows, openRows: this.#open.rows, ...this.#counters }
+    return { segments, bytes: this.#totalBytes(), rows, pendingBytes: this.#uncommittedBytes(), openRows: this.#open.rows, ...this.#counters }
   }
 
   /**
@@ -388,9 +396,4 @@ export class SegmentQueue {
     }
     return true
   }
-}
-
-/** `error` if it is a QueueWriteError, else one wrapping it as a failed write of `file`. */
-function asWriteError(error: unknown, file: string): QueueWriteError {
-  return isQueueWriteError(error) ? error : new QueueWriteError({ file, operation: 'write', cause: error })
 }
