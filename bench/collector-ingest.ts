@@ -125,7 +125,7 @@ figures.push(figure({
   unit: '× bare',
   baseline: { name: 'bare batched insert', value: round(bareRate, 0), unit: 'spans/s' },
   ratio: round(roundRatio, 3),
-  target: { text: 'at least 0.7 of the bare insert', measure: 'ratio', comparison: '>=', threshold: 0.7 },
+  target: { text: 'at least 0.85 of the bare insert (issue 18)', measure: 'ratio', comparison: '>=', threshold: 0.85 },
 }))
 figures.push(figure({
   name: 'collector acceptance rate (200 = fsynced in the queue)',
@@ -155,14 +155,18 @@ async function measureBursts(label: string, target: CollectorProcess): Promise<{
     const burstRequests = Math.ceil((multiple * queueMaxBytes) / (rowBytes * spansPerRequest))
     await target.request('startSampling')
     const sent = await sendSpanBodies({ url: target.url, bodies, requests: bodies.count * Math.ceil(burstRequests / bodies.count), concurrency: 32, maxMs: quick ? 20_000 : 120_000 })
-    const sampled = await target.request<Record<string, number> & { peakRssMiB: number }>('stopSampling')
+    const whileSending = await target.request<{ peakRssMiB: number }>('peakSoFar')
     // The store engine's own view as the burst ends (for an http:// store, the other process's).
     const engine = await target.request<Record<string, number>>('engineMemory')
+    // A burst's peak counts until what it was accepted is written: sampling stopped as the
+    // last answer came back missed the 2× burst's own inserts, which ran after it (its queue
+    // is drained then) and whose memory the 8× burst's peak then started from.
     await target.request('settle', { timeoutMs: 120_000 })
+    const sampled = await target.request<Record<string, number> & { peakRssMiB: number }>('stopSampling')
     const metrics = await target.request<{ queueFullResponses: number; requestsShed: number; spansDeduplicated: number }>('metrics')
     if (metrics.spansDeduplicated > 0) throw new Error(`${label}: the collector dropped ${metrics.spansDeduplicated} spans as re-sent: the bench sent a span twice`)
-    bursts.push({ multiple, sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, engine, queueFullTotal: metrics.queueFullResponses, shedUnreadTotal: metrics.requestsShed })
-    log(`${label}: burst ${multiple}× the queue: ${sent.acceptedSpans} spans accepted, ${sent.refusedRequests} requests refused with 503, peak RSS ${round(sampled.peakRssMiB, 0)} MiB`)
+    bursts.push({ multiple, peakRssWhileSendingMiB: round(whileSending.peakRssMiB, 1), sentSpans: sent.acceptedSpans + sent.refusedSpans, acceptedSpans: sent.acceptedSpans, refusedRequests: sent.refusedRequests, otherErrors: sent.otherErrors, ms: round(sent.ms, 0), ...sampled, engine, queueFullTotal: metrics.queueFullResponses, shedUnreadTotal: metrics.requestsShed })
+    log(`${label}: burst ${multiple}× the queue: ${sent.acceptedSpans} spans accepted, ${sent.refusedRequests} requests refused with 503, peak RSS ${round(sampled.peakRssMiB, 0)} MiB until its spans were written (${round(whileSending.peakRssMiB, 0)} MiB while it was sent)`)
   }
   return { idle, bursts }
 }
@@ -183,11 +187,17 @@ rmSync(scratch, { recursive: true, force: true })
 
 const [small, large] = embedded.bursts as [Burst, Burst]
 figures.push(figure({
-  name: `collector peak RSS, burst 8× the queue (${queueMaxBytes / 2 ** 20} MiB) vs burst 2×`,
+  name: `collector peak RSS, burst 8× the queue (${queueMaxBytes / 2 ** 20} MiB) vs burst 2×, each until its accepted spans are written`,
   value: round(large.peakRssMiB, 0),
   unit: 'MiB',
   baseline: { name: 'burst 2×', value: round(small.peakRssMiB, 0) },
   target: { text: 'memory flat: at most 1.1× the smaller burst\'s peak', measure: 'ratio', comparison: '<=', threshold: 1.1 },
+}))
+figures.push(figure({
+  name: 'the same, peaks sampled only while each burst was sent (before 2026-12-08: the 2× burst\'s inserts fell into the 8× burst\'s window)',
+  value: round(Number(large.peakRssWhileSendingMiB), 0),
+  unit: 'MiB',
+  baseline: { name: 'burst 2× while sent', value: round(Number(small.peakRssWhileSendingMiB), 0) },
 }))
 figures.push(figure({
   name: 'collector RSS growth over idle during the 8× burst',
@@ -198,7 +208,7 @@ figures.push(figure({
 figures.push(figure({ name: 'requests refused with 503 during the 8× burst', value: large.refusedRequests, unit: 'requests' }))
 const [httpSmall, httpLarge] = overHttp.bursts as [Burst, Burst]
 figures.push(figure({
-  name: `collector peak RSS with its store over HTTP in another process, burst 8× the queue (${queueMaxBytes / 2 ** 20} MiB) vs burst 2×`,
+  name: `collector peak RSS with its store over HTTP in another process, burst 8× the queue (${queueMaxBytes / 2 ** 20} MiB) vs burst 2×, each until its accepted spans are written`,
   value: round(httpLarge.peakRssMiB, 0),
   unit: 'MiB',
   baseline: { name: 'burst 2×', value: round(httpSmall.peakRssMiB, 0) },
@@ -219,7 +229,7 @@ writeResult(options, {
     rounds,
     collector: 'own process, chdb store, fsync always, batchSpans 20,000, batchIntervalMs 1,000 (defaults), queueMaxBytes 1 GiB, span dedup on (defaults: dedupWindowMs 1 h, dedupMaxSpans 1,048,576)',
     retryOn503: '50 ms (shortened Retry-After) in the throughput runs; no retry in the bursts',
-    burst: { queueMaxBytes, senders: 32 },
+    burst: { queueMaxBytes, senders: 32, peakWindow: 'from the first request of a burst until its accepted spans are written and the store is quiet (settle)' },
     burstHttpStore: 'the same bursts into a collector whose store is http:// to the tests\' ClickHouse HTTP front over chdb, in a process of its own; the figure is the collector process\'s RSS only',
   },
   figures,

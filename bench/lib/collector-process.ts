@@ -28,6 +28,9 @@ let sampler: NodeJS.Timeout | undefined
 let peakRss = 0
 let peakHeapTotal = 0
 let peakArrayBuffers = 0
+/** Every sample of the running sampling, when asked for (`startSampling` with `timeline: true`). */
+let timeline: Record<string, number>[] | undefined
+let samplingStarted = 0
 let rows: Buffer[] = []
 // The flusher's count of rows written when the tables were last emptied.
 let writtenAtTruncate = 0
@@ -160,7 +163,9 @@ serveParent({
     }),
     memory: () => memory(),
     engineMemory: () => engineMemory(),
-    startSampling: () => {
+    startSampling: (payload) => {
+      timeline = (payload as { timeline?: boolean } | undefined)?.timeline === true ? [] : undefined
+      samplingStarted = performance.now()
       const first = process.memoryUsage()
       peakRss = first.rss
       peakHeapTotal = first.heapTotal
@@ -170,13 +175,29 @@ serveParent({
         peakRss = Math.max(peakRss, usage.rss)
         peakHeapTotal = Math.max(peakHeapTotal, usage.heapTotal)
         peakArrayBuffers = Math.max(peakArrayBuffers, usage.arrayBuffers)
+        timeline?.push({
+          ms: Math.round(performance.now() - samplingStarted),
+          rssMiB: usage.rss / 2 ** 20,
+          heapUsedMiB: usage.heapUsed / 2 ** 20,
+          arrayBuffersMiB: usage.arrayBuffers / 2 ** 20,
+          ...residentParts(),
+          queueBytes: collector.queue.stats().bytes,
+          bodyBytes: collector.metrics.bodyMemory?.heldBytes ?? 0,
+          queueFull: collector.metrics.queueFullResponses,
+          shed: collector.metrics.requestsShed,
+          accepted: collector.metrics.spansAccepted,
+        })
       }, 20)
       return true
     },
+    /** The peaks so far, sampling on: what a burst reached while it was being sent, before its spans were written. */
+    peakSoFar: () => ({ peakRssMiB: peakRss / 2 ** 20, peakHeapTotalMiB: peakHeapTotal / 2 ** 20, peakArrayBuffersMiB: peakArrayBuffers / 2 ** 20 }),
     stopSampling: () => {
       if (sampler !== undefined) clearInterval(sampler)
       sampler = undefined
-      return { peakRssMiB: peakRss / 2 ** 20, peakHeapTotalMiB: peakHeapTotal / 2 ** 20, peakArrayBuffersMiB: peakArrayBuffers / 2 ** 20, ...memory() }
+      const samples = timeline
+      timeline = undefined
+      return { ...(samples === undefined ? {} : { timeline: samples }), peakRssMiB: peakRss / 2 ** 20, peakHeapTotalMiB: peakHeapTotal / 2 ** 20, peakArrayBuffersMiB: peakArrayBuffers / 2 ** 20, ...memory() }
     },
     /** Read pre-encoded JSONCompactEachRow rows (what the collector queues), split into batches of `batchRows`. */
     loadRows: (payload) => {
