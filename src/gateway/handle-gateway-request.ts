@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { context as otelContext, diag, propagation, type Context } from '@opentelemetry/api'
 import type { CollectorPipeline } from '../collector/open-collector-pipeline.js'
-import { isLoopbackHostHeader } from '../collector/is-loopback-host.js'
 import { SwitchyardError } from '../errors/switchyard-error.js'
 import { errorSummary } from '../shared/error-summary.js'
 import { authenticate } from './authenticate.js'
@@ -11,6 +10,7 @@ import { gatewayErrorFrom } from './gateway-error-from.js'
 import type { GatewayExchange } from './gateway-exchange.js'
 import type { GatewayGeneration } from './gateway-generation.js'
 import { countedEndpoints, type GatewayEndpoint, type GatewayMetrics } from './gateway-metrics.js'
+import type { LoopbackHostCheck } from './http/loopback-host-check.js'
 import { sendError, sendJson } from './http/send-json.js'
 import type { KeyRateLimiter } from './key-rate-limiter.js'
 import { listModels } from './list-models.js'
@@ -35,6 +35,8 @@ export interface GatewayRuntime {
    * loopback name is refused too, so a web page cannot reach it by DNS rebinding.
    */
   requireLoopbackHost: boolean
+  /** The Host check of `requireLoopbackHost`, remembered per Host value. */
+  loopbackHosts: LoopbackHostCheck
 }
 
 export type ModelEndpoint =
@@ -64,7 +66,7 @@ export async function handleGatewayRequest(runtime: GatewayRuntime, request: Inc
     if (runtime.isClosing()) {
       throw new GatewayError({ status: 503, code: 'gateway_unavailable', message: 'the gateway is shutting down', retryAfterSeconds: 1 })
     }
-    if (runtime.requireLoopbackHost && !isLoopbackHostHeader(request.headers.host ?? '')) {
+    if (runtime.requireLoopbackHost && !runtime.loopbackHosts.isLoopback(request.headers.host ?? '')) {
       throw new GatewayError({ status: 403, code: 'forbidden', message: 'this gateway has no keys and answers requests to a loopback Host only' })
     }
     const generation = runtime.generation()

@@ -20,6 +20,7 @@ import { gatewayEndpoints } from './gateway-endpoints.js'
 import type { GatewayGeneration } from './gateway-generation.js'
 import { GatewayMetrics } from './gateway-metrics.js'
 import { handleGatewayRequest, type GatewayRuntime } from './handle-gateway-request.js'
+import { LoopbackHostCheck } from './http/loopback-host-check.js'
 import { KeyRateLimiter } from './key-rate-limiter.js'
 import { watchConfigFile } from './watch-config-file.js'
 
@@ -141,6 +142,7 @@ class GatewayLifecycle {
       serverPort: () => (this.#server.address() as AddressInfo | null)?.port ?? 0,
       isClosing: () => this.#closing,
       requireLoopbackHost: parts.requireLoopbackHost,
+      loopbackHosts: new LoopbackHostCheck(),
     }
     const { requestTimeoutMs } = parts.generation.config.gateway
     // A client that sends its request slowly (slowloris) is cut off: headers within 30 s,
