@@ -62,17 +62,18 @@ function spendTokens(exchange: GatewayExchange, result: ChatResult): void {
 /**
  * A stream answers with an HTTP error until its first chunk (the router retries and
  * falls back until then); from the first chunk on, the status is 200 and a failure is
- * the format's in-stream error event. The frames of one event-loop turn are written
+ * the format's in-stream error event. The format's encoder turns each chunk into frames
+ * as it comes (no promise per frame); the frames of one event-loop turn are written
  * together at its end (SseWriter), waiting for the socket to drain, and the client
- * leaving cancels the routed stream.
+ * leaving ends the router's iteration, which cancels the call.
  */
 async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed: ParsedClientRequest): Promise<number> {
   // `result` is not touched before the deltas are read: reading it alone consumes the stream.
   const stream = exchange.generation.router.stream(parsed.chat)
   const iterator = stream[Symbol.asyncIterator]()
-  let first: IteratorResult<ChatStreamChunk>
+  let next: IteratorResult<ChatStreamChunk>
   try {
-    first = await iterator.next()
+    next = await iterator.next()
   } catch (error) {
     throw abortedError(exchange, error) ?? gatewayErrorFrom(error)
   }
@@ -89,20 +90,30 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
     trailer: 'x-switchyard-cost-usd',
   })
   const writer = new SseWriter(response)
-  let complete = false
+  const encoder = format.streamEncoder(parsed, writer)
   let result: ChatResult | undefined
+  let ended = false
   try {
-    for await (const frame of format.encodeStream(replayFirst(exchange, stream, iterator, first), parsed)) {
-      if (response.destroyed) break
-      const full = writer.write(frame)
+    encoder.start()
+    while (next.done !== true && !response.destroyed) {
+      encoder.chunk(next.value)
+      const full = writer.drain
       if (full !== undefined) await full
+      next = await iterator.next()
     }
-    complete = !response.destroyed
-    // Settled once the frames ran out: the format read it for its last event.
-    if (complete) result = await stream.result.catch(() => undefined)
+    ended = next.done === true
+    // Settled once the chunks ran out: the router resolves it before it ends its iteration.
+    if (ended && !response.destroyed) {
+      result = await stream.result
+      encoder.finish(result)
+    }
+  } catch (error) {
+    // The iteration failed (it has ended), or the encoder refused a chunk (it has not).
+    result = undefined
+    if (!response.destroyed) encoder.fail(abortedError(exchange, error) ?? error)
   } finally {
     response.off('close', onClose)
-    if (!complete) stream.cancel()
+    if (!ended) await cancelIteration(stream, iterator)
     if (result !== undefined) response.addTrailers({ 'x-switchyard-cost-usd': result.costUsd })
     writer.end()
   }
@@ -110,50 +121,12 @@ async function serveStream(exchange: GatewayExchange, format: WireFormat, parsed
   return 200
 }
 
-/**
- * The routed stream with its first chunk, already read, put back in front. A failure
- * caused by the exchange's own signal (the request's time is up) is told as such, so
- * the format's in-stream error says 504 rather than "aborted".
- */
-function replayFirst(exchange: GatewayExchange, stream: ChatStream, iterator: AsyncIterator<ChatStreamChunk>, first: IteratorResult<ChatStreamChunk>): ChatStream {
-  const told = (error: unknown): unknown => abortedError(exchange, error) ?? error
-  return {
-    get result() {
-      return stream.result.catch((error: unknown) => Promise.reject(told(error)))
-    },
-    cancel: () => stream.cancel(),
-    get target() {
-      return stream.target
-    },
-    // An iterator of its own rather than an async generator: a generator would add its promises and a resumption to every chunk.
-    [Symbol.asyncIterator](): AsyncIterator<ChatStreamChunk> {
-      let replay: IteratorResult<ChatStreamChunk> | undefined = first
-      let finished = first.done === true
-      return {
-        next(): Promise<IteratorResult<ChatStreamChunk>> {
-          if (replay !== undefined) {
-            const value = replay
-            replay = undefined
-            return Promise.resolve(value)
-          }
-          if (finished) return Promise.resolve({ done: true, value: undefined })
-          return iterator.next().then(
-            (next) => {
-              if (next.done === true) finished = true
-              return next
-            },
-            (error: unknown) => {
-              finished = true
-              return Promise.reject(told(error))
-            },
-          )
-        },
-        async return(): Promise<IteratorResult<ChatStreamChunk>> {
-          finished = true
-          replay = undefined
-          return { done: true, value: undefined }
-        },
-      }
-    },
+/** Cancel a stream the client no longer reads: the router's iteration ends and the call is recorded as cancelled. */
+async function cancelIteration(stream: ChatStream, iterator: AsyncIterator<ChatStreamChunk>): Promise<void> {
+  stream.cancel()
+  try {
+    await iterator.return?.()
+  } catch {
+    // It failed already; that failure was recorded by the router.
   }
 }

@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResult, ChatStream } from '../router/chat-request.js'
+import type { ChatRequest, ChatResult, ChatStream, ChatStreamChunk } from '../router/chat-request.js'
 import type { GatewayError } from './gateway-error.js'
 
 /** Provider types a route's targets speak, as `providers.<name>.type` names them. */
@@ -20,6 +20,25 @@ export interface ParseContext {
   targetFormats: ReadonlySet<TargetFormat>
 }
 
+/** Where a stream encoder puts its frames, each a complete SSE event (`event:`/`data:` lines and a blank line). */
+export interface FrameSink {
+  write(frame: string): unknown
+}
+
+/**
+ * The frames of one stream, made as its parts come: synchronous, so a chunk costs no
+ * promise of its own (an async generator per stream cost several per chunk, each
+ * tracked by the context manager's async hooks). `start` is called once the router's
+ * first chunk (or its end) is in, then `chunk` for each chunk, then `finish` with the
+ * result, or `fail` for a failure after `start` (the format's in-stream error event).
+ */
+export interface StreamEncoder {
+  start(): void
+  chunk(chunk: ChatStreamChunk): void
+  finish(result: ChatResult): void
+  fail(error: unknown): void
+}
+
 /**
  * One client wire format the gateway speaks (OpenAI Chat Completions, Anthropic
  * Messages). The server owns the HTTP exchange (auth, limits, headers, spans,
@@ -35,10 +54,14 @@ export interface WireFormat {
   parseRequest(body: unknown, context: ParseContext): ParsedClientRequest
   /** The answer body for a finished call. */
   encodeResult(result: ChatResult, request: ParsedClientRequest): unknown
+  /** The encoder of one stream's frames, writing into `sink`; the server drives it chunk by chunk. */
+  streamEncoder(request: ParsedClientRequest, sink: FrameSink): StreamEncoder
   /**
-   * The SSE frames of a stream, each a complete `event:`/`data:` block ending in a blank line.
-   * The server writes them as they come and stops reading when the client leaves.
-   * A failure after the first frame is written as this format's in-stream error event.
+   * The same frames as an async iterable, for a reader that pulls (see `encodedFrames`).
+   * Nothing is produced before the router's first chunk (or its end): a call that fails
+   * before then rejects the iteration, so a server can still answer with an HTTP status.
+   * A failure after the first frame is this format's in-stream error event, and a reader
+   * that stops early ends the router's iteration, which cancels the call.
    */
   encodeStream(stream: ChatStream, request: ParsedClientRequest): AsyncIterable<string>
   /** The error body of this format for a refusal or failure. */

@@ -48,3 +48,32 @@ describe('encodeOpenAIChatStream', () => {
     expect(frames.at(-1)).toBe('data: [DONE]\n\n')
   })
 })
+
+function failingStream(chunks: ChatStreamChunk[], failure: Error): ChatStream {
+  async function* iterate(): AsyncGenerator<ChatStreamChunk> {
+    for (const chunk of chunks) yield chunk
+    throw failure
+  }
+  const result = Promise.reject(failure)
+  result.catch(() => undefined)
+  return Object.assign(iterate(), { result, cancel: () => undefined })
+}
+
+describe('encodeOpenAIChatStream when the call fails', () => {
+  it('rejects before any frame when it fails before its first chunk, so the server can still answer with a status', async () => {
+    const failure = new Error('upstream refused')
+    const iteration = encodeOpenAIChatStream(failingStream([], failure), request)[Symbol.asyncIterator]()
+    await expect(iteration.next()).rejects.toBe(failure)
+  })
+
+  it('ends with an error frame and [DONE] when it fails after its first chunk, never echoing a foreign message', async () => {
+    const frames: string[] = []
+    for await (const frame of encodeOpenAIChatStream(failingStream([{ type: 'text-delta', text: 'Hel' }], new Error('secret sk-live-123')), request)) frames.push(frame)
+    expect(frames).toHaveLength(4)
+    expect(frames[1]).toContain('"content":"Hel"')
+    const error = JSON.parse(/^data: (.*)\n\n$/s.exec(frames[2] ?? '')?.[1] ?? '') as { error?: { type?: string; message?: string } }
+    expect(error.error?.type).toBe('server_error')
+    expect(frames[2]).not.toContain('sk-live')
+    expect(frames[3]).toBe('data: [DONE]\n\n')
+  })
+})

@@ -1,7 +1,7 @@
 import type { WireFormat } from '../wire-format.js'
 import { anthropicErrorBody } from './anthropic-error-body.js'
 import { anthropicResultBody } from './anthropic-result-body.js'
-import { anthropicStreamFrames } from './anthropic-stream-frames.js'
+import { AnthropicStreamEncoder, anthropicStreamFrames } from './anthropic-stream-frames.js'
 import { parseAnthropicRequest } from './parse-anthropic-request.js'
 
 /**
@@ -13,6 +13,7 @@ import { parseAnthropicRequest } from './parse-anthropic-request.js'
 export const anthropicMessagesFormat: WireFormat = {
   parseRequest: parseAnthropicRequest,
   encodeResult: anthropicResultBody,
+  streamEncoder: (request, sink) => new AnthropicStreamEncoder(request, sink),
   encodeStream: anthropicStreamFrames,
   encodeError: anthropicErrorBody,
 }

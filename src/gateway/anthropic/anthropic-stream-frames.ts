@@ -1,5 +1,6 @@
-import type { ChatStream } from '../../router/chat-request.js'
-import type { ParsedClientRequest } from '../wire-format.js'
+import type { ChatResult, ChatStream, ChatStreamChunk } from '../../router/chat-request.js'
+import { encodedFrames } from '../encoded-frames.js'
+import type { FrameSink, ParsedClientRequest, StreamEncoder } from '../wire-format.js'
 import { anthropicClientUsage } from './anthropic-client-usage.js'
 import { anthropicStreamErrorBody } from './anthropic-error-body.js'
 import { anthropicMessageId } from './anthropic-message-id.js'
@@ -11,40 +12,49 @@ import { anthropicFrame, AnthropicStreamBlocks } from './anthropic-stream-blocks
  * SDK's MessageStream reads them: `message_start` (the message with no content yet),
  * each content block's `content_block_start` / `_delta` / `_stop`, `message_delta`
  * (the stop reason and the whole usage, input tokens included, which are known only
- * at the end here) and `message_stop`.
- *
- * Nothing is written before the router's first chunk (or its end): a call that fails
- * before then rejects this iteration, so the server can still answer with an HTTP
- * status. A failure after the first frame is an `error` event, the SDK's APIError.
- * When the reader stops early, the router's iteration is ended too, which cancels the call.
+ * at the end here) and `message_stop`. A failure after the first frame is an `error`
+ * event, the SDK's APIError.
  */
-export async function* anthropicStreamFrames(stream: ChatStream, request: ParsedClientRequest): AsyncGenerator<string> {
-  // The result rejects along with the iteration; that is reported through the iteration.
-  void stream.result.catch(() => undefined)
-  const iterator = stream[Symbol.asyncIterator]()
-  let next = await iterator.next()
-  let ended = false
-  try {
-    yield anthropicFrame('message_start', { type: 'message_start', message: startMessage(request) })
-    const blocks = new AnthropicStreamBlocks()
-    while (next.done !== true) {
-      for (const frame of blocks.chunk(next.value)) yield frame
-      next = await iterator.next()
-    }
-    ended = true
-    const result = await stream.result
-    for (const frame of blocks.finish(result)) yield frame
-    yield anthropicFrame('message_delta', {
+export class AnthropicStreamEncoder implements StreamEncoder {
+  readonly #sink: FrameSink
+  readonly #request: ParsedClientRequest
+  readonly #blocks = new AnthropicStreamBlocks()
+
+  constructor(request: ParsedClientRequest, sink: FrameSink) {
+    this.#request = request
+    this.#sink = sink
+  }
+
+  start(): void {
+    this.#sink.write(anthropicFrame('message_start', { type: 'message_start', message: startMessage(this.#request) }))
+  }
+
+  chunk(chunk: ChatStreamChunk): void {
+    this.#writeAll(this.#blocks.chunk(chunk))
+  }
+
+  finish(result: ChatResult): void {
+    this.#writeAll(this.#blocks.finish(result))
+    this.#sink.write(anthropicFrame('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: anthropicStopReason(result.finishReason, result.toolCalls.length > 0), stop_sequence: null },
       usage: anthropicClientUsage(result.usage, result.costUsd),
-    })
-    yield anthropicFrame('message_stop', { type: 'message_stop' })
-  } catch (error) {
-    yield anthropicFrame('error', anthropicStreamErrorBody(error))
-  } finally {
-    if (!ended) await endIteration(iterator)
+    }))
+    this.#sink.write(anthropicFrame('message_stop', { type: 'message_stop' }))
   }
+
+  fail(error: unknown): void {
+    this.#sink.write(anthropicFrame('error', anthropicStreamErrorBody(error)))
+  }
+
+  #writeAll(frames: readonly string[]): void {
+    for (const frame of frames) this.#sink.write(frame)
+  }
+}
+
+/** The frames of a routed stream as an async iterable (see encodedFrames). */
+export function anthropicStreamFrames(stream: ChatStream, request: ParsedClientRequest): AsyncIterable<string> {
+  return encodedFrames(stream, (sink) => new AnthropicStreamEncoder(request, sink))
 }
 
 function startMessage(request: ParsedClientRequest): Record<string, unknown> {
@@ -57,14 +67,5 @@ function startMessage(request: ParsedClientRequest): Record<string, unknown> {
     stop_reason: null,
     stop_sequence: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-  }
-}
-
-/** Ends the router's iteration (cancelling the call); an iteration that already failed has nothing to end. */
-async function endIteration(iterator: AsyncIterator<unknown>): Promise<void> {
-  try {
-    await iterator.return?.()
-  } catch {
-    // It failed already, and that failure is what the client was told.
   }
 }

@@ -38,6 +38,11 @@ export class SseWriter {
     return this.#drain
   }
 
+  /** While the socket's buffer is full: resolves when it drained (or the client left). Undefined otherwise. */
+  get drain(): Promise<void> | undefined {
+    return this.#drain
+  }
+
   /** Write what is pending and end the response (its trailers, if any, were added before). */
   end(): void {
     this.#cancelScheduled()
