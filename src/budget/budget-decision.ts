@@ -89,7 +89,7 @@ export function combineEvaluations(evaluations: readonly BudgetEvaluation[], sco
     action: winner.action,
     budget: winner,
     evaluations,
-    summary: { name: winner.name, action: winner.action, spentUsd: formatUsd(winner.spentUnits), limitUsd: formatUsd(winner.limitUnits) },
+    summary: { name: winner.name, action: winner.action, spentUsd: formatUsd(winner.spentUnits), limitUsd: limitUsd(winner.limitUnits) },
   }
   if (winner.downgradeTo !== undefined) decision.downgradeTo = winner.downgradeTo
   if (winner.action === 'block') {
@@ -107,6 +107,20 @@ export function combineEvaluations(evaluations: readonly BudgetEvaluation[], sco
     })
   }
   return decision
+}
+
+/** Budgets' limits as decimal strings: a handful per process, each formatted once rather than on every call. */
+const limitStrings = new Map<bigint, string>()
+const maxLimitStrings = 1_024
+
+function limitUsd(units: bigint): string {
+  let text = limitStrings.get(units)
+  if (text === undefined) {
+    if (limitStrings.size >= maxLimitStrings) limitStrings.clear()
+    text = formatUsd(units)
+    limitStrings.set(units, text)
+  }
+  return text
 }
 
 function outranks(candidate: BudgetEvaluation, current: BudgetEvaluation): boolean {

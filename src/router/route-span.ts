@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { isBudgetExceededError } from '../budget/budget-exceeded-error.js'
 import { switchyardAttributes } from '../telemetry/attribute-names.js'
 import { routeSpanAttributes } from '../telemetry/route-span-attributes.js'
-import { tracer } from '../telemetry/tracer.js'
+import { tracer, tracerRecords } from '../telemetry/tracer.js'
 import { parentContext, type CallScope } from '../telemetry/workflow-context.js'
 
 /**
@@ -12,7 +12,8 @@ import { parentContext, type CallScope } from '../telemetry/workflow-context.js'
 export function startRouteSpan(name: string, scope: CallScope): Span | undefined {
   try {
     // Dashboards filter route-level rates (breaker skips) by workflow and step, and reports group refused requests by tag.
-    return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes: routeSpanAttributes(name, scope) }, parentContext(scope))
+    const attributes = tracerRecords() ? routeSpanAttributes(name, scope) : undefined
+    return tracer().startSpan(`route ${name}`, { kind: SpanKind.INTERNAL, attributes }, parentContext(scope))
   } catch {
     return undefined
   }

@@ -1,4 +1,4 @@
-import { metrics, type Counter, type Histogram } from '@opentelemetry/api'
+import { createNoopMeter, metrics, type Counter, type Histogram } from '@opentelemetry/api'
 import type { Usage } from '../model-call/usage.js'
 import type { CallCost } from './call-cost.js'
 
@@ -14,6 +14,12 @@ interface Instruments {
 
 let instruments: Instruments | undefined
 let instrumentsProvider: unknown
+/**
+ * What a meter of no registered provider hands out: the API's one no-op histogram.
+ * While the duration histogram is that, nothing would record a call's metrics, so
+ * their attributes are not built (a few µs a call).
+ */
+const noopHistogram = createNoopMeter().createHistogram('switchyard.noop')
 
 function getInstruments(): Instruments {
   // The app may register its meter provider after switchyard's first call: follow it.
@@ -54,6 +60,7 @@ export interface ModelCallMetrics {
 /** Record the conventions' client metrics for one call. */
 export function recordModelCallMetrics(call: ModelCallMetrics): void {
   const { duration, tokens, cost } = getInstruments()
+  if (duration === noopHistogram) return
   const attributes: Record<string, string> = {
     'gen_ai.operation.name': call.operation ?? 'chat',
     'gen_ai.provider.name': call.providerName,

@@ -5,7 +5,7 @@ import type { Usage } from '../model-call/usage.js'
 import { genAi, switchyardAttributes } from './attribute-names.js'
 import type { CallCost } from './call-cost.js'
 import { recordModelCallMetrics } from './model-call-metrics.js'
-import { tracer } from './tracer.js'
+import { tracer, tracerRecords } from './tracer.js'
 import { addTagAttributes, parentContext, type CallScope } from './workflow-context.js'
 
 /** The budget decision taken before the call. */
@@ -79,7 +79,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
   try {
     span = tracer().startSpan(`${options.operation ?? 'chat'} ${options.request.model}`, {
       kind: SpanKind.CLIENT,
-      attributes: requestAttributes(options),
+      attributes: tracerRecords() ? requestAttributes(options) : undefined,
     }, parentContext(options.scope))
   } catch (error) {
     diag.warn(`switchyard: cannot start a model-call span: ${String(error)}`)
@@ -99,7 +99,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
       ended = true
       try {
         const usage = endOptions.result?.usage ?? endOptions.usage
-        span?.setAttributes(responseAttributes(endOptions, usage, options.operation === 'embeddings'))
+        if (span?.isRecording() === true) span.setAttributes(responseAttributes(endOptions, usage, options.operation === 'embeddings'))
         if (endOptions.error !== undefined) {
           const message = endOptions.error instanceof Error ? endOptions.error.message : String(endOptions.error)
           span?.setStatus({ code: SpanStatusCode.ERROR, message })
