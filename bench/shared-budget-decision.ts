@@ -196,9 +196,11 @@ try {
     const measured = await withScriptStats(redis.url, () => withLedger(store, (ledger) => timeDecisions(ledger)))
     const shared = measured.result
     const decisions = shared.count
-    details.shared = { ...shared, scriptCalls: measured.scriptCalls, scriptUsPerCall: measured.scriptUsPerCall, redisUsPerDecision: round(measured.scriptUsTotal / decisions) }
+    const fromHeadroom = round(store.admittedFromGrant / decisions)
+    details.shared = { ...shared, scriptCalls: measured.scriptCalls, scriptUsPerCall: measured.scriptUsPerCall, redisUsPerDecision: round(measured.scriptUsTotal / decisions), fromHeadroom }
     log(`with shared state on loopback Redis: decision p50 ${shared.p50Us} µs, p99 ${shared.p99Us} µs; `
-      + `${measured.scriptCalls} script calls, ${measured.scriptUsPerCall} µs each in Redis, ${round(measured.scriptUsTotal / decisions)} µs of Redis per decision`)
+      + `${measured.scriptCalls} script calls, ${measured.scriptUsPerCall} µs each in Redis, ${round(measured.scriptUsTotal / decisions)} µs of Redis per decision; `
+      + `${store.admittedFromGrant} calls (${fromHeadroom} of the timed decisions' count, warm-up included) admitted from this process's headroom`)
     figures.push(figure({
       name: `decision with shared state (reserve until admitted), ${inFlight} in flight, ${matchingBenchBudgets} budgets: p99`,
       value: shared.p99Us,

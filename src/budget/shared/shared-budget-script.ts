@@ -25,6 +25,11 @@
  *   lease: the process's renewal.
  * - `update`: as `sync`, but an upserted entry that is live already keeps its lease
  *   (the changes between renewals, e.g. a call finished: one ZADD fewer per budget).
+ * - `grant`: per budget of KEYS: grant entry id, room (-1: no limit), figureAtMs,
+ *   target, floor (nano-USD). Sets the process's headroom entry (kind `r`, fresh
+ *   lease): a growth takes at most half of `room - shared`, and never less than
+ *   `floor` (what the process's calls use of it) is held. Returns per budget what
+ *   it holds now. See shared-grants.ts.
  */
 export const sharedBudgetScript = `
 local op = ARGV[1]
@@ -302,6 +307,33 @@ if op == 'sync' or op == 'update' then
     reply[base + 4] = redis.call('ZCARD', k.seen)
     reply[base + 5] = tonumber(totals[3]) or 0
     reply[base + 6] = tonumber(totals[4]) or 0
+  end
+  return reply
+end
+
+-- A process's headroom: its grant entry grows by at most half of what the budget has
+-- left (never past the room), shrinks when asked, and never below what its calls use.
+if op == 'grant' then
+  local at = 7
+  local reply = {}
+  for b = 1, budgets do
+    local k = keysOf(b)
+    purgeLeases(k)
+    local id, room, figureAtMs = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+    local target, floor = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+    at = at + 5
+    local current = redis.call('HGET', k.entries, id)
+    local old = 0
+    if current and string.sub(current, 1, 1) == 'r' then old = tonumber(string.sub(current, 3)) end
+    local granted = target
+    if target > old and room >= 0 then
+      local free = room - shared(k, figureAtMs)
+      granted = old + math.max(0, math.min(target - old, math.floor(free / 2)))
+    end
+    if granted < floor then granted = floor end
+    if granted > 0 then upsert(k, { id }, { 'r' }, { granted }, true) else removeEntries(k, { id }) end
+    keep(k)
+    reply[b] = granted
   end
   return reply
 end

@@ -1,3 +1,5 @@
+import type { SharedHeadroomOptions } from './shared-grants.js'
+
 export interface SharedBudgetStoreOptions {
   /** `redis://` or `rediss://` URL. */
   url: string
@@ -16,6 +18,8 @@ export interface SharedBudgetStoreOptions {
   commandTimeoutMs?: number
   /** How long finished, released and seen calls are gathered before one sync sends them (default 10 ms). */
   flushDelayMs?: number
+  /** How much room Redis grants this process ahead of its calls under load (see shared-grants.ts). */
+  headroom?: SharedHeadroomOptions
   /** Key prefix (default `switchyard:budget:`). */
   keyPrefix?: string
   now?: () => number

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { diag } from '@opentelemetry/api'
 import { RedisScriptClient, redactedUrl } from './redis-script-client.js'
 import { SharedBudgetUnavailableError } from './shared-budget-unavailable-error.js'
-import { nanoOf, picoOf, sharedSyncArguments, takeDirty, type SharedEntry } from './shared-sync-arguments.js'
+import { nanoOf, picoOf } from './nano-usd.js'
+import { SharedGrants } from './shared-grants.js'
+import { SharedProcessEntries } from './shared-process-entries.js'
+import { sendGrants } from './send-grants.js'
+import { sharedBudgetKeys } from './shared-budget-keys.js'
 import type { SharedBudgetFigure, SharedBudgetStoreOptions } from './shared-budget-store-options.js'
 import { sharedReserveBatch, type PendingReserve, type SharedReserveAnswer, type SharedReserveBudget } from './shared-reserve-batch.js'
 
@@ -21,12 +25,10 @@ export class SharedBudgetStore {
   readonly #now: () => number
   #budgets: readonly string[] = []
   #figureAtMs: (budget: string) => number = () => 0
-  /** budget → entry id → live entry of this process. */
-  readonly #live = new Map<string, Map<string, SharedEntry>>()
-  readonly #ownNano = new Map<string, number>()
-  readonly #dirty = new Map<string, Set<string>>()
-  readonly #deletes = new Map<string, Set<string>>()
-  readonly #seen = new Map<string, Map<string, number>>()
+  readonly #entries: SharedProcessEntries
+  readonly #grants: SharedGrants
+  /** budget → the grant Redis last said it holds for this process (nano-USD): part of this process's own spend there. */
+  readonly #grantHeld = new Map<string, number>()
   readonly #others = new Map<string, bigint>()
   readonly #reserves: PendingReserve[] = []
   #reserving = false
@@ -39,6 +41,7 @@ export class SharedBudgetStore {
   #timer: NodeJS.Timeout | undefined
   #closed = false
   #droppedPending = 0
+  #admittedFromGrant = 0
 
   constructor(options: SharedBudgetStoreOptions) {
     this.#options = options
@@ -46,16 +49,16 @@ export class SharedBudgetStore {
     this.onUnavailable = options.onUnavailable
     this.#now = options.now ?? Date.now
     this.#client = new RedisScriptClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
+    this.#entries = new SharedProcessEntries({ token: this.#token, maxEntries: this.#maxEntries })
+    this.#grants = new SharedGrants(options.headroom)
   }
 
   /** The budgets this process syncs, and when each one's settled figure was read. Called once by the ledger. */
   track(options: { budgets: readonly string[]; figureAtMs: (budget: string) => number }): void {
     this.#budgets = options.budgets
     this.#figureAtMs = options.figureAtMs
-    for (const name of options.budgets) {
-      this.#live.set(name, new Map())
-      this.#ownNano.set(name, 0)
-    }
+    this.#entries.track(options.budgets)
+    this.#grants.track(options.budgets, this.#now())
   }
 
   /** False from a failed command until the next one succeeds; undefined before the first answer. */
@@ -92,6 +95,7 @@ export class SharedBudgetStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#grants.close()
     clearTimeout(this.#timer)
     await this.#flushing
     if (this.#available !== false) await this.flush()
@@ -106,10 +110,34 @@ export class SharedBudgetStore {
    * answer; the entry then waits, unregistered, for the ledger to `admitLocally` or
    * `release` it.
    */
+  /**
+   * Admit the call from this process's headroom (see shared-grants.ts) when every one
+   * of its budgets has room left in its grant: no script call, nothing to wait for.
+   * Every call goes through here first, so the headroom follows the calls' rate; false
+   * means `reserve` it.
+   */
+  admitFromGrant(options: { id: number; units: bigint; budgets: readonly SharedReserveBudget[] }): boolean {
+    if (this.#available !== true || this.#closed) return false
+    if (this.#grants.admit(this.#entryId(options.id), nanoOf(options.units), options.budgets)) {
+      this.#admittedFromGrant += 1
+      // Ask for more before it runs out, not when a call finds it empty.
+      if (this.#grants.low(options.budgets)) this.#schedule()
+      return true
+    }
+    // Checked one by one: the next sync may grow the headroom.
+    this.#schedule()
+    return false
+  }
+
+  /** Calls admitted from this process's headroom, without a script call. */
+  get admittedFromGrant(): number {
+    return this.#admittedFromGrant
+  }
+
   reserve(options: { id: number; units: bigint; budgets: readonly SharedReserveBudget[] }): Promise<SharedReserveAnswer> {
     const entryId = this.#entryId(options.id)
     const nano = nanoOf(options.units)
-    for (const budget of options.budgets) this.#setLive(budget.name, entryId, { kind: 'r', nano, admitted: false })
+    for (const budget of options.budgets) this.#entries.check(budget.name, entryId, nano, false)
     return new Promise((resolve, reject) => {
       this.#reserves.push({ entryId, nano, budgets: options.budgets, resolve, reject })
       this.#sendReservesSoon()
@@ -137,7 +165,7 @@ export class SharedBudgetStore {
     this.#reserving = true
     const batch = this.#reserves.splice(0, maxReserveBatch)
     const request = sharedReserveBatch({ batch, prefix: this.#prefix, clockSkewMs: this.#options.clockSkewMs ?? 1_000 })
-    const ownAtSend = new Map(this.#ownNano)
+    const ownAtSend = this.#ownAtSend()
     this.#run(request.keys, [...this.#header('reserve'), ...request.args])
       .then((reply) => {
         const { answers, figures } = request.read(reply as number[])
@@ -153,73 +181,53 @@ export class SharedBudgetStore {
   }
 
   #answer(call: PendingReserve, answer: SharedReserveAnswer): void {
-    for (const budget of call.budgets) {
-      if (!answer.admitted) {
-        this.#deleteLive(budget.name, call.entryId, false)
-        continue
-      }
-      const entry = this.#live.get(budget.name)?.get(call.entryId)
-      if (entry === undefined) {
-        // Released while its check was on the way: take it out of Redis again.
-        this.#queueDelete(budget.name, call.entryId)
-        continue
-      }
-      entry.admitted = true
-      // Finished while its check was on the way: Redis still holds the worst case.
-      if (entry.kind === 'u') this.#mark(this.#dirty, budget.name, call.entryId)
-    }
+    for (const budget of call.budgets) this.#entries.answered(budget.name, call.entryId, answer.admitted)
+    if (answer.admitted) this.#schedule()
     call.resolve(answer)
   }
 
   /** Redis is down and the ledger admitted the call on its own (`local`): register it once Redis answers. */
   registerLocally(options: { id: number; units: bigint; budgets: readonly string[] }): void {
     const entryId = this.#entryId(options.id)
-    for (const budget of options.budgets) this.#setLive(budget, entryId, { kind: 'r', nano: nanoOf(options.units), admitted: true })
+    for (const budget of options.budgets) this.#entries.check(budget, entryId, nanoOf(options.units), true)
   }
 
   /** Redis did not answer a reserve and the ledger admitted the call on its own: register it at the next sync. */
   admitLocally(id: number): void {
-    const entryId = this.#entryId(id)
-    for (const [budget, entries] of this.#live) {
-      const entry = entries.get(entryId)
-      if (entry === undefined) continue
-      entry.admitted = true
-      this.#mark(this.#dirty, budget, entryId)
-    }
+    this.#entries.admitAlone(this.#entryId(id))
+    this.#schedule()
   }
 
   /** The call finished costing `units`: it waits in Redis as unconfirmed until a scan sees it. */
   finish(id: number, budget: string, units: bigint): void {
     const entryId = this.#entryId(id)
-    const entry = this.#live.get(budget)?.get(entryId)
-    if (entry === undefined) return
-    this.#setLive(budget, entryId, { kind: 'u', nano: nanoOf(units), admitted: entry.admitted })
-    if (entry.admitted) this.#mark(this.#dirty, budget, entryId)
+    const held = this.#grants.leave(entryId, budget, true)
+    if (this.#entries.finish(budget, entryId, nanoOf(units), held)) this.#schedule()
+    else if (held > 0) this.#grants.free(budget, held)
   }
 
   /** This process's scan that started at `seenAtMs` saw the call in ClickHouse. */
   seen(id: number, budget: string, seenAtMs: number): void {
     const entryId = this.#entryId(id)
-    if (!this.#deleteLive(budget, entryId, false)) return
-    const seen = this.#seen.get(budget) ?? new Map<string, number>()
-    this.#seen.set(budget, seen)
-    if (seen.size >= this.#maxEntries) {
-      this.#droppedPending += 1
-      return
-    }
-    seen.set(entryId, seenAtMs)
-    this.#schedule()
+    const worstNano = this.#grants.worstCaseOf(entryId)
+    this.#grants.leave(entryId, budget, false)
+    if (this.#entries.seen(budget, entryId, seenAtMs, worstNano)) this.#schedule()
   }
 
   /** The call leaves `budget` without a cost to hand over (released, dropped, out of the window). */
   leave(id: number, budget: string): void {
-    this.#deleteLive(budget, this.#entryId(id), true)
+    const entryId = this.#entryId(id)
+    this.#grants.leave(entryId, budget, false)
+    if (this.#entries.leave(budget, entryId)) this.#schedule()
   }
 
   /** The call leaves every budget it was in. */
   release(id: number): void {
     const entryId = this.#entryId(id)
-    for (const budget of this.#budgets) this.#deleteLive(budget, entryId, true)
+    for (const budget of this.#budgets) {
+      this.#grants.leave(entryId, budget, false)
+      if (this.#entries.leave(budget, entryId)) this.#schedule()
+    }
   }
 
   /** Other processes' reservations and unconfirmed calls in `budget`, as of the last answer from Redis. */
@@ -229,7 +237,7 @@ export class SharedBudgetStore {
 
   /** Changes that could not be sent and were dropped because too many waited (counted, never unbounded). */
   get droppedPending(): number {
-    return this.#droppedPending
+    return this.#droppedPending + this.#entries.dropped
   }
 
   /** Every tracked budget as Redis holds it now (one sync). Throws SharedBudgetUnavailableError. */
@@ -255,6 +263,7 @@ export class SharedBudgetStore {
       do {
         this.#again = false
         await this.#sync().catch(() => undefined)
+        await this.#sendGrants().catch(() => undefined)
       } while (this.#again && !this.#closed)
     })().finally(() => { this.#flushing = undefined })
     return this.#flushing
@@ -263,38 +272,53 @@ export class SharedBudgetStore {
   async #sync(): Promise<number[]> {
     const full = this.#full
     this.#full = false
-    const plan = sharedSyncArguments({
-      budgets: this.#budgets,
-      live: this.#live,
-      dirty: full ? undefined : this.#takeDirty(),
-      deletes: this.#deletes,
-      seen: this.#seen,
-      figureAtMs: (budget) => this.#figureAtMs(budget) - (this.#options.clockSkewMs ?? 1_000),
-    })
-    const ownAtSend = new Map(this.#ownNano)
-    if (full) this.#dirty.clear()
+    const skewMs = this.#options.clockSkewMs ?? 1_000
+    const sync = this.#entries.sync({ full, figureAtMs: (budget) => this.#figureAtMs(budget) - skewMs, keysOf: (budget) => sharedBudgetKeys(this.#prefix, budget) })
+    const ownAtSend = this.#withGrants(sync.ownNano)
     try {
       // Only a full sync renews leases; the changes between renewals keep theirs.
-      const reply = await this.#run(plan.keys(this.#prefix), [...this.#header(full ? 'sync' : 'update'), ...plan.args]) as number[]
-      plan.sent()
+      const reply = await this.#run(sync.keys, [...this.#header(full ? 'sync' : 'update'), ...sync.args]) as number[]
+      for (const [budget, nano] of sync.sent()) this.#grants.free(budget, nano)
+      // More changes wait than one sync carries: the next goes at once (flush loops on #again).
+      if (sync.more) this.#again = true
       for (const [index, name] of this.#budgets.entries()) {
         this.#others.set(name, picoOf(Math.max(0, Number(reply[index * 6]) - (ownAtSend.get(name) ?? 0))))
       }
       return reply
     } catch (error) {
+      sync.failed()
       this.#full = true
       throw error
     }
   }
 
-  /** The next part of the changed entries (see takeDirty); the rest goes in the next sync, at once (flush loops on #again). */
-  #takeDirty(): Map<string, Set<string>> {
-    const { taken, more } = takeDirty(this.#dirty)
-    if (more) {
-      this.#again = true
-      this.#schedule()
+  /** Ask Redis for the headroom this process wants now (and renew the grants' leases). */
+  async #sendGrants(): Promise<void> {
+    const renewMs = this.#options.renewIntervalMs ?? Math.max(100, Math.floor(this.#leaseMs / 4))
+    const requests = this.#grants.requests(this.#now(), renewMs)
+    if (requests.length === 0) return
+    const granted = await sendGrants({
+      requests,
+      grantId: `${this.#token}:grant`,
+      prefix: this.#prefix,
+      header: this.#header('grant'),
+      clockSkewMs: this.#options.clockSkewMs ?? 1_000,
+      run: (keys, args) => this.#run(keys, args),
+    })
+    for (const [budget, nano] of granted) {
+      this.#grantHeld.set(budget, nano)
+      this.#grants.granted(budget, nano)
     }
-    return taken
+  }
+
+  /** This process's own nano-USD per budget as Redis holds them: its entries, and its grants. */
+  #withGrants(own: Map<string, number>): Map<string, number> {
+    for (const [budget, nano] of this.#grantHeld) own.set(budget, (own.get(budget) ?? 0) + nano)
+    return own
+  }
+
+  #ownAtSend(): Map<string, number> {
+    return this.#withGrants(new Map(this.#budgets.map((budget) => [budget, this.#entries.ownNano(budget)])))
   }
 
   async #run(keys: readonly string[], args: readonly string[]): Promise<unknown> {
@@ -303,6 +327,7 @@ export class SharedBudgetStore {
       if (this.#available === false) {
         diag.info(`switchyard budgets: the shared Redis at ${this.url} answers again; re-registering this process's reservations`)
         this.#full = true
+        this.#grants.reset()
         this.#schedule()
       }
       this.#available = true
@@ -337,45 +362,6 @@ export class SharedBudgetStore {
 
   #entryId(id: number): string {
     return `${this.#token}:${id}`
-  }
-
-  #setLive(budget: string, id: string, entry: SharedEntry): void {
-    const entries = this.#live.get(budget)
-    if (entries === undefined) return
-    const previous = entries.get(id)
-    if (previous === undefined && entries.size >= this.#maxEntries) {
-      this.#droppedPending += 1
-      return
-    }
-    entries.set(id, entry)
-    this.#ownNano.set(budget, (this.#ownNano.get(budget) ?? 0) - (previous?.nano ?? 0) + entry.nano)
-  }
-
-  /** Forget a live entry; with `sendDelete`, remove it from Redis at the next sync. True if it was live. */
-  #deleteLive(budget: string, id: string, sendDelete: boolean): boolean {
-    const entries = this.#live.get(budget)
-    const entry = entries?.get(id)
-    if (entries === undefined || entry === undefined) return false
-    entries.delete(id)
-    this.#dirty.get(budget)?.delete(id)
-    this.#ownNano.set(budget, (this.#ownNano.get(budget) ?? 0) - entry.nano)
-    if (sendDelete && entry.admitted) this.#queueDelete(budget, id)
-    return true
-  }
-
-  #queueDelete(budget: string, id: string): void {
-    const deletes = this.#deletes.get(budget) ?? new Set<string>()
-    this.#deletes.set(budget, deletes)
-    if (deletes.size >= this.#maxEntries) this.#droppedPending += 1
-    else deletes.add(id)
-    this.#schedule()
-  }
-
-  #mark(sets: Map<string, Set<string>>, budget: string, id: string): void {
-    const set = sets.get(budget) ?? new Set<string>()
-    sets.set(budget, set)
-    set.add(id)
-    this.#schedule()
   }
 
   /**

@@ -166,6 +166,54 @@ describeWithPart('redis-server', 'the shared budget script on a real redis-serve
     expect(await reserve({ id: 'b', nano: 1, budgets: [['b', nano]] })).toEqual([0, 1, nano])
   })
 
+  interface GrantLine { name: string; id?: string; room: number; target: number; floor?: number; figureAtMs?: number }
+
+  /** One `grant`: per budget what Redis holds for the process's headroom afterwards. */
+  const grant = (lines: GrantLine[], limits?: Limits): Promise<number[]> =>
+    client.run(keys(...lines.map((line) => line.name)), [
+      ...header('grant', limits),
+      ...lines.flatMap((line) => [line.id ?? 'p1:grant', String(line.room), String(line.figureAtMs ?? 0), String(line.target), String(line.floor ?? 0)]),
+    ]) as Promise<number[]>
+
+  it('grants headroom of at most half of what the budget has left, and counts it as reserved', async () => {
+    await reserve({ id: 'a', nano: 200, budgets: [['b', 1_000]] })
+    // 800 left: half of it at most, whatever the target.
+    expect(await grant([{ name: 'b', room: 1_000, target: 700 }])).toEqual([400])
+    const [shared, reserved] = await sync([{ name: 'b' }])
+    expect({ shared, reserved }).toEqual({ shared: 600, reserved: 600 })
+    // Another process's call must fit what is left after the grant.
+    expect(await reserve({ id: 'b', nano: 401, budgets: [['b', 1_000]] })).toEqual([0, 1, 600])
+    expect(await reserve({ id: 'c', nano: 400, budgets: [['b', 1_000]] })).toEqual([1, 1_000])
+    // No room left: the grant stays where it is, and a second process gets nothing.
+    expect(await grant([{ name: 'b', room: 1_000, target: 900 }])).toEqual([400])
+    expect(await grant([{ name: 'b', id: 'p2:grant', room: 1_000, target: 100 }])).toEqual([0])
+  })
+
+  it('grows a grant step by step, never past the room, and gives the target at once without a limit', async () => {
+    expect(await grant([{ name: 'b', room: 1_000, target: 1_000 }])).toEqual([500])
+    expect(await grant([{ name: 'b', room: 1_000, target: 1_000 }])).toEqual([750])
+    expect(await grant([{ name: 'b', room: 1_000, target: 1_000 }])).toEqual([875])
+    expect(await grant([{ name: 'open', room: -1, target: 10 ** 12 }])).toEqual([10 ** 12])
+  })
+
+  it('shrinks a grant to its target but never below what the process uses of it, and removes it at 0', async () => {
+    expect(await grant([{ name: 'b', room: 10_000, target: 1_000 }])).toEqual([1_000])
+    expect(await grant([{ name: 'b', room: 10_000, target: 100, floor: 300 }])).toEqual([300])
+    // The floor is held even when the budget has no room: those calls were admitted already.
+    await reserve({ id: 'a', nano: 9_700, budgets: [['b', 10_000]] })
+    expect(await grant([{ name: 'b', room: 10_000, target: 0, floor: 350 }])).toEqual([350])
+    expect(await grant([{ name: 'b', room: 10_000, target: 0 }])).toEqual([0])
+    const [shared, reserved] = await sync([{ name: 'b' }])
+    expect({ shared, reserved }).toEqual({ shared: 9_700, reserved: 9_700 })
+  })
+
+  it('frees the grant of a process that stops renewing it when its lease runs out', async () => {
+    expect(await grant([{ name: 'b', room: 1_000, target: 400 }], { leaseMs: 200 })).toEqual([400])
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const [shared, reserved, , , , expired] = await sync([{ name: 'b' }])
+    expect({ shared, reserved, expired }).toEqual({ shared: 0, reserved: 0, expired: 1 })
+  })
+
   it('answers an unknown operation with the script error, not as an outage', async () => {
     await expect(client.run(keys('b'), header('bogus'))).rejects.toThrow(/unknown op bogus/)
   })

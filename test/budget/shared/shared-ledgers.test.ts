@@ -6,6 +6,7 @@ import { createBudgetLedger, type BudgetLedger } from '../../../src/budget/budge
 import { createSpendSource } from '../../../src/budget/create-spend-source.js'
 import { parseBudgets } from '../../../src/budget/parse-budgets.js'
 import type { Reservation } from '../../../src/budget/reservation.js'
+import { RedisScriptClient } from '../../../src/budget/shared/redis-script-client.js'
 import { SharedBudgetStore, type SharedBudgetStoreOptions } from '../../../src/budget/shared/shared-budget-store.js'
 import { formatUsd } from '../../../src/pricing/format-usd.js'
 import type { Store } from '../../../src/store/create-store.js'
@@ -22,6 +23,7 @@ describeWithPart('redis-server', 'ledgers of several processes sharing reservati
   let closeStore: () => Promise<void>
   let run = 0
   const opened: BudgetLedger[] = []
+  const sharedStores = new Map<BudgetLedger, SharedBudgetStore>()
 
   beforeAll(async () => {
     server = await startRedisTestServer(part.executable)
@@ -41,13 +43,15 @@ describeWithPart('redis-server', 'ledgers of several processes sharing reservati
 
   /** A ledger as one router process would hold it; `shared` undefined for the per-process control. */
   async function ledgerFor(workflow: string, shared: Partial<SharedBudgetStoreOptions> | undefined): Promise<BudgetLedger> {
+    const sharedStore = shared === undefined ? undefined : new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:`, ...shared })
     const ledger = createBudgetLedger({
       budgets: parseBudgets([{ name: `${workflow}-hourly`, match: { workflow }, window: '1h', limitUsd: formatUsd(limitUnits) }]),
       source: createSpendSource({ store }),
       refreshIntervalMs: 50,
-      ...(shared === undefined ? {} : { shared: new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:`, ...shared }) }),
+      ...(sharedStore === undefined ? {} : { shared: sharedStore }),
     })
     opened.push(ledger)
+    if (sharedStore !== undefined) sharedStores.set(ledger, sharedStore)
     await ledger.start()
     return ledger
   }
@@ -92,6 +96,57 @@ describeWithPart('redis-server', 'ledgers of several processes sharing reservati
     expect(stored).toBeLessThanOrEqual(limitUnits + worstCaseUnits)
     // 50 worst cases fit at once; calls that settle for less make room for more.
     expect(admitted).toBeGreaterThanOrEqual(50)
+  })
+
+  it('with headroom granted to the processes, three ledgers under 300 concurrent calls still spend no more than the limit plus one call', async () => {
+    run += 1
+    const workflow = `headroom-burst-${run}`
+    // Headroom at the slightest rate, and up to half of the room per process: the case where grants matter most.
+    const headroom = { headroom: { minCallsPerSecond: 1, maxShareOfRoom: 0.5 } }
+    const ledgers = [await ledgerFor(workflow, headroom), await ledgerFor(workflow, headroom), await ledgerFor(workflow, headroom)]
+    const first = await burst(ledgers, workflow)
+    const second = await burst(ledgers, workflow)
+    const fromHeadroom = ledgers.reduce((sum, ledger) => sum + sharedStores.get(ledger)!.admittedFromGrant, 0)
+    expect(fromHeadroom).toBeGreaterThan(0)
+    expect(await storedSpendUnits(store, workflow)).toBeLessThanOrEqual(limitUnits + worstCaseUnits)
+    expect(first.admitted + second.admitted).toBeGreaterThanOrEqual(50)
+  })
+
+  it('admits most calls of a steady load from its headroom, with far fewer script calls, and gives the headroom back on close', async () => {
+    run += 1
+    const workflow = `headroom-steady-${run}`
+    const ledger = await ledgerFor(workflow, {})
+    const sharedStore = sharedStores.get(ledger)!
+    const adminClient = new RedisScriptClient({ url: server.url })
+    await adminClient.ready(5_000)
+    const admin = await adminClient.connect()
+    await admin.sendCommand(['CONFIG', 'RESETSTAT'])
+    const calls = 3_000
+    let made = 0
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (made < calls) {
+        made += 1
+        const reservation = await admit(ledger, workflow, 1_000n)
+        await new Promise((resolve) => setImmediate(resolve))
+        reservation?.settle(500n)
+      }
+    }))
+    const info = String(await admin.sendCommand(['INFO', 'commandstats']))
+    const scriptCalls = Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0)
+    await adminClient.close()
+    expect(sharedStore.admittedFromGrant).toBeGreaterThan(calls / 2)
+    expect(scriptCalls).toBeLessThan(calls / 5)
+    const [held] = await sharedStore.figures()
+    expect(held!.reservedUnits).toBeGreaterThan(0n)
+    await ledger.close()
+    const observer = new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:` })
+    observer.track({ budgets: [`${workflow}-hourly`], figureAtMs: () => Date.now() })
+    try {
+      await observer.start()
+      expect((await observer.figures())[0]).toMatchObject({ reservedUnits: 0n, expired: 0 })
+    } finally {
+      await observer.close()
+    }
   })
 
   it('without shared state the same burst overshoots (the case the shared store exists for)', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { RedisScriptClient } from '../../../src/budget/shared/redis-script-client.js'
+import { sharedBudgetKeys } from '../../../src/budget/shared/shared-budget-keys.js'
 import { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
 import { describeWithPart } from '../../helpers/external-parts.js'
 import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
@@ -37,13 +38,15 @@ describeWithPart('redis-server', 'the shared store sends finished calls in bound
     return store
   }
 
-  it('hands over 200 calls finished at once in several syncs of at most 48 entries, and loses none', async () => {
+  it('hands over 200 calls finished at once as one sum, deleting their reservations in syncs of at most 48, and loses none', async () => {
     const owner = await openStore()
     const reader = await openStore()
     const answers = await Promise.all(Array.from({ length: calls }, (_call, index) =>
       owner.reserve({ id: index + 1, units: worstCaseUnits, budgets: [{ name: 'b', roomUnits: undefined, figureAtMs: 0 }] })))
     expect(answers.every((answer) => answer.admitted)).toBe(true)
     const connection = await admin.connect()
+    // Every admitted call has its own entry while in flight.
+    expect(await connection.sendCommand(['HLEN', sharedBudgetKeys('chunks:', 'b')[0]!])).toBe(calls)
     await connection.sendCommand(['CONFIG', 'SET', 'slowlog-log-slower-than', '0'])
     await connection.sendCommand(['CONFIG', 'SET', 'slowlog-max-len', '10000'])
     await connection.sendCommand(['SLOWLOG', 'RESET'])
@@ -57,14 +60,20 @@ describeWithPart('redis-server', 'the shared store sends finished calls in bound
     }
     expect(figure.reservedUnits).toBe(0n)
     expect(figure.unconfirmedUnits).toBe(BigInt(calls) * actualUnits)
+    // The 200 finished calls wait in Redis as one entry: this process's sum.
+    expect(await connection.sendCommand(['HLEN', sharedBudgetKeys('chunks:', 'b')[0]!])).toBe(1)
 
     await connection.sendCommand(['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'])
     const log = await connection.sendCommand<Array<[number, number, number, string[]]>>(['SLOWLOG', 'GET', '10000'])
-    // EVALSHA sha 4 <4 keys> <6 header> figureAtMs <upserts> ...: the count of upserts is argument 14.
-    const upserts = log.map((entry) => entry[3]).filter((args) => args[0] === 'EVALSHA' && (args[7] === 'sync' || args[7] === 'update')).map((args) => Number(args[14]))
-    const carrying = upserts.filter((count) => count > 0)
-    expect(carrying.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(calls)
-    expect(Math.max(...carrying)).toBeLessThanOrEqual(48)
-    expect(carrying.length).toBeGreaterThanOrEqual(Math.ceil(calls / 48))
+    // EVALSHA sha 4 <4 keys> <6 header> figureAtMs <n upserts> <3n> <m deletes> <m>: from argument 14 on.
+    const syncs = log.map((entry) => entry[3]).filter((args) => args[0] === 'EVALSHA' && (args[7] === 'sync' || args[7] === 'update'))
+    const carried = syncs.map((args) => {
+      const upserts = Number(args[14])
+      return { upserts, deletes: Number(args[15 + 3 * upserts]) }
+    }).filter((sync) => sync.upserts + sync.deletes > 0)
+    expect(carried.reduce((sum, sync) => sum + sync.deletes, 0)).toBeGreaterThanOrEqual(calls)
+    expect(Math.max(...carried.map((sync) => sync.deletes))).toBeLessThanOrEqual(48)
+    expect(Math.max(...carried.map((sync) => sync.upserts))).toBeLessThanOrEqual(1)
+    expect(carried.length).toBeGreaterThanOrEqual(Math.ceil(calls / 48))
   })
 })
