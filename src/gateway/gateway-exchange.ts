@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { VirtualKeyConfig } from '../config/gateway-config.js'
+import type { ExchangeAbort } from './exchange-abort.js'
 import { GatewayError } from './gateway-error.js'
 import type { CallerContext } from './caller-context.js'
 import type { GatewayGeneration } from './gateway-generation.js'
@@ -16,10 +17,10 @@ export interface GatewayExchange {
   key: VirtualKeyConfig | undefined
   caller: CallerContext
   limiter: KeyRateLimiter
-  /** Aborted when the client leaves or the request's time is up. */
+  /** Aborted when the client leaves or the request's time is up (`abort.signal`). */
   signal: AbortSignal
-  /** Whether `signal` was aborted by the request's timeout (a 504) rather than by the client. */
-  timedOut(): boolean
+  /** What aborts `signal`, and whether it was the request's timeout (a 504) rather than the client. */
+  abort: Pick<ExchangeAbort, 'timedOut'>
   /** Headers every answer carries, whatever its outcome (none secret). */
   answerHeaders: Record<string, string>
 }
@@ -55,7 +56,7 @@ export function requestedModelOf(body: unknown): string | undefined {
 /** The error to answer when the call was cut by the signal: the request's own timeout is a 504. */
 export function abortedError(exchange: GatewayExchange, cause: unknown): GatewayError | undefined {
   if (!exchange.signal.aborted) return undefined
-  return exchange.timedOut()
+  return exchange.abort.timedOut
     ? new GatewayError({ status: 504, code: 'upstream_timeout', message: 'the request took longer than gateway.requestTimeoutMs', cause })
     : new GatewayError({ status: 499, code: 'request_aborted', message: 'the client closed the connection', cause })
 }

@@ -5,6 +5,7 @@ import { SwitchyardError } from '../errors/switchyard-error.js'
 import { errorSummary } from '../shared/error-summary.js'
 import { authenticate } from './authenticate.js'
 import { readCallerContext, type CallerContext } from './caller-context.js'
+import { ExchangeAbort } from './exchange-abort.js'
 import { GatewayError } from './gateway-error.js'
 import { gatewayErrorFrom } from './gateway-error-from.js'
 import type { GatewayExchange } from './gateway-exchange.js'
@@ -125,19 +126,14 @@ async function serveModelEndpoint(call: ModelCall): Promise<number> {
   const caller = readCallerContext(request.headers)
   // The connection's own port (kept by the socket once read) is the one the server listens on; asking the server costs a system call per request.
   const span = new ServerSpan({ request, route: call.path, parent: caller.parent, serverPort: request.socket.localPort ?? runtime.serverPort() })
-  const controller = new AbortController()
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort(new Error('gateway.requestTimeoutMs passed'))
-  }, generation.config.gateway.requestTimeoutMs)
+  const abort = new ExchangeAbort(generation.config.gateway.requestTimeoutMs)
   const onClose = (): void => {
-    if (!response.writableFinished) controller.abort(new Error('the client closed the connection'))
+    if (!response.writableFinished) abort.clientLeft()
   }
   response.once('close', onClose)
   const exchange: GatewayExchange = {
     request, response, generation, key: call.key, caller, limiter: runtime.limiter,
-    signal: controller.signal, timedOut: () => timedOut, answerHeaders: {},
+    signal: abort.signal, abort, answerHeaders: {},
   }
   generation.acquire()
   let status = 500
@@ -154,8 +150,8 @@ async function serveModelEndpoint(call: ModelCall): Promise<number> {
     errorType = refusal.code
     throw refusal
   } finally {
-    clearTimeout(timer)
     response.off('close', onClose)
+    abort.dispose()
     generation.release()
     span.end(status, errorType)
   }
