@@ -112,6 +112,13 @@ describe('parseSwitchyardConfig', () => {
     expect(pathsOf(error).sort()).toEqual(['providers.openai.timeoutMs', 'routes.smart.targets.0.provider', 'shared.onUnavailable'])
     expect(JSON.stringify(error.issues) + error.message).not.toMatch(/secretvalue123|hunter2hunter2/)
   })
+
+  it('takes shared headroom settings and names a bad one by its path', () => {
+    const config = parseSwitchyardConfig({ ...base, shared: { url: 'redis://127.0.0.1:6379', headroom: { minCallsPerSecond: 50, maxShareOfRoom: 0.1 } } })
+    expect(config.shared?.headroom).toEqual({ minCallsPerSecond: 50, maxShareOfRoom: 0.1 })
+    const error = parseError({ ...base, shared: { url: 'redis://127.0.0.1:6379', headroom: { maxShareOfRoom: 2, burst: true } } })
+    expect(pathsOf(error).sort()).toEqual(['shared.headroom.burst', 'shared.headroom.maxShareOfRoom'])
+  })
 })
 
 describe('a loaded config and createRouter', () => {

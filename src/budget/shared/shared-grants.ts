@@ -201,7 +201,7 @@ export class SharedGrants {
 
   /** Twice the peak of what calls held (in flight, or finished and not yet handed over), when they come fast enough; capped by the room left. */
   #target(headroom: BudgetHeadroom, nowMs: number): number {
-    if (this.#closing) return 0
+    if (this.#closing || this.#maxShare === 0) return 0
     const elapsedMs = Math.max(1, nowMs - headroom.windowStartMs)
     const rate = Math.max(headroom.previousCalls * (1_000 / windowMs), headroom.calls * (1_000 / Math.max(elapsedMs, windowMs / 4)))
     if (rate < this.#minCallsPerSecond) return 0
