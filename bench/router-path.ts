@@ -1,4 +1,6 @@
 import type { Provider, ProviderRequest } from '../src/providers/provider.js'
+import { driveStream, type ProviderEventStream } from '../src/providers/drive-stream.js'
+import { ChatCompletionsStreamAccumulator } from '../src/providers/openai/chat-completions-stream.js'
 import type { ModelCallResult } from '../src/model-call/model-call-result.js'
 import { createRouter, type Router } from '../src/router/create-router.js'
 import type { Telemetry } from '../src/telemetry/start-telemetry.js'
@@ -10,13 +12,16 @@ import { figure, type Figure } from './lib/figure.js'
 import { inBenchWorkflow } from './lib/router-client.js'
 import { round, median } from './lib/stats.js'
 import { staticSpendSource } from './lib/static-spend-source.js'
+import { chatStreamEvents } from './lib/upstream-bodies.js'
 
 /*
  * The router's own cost per call, without HTTP: CPU time per call of router.chat()
  * over a provider that answers at once, against calling that provider directly,
  * in one process, in alternating batches. Over loopback HTTP the same cost hides
  * in the upstream's and the kernel's noise (router-overhead); here it is the
- * router alone, split into routing, budgets and span recording.
+ * router alone, split into routing, budgets and span recording. Streams too: the
+ * provider's stream is the real SSE parser and Chat Completions accumulator over
+ * the bench upstream's body (32 text chunks), handed over as one chunk.
  */
 
 const options = benchOptions()
@@ -50,13 +55,21 @@ class InstantProvider implements Provider {
     return { ...answer }
   }
 
-  stream(): AsyncIterable<never> {
-    throw new Error('router-path measures chat only')
+  /** The upstream's stream body as one chunk, through the real SSE parser and accumulator. */
+  stream(request: ProviderRequest): ProviderEventStream {
+    const context = { provider: 'openai', model: request.model, secrets: [] }
+    return driveStream({ open: async () => oneChunk(streamBody), accumulator: new ChatCompletionsStreamAccumulator(context), context, signal: request.signal })
   }
 
   async close(): Promise<void> {}
 }
 
+const streamBody = Buffer.concat(chatStreamEvents(32))
+
+/** A body that arrives in one chunk, as a zero-delay upstream's does over loopback. */
+async function* oneChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield chunk
+}
 const provider = new InstantProvider()
 
 async function benchRouter(budgets: boolean): Promise<Router> {
@@ -76,6 +89,14 @@ const variants: Record<string, Call> = {
   'provider alone': () => provider.chat({ model: benchModel, messages: benchMessages, maxTokens: benchMaxTokens }),
   'router, no budgets': () => routers.withoutBudgets.chat(request),
   'router, 7 budgets (4 match)': () => routers.withBudgets.chat(request),
+  'provider stream alone': async () => {
+    for await (const _event of provider.stream({ model: benchModel, messages: benchMessages, maxTokens: benchMaxTokens })) { /* read */ }
+  },
+  'router stream, 7 budgets (4 match)': async () => {
+    const stream = routers.withBudgets.stream(request)
+    for await (const _chunk of stream) { /* read */ }
+    await stream.result
+  },
 }
 
 /** CPU µs per call of each variant: batches alternate, order rotated, the first few dropped. */
@@ -131,6 +152,13 @@ for (const mode of ['none', 'discard'] as const) {
       baseline: { name: `provider alone ${round(baseline, 1)} µs; router`, value: round(perCall[name]!, 1), unit: 'µs' },
     }))
   }
+  const streamBaseline = perCall['provider stream alone']!
+  figures.push(figure({
+    name: `router stream, 7 budgets (4 match), ${label}: router CPU per streamed call added to the provider's (32 text chunks)`,
+    value: round(perCall['router stream, 7 budgets (4 match)']! - streamBaseline, 1),
+    unit: 'µs',
+    baseline: { name: `provider stream alone ${round(streamBaseline, 1)} µs; router`, value: round(perCall['router stream, 7 budgets (4 match)']!, 1), unit: 'µs' },
+  }))
   figures.push(figure({
     name: `budgets, ${label}: CPU per call (7 budgets, 4 match)`,
     value: round(perCall['router, 7 budgets (4 match)']! - perCall['router, no budgets']!, 1),

@@ -130,7 +130,8 @@ class RoutedStream implements ChatStream {
         for (const event of next.value) {
           if (event.type === 'text-delta') {
             progress.addText(event.text)
-            yield { type: 'text-delta', text: event.text }
+            // The provider's own event object: a text delta has the chunk's shape, and nothing else holds it.
+            yield event
             if (watchesLimit && overBudget(routed, call, progress)) {
               stoppedAtLimit = true
               break reading
