@@ -7,7 +7,7 @@ import type { GatewayGeneration } from './gateway-generation.js'
 import { keyAllowsModel } from './keys/key-allows-model.js'
 import { virtualKeyTags } from './keys/virtual-key-tags.js'
 import type { KeyRateLimiter } from './key-rate-limiter.js'
-import { resolveModel, type ResolvedModel } from './resolve-model.js'
+import type { ResolvedModel } from './resolve-model.js'
 
 /** One model request being served: who asked, on which config, and how it is cancelled. */
 export interface GatewayExchange {
@@ -31,7 +31,7 @@ export interface GatewayExchange {
  * With shared rate limits the last check asks Redis, and the answer is a promise.
  */
 export function admitModel(exchange: GatewayExchange, requested: string): ResolvedModel | Promise<ResolvedModel> {
-  const resolved = resolveModel(exchange.generation.config, requested)
+  const resolved = exchange.generation.resolveModel(requested)
   const key = exchange.key
   if (key === undefined) return resolved
   if (!keyAllowsModel(key, requested)) {

@@ -2,7 +2,11 @@ import { diag } from '@opentelemetry/api'
 import type { SwitchyardConfig } from '../config/switchyard-config.js'
 import type { Router } from '../router/create-router.js'
 import { VirtualKeyTable } from './keys/virtual-key-table.js'
+import { resolveModel, type ResolvedModel } from './resolve-model.js'
 import type { SharedBudgetLedger } from './shared-budget-ledger.js'
+
+/** Distinct `model` values whose resolution a generation remembers: its routes, and the `provider/model` names clients use. */
+const maxRemembered = 256
 
 /**
  * One loaded config and the router built from it. A request takes the current
@@ -16,6 +20,7 @@ export class GatewayGeneration {
   readonly keys: VirtualKeyTable
   /** The budget ledger this generation's router uses, shared with the next while budgets stay the same. */
   readonly ledger: SharedBudgetLedger | undefined
+  readonly #resolved = new Map<string, ResolvedModel>()
   #inFlight = 0
   #retired = false
   #closed: Promise<void> | undefined
@@ -25,6 +30,20 @@ export class GatewayGeneration {
     this.router = options.router
     this.ledger = options.ledger
     this.keys = new VirtualKeyTable(options.config.gateway.keys)
+  }
+
+  /**
+   * What a client's `model` names in this config (see resolveModel), remembered: the
+   * config does not change under a generation, and a request asked it every time. A
+   * name that resolves to nothing throws, as resolveModel does, and is not kept; past
+   * `maxRemembered` names the rest are resolved afresh.
+   */
+  resolveModel(requested: string): ResolvedModel {
+    const known = this.#resolved.get(requested)
+    if (known !== undefined) return known
+    const resolved = Object.freeze(resolveModel(this.config, requested))
+    if (this.#resolved.size < maxRemembered) this.#resolved.set(requested, resolved)
+    return resolved
   }
 
   get inFlight(): number {
