@@ -35,7 +35,7 @@ async function servePlain(exchange: GatewayExchange, format: WireFormat, parsed:
     throw abortedError(exchange, error) ?? gatewayErrorFrom(error)
   }
   spendTokens(exchange, result)
-  sendJson(exchange.response, 200, format.encodeResult(result, parsed), { ...exchange.answerHeaders, ...resultHeaders(result) })
+  sendJson(exchange.response, 200, format.encodeResult(result, parsed), Object.assign({}, exchange.answerHeaders, resultHeaders(result)))
   return 200
 }
 
