@@ -45,8 +45,8 @@ export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<vo
       format: columns === undefined ? 'JSONEachRow' : 'JSONCompactEachRow',
       body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
       settings: maxPartitions === undefined
-        ? { insert_deduplication_token: deduplicationToken }
-        : { insert_deduplication_token: deduplicationToken, max_partitions_per_insert_block: String(maxPartitions) },
+        ? { insert_deduplication_token: deduplicationToken, ...embeddedParsing }
+        : { insert_deduplication_token: deduplicationToken, max_partitions_per_insert_block: String(maxPartitions), ...embeddedParsing },
     })
     return
   }
@@ -56,7 +56,7 @@ export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<vo
   const partitionsSetting = maxPartitions === undefined ? '' : ', max_partitions_per_insert_block = {partitions:UInt64}'
   const result = await store.client.exec({
     query: embedded
-      ? `INSERT INTO ${target} SETTINGS insert_deduplication_token = {token:String}${partitionsSetting} FORMAT ${format}`
+      ? `INSERT INTO ${target} SETTINGS insert_deduplication_token = {token:String}${partitionsSetting}, input_format_parallel_parsing = 0 FORMAT ${format}`
       : `INSERT INTO ${target} FORMAT ${format}`,
     query_params: embedded ? { token: deduplicationToken, ...(maxPartitions === undefined ? {} : { partitions: maxPartitions }) } : {},
     clickhouse_settings: embedded
@@ -71,6 +71,19 @@ export async function insertJsonRows(options: InsertJsonRowsOptions): Promise<vo
     result.stream.once('error', reject)
   })
 }
+
+/**
+ * The embedded engine parses an insert on one thread. Its parallel parsing splits the
+ * body into segments parsed by a pool of threads, which pays on a server's many cores;
+ * inside the host process, on the few cores the host's own JavaScript also needs, the
+ * extra threads cost more than they gain. Measured on the 2-core bench machine with the
+ * collector's rows (20,000-row JSONCompactEachRow batches, views on, three rounds
+ * alternating): 25.1 / 44.9 / 26.4 k spans/s with it, 31.7 / 46.2 / 47.0 k without
+ * (bench/lib/collector-insert-formats.ts). A batch is one block either way (far under
+ * max_insert_block_size), so deduplication tokens are unchanged. A server keeps its own
+ * setting.
+ */
+const embeddedParsing = { input_format_parallel_parsing: '0' } as const
 
 const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
 /** The collector's tokens are `<queue uuid>-<segment number>`; tests and benchmarks use similar ones. */
