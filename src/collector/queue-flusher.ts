@@ -8,6 +8,7 @@ import { sleepUntilAborted } from '../shared/sleep-until-aborted.js'
 import { spanRowColumns } from './otlp/span-row.js'
 import type { CollectorMetrics } from './collector-metrics.js'
 import { DeadLetterFile } from './dead-letter-file.js'
+import { EngineMemoryPurge } from './engine-memory-purge.js'
 import { settleBatch, type BatchSettlement, type CheckOutcome, type RangeOutcome, type RowRange } from './settle-batch.js'
 import type { SealedSegment } from './queue/sealed-segment.js'
 import type { SegmentQueue } from './queue/segment-queue.js'
@@ -61,12 +62,14 @@ export interface FlusherHealth {
 export class QueueFlusher {
   readonly #options: QueueFlusherOptions
   readonly #stopController = new AbortController()
+  readonly #purge: EngineMemoryPurge
   #running: Promise<void> | undefined
   #lastError: string | undefined
   #failing: { since: number; attempts: number } | undefined
 
   constructor(options: QueueFlusherOptions) {
     this.#options = options
+    this.#purge = new EngineMemoryPurge(options.store)
   }
 
   /** The last store error, row-free (`CANNOT_PARSE_DATETIME (code 41)`), cleared by the next successful insert. */
@@ -134,6 +137,8 @@ export class QueueFlusher {
       if (settlement.refused.length > 0) await this.#setAside(segment, settlement, deadLetters)
       metrics.batchesWritten += 1
       if (!(await this.#acknowledge(segment))) break
+      // An embedded engine's freed pages go back to the system, or a burst's writing stays in the RSS.
+      await this.#purge.afterBatch()
     }
   }
 
