@@ -107,6 +107,7 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
   #finishReason: string | undefined
   #usage: Usage | undefined
   #serviceTier: string | undefined
+  #rawServiceTier: unknown
   #done = false
 
   readonly #context: ProviderErrorContext
@@ -138,7 +139,11 @@ export class ChatCompletionsStreamAccumulator implements StreamAccumulator {
     }
     if (chunk.id && this.#id === '') this.#id = chunk.id
     if (chunk.model && this.#model === '') this.#model = chunk.model
-    if (chunk.service_tier !== undefined && chunk.service_tier !== null) this.#serviceTier = serviceTier(chunk.service_tier)
+    // Every chunk repeats the tier: it is checked again only when it changes.
+    if (chunk.service_tier !== undefined && chunk.service_tier !== null && chunk.service_tier !== this.#rawServiceTier) {
+      this.#rawServiceTier = chunk.service_tier
+      this.#serviceTier = serviceTier(chunk.service_tier)
+    }
     const events: StreamEvent[] = []
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue
