@@ -21,7 +21,8 @@ import { UniqueSpanBodies } from './lib/unique-span-bodies.js'
  * into the same store in the same process. Then a burst larger than the queue,
  * to show the queue bound turning into 503s while memory stays flat: once with the
  * embedded store (the engine's memory is the collector's), once with the store over
- * HTTP in another process, as in production.
+ * HTTP in another process, as in production. A burst's peak RSS is sampled from its
+ * first request until the spans it got accepted are written and the store is quiet.
  *
  * The collector runs with its defaults, span dedup on (what users run): every request
  * therefore carries spans never sent before, the body's trace ids stamped with a send
@@ -158,7 +159,7 @@ async function measureBursts(label: string, target: CollectorProcess): Promise<{
     const whileSending = await target.request<{ peakRssMiB: number }>('peakSoFar')
     // The store engine's own view as the burst ends (for an http:// store, the other process's).
     const engine = await target.request<Record<string, number>>('engineMemory')
-    // A burst's peak counts until what it was accepted is written: sampling stopped as the
+    // A burst's peak counts until what it accepted is written: sampling stopped as the
     // last answer came back missed the 2× burst's own inserts, which ran after it (its queue
     // is drained then) and whose memory the 8× burst's peak then started from.
     await target.request('settle', { timeoutMs: 120_000 })
@@ -236,7 +237,7 @@ writeResult(options, {
   details,
   notes: [
     'End to end = from the first request sent until count() of otel_traces shows every span; includes the last batch waiting up to batchIntervalMs to seal.',
-    'The bare insert sends the same JSONCompactEachRow rows (what the collector queues and inserts) in 20,000-row batches, one insert after another, with the materialized views on, into the same store (tables truncated before each run).',
+    'The bare insert sends the same JSONCompactEachRow rows (what the collector queues and inserts) in 20,000-row batches, one insert after another, with the materialized views on, into the same store (tables truncated before each run), through the same insertJsonRows (its embedded-engine settings included) as the collector\'s flusher.',
   ],
 })
 process.exit(0)
