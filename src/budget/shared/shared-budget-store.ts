@@ -81,7 +81,8 @@ export class SharedBudgetStore {
         renewedAtMs = Date.now()
         this.#full = true
       }
-      void (due ? this.flush() : Promise.resolve()).finally(() => {
+      // A process holding headroom syncs every tick, so it gives the headroom back soon after its calls stop.
+      void (due || this.#grants.holding() ? this.flush() : Promise.resolve()).finally(() => {
         if (this.#closed) return
         this.#timer = setTimeout(tick, tickMs)
         this.#timer.unref()
@@ -203,15 +204,16 @@ export class SharedBudgetStore {
     const entryId = this.#entryId(id)
     const held = this.#grants.leave(entryId, budget, true)
     if (this.#entries.finish(budget, entryId, nanoOf(units), held)) this.#schedule()
-    else if (held > 0) this.#grants.free(budget, held)
+    else if (held > 0) this.#grants.handedOver(budget, { worstNano: held, costNano: nanoOf(units) })
   }
 
   /** This process's scan that started at `seenAtMs` saw the call in ClickHouse. */
   seen(id: number, budget: string, seenAtMs: number): void {
     const entryId = this.#entryId(id)
-    const worstNano = this.#grants.worstCaseOf(entryId)
-    this.#grants.leave(entryId, budget, false)
-    if (this.#entries.seen(budget, entryId, seenAtMs, worstNano)) this.#schedule()
+    // From the headroom and seen before it finished here: its worst case is what leaves the grant.
+    const held = this.#grants.leave(entryId, budget, true)
+    if (held > 0) this.#entries.finish(budget, entryId, held, held)
+    if (this.#entries.seen(budget, entryId, seenAtMs)) this.#schedule()
   }
 
   /** The call leaves `budget` without a cost to hand over (released, dropped, out of the window). */
@@ -273,12 +275,20 @@ export class SharedBudgetStore {
     const full = this.#full
     this.#full = false
     const skewMs = this.#options.clockSkewMs ?? 1_000
-    const sync = this.#entries.sync({ full, figureAtMs: (budget) => this.#figureAtMs(budget) - skewMs, keysOf: (budget) => sharedBudgetKeys(this.#prefix, budget) })
+    const sync = this.#entries.sync({
+      full,
+      figureAtMs: (budget) => this.#figureAtMs(budget) - skewMs,
+      keysOf: (budget) => sharedBudgetKeys(this.#prefix, budget),
+      grantNano: (budget) => this.#grantHeld.get(budget) ?? 0,
+    })
     const ownAtSend = this.#withGrants(sync.ownNano)
     try {
       // Only a full sync renews leases; the changes between renewals keep theirs.
       const reply = await this.#run(sync.keys, [...this.#header(full ? 'sync' : 'update'), ...sync.args]) as number[]
-      for (const [budget, nano] of sync.sent()) this.#grants.free(budget, nano)
+      for (const [budget, handOver] of sync.sent()) {
+        this.#grantHeld.set(budget, handOver.grantNano)
+        this.#grants.handedOver(budget, handOver)
+      }
       // More changes wait than one sync carries: the next goes at once (flush loops on #again).
       if (sync.more) this.#again = true
       for (const [index, name] of this.#budgets.entries()) {
@@ -328,6 +338,7 @@ export class SharedBudgetStore {
         diag.info(`switchyard budgets: the shared Redis at ${this.url} answers again; re-registering this process's reservations`)
         this.#full = true
         this.#grants.reset()
+        for (const budget of this.#budgets) this.#grantHeld.set(budget, Math.min(this.#grantHeld.get(budget) ?? 0, this.#grants.grantedNano(budget)))
         this.#schedule()
       }
       this.#available = true

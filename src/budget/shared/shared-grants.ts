@@ -127,16 +127,22 @@ export class SharedGrants {
     return 0
   }
 
-  /** The sync carrying a finished call's cost succeeded: its worst case leaves the grant. */
-  free(budget: string, nano: number): void {
+  /**
+   * The sync carrying finished calls' costs succeeded: their worst cases leave what
+   * the grant's calls use, and their costs leave the grant itself (that room is spent
+   * now: Redis moved it to the unconfirmed sum in the same script).
+   */
+  handedOver(budget: string, handOver: { worstNano: number; costNano: number }): void {
     const headroom = this.#budgets.get(budget)
-    if (headroom !== undefined) headroom.used = Math.max(0, headroom.used - nano)
+    if (headroom === undefined) return
+    headroom.used = Math.max(0, headroom.used - handOver.worstNano)
+    headroom.granted = Math.max(0, headroom.granted - handOver.costNano)
   }
 
-  /** The worst case of a call admitted from the grants (0 for any other). */
-  worstCaseOf(entryId: string): number {
-    const call = this.#calls.get(entryId)
-    return call?.fromGrant === true ? call.nano : 0
+  /** True while Redis holds headroom for this process in some budget. */
+  holding(): boolean {
+    for (const headroom of this.#budgets.values()) if (headroom.granted > 0) return true
+    return false
   }
 
   /** What this process holds in Redis as grants, per budget (part of its own spend there). */

@@ -27,8 +27,18 @@ interface BudgetEntries {
   deletes: Set<string>
   /** Calls seen by this process's scans, not yet sent: scan start → nano-USD. */
   seen: Map<number, number>
-  /** Worst cases of calls from the headroom whose costs the next sync hands over. */
-  handOverNano: number
+  /** Calls from the headroom whose costs the next sync hands over: their worst cases, and their costs. */
+  handOver: HandOver
+}
+
+/**
+ * What a sync hands over of the calls admitted from the headroom: their costs move
+ * from the grant to the unconfirmed sum (in Redis, in the same script), and their worst
+ * cases leave what the grant's calls use.
+ */
+export interface HandOver {
+  worstNano: number
+  costNano: number
 }
 
 /** One sync of this process's entries: the script's arguments, and what to do with its outcome. */
@@ -37,8 +47,8 @@ export interface SharedEntriesSync {
   args: string[]
   /** Per budget, this process's own nano-USD in Redis once the sync ran. */
   ownNano: Map<string, number>
-  /** The sync ran: per budget, the headroom worst cases it handed over. */
-  sent(): Map<string, number>
+  /** The sync ran: per budget, what it handed over of the headroom's calls, and the grant Redis holds now. */
+  sent(): Map<string, HandOver & { grantNano: number }>
   /** The sync failed: everything it carried waits for the next one. */
   failed(): void
   /** More changes wait than one sync carries: send another at once. */
@@ -67,7 +77,7 @@ export class SharedProcessEntries {
 
   track(budgets: readonly string[]): void {
     for (const name of budgets) {
-      this.#budgets.set(name, { checked: new Map(), finished: new Map(), unconfirmedNano: 0, checkedNano: 0, sumChanged: false, dirty: new Set(), deletes: new Set(), seen: new Map(), handOverNano: 0 })
+      this.#budgets.set(name, { checked: new Map(), finished: new Map(), unconfirmedNano: 0, checkedNano: 0, sumChanged: false, dirty: new Set(), deletes: new Set(), seen: new Map(), handOver: { worstNano: 0, costNano: 0 } })
     }
   }
 
@@ -113,7 +123,8 @@ export class SharedProcessEntries {
 
   /**
    * The call finished costing `nano`; `handOverNano` is the worst case the headroom
-   * holds for it (0 for a checked call), freed once a sync carried the cost.
+   * holds for it (0 for a checked call). The sync that adds the cost to the sum also
+   * takes it out of the grant: the room the grant set aside is now spent.
    */
   finish(budget: string, entryId: string, nano: number, handOverNano: number): boolean {
     const entries = this.#budgets.get(budget)
@@ -128,16 +139,19 @@ export class SharedProcessEntries {
     entries.finished.set(entryId, nano)
     entries.unconfirmedNano += nano
     entries.sumChanged = true
-    entries.handOverNano += handOverNano
+    if (handOverNano > 0) {
+      entries.handOver.worstNano += handOverNano
+      entries.handOver.costNano += nano
+    }
     return true
   }
 
   /**
    * A scan that started at `seenAtMs` saw the call in ClickHouse: its cost moves from
    * the sum to a seen entry, for processes whose figure is older than that scan.
-   * `worstNano` stands for a call seen before it finished here.
+   * A checked call seen before it finished here counts at its worst case.
    */
-  seen(budget: string, entryId: string, seenAtMs: number, worstNano: number): boolean {
+  seen(budget: string, entryId: string, seenAtMs: number): boolean {
     const entries = this.#budgets.get(budget)
     if (entries === undefined) return false
     let nano = entries.finished.get(entryId)
@@ -147,9 +161,9 @@ export class SharedProcessEntries {
       entries.sumChanged = true
     } else {
       const checked = entries.checked.get(entryId)
-      if (checked !== undefined) this.#dropChecked(entries, entryId, checked, true)
-      nano = checked?.nano ?? worstNano
-      if (nano === 0) return false
+      if (checked === undefined) return false
+      this.#dropChecked(entries, entryId, checked, true)
+      nano = checked.nano
     }
     if (entries.seen.size >= this.#maxEntries) {
       this.dropped += 1
@@ -187,21 +201,21 @@ export class SharedProcessEntries {
    * leases of all) or `update` (what changed, at most maxSyncEntriesPerBudget checked
    * entries and deletes per budget), and how to settle it.
    */
-  sync(options: { full: boolean; figureAtMs: (budget: string) => number; keysOf: (budget: string) => string[] }): SharedEntriesSync {
+  sync(options: { full: boolean; figureAtMs: (budget: string) => number; keysOf: (budget: string) => string[]; grantNano: (budget: string) => number }): SharedEntriesSync {
     const args: string[] = []
     const keys: string[] = []
     const ownNano = new Map<string, number>()
     const undo: Array<() => void> = []
-    const handedOver = new Map<string, number>()
+    const handedOver = new Map<string, HandOver & { grantNano: number }>()
     let more = false
     for (const [budget, entries] of this.#budgets) {
       keys.push(...options.keysOf(budget))
       ownNano.set(budget, entries.checkedNano + entries.unconfirmedNano)
-      const part = this.#syncBudget(budget, entries, options.full)
+      const part = this.#syncBudget(budget, entries, options.full, options.grantNano(budget))
       more ||= part.more
       args.push(String(options.figureAtMs(budget)), ...part.args)
       undo.push(part.undo)
-      if (part.handOverNano > 0) handedOver.set(budget, part.handOverNano)
+      if (part.handOver !== undefined) handedOver.set(budget, part.handOver)
     }
     return {
       keys,
@@ -215,7 +229,7 @@ export class SharedProcessEntries {
     }
   }
 
-  #syncBudget(budget: string, entries: BudgetEntries, full: boolean): { args: string[]; undo: () => void; handOverNano: number; more: boolean } {
+  #syncBudget(budget: string, entries: BudgetEntries, full: boolean, grantNano: number): { args: string[]; undo: () => void; handOver: (HandOver & { grantNano: number }) | undefined; more: boolean } {
     const sumId = `${this.#token}:u`
     const upserts: string[] = []
     const takenDirty = full ? [...entries.dirty] : take(entries.dirty, maxSyncEntriesPerBudget)
@@ -226,7 +240,8 @@ export class SharedProcessEntries {
     }
     const sumChanged = entries.sumChanged
     entries.sumChanged = false
-    const deletes = take(entries.deletes, maxSyncEntriesPerBudget)
+    const takenDeletes = take(entries.deletes, maxSyncEntriesPerBudget)
+    const deletes = [...takenDeletes]
     if (entries.unconfirmedNano > 0 && (full || sumChanged)) upserts.push(sumId, 'u', String(entries.unconfirmedNano))
     else if (entries.unconfirmedNano <= 0 && sumChanged) deletes.push(sumId)
     const seen = [...entries.seen]
@@ -238,17 +253,25 @@ export class SharedProcessEntries {
       upserts.push(id, 'u', String(nano))
       seenArgs.push(id, String(seenAtMs))
     }
-    const handOverNano = entries.handOverNano
-    entries.handOverNano = 0
+    const handOver = entries.handOver
+    entries.handOver = { worstNano: 0, costNano: 0 }
+    let grantAfter: number | undefined
+    if (handOver.worstNano > 0) {
+      // The costs leave the grant in the same script that adds them to the sum.
+      grantAfter = Math.max(0, grantNano - handOver.costNano)
+      if (grantAfter > 0) upserts.push(`${this.#token}:grant`, 'r', String(grantAfter))
+      else deletes.push(`${this.#token}:grant`)
+    }
     const args = [String(upserts.length / 3), ...upserts, String(deletes.length), ...deletes, String(seen.length), ...seenArgs]
     const undo = (): void => {
       for (const id of takenDirty) entries.dirty.add(id)
-      for (const id of deletes) if (id !== sumId) entries.deletes.add(id)
+      for (const id of takenDeletes) entries.deletes.add(id)
       for (const [seenAtMs, nano] of seen) entries.seen.set(seenAtMs, (entries.seen.get(seenAtMs) ?? 0) + nano)
-      entries.handOverNano += handOverNano
+      entries.handOver.worstNano += handOver.worstNano
+      entries.handOver.costNano += handOver.costNano
       entries.sumChanged = true
     }
-    return { args, undo, handOverNano, more: entries.dirty.size > 0 || entries.deletes.size > 0 }
+    return { args, undo, handOver: grantAfter === undefined ? undefined : { ...handOver, grantNano: grantAfter }, more: entries.dirty.size > 0 || entries.deletes.size > 0 }
   }
 
   #dropChecked(entries: BudgetEntries, entryId: string, entry: CheckedEntry, deleteInRedis: boolean): void {

@@ -40,7 +40,7 @@ describe('the headroom a process asks Redis for (SharedGrants)', () => {
     expect(grants.admit('other', 1, [budget('b'), budget('never-granted')])).toBe(false)
   })
 
-  it('frees a released call at once, a finished one only once its cost is handed over', () => {
+  it('frees a released call at once; a finished one once its cost is handed over, when the cost leaves the grant', () => {
     const { grants } = loaded({ calls: 1, nano: 1_000 })
     expect(grants.grantedNano('b')).toBe(2_000)
     expect(grants.admit('x', 1_000, [budget('b')])).toBe(true)
@@ -48,11 +48,14 @@ describe('the headroom a process asks Redis for (SharedGrants)', () => {
     expect(grants.admit('z', 1_000, [budget('b')])).toBe(false)
     expect(grants.leave('x', 'b', false)).toBe(0)
     expect(grants.admit('z2', 1_000, [budget('b')])).toBe(true)
-    // y finishes: the grant holds its worst case until a sync carried its cost.
+    // y finishes costing 400: the grant holds its worst case until a sync carried its cost...
     expect(grants.leave('y', 'b', true)).toBe(1_000)
     expect(grants.admit('w', 1_000, [budget('b')])).toBe(false)
-    grants.free('b', 1_000)
-    expect(grants.admit('w2', 1_000, [budget('b')])).toBe(true)
+    // ...and then the 400 are spent: the grant is 1,600, of which z2 uses 1,000.
+    grants.handedOver('b', { worstNano: 1_000, costNano: 400 })
+    expect(grants.grantedNano('b')).toBe(1_600)
+    expect(grants.admit('w2', 600, [budget('b')])).toBe(true)
+    expect(grants.admit('w3', 1, [budget('b')])).toBe(false)
   })
 
   it('shrinks at once when it asks for less, never below what its calls use', () => {

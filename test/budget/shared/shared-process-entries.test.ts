@@ -19,8 +19,8 @@ function entries(): SharedProcessEntries {
   return process
 }
 
-const sync = (process: SharedProcessEntries, full = false) =>
-  process.sync({ full, figureAtMs: () => 0, keysOf: (budget) => [`${budget}:entries`, `${budget}:leases`, `${budget}:seen`, `${budget}:totals`] })
+const sync = (process: SharedProcessEntries, full = false, grantNano = 0) =>
+  process.sync({ full, figureAtMs: () => 0, keysOf: (budget) => [`${budget}:entries`, `${budget}:leases`, `${budget}:seen`, `${budget}:totals`], grantNano: () => grantNano })
 
 describe('the entries one process keeps in Redis (SharedProcessEntries)', () => {
   it('hands many finished calls over as one sum, and deletes each checked reservation', () => {
@@ -39,12 +39,12 @@ describe('the entries one process keeps in Redis (SharedProcessEntries)', () => 
   it('moves what a scan saw from the sum to one seen entry per scan, in the same sync', () => {
     const process = entries()
     for (const id of ['t:1', 't:2', 't:3']) process.finish('b', id, 500, 700)
-    const first = sync(process)
-    expect(read(first.args).upserts).toEqual([['t:u', 'u', 1_500]])
-    // The sync ran: the headroom's worst cases of the three calls are free.
-    expect(first.sent()).toEqual(new Map([['b', 2_100]]))
-    process.seen('b', 't:1', 40_000, 0)
-    process.seen('b', 't:2', 40_000, 0)
+    const first = sync(process, false, 10_000)
+    // The costs of the three calls from the headroom go from the grant to the sum, in one script.
+    expect(read(first.args).upserts).toEqual([['t:u', 'u', 1_500], ['t:grant', 'r', 8_500]])
+    expect(first.sent()).toEqual(new Map([['b', { worstNano: 2_100, costNano: 1_500, grantNano: 8_500 }]]))
+    process.seen('b', 't:1', 40_000)
+    process.seen('b', 't:2', 40_000)
     const { upserts, seen } = read(sync(process).args)
     expect(upserts).toEqual([['t:u', 'u', 500], ['t:s1', 'u', 1_000]])
     expect(seen).toEqual([['t:s1', 40_000]])
@@ -53,7 +53,8 @@ describe('the entries one process keeps in Redis (SharedProcessEntries)', () => 
   it('deletes the sum once nothing waits, and sends nothing for a budget without changes', () => {
     const process = entries()
     process.finish('b', 't:1', 500, 500)
-    sync(process).sent()
+    // A grant of 500 is all spent by the call: it goes.
+    expect(read(sync(process, false, 500).args).deletes).toEqual(['t:grant'])
     process.leave('b', 't:1')
     expect(read(sync(process).args).deletes).toEqual(['t:u'])
     expect(read(sync(process).args)).toEqual({ upserts: [], deletes: [], seen: [] })
@@ -63,14 +64,14 @@ describe('the entries one process keeps in Redis (SharedProcessEntries)', () => 
     const process = entries()
     process.check('b', 't:1', 1_000, true)
     process.finish('b', 't:2', 200, 900)
-    process.seen('b', 't:2', 5_000, 0)
-    const failed = sync(process)
+    process.seen('b', 't:2', 5_000)
+    const failed = sync(process, false, 5_000)
     failed.failed()
-    const again = sync(process)
+    const again = sync(process, false, 5_000)
     const { upserts, seen } = read(again.args)
-    expect(upserts).toEqual(expect.arrayContaining([['t:1', 'r', 1_000]]))
+    expect(upserts).toEqual(expect.arrayContaining([['t:1', 'r', 1_000], ['t:grant', 'r', 4_800]]))
     expect(seen.map(([, at]) => at)).toEqual([5_000])
-    expect(again.sent()).toEqual(new Map([['b', 900]]))
+    expect(again.sent()).toEqual(new Map([['b', { worstNano: 900, costNano: 200, grantNano: 4_800 }]]))
   })
 
   it('carries at most 48 deletes per sync and says when more wait', () => {

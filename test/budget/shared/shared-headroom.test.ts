@@ -1,0 +1,79 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
+import { describeWithPart } from '../../helpers/external-parts.js'
+import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
+
+const callUnits = 1_000_000n
+const roomUnits = 200n * callUnits
+
+describeWithPart('redis-server', 'headroom: room a process holds ahead of its calls', (part) => {
+  let server: RedisTestServer
+  let run = 0
+  const opened: SharedBudgetStore[] = []
+
+  beforeAll(async () => {
+    server = await startRedisTestServer(part.executable)
+  })
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()))
+  })
+
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  async function openStore(): Promise<SharedBudgetStore> {
+    const store = new SharedBudgetStore({ url: server.url, onUnavailable: 'block', keyPrefix: `headroom${run}:`, headroom: { minCallsPerSecond: 1, maxShareOfRoom: 0.5 } })
+    opened.push(store)
+    store.track({ budgets: ['b'], figureAtMs: () => 0 })
+    await store.start()
+    return store
+  }
+
+  /**
+   * Calls that each cost their worst case, one after another, from the headroom when
+   * they fit it and checked in Redis otherwise, until Redis has refused 20 of them.
+   * The room is the whole limit here (nothing settled): what was admitted must fit it.
+   */
+  async function spendUntilRefused(stores: readonly SharedBudgetStore[]): Promise<{ admittedUnits: bigint; fromHeadroom: number }> {
+    let admittedUnits = 0n
+    let refusals = 0
+    let id = 0
+    const budgets = [{ name: 'b', roomUnits, figureAtMs: 0 }]
+    for (let step = 0; step < 3_000 && refusals < 20; step += 1) {
+      const store = stores[step % stores.length]!
+      id += 1
+      if (!store.admitFromGrant({ id, units: callUnits, budgets })) {
+        const answer = await store.reserve({ id, units: callUnits, budgets })
+        if (!answer.admitted) {
+          refusals += 1
+          await sleep(5)
+          continue
+        }
+      }
+      admittedUnits += callUnits
+      store.finish(id, 'b', callUnits)
+      if (step % 10 === 0) await Promise.all(stores.map((each) => each.flush()))
+    }
+    return { admittedUnits, fromHeadroom: stores.reduce((sum, store) => sum + store.admittedFromGrant, 0) }
+  }
+
+  it('spends the room a grant set aside once: what a finished call cost leaves the grant', async () => {
+    run += 1
+    const { admittedUnits, fromHeadroom } = await spendUntilRefused([await openStore()])
+    expect(fromHeadroom).toBeGreaterThan(20)
+    expect(admittedUnits).toBeLessThanOrEqual(roomUnits)
+  })
+
+  it('lets three processes with headroom admit together no more than the room', async () => {
+    run += 1
+    const stores = [await openStore(), await openStore(), await openStore()]
+    const { admittedUnits, fromHeadroom } = await spendUntilRefused(stores)
+    expect(fromHeadroom).toBeGreaterThan(20)
+    expect(admittedUnits).toBeLessThanOrEqual(roomUnits)
+    // Grants shrink near the limit: the room is nearly all used, not stranded in headroom.
+    expect(admittedUnits).toBeGreaterThanOrEqual((roomUnits * 8n) / 10n)
+  })
+})
