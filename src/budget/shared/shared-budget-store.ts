@@ -27,8 +27,6 @@ export class SharedBudgetStore {
   #figureAtMs: (budget: string) => number = () => 0
   readonly #entries: SharedProcessEntries
   readonly #grants: SharedGrants
-  /** budget → the grant Redis last said it holds for this process (nano-USD): part of this process's own spend there. */
-  readonly #grantHeld = new Map<string, number>()
   readonly #others = new Map<string, bigint>()
   readonly #reserves: PendingReserve[] = []
   #reserving = false
@@ -42,6 +40,7 @@ export class SharedBudgetStore {
   #closed = false
   #droppedPending = 0
   #admittedFromGrant = 0
+  #serialChain: Promise<unknown> = Promise.resolve()
 
   constructor(options: SharedBudgetStoreOptions) {
     this.#options = options
@@ -104,14 +103,6 @@ export class SharedBudgetStore {
   }
 
   /**
-   * The atomic check-and-reserve of one call against its budgets: admitted in all of
-   * them or in none. Calls made in the same turn of the event loop, and those that
-   * arrive while a check is on its way, go together in the next one (one script call
-   * for all of them), so at 32 calls in flight Redis runs a few scripts, not 32. Rejects with SharedBudgetUnavailableError when Redis does not
-   * answer; the entry then waits, unregistered, for the ledger to `admitLocally` or
-   * `release` it.
-   */
-  /**
    * Admit the call from this process's headroom (see shared-grants.ts) when every one
    * of its budgets has room left in its grant: no script call, nothing to wait for.
    * Every call goes through here first, so the headroom follows the calls' rate; false
@@ -135,6 +126,14 @@ export class SharedBudgetStore {
     return this.#admittedFromGrant
   }
 
+  /**
+   * The atomic check-and-reserve of one call against its budgets: admitted in all of
+   * them or in none. Calls made in the same turn of the event loop, and those that
+   * arrive while a check is on its way, go together in the next one (one script call
+   * for all of them), so at 32 calls in flight Redis runs a few scripts, not 32.
+   * Rejects with SharedBudgetUnavailableError when Redis does not answer; the entry then waits, unregistered, for the ledger to `admitLocally` or
+   * `release` it.
+   */
   reserve(options: { id: number; units: bigint; budgets: readonly SharedReserveBudget[] }): Promise<SharedReserveAnswer> {
     const entryId = this.#entryId(options.id)
     const nano = nanoOf(options.units)
@@ -265,13 +264,27 @@ export class SharedBudgetStore {
       do {
         this.#again = false
         await this.#sync().catch(() => undefined)
-        await this.#sendGrants().catch(() => undefined)
+        await this.#serial(() => this.#sendGrants()).catch(() => undefined)
       } while (this.#again && !this.#closed)
     })().finally(() => { this.#flushing = undefined })
     return this.#flushing
   }
 
-  async #sync(): Promise<number[]> {
+  /**
+   * One sync at a time, and never beside a grant: both rewrite this process's grant
+   * entry from what the process last heard of it (figures() syncs outside flush).
+   */
+  #sync(): Promise<number[]> {
+    return this.#serial(() => this.#syncOnce())
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#serialChain.then(work)
+    this.#serialChain = run.catch(() => undefined)
+    return run
+  }
+
+  async #syncOnce(): Promise<number[]> {
     const full = this.#full
     this.#full = false
     const skewMs = this.#options.clockSkewMs ?? 1_000
@@ -279,16 +292,13 @@ export class SharedBudgetStore {
       full,
       figureAtMs: (budget) => this.#figureAtMs(budget) - skewMs,
       keysOf: (budget) => sharedBudgetKeys(this.#prefix, budget),
-      grantNano: (budget) => this.#grantHeld.get(budget) ?? 0,
+      grantNano: (budget) => this.#grants.inRedis(budget),
     })
     const ownAtSend = this.#withGrants(sync.ownNano)
     try {
       // Only a full sync renews leases; the changes between renewals keep theirs.
       const reply = await this.#run(sync.keys, [...this.#header(full ? 'sync' : 'update'), ...sync.args]) as number[]
-      for (const [budget, handOver] of sync.sent()) {
-        this.#grantHeld.set(budget, handOver.grantNano)
-        this.#grants.handedOver(budget, handOver)
-      }
+      for (const [budget, handOver] of sync.sent()) this.#grants.handedOver(budget, handOver)
       // More changes wait than one sync carries: the next goes at once (flush loops on #again).
       if (sync.more) this.#again = true
       for (const [index, name] of this.#budgets.entries()) {
@@ -303,27 +313,22 @@ export class SharedBudgetStore {
   }
 
   /** Ask Redis for the headroom this process wants now (and renew the grants' leases). */
-  async #sendGrants(): Promise<void> {
-    const renewMs = this.#options.renewIntervalMs ?? Math.max(100, Math.floor(this.#leaseMs / 4))
-    const requests = this.#grants.requests(this.#now(), renewMs)
-    if (requests.length === 0) return
-    const granted = await sendGrants({
-      requests,
+  #sendGrants(): Promise<void> {
+    return sendGrants({
+      grants: this.#grants,
+      nowMs: this.#now(),
+      renewMs: this.#options.renewIntervalMs ?? Math.max(100, Math.floor(this.#leaseMs / 4)),
       grantId: `${this.#token}:grant`,
       prefix: this.#prefix,
       header: this.#header('grant'),
       clockSkewMs: this.#options.clockSkewMs ?? 1_000,
       run: (keys, args) => this.#run(keys, args),
     })
-    for (const [budget, nano] of granted) {
-      this.#grantHeld.set(budget, nano)
-      this.#grants.granted(budget, nano)
-    }
   }
 
   /** This process's own nano-USD per budget as Redis holds them: its entries, and its grants. */
   #withGrants(own: Map<string, number>): Map<string, number> {
-    for (const [budget, nano] of this.#grantHeld) own.set(budget, (own.get(budget) ?? 0) + nano)
+    for (const budget of this.#budgets) own.set(budget, (own.get(budget) ?? 0) + this.#grants.inRedis(budget))
     return own
   }
 
@@ -338,7 +343,6 @@ export class SharedBudgetStore {
         diag.info(`switchyard budgets: the shared Redis at ${this.url} answers again; re-registering this process's reservations`)
         this.#full = true
         this.#grants.reset()
-        for (const budget of this.#budgets) this.#grantHeld.set(budget, Math.min(this.#grantHeld.get(budget) ?? 0, this.#grants.grantedNano(budget)))
         this.#schedule()
       }
       this.#available = true

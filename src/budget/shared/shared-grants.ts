@@ -21,6 +21,8 @@ interface BudgetHeadroom {
   calls: number
   previousCalls: number
   windowStartMs: number
+  /** What Redis holds as this process's grant entry, as it last said (or this process last wrote). */
+  inRedis: number
   /** The room and figure time of the last call: what the grant is checked against. */
   roomNano: number
   figureAtMs: number
@@ -72,7 +74,7 @@ export class SharedGrants {
 
   track(budgets: readonly string[], nowMs: number): void {
     for (const name of budgets) {
-      this.#budgets.set(name, { granted: 0, used: 0, checkedInFlight: 0, peak: 0, previousPeak: 0, calls: 0, previousCalls: 0, windowStartMs: nowMs, roomNano: -1, figureAtMs: 0, sentAtMs: 0 })
+      this.#budgets.set(name, { granted: 0, used: 0, inRedis: 0, checkedInFlight: 0, peak: 0, previousPeak: 0, calls: 0, previousCalls: 0, windowStartMs: nowMs, roomNano: -1, figureAtMs: 0, sentAtMs: 0 })
     }
   }
 
@@ -132,9 +134,10 @@ export class SharedGrants {
    * the grant's calls use, and their costs leave the grant itself (that room is spent
    * now: Redis moved it to the unconfirmed sum in the same script).
    */
-  handedOver(budget: string, handOver: { worstNano: number; costNano: number }): void {
+  handedOver(budget: string, handOver: { worstNano: number; costNano: number; grantNano?: number }): void {
     const headroom = this.#budgets.get(budget)
     if (headroom === undefined) return
+    if (handOver.grantNano !== undefined) headroom.inRedis = handOver.grantNano
     headroom.used = Math.max(0, headroom.used - handOver.worstNano)
     headroom.granted = Math.max(0, headroom.granted - handOver.costNano)
   }
@@ -189,13 +192,21 @@ export class SharedGrants {
   /** Redis answered a grant request: it holds `granted` for this process. */
   granted(budget: string, granted: number): void {
     const headroom = this.#budgets.get(budget)
-    if (headroom !== undefined) headroom.granted = Math.max(granted, headroom.used)
+    if (headroom === undefined) return
+    headroom.inRedis = granted
+    headroom.granted = Math.max(granted, headroom.used)
+  }
+
+  /** What Redis holds as this process's grant in `budget`: part of the process's own spend there. */
+  inRedis(budget: string): number {
+    return this.#budgets.get(budget)?.inRedis ?? 0
   }
 
   /** Redis may have lost the grants (it was down): hold no more than what calls use until it grants again. */
   reset(): void {
     for (const headroom of this.#budgets.values()) {
       headroom.granted = headroom.used
+      headroom.inRedis = Math.min(headroom.inRedis, headroom.used)
       headroom.sentAtMs = 0
     }
   }
