@@ -94,6 +94,20 @@ describe('InProcessSpanExporter', () => {
     expect(again).toEqual({ accepted: 0, rejected: 0, deduplicated: 5 })
   })
 
+  it('turns spans into rows on the next turn of the event loop, not inside the span end that filled the batch', async () => {
+    let ingested = 0
+    const watched = Object.create(pipeline) as CollectorPipeline
+    watched.ingest = (spans) => {
+      ingested += spans.length
+      return pipeline.ingest(spans)
+    }
+    const exporter = new InProcessSpanExporter(watched)
+    const exported = exportOnce(exporter, makeModelCallSpans(3, { workflow: 'exported-later' }))
+    expect(ingested).toBe(0)
+    expect((await exported).code).toBe(ExportResultCode.SUCCESS)
+    expect(ingested).toBe(3)
+  })
+
   it('prices at ingest a span that arrives without a cost, as POST /v1/traces does', async () => {
     const [span] = makeModelCallSpans(1, { workflow: 'priced-in-process' })
     delete (span!.attributes as Record<string, unknown>)['switchyard.cost.usd']
