@@ -111,7 +111,7 @@ export class SharedGrants {
   /**
    * The call leaves `budget` (finished, released, seen, dropped). Returns the worst
    * case the grant still holds for it when `handOver` (its cost goes to Redis in the
-   * next sync, and `free` gives the room back once that sync succeeded); otherwise
+   * next sync, and `handedOver` settles the grant once that sync succeeded); otherwise
    * the room is free at once. 0 for a call that did not come from the grants.
    */
   leave(entryId: string, budget: string, handOver: boolean): number {
