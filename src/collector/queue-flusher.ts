@@ -98,14 +98,14 @@ export class QueueFlusher {
   }
 
   async #loop(): Promise<void> {
-    const { queue, metrics } = this.#options
+    const { metrics } = this.#options
     const signal = this.#stopController.signal
     const deadLetters = await this.#openDeadLetters()
     let waitFailures = 0
     while (!signal.aborted) {
       let segment: SealedSegment
       try {
-        segment = await queue.nextSealed(signal)
+        segment = await this.#nextSealed(signal)
         waitFailures = 0
       } catch (error) {
         if (signal.aborted) break
@@ -140,6 +140,30 @@ export class QueueFlusher {
       // An embedded engine's freed pages go back to the system, or a burst's writing stays in the RSS.
       await this.#purge.afterBatch()
     }
+  }
+
+  /**
+   * The next sealed segment. While the engine's purge after the last batches is owed
+   * (they came within a second of the previous one), the wait for it purges once that
+   * second is over: an idle flusher does not keep a burst's freed pages resident.
+   * The purge runs here, between this flusher's inserts, never beside one.
+   */
+  async #nextSealed(signal: AbortSignal): Promise<SealedSegment> {
+    const next = this.#options.queue.nextSealed(signal)
+    const dueInMs = this.#purge.dueInMs()
+    if (dueInMs === undefined) return next
+    let timer: NodeJS.Timeout | undefined
+    const due = new Promise<'due'>((resolve) => {
+      timer = setTimeout(() => resolve('due'), dueInMs)
+    })
+    try {
+      const first = await Promise.race([next, due])
+      if (first !== 'due') return first
+    } finally {
+      clearTimeout(timer)
+    }
+    await this.#purge.purgeOwed()
+    return next
   }
 
   /**

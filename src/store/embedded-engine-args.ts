@@ -13,9 +13,20 @@ export const EMBEDDED_ENGINE_CONFIG_FILE = 'switchyard-engine.xml'
  * goes vertical only past 131,072 rows, which a collector's parts reach only after a
  * burst has paid for several horizontal merges, two or three at a time, inside the
  * host process. (MergeTree settings can come only from a configuration file.)
+ *
+ * Merges also run two at most, not the server default's 16 threads times 2: five tables
+ * get a part per collector batch, and every merge running beside an insert is the host's
+ * RSS too. Two keep up on the two cores the host shares. The pool's free-entry thresholds
+ * go to 0 with it, or a pool this small would count as busy and cap merges at 1 MiB of
+ * parts, leaving the parts of a burst unmerged.
  */
 const engineConfig = `<clickhouse>
+    <background_pool_size>2</background_pool_size>
+    <background_merges_mutations_concurrency_ratio>1</background_merges_mutations_concurrency_ratio>
     <merge_tree>
+        <number_of_free_entries_in_pool_to_lower_max_size_of_merge>0</number_of_free_entries_in_pool_to_lower_max_size_of_merge>
+        <number_of_free_entries_in_pool_to_execute_mutation>0</number_of_free_entries_in_pool_to_execute_mutation>
+        <number_of_free_entries_in_pool_to_execute_optimize_entire_partition>0</number_of_free_entries_in_pool_to_execute_optimize_entire_partition>
         <vertical_merge_algorithm_min_rows_to_activate>1</vertical_merge_algorithm_min_rows_to_activate>
     </merge_tree>
 </clickhouse>

@@ -41,12 +41,36 @@ describe('EngineMemoryPurge', () => {
     expect(purge.purges).toBe(2)
   })
 
+  it('owes the purge of a batch written within the second, and makes it once the second is over', async () => {
+    const purge = new EngineMemoryPurge(store)
+    expect(purge.dueInMs(20_000)).toBeUndefined()
+    await purge.afterBatch(20_000)
+    expect(purge.purges).toBe(1)
+    expect(purge.dueInMs(20_100)).toBeUndefined()
+    await purge.afterBatch(20_300)
+    expect(purge.purges).toBe(1)
+    expect(purge.dueInMs(20_400)).toBe(600)
+    await purge.purgeOwed(20_400)
+    expect(purge.purges).toBe(1)
+    await (await store.client.query({ query: 'SELECT count() FROM (SELECT toString(number) AS key, groupArray(number) FROM numbers(3000000) GROUP BY key)', format: 'JSONEachRow' })).json()
+    const before = await allocator()
+    await purge.purgeOwed(21_000)
+    expect(purge.purges).toBe(2)
+    expect((await allocator()).residentMiB).toBeLessThan(before.residentMiB - 50)
+    // Paid: nothing is owed until another batch comes within the second.
+    expect(purge.dueInMs(21_100)).toBeUndefined()
+    await purge.purgeOwed(22_500)
+    expect(purge.purges).toBe(2)
+  })
+
   it('leaves a store over HTTP alone', async () => {
     // Never contacted: 127.0.0.1 port 9 (discard) would refuse the connection.
     const remote = await createStore({ url: 'http://127.0.0.1:9/otel' })
     try {
       const purge = new EngineMemoryPurge(remote)
       await purge.afterBatch(10_000)
+      await purge.afterBatch(10_100)
+      expect(purge.dueInMs(10_200)).toBeUndefined()
       expect(purge.purges).toBe(0)
     } finally {
       await remote.close()
