@@ -8,7 +8,7 @@ import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { EmbeddingProviderRequest, ProviderRequest } from '../providers/provider.js'
 import { switchyardAttributes } from '../telemetry/attribute-names.js'
 import { messageContentCaptureDefault } from '../telemetry/message-content-capture.js'
-import { exportedSpanId, startModelCallSpan, type BudgetDecisionRecord } from '../telemetry/model-call-span.js'
+import { exportedSpanId, startModelCallSpan, type BudgetDecisionRecord, type EndModelCallOptions } from '../telemetry/model-call-span.js'
 import { scopeWithParent, scopeWithTags, type CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall, AttemptCost } from './attempt-call.js'
 import { attemptSignal } from './attempt-signal.js'
@@ -73,6 +73,8 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
   readonly #scope: CallScope
   readonly #budget: BudgetDecisionRecord | undefined
   readonly #captureContent: boolean
+  /** The winner's end, kept until the router's after-answer queue records it (endAfterAnswer). */
+  #pendingEnd: { call: AttemptCall<unknown>; end: EndModelCallOptions } | undefined
 
   /** Prepare a request: resolve its route, reserve its budget (which may block it or downgrade the route), order its targets. */
   constructor(options: RoutedCallOptions<Request>) {
@@ -289,13 +291,31 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
       health.latency(call.target).recordLatency(durationMs)
     }
     const { cost } = end
-    call.span.end(end)
     this.attempts.push(this.stream
       ? { attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd }
       : { attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd, hedge: call.hedge })
-    endRouteSpan(this.routeSpan)
     this.spentUnits += cost.costUnits
+    if (!this.parts.endAfterAnswer) {
+      this.#endWinner(call, end)
+      return
+    }
+    // Both spans keep the time the request ended; only the recording moves after the answer.
+    this.#pendingEnd = { call, end: { ...end, endTime: performance.now() } }
+    this.parts.afterAnswer.add(RoutedCall.#endWinnerLater, this)
+  }
+
+  /** The winning attempt's span, the route span and the settled reservation: what the answer does not wait for. */
+  #endWinner(call: AttemptCall<unknown>, end: EndModelCallOptions): void {
+    call.span.end(end)
+    endRouteSpan(this.routeSpan, undefined, end.endTime)
     this.#settle()
+  }
+
+  /** #endWinner of a request whose answer was handed back (one function for every request: no closure per call). */
+  static #endWinnerLater<R extends AttemptRequestBase>(this: void, routed: RoutedCall<R>): void {
+    const pending = routed.#pendingEnd
+    routed.#pendingEnd = undefined
+    if (pending !== undefined) routed.#endWinner(pending.call, pending.end)
   }
 
   /** End a request that got no answer: its failed attempts are billed; a request that never called anyone releases its reservation. */

@@ -49,6 +49,8 @@ export interface EndModelCallOptions {
   errorType?: string
   cost?: CallCost
   ttftMs?: number
+  /** When the call ended (a `performance.now()` reading), for a span ended later than that; default: now. */
+  endTime?: number
 }
 
 /** One `chat {model}` (or `embeddings {model}`) CLIENT span, ended exactly once. */
@@ -107,7 +109,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
         if (options.captureContent && endOptions.result !== undefined) {
           span?.setAttribute(genAi.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: endOptions.result.text }] }]))
         }
-        span?.end()
+        span?.end(endOptions.endTime)
         recordModelCallMetrics({
           operation: options.operation,
           providerName: options.providerName,
@@ -115,7 +117,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
           responseModel: endOptions.result?.model ?? endOptions.responseModel,
           serverAddress: options.serverAddress,
           errorType: endOptions.error === undefined ? undefined : (endOptions.errorType ?? '_OTHER'),
-          durationSeconds: (performance.now() - started) / 1000,
+          durationSeconds: ((endOptions.endTime ?? performance.now()) - started) / 1000,
           usage,
           cost: endOptions.cost,
         })
