@@ -55,7 +55,7 @@ export class ReservedBudgets implements ReservationHooks {
   /** In Redis: a call this budget's refresh already saw is seen (as of that refresh); one that cost nothing leaves. */
   #settledWithoutWait(id: number, state: BudgetState, units: bigint): void {
     if (this.#shared === undefined) return
-    if (units > 0n) this.#shared.seen(id, state.config.name, state.lastRefreshMs ?? this.#now())
+    if (units > 0n) this.#shared.seen(id, state.config.name, state.lastRefreshMs ?? this.#now(), units)
     else this.#shared.leave(id, state.config.name)
   }
 

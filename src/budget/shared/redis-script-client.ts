@@ -18,6 +18,12 @@ export interface RedisScriptClientOptions {
   commandTimeoutMs?: number
   /** The Lua script `run` evaluates (default: the budget script); its errors start with `scriptName`. */
   script?: { source: string; name: string }
+  /**
+   * Redis did not know the script (NOSCRIPT) and it was loaded again: a Redis that
+   * restarted or was flushed, which may have lost every key too (the first run of a
+   * process sees it as well).
+   */
+  onScriptLoaded?: () => void
 }
 
 /**
@@ -77,6 +83,7 @@ export class RedisScriptClient {
     }
     try {
       await this.#timed(connection.sendCommand(['SCRIPT', 'LOAD', this.#script.source]))
+      this.#options.onScriptLoaded?.()
       return await this.#timed(connection.sendCommand(command))
     } catch (error) {
       throw this.#unavailable(error)

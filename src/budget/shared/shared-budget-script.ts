@@ -112,14 +112,24 @@ local function shared(k, figureAtMs)
   return sum
 end
 
+-- A process's own sum of finished calls (<process>:u) or its headroom (<process>:grant):
+-- one entry that stands for many calls, never dropped at the cap.
+local function standsForMany(id)
+  return string.sub(id, -2) == ':u' or string.sub(id, -6) == ':grant'
+end
+
 -- Past the cap: the oldest seen entries go first, then those whose lease ends first; counted.
 local function enforceCap(k)
   local excess = redis.call('HLEN', k.entries) - maxEntries
   if excess <= 0 then return end
   local victims = redis.call('ZRANGE', k.seen, 0, excess - 1)
   if #victims < excess then
-    local more = redis.call('ZRANGE', k.leases, 0, excess - #victims - 1)
-    for _, id in ipairs(more) do victims[#victims + 1] = id end
+    -- A few more than needed: the sums and grants among them are skipped.
+    local more = redis.call('ZRANGE', k.leases, 0, (excess - #victims) + 63)
+    for _, id in ipairs(more) do
+      if #victims >= excess then break end
+      if not standsForMany(id) then victims[#victims + 1] = id end
+    end
   end
   redis.call('HINCRBY', k.totals, 'dropped', removeEntries(k, victims))
 end

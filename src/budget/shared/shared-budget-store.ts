@@ -47,7 +47,7 @@ export class SharedBudgetStore {
     this.url = redactedUrl(options.url)
     this.onUnavailable = options.onUnavailable
     this.#now = options.now ?? Date.now
-    this.#client = new RedisScriptClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
+    this.#client = new RedisScriptClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs, onScriptLoaded: () => this.#redisMayHaveLost() })
     this.#entries = new SharedProcessEntries({ token: this.#token, maxEntries: this.#maxEntries })
     this.#grants = new SharedGrants(options.headroom)
   }
@@ -116,8 +116,7 @@ export class SharedBudgetStore {
       if (this.#grants.low(options.budgets)) this.#schedule()
       return true
     }
-    // Checked one by one: the next sync may grow the headroom.
-    this.#schedule()
+    this.#schedule() // checked one by one: the next sync may grow the headroom
     return false
   }
 
@@ -144,12 +143,7 @@ export class SharedBudgetStore {
     })
   }
 
-  /**
-   * Send at the end of this turn of the event loop (setImmediate), not at once: a
-   * burst of calls (32 loops answered by one reply, requests read in one poll) then
-   * goes as one batch. Sent at once, the first went alone and the other 31 waited a
-   * whole round trip behind it.
-   */
+  /** Send at the end of this turn of the event loop, not at once: a burst of calls then goes as one batch (sent at once, the first went alone). */
   #sendReservesSoon(): void {
     if (this.#sendQueued || this.#reserving) return
     this.#sendQueued = true
@@ -206,12 +200,15 @@ export class SharedBudgetStore {
     else if (held > 0) this.#grants.handedOver(budget, { worstNano: held, costNano: nanoOf(units) })
   }
 
-  /** This process's scan that started at `seenAtMs` saw the call in ClickHouse. */
-  seen(id: number, budget: string, seenAtMs: number): void {
+  /** This process's scan that started at `seenAtMs` saw the call (costing `units`, when known) in ClickHouse. */
+  seen(id: number, budget: string, seenAtMs: number, units?: bigint): void {
     const entryId = this.#entryId(id)
-    // From the headroom and seen before it finished here: its worst case is what leaves the grant.
+    // From the headroom and seen before it finished here: its cost leaves the grant as a finished call's does.
     const held = this.#grants.leave(entryId, budget, true)
-    if (held > 0) this.#entries.finish(budget, entryId, held, held)
+    if (held > 0) {
+      const costNano = units === undefined ? held : nanoOf(units)
+      if (!this.#entries.finish(budget, entryId, costNano, held)) this.#grants.handedOver(budget, { worstNano: held, costNano })
+    }
     if (this.#entries.seen(budget, entryId, seenAtMs)) this.#schedule()
   }
 
@@ -270,10 +267,7 @@ export class SharedBudgetStore {
     return this.#flushing
   }
 
-  /**
-   * One sync at a time, and never beside a grant: both rewrite this process's grant
-   * entry from what the process last heard of it (figures() syncs outside flush).
-   */
+  /** One sync at a time, never beside a grant: both rewrite the grant entry from what this process last heard of it. */
   #sync(): Promise<number[]> {
     return this.#serial(() => this.#syncOnce())
   }
@@ -312,6 +306,17 @@ export class SharedBudgetStore {
     }
   }
 
+  /**
+   * Redis may have lost this process's entries (it was down, or forgot the script: it
+   * restarted between two commands): send everything again, and hold no headroom
+   * beyond what calls use until Redis grants anew.
+   */
+  #redisMayHaveLost(): void {
+    this.#full = true
+    this.#grants.reset()
+    this.#schedule()
+  }
+
   /** Ask Redis for the headroom this process wants now (and renew the grants' leases). */
   #sendGrants(): Promise<void> {
     return sendGrants({
@@ -341,9 +346,7 @@ export class SharedBudgetStore {
       const reply = await this.#client.run(keys, args)
       if (this.#available === false) {
         diag.info(`switchyard budgets: the shared Redis at ${this.url} answers again; re-registering this process's reservations`)
-        this.#full = true
-        this.#grants.reset()
-        this.#schedule()
+        this.#redisMayHaveLost()
       }
       this.#available = true
       return reply

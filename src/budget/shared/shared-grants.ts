@@ -172,7 +172,9 @@ export class SharedGrants {
       const floor = headroom.used
       const moved = Math.abs(target - headroom.granted) > headroom.granted / 4
       const renew = (headroom.granted > 0 || target > 0) && nowMs - headroom.sentAtMs >= renewMs
-      if (!moved && !renew && !(this.#closing && headroom.granted > floor)) continue
+      // A shrink that failed: Redis still holds more than this process uses of it.
+      const unsent = headroom.inRedis > headroom.granted
+      if (!moved && !renew && !unsent && !(this.#closing && headroom.granted > floor)) continue
       if (target < headroom.granted) headroom.granted = Math.max(target, floor)
       headroom.sentAtMs = nowMs
       requests.push({ budget, roomNano: headroom.roomNano, figureAtMs: headroom.figureAtMs, targetNano: target, floorNano: floor })

@@ -25,8 +25,8 @@ interface BudgetEntries {
   /** Checked entries to upsert (admitted after a sync, or registered locally). */
   dirty: Set<string>
   deletes: Set<string>
-  /** Calls seen by this process's scans, not yet sent: scan start → nano-USD. */
-  seen: Map<number, number>
+  /** Calls seen by this process's scans, not yet sent: scan start → their sum, and its entry id once a sync tried it. */
+  seen: Map<number, SeenSum>
   /** Calls from the headroom whose costs the next sync hands over: their worst cases, and their costs. */
   handOver: HandOver
 }
@@ -39,6 +39,16 @@ interface BudgetEntries {
 export interface HandOver {
   worstNano: number
   costNano: number
+}
+
+/**
+ * What one scan saw, summed. Its id is kept once a sync carried it: a sync that ran in
+ * Redis but timed out here is sent again under the same id (the amount is absolute), so
+ * the sum is never counted twice.
+ */
+interface SeenSum {
+  nano: number
+  id?: string
 }
 
 /** One sync of this process's entries: the script's arguments, and what to do with its outcome. */
@@ -169,7 +179,9 @@ export class SharedProcessEntries {
       this.dropped += 1
       return true
     }
-    entries.seen.set(seenAtMs, (entries.seen.get(seenAtMs) ?? 0) + nano)
+    const sum = entries.seen.get(seenAtMs)
+    if (sum === undefined) entries.seen.set(seenAtMs, { nano })
+    else sum.nano += nano
     return true
   }
 
@@ -247,11 +259,11 @@ export class SharedProcessEntries {
     const seen = [...entries.seen]
     entries.seen.clear()
     const seenArgs: string[] = []
-    for (const [seenAtMs, nano] of seen) {
+    for (const [seenAtMs, sum] of seen) {
       // A seen sum is written as unconfirmed and marked seen in the same script: one entry per scan and sync.
-      const id = `${this.#token}:s${++this.#sequence}`
-      upserts.push(id, 'u', String(nano))
-      seenArgs.push(id, String(seenAtMs))
+      sum.id ??= `${this.#token}:s${++this.#sequence}`
+      upserts.push(sum.id, 'u', String(sum.nano))
+      seenArgs.push(sum.id, String(seenAtMs))
     }
     const handOver = entries.handOver
     entries.handOver = { worstNano: 0, costNano: 0 }
@@ -266,7 +278,11 @@ export class SharedProcessEntries {
     const undo = (): void => {
       for (const id of takenDirty) entries.dirty.add(id)
       for (const id of takenDeletes) entries.deletes.add(id)
-      for (const [seenAtMs, nano] of seen) entries.seen.set(seenAtMs, (entries.seen.get(seenAtMs) ?? 0) + nano)
+      for (const [seenAtMs, sum] of seen) {
+        // Seen since, by the same scan: one sum, under the id the failed sync used.
+        const since = entries.seen.get(seenAtMs)
+        entries.seen.set(seenAtMs, { nano: sum.nano + (since?.nano ?? 0), id: sum.id! })
+      }
       entries.handOver.worstNano += handOver.worstNano
       entries.handOver.costNano += handOver.costNano
       entries.sumChanged = true

@@ -154,6 +154,15 @@ describeWithPart('redis-server', 'the shared budget script on a real redis-serve
     expect({ shared, unconfirmed, dropped }).toEqual({ shared: 300, unconfirmed: 200, dropped: 1 })
   })
 
+  it('never drops a process\'s sum of finished calls or its headroom at the cap: they stand for many calls', async () => {
+    const limits = { maxEntries: 3 }
+    // The sum and the grant are written first, so their leases end first.
+    await sync([{ name: 'b', upserts: [['p1:u', 'u', 1_000], ['p1:grant', 'r', 500]] }], limits)
+    for (const id of ['a', 'b', 'c']) await sync([{ name: 'b', upserts: [[id, 'u', 10]] }], limits)
+    const [shared, reserved, unconfirmed, , dropped] = await sync([{ name: 'b' }], limits)
+    expect({ shared, reserved, unconfirmed, dropped }).toEqual({ shared: 1_510, reserved: 500, unconfirmed: 1_010, dropped: 2 })
+  })
+
   it('loads the script again when Redis has forgotten it (NOSCRIPT)', async () => {
     const raw = await client.connect()
     await raw.sendCommand(['SCRIPT', 'FLUSH'])

@@ -70,6 +70,17 @@ describe('the headroom a process asks Redis for (SharedGrants)', () => {
     expect(grants.admit('more', 1_000, [budget('b')])).toBe(false)
   })
 
+  it('asks again for a shrink Redis never answered', () => {
+    const { grants, nowMs } = loaded({ calls: 32, nano: 1_000 })
+    const later = nowMs + 1_000
+    grants.requests(later, 15_000)
+    // The shrink to 0 is asked for and fails: no answer reaches granted().
+    expect(grants.requests(later + 500, 15_000)).toEqual([expect.objectContaining({ targetNano: 0 })])
+    expect(grants.requests(later + 510, 15_000)).toEqual([expect.objectContaining({ targetNano: 0 })])
+    grants.granted('b', 0)
+    expect(grants.requests(later + 520, 15_000)).toEqual([])
+  })
+
   it('renews a grant it holds when the lease is due, and gives all of it back on close', () => {
     const { grants, nowMs } = loaded({ calls: 32, nano: 1_000 })
     expect(grants.requests(nowMs + 10, 15_000)).toEqual([])

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { RedisScriptClient } from '../../../src/budget/shared/redis-script-client.js'
 import { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
 import { describeWithPart } from '../../helpers/external-parts.js'
 import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
@@ -65,6 +66,27 @@ describeWithPart('redis-server', 'headroom: room a process holds ahead of its ca
     const { admittedUnits, fromHeadroom } = await spendUntilRefused([await openStore()])
     expect(fromHeadroom).toBeGreaterThan(20)
     expect(admittedUnits).toBeLessThanOrEqual(roomUnits)
+  })
+
+  it('registers again what it holds when Redis restarted between two of its commands (NOSCRIPT)', async () => {
+    run += 1
+    const store = await openStore()
+    const budgets = [{ name: 'b', roomUnits, figureAtMs: 0 }]
+    for (let id = 1; id <= 3; id += 1) expect((await store.reserve({ id, units: callUnits, budgets })).admitted).toBe(true)
+    store.finish(1, 'b', callUnits / 2n)
+    await store.flush()
+    const before = (await store.figures())[0]!
+    expect(before).toMatchObject({ reservedUnits: 2n * callUnits, unconfirmedUnits: callUnits / 2n })
+    const admin = new RedisScriptClient({ url: server.url })
+    await admin.ready(5_000)
+    const connection = await admin.connect()
+    // As a restart without persistence: every key and the script gone, the connection kept.
+    await connection.sendCommand(['FLUSHALL'])
+    await connection.sendCommand(['SCRIPT', 'FLUSH'])
+    await admin.close()
+    await store.figures()
+    await store.flush()
+    expect((await store.figures())[0]).toMatchObject({ reservedUnits: 2n * callUnits, unconfirmedUnits: callUnits / 2n })
   })
 
   it('lets three processes with headroom admit together no more than the room', async () => {

@@ -74,6 +74,20 @@ describe('the entries one process keeps in Redis (SharedProcessEntries)', () => 
     expect(again.sent()).toEqual(new Map([['b', { worstNano: 900, costNano: 200, grantNano: 4_800 }]]))
   })
 
+  it('sends a seen sum again under the same id after a failed sync, with what the same scan saw since', () => {
+    const process = entries()
+    process.finish('b', 't:3', 300, 300)
+    process.finish('b', 't:4', 400, 400)
+    process.seen('b', 't:3', 7_000)
+    const failed = sync(process)
+    const [firstId] = read(failed.args).seen[0]!
+    failed.failed()
+    process.seen('b', 't:4', 7_000)
+    const { upserts, seen } = read(sync(process).args)
+    expect(seen).toEqual([[firstId, 7_000]])
+    expect(upserts).toEqual(expect.arrayContaining([[firstId, 'u', 700]]))
+  })
+
   it('carries at most 48 deletes per sync and says when more wait', () => {
     const process = entries()
     for (let index = 0; index < 100; index += 1) process.check('b', `t:${index}`, 10, true)
