@@ -8,7 +8,7 @@ import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { EmbeddingProviderRequest, ProviderRequest } from '../providers/provider.js'
 import { switchyardAttributes } from '../telemetry/attribute-names.js'
 import { messageContentCaptureDefault } from '../telemetry/message-content-capture.js'
-import { exportedSpanId, startModelCallSpan, type BudgetDecisionRecord, type EndModelCallOptions } from '../telemetry/model-call-span.js'
+import { exportedSpanId, startModelCallSpan, type BudgetDecisionRecord, type EndModelCallOptions, type ModelCallSpan } from '../telemetry/model-call-span.js'
 import { scopeWithParent, scopeWithTags, type CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall, AttemptCost } from './attempt-call.js'
 import { attemptSignal } from './attempt-signal.js'
@@ -163,7 +163,7 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
     return false
   }
 
-  /** Start one attempt: its signal, its request, its span, attached to the budget reservation. */
+  /** Start one attempt: its signal and its request; its span starts in `performAttempt`. */
   startAttempt(target: RouteTarget, hedge: boolean): AttemptCall<Request> {
     const { parts } = this
     this.attemptNumber += 1
@@ -172,8 +172,27 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
     const control = attemptSignal({ callerSignal: this.callerSignal, deadlineAt: this.deadlineAt, attemptMs: this.route.timeouts.attemptMs, now: parts.now })
     const signal = control.signal
     const request = attemptRequest<Request>(this.baseRequest, target.model, signal)
-    const { operation } = this
-    const span = startModelCallSpan({
+    return { target, provider, request, span: notStartedSpan, attempt: this.attemptNumber, hedge, startedAt: parts.now(), signal, control }
+  }
+
+  /**
+   * Call the provider for an attempt, then start its span, attached to the budget
+   * reservation: the request (sent synchronously when a connection is free) is on its
+   * way while the span is made, and the span keeps the time the attempt began.
+   */
+  performAttempt<T>(call: AttemptCall<Request>, perform: (call: AttemptCall<Request>, routed: this) => Promise<T>): Promise<T> {
+    const startTime = performance.now()
+    try {
+      return perform(call, this)
+    } finally {
+      this.#startSpan(call, startTime)
+    }
+  }
+
+  #startSpan(call: AttemptCall<Request>, startTime: number): void {
+    const { operation, reservation } = this
+    const { request, provider } = call
+    call.span = startModelCallSpan({
       operation: operation.name,
       dimensions: operation.dimensions(request),
       scope: this.#scope,
@@ -183,17 +202,16 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
       request: operation.spanRequest(request),
       stream: this.stream,
       route: this.name,
-      attempt: this.attemptNumber,
-      hedge,
+      attempt: call.attempt,
+      hedge: call.hedge,
       budget: this.#budget,
       captureContent: this.#captureContent,
+      startTime,
     })
-    const call: AttemptCall<Request> = { target, provider, request, span, attempt: this.attemptNumber, hedge, startedAt: parts.now(), signal, control }
-    if (this.reservation !== undefined) {
-      const spanId = exportedSpanId(span.span)
-      if (spanId !== undefined) this.reservation.attachSpan(spanId)
+    if (reservation !== undefined) {
+      const spanId = exportedSpanId(call.span.span)
+      if (spanId !== undefined) reservation.attachSpan(spanId)
     }
-    return call
   }
 
   /** End a failed attempt before anything reached the caller: span, breaker, latency, record, spend. Returns the error to decide on. */
@@ -333,6 +351,9 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
     else reservation.settle(this.spentUnits)
   }
 }
+
+/** An attempt's span until performAttempt starts it (a provider that throws before that still gets one there). */
+const notStartedSpan: ModelCallSpan = { span: undefined, addEvent: () => {}, end: () => {} }
 
 /** The router's request as the adapters take it: without the routing fields. */
 function providerRequestOf<Base>(request: Base & RoutingFields): Base {

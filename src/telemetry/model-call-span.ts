@@ -37,6 +37,11 @@ export interface StartModelCallSpanOptions {
   budget?: BudgetDecisionRecord
   /** Record prompt and completion text: the router's or client's own `captureMessageContent`, off by default. */
   captureContent: boolean
+  /**
+   * When the call began (a `performance.now()` reading), for a span started after its
+   * request was sent; its events and end then take their times from the same clock.
+   */
+  startTime?: number
 }
 
 export interface EndModelCallOptions {
@@ -76,12 +81,15 @@ export function exportedSpanId(span: Span | undefined): string | undefined {
  * never reach the caller: a call without a span is still a call.
  */
 export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCallSpan {
-  const started = performance.now()
+  const started = options.startTime ?? performance.now()
+  // A span given its start time would stamp later times from Date.now() (milliseconds): they are given too.
+  const timed = options.startTime !== undefined
   let span: Span | undefined
   try {
     span = tracer().startSpan(`${options.operation ?? 'chat'} ${options.request.model}`, {
       kind: SpanKind.CLIENT,
       attributes: tracerRecords() ? requestAttributes(options) : undefined,
+      startTime: options.startTime,
     }, parentContext(options.scope))
   } catch (error) {
     diag.warn(`switchyard: cannot start a model-call span: ${String(error)}`)
@@ -91,7 +99,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
     span,
     addEvent(name, attributes) {
       try {
-        span?.addEvent(name, attributes)
+        span?.addEvent(name, attributes, timed ? performance.now() : undefined)
       } catch (error) {
         diag.warn(`switchyard: cannot add span event ${name}: ${String(error)}`)
       }
@@ -109,7 +117,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
         if (options.captureContent && endOptions.result !== undefined) {
           span?.setAttribute(genAi.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: endOptions.result.text }] }]))
         }
-        span?.end(endOptions.endTime)
+        span?.end(endOptions.endTime ?? (timed ? performance.now() : undefined))
         recordModelCallMetrics({
           operation: options.operation,
           providerName: options.providerName,

@@ -61,6 +61,7 @@ describe('a router whose requests end after the answer (endAfterAnswer, as the g
   it('hands back the answer with its cost before the spans end and the budget settles, then records both spans with the request end time', async () => {
     const router = routerWith(true)
     await router.ready()
+    const calledAt = Date.now()
     const result = await router.chat({ route: 'triage', messages, maxTokens: 40 })
     const resolvedAt = Date.now()
     expect(result.costUsd).toMatch(/^0\.\d+$/)
@@ -74,6 +75,9 @@ describe('a router whose requests end after the answer (endAfterAnswer, as the g
     // Ended when the answer was ready, not when recorded: both end times are at or before the caller got the answer.
     expect(hrTimeToMilliseconds(chat.endTime)).toBeLessThanOrEqual(resolvedAt + 1)
     expect(hrTimeToMilliseconds(route.endTime)).toBeLessThanOrEqual(resolvedAt + 1)
+    // The chat span starts after its request was sent, with the time the attempt began: inside the call, lasting the provider's answer.
+    expect(hrTimeToMilliseconds(chat.startTime)).toBeGreaterThanOrEqual(calledAt - 1)
+    expect(hrTimeToMilliseconds(chat.duration)).toBeGreaterThan(0)
     // The route span holds its attempt (each span's clock is anchored to Date.now() at its start, so compare durations).
     expect(hrTimeToMilliseconds(route.duration)).toBeGreaterThanOrEqual(hrTimeToMilliseconds(chat.duration))
     expect(router.budgets?.stats().activeReservations).toBe(0)
