@@ -69,8 +69,15 @@ export class EngineMemoryPurge {
       await this.#store.client.command({ query: 'SYSTEM JEMALLOC PURGE' })
       this.#purges += 1
     } catch (error) {
+      const message = String(error)
+      // An engine without jemalloc (or the command) will never purge: say so once, stop asking.
+      // Anything else (a busy or restarting engine) is tried again after the next batch.
+      if (!/jemalloc|unknown|not supported|syntax error/i.test(message)) {
+        diag.debug(`switchyard collector: the embedded engine's memory purge failed this time: ${message}`)
+        return
+      }
       this.#enabled = false
-      diag.warn(`switchyard collector: the embedded engine cannot purge its allocator's freed memory, so its RSS may stay at its peak after bursts: ${String(error)}`)
+      diag.warn(`switchyard collector: the embedded engine cannot purge its allocator's freed memory, so its RSS may stay at its peak after bursts: ${message}`)
     }
   }
 }

@@ -63,6 +63,26 @@ describe('EngineMemoryPurge', () => {
     expect(purge.purges).toBe(2)
   })
 
+  it('tries again after a purge that failed for a passing reason, and stops only when the engine cannot purge', async () => {
+    let failWith: string | undefined = 'Timeout error.'
+    const client = Object.create(store.client) as Store['client']
+    client.command = (async (params: Parameters<Store['client']['command']>[0]) => {
+      if (failWith !== undefined) throw new Error(failWith)
+      return store.client.command(params)
+    }) as Store['client']['command']
+    const purge = new EngineMemoryPurge({ ...store, client } as Store)
+    await purge.afterBatch(30_000)
+    expect(purge.purges).toBe(0)
+    failWith = undefined
+    await purge.afterBatch(31_000)
+    expect(purge.purges).toBe(1)
+    failWith = 'Code: 344. DB::Exception: jemalloc is not used. (SUPPORT_IS_DISABLED)'
+    await purge.afterBatch(32_000)
+    failWith = undefined
+    await purge.afterBatch(33_000)
+    expect(purge.purges).toBe(1)
+  })
+
   it('leaves a store over HTTP alone', async () => {
     // Never contacted: 127.0.0.1 port 9 (discard) would refuse the connection.
     const remote = await createStore({ url: 'http://127.0.0.1:9/otel' })
