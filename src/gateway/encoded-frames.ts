@@ -9,11 +9,12 @@ import type { FrameSink, StreamEncoder } from './wire-format.js'
  * early ends the router's iteration, which cancels the call.
  */
 export async function* encodedFrames(stream: ChatStream, encoderOf: (sink: FrameSink) => StreamEncoder): AsyncGenerator<string> {
+  // The iterator first: a routed stream's result read before anyone iterates drains the stream itself.
+  const iterator = stream[Symbol.asyncIterator]()
   // The result rejects along with the iteration; that is reported through the iteration.
   void stream.result.catch(() => undefined)
   const pending: string[] = []
   const encoder = encoderOf({ write: (frame: string) => pending.push(frame) })
-  const iterator = stream[Symbol.asyncIterator]()
   let next = await iterator.next()
   let ended = false
   try {
