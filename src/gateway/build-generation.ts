@@ -17,7 +17,7 @@ export function buildGeneration(options: { config: SwitchyardConfig; spendSource
     ? SharedBudgetLedger.for({ budgets: config.budgets, shared: config.shared, spendSource: options.spendSource, previous: options.previous?.ledger })
     : undefined
   try {
-    const router = createRouter(routerConfigOf(config), { spendSource: options.spendSource, budgetLedger: ledger?.setup, endAfterAnswer: true, ...options.dependencies })
+    const router = createRouter(routerConfigOf(config), { spendSource: options.spendSource, budgetLedger: ledger?.setup, ...options.dependencies })
     return new GatewayGeneration({ config, router, ledger })
   } catch (error) {
     void ledger?.release()

@@ -9,7 +9,6 @@ import { createProvider } from '../providers/create-provider.js'
 import type { ModelCallResult } from '../model-call/model-call-result.js'
 import type { Provider } from '../providers/provider.js'
 import { currentScope } from '../telemetry/workflow-context.js'
-import { AfterAnswerQueue } from './after-answer-queue.js'
 import type { AttemptCall } from './attempt-call.js'
 import { chatOperation } from './chat-operation.js'
 import type { ChatRequest, ChatResult, ChatStream } from './chat-request.js'
@@ -47,16 +46,6 @@ export interface RouterDependencies {
    * so the calls in flight on the old router stay reserved for the new one.
    */
   budgetLedger?: BudgetLedgerSetup
-  /**
-   * End the winning attempt's span and the route span, and settle the budget, a few
-   * milliseconds after `chat()` resolved, in a batch with other finished requests
-   * (AfterAnswerQueue), rather than before it resolves. A gateway sets it: it writes
-   * the answer as soon as `chat()` resolves, so this bookkeeping (about 30 µs a
-   * request) is off the answer's path. The spans keep the end time of the request;
-   * the reservation holds the worst case until then. Default false: a library caller
-   * finds both spans ended and the budget settled when `chat()` resolves.
-   */
-  endAfterAnswer?: boolean
 }
 
 export interface Router {
@@ -105,7 +94,6 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
   const routes = new RouteResolver({ config, health, now })
   const pricing = new RoutePricing({ priceTable, providers, ledger, now })
   let closed: Promise<void> | undefined
-  const afterAnswer = new AfterAnswerQueue()
   const parts: RouterParts = {
     config,
     providers,
@@ -117,8 +105,6 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     now,
     random,
     sleep: dependencies.sleep ?? sleepUntilAborted,
-    endAfterAnswer: dependencies.endAfterAnswer ?? false,
-    afterAnswer,
   }
 
   return {
@@ -135,7 +121,6 @@ export function createRouter(input: RouterConfigInput, dependencies: RouterDepen
     // Once: a second close (a gateway's shutdown after a reload closed this router) waits on the first.
     close() {
       closed ??= (async () => {
-        afterAnswer.flush()
         await Promise.all([...providers.values()].map((provider) => provider.close()))
         if (dependencies.budgetLedger === undefined) await budgetSetup?.close()
       })()

@@ -61,7 +61,7 @@ export async function routeAttempts<T, Request extends AttemptRequestBase = Prov
 
       const call = routed.startAttempt(target, false)
       try {
-        const value = await routed.performAttempt(call, perform)
+        const value = await perform(call, routed)
         return { value, call }
       } catch (thrown) {
         const error = routed.failAttempt(call, thrown)
@@ -119,7 +119,7 @@ async function raceWithHedge<T, Request extends AttemptRequestBase>(routed: Rout
       resolve(undefined)
     }
     const watch = (call: AttemptCall<Request>, other: () => AttemptCall<Request> | undefined): void => {
-      routed.performAttempt(call, perform).then(
+      perform(call, routed).then(
         (value) => {
           pending -= 1
           if (done) {

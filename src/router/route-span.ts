@@ -19,12 +19,11 @@ export function startRouteSpan(name: string, scope: CallScope): Span | undefined
   }
 }
 
-/** End the route span, with an error's status; `endTime` (a `performance.now()` reading) when it is ended later than the request. */
-export function endRouteSpan(span: Span | undefined, error?: unknown, endTime?: number): void {
+export function endRouteSpan(span: Span | undefined, error?: unknown): void {
   if (span === undefined) return
   try {
     if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
-    span.end(endTime)
+    span.end()
   } catch {
     // Telemetry never breaks the call.
   }

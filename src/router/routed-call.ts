@@ -8,7 +8,7 @@ import { isProviderError, ProviderError } from '../providers/provider-error.js'
 import type { EmbeddingProviderRequest, ProviderRequest } from '../providers/provider.js'
 import { switchyardAttributes } from '../telemetry/attribute-names.js'
 import { messageContentCaptureDefault } from '../telemetry/message-content-capture.js'
-import { exportedSpanId, startModelCallSpan, type BudgetDecisionRecord, type EndModelCallOptions, type ModelCallSpan } from '../telemetry/model-call-span.js'
+import { exportedSpanId, startModelCallSpan, type BudgetDecisionRecord } from '../telemetry/model-call-span.js'
 import { scopeWithParent, scopeWithTags, type CallScope } from '../telemetry/workflow-context.js'
 import type { AttemptCall, AttemptCost } from './attempt-call.js'
 import { attemptSignal } from './attempt-signal.js'
@@ -73,8 +73,6 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
   readonly #scope: CallScope
   readonly #budget: BudgetDecisionRecord | undefined
   readonly #captureContent: boolean
-  /** The winner's end, kept until the router's after-answer queue records it (endAfterAnswer). */
-  #pendingEnd: { call: AttemptCall<unknown>; end: EndModelCallOptions } | undefined
 
   /** Prepare a request: resolve its route, reserve its budget (which may block it or downgrade the route), order its targets. */
   constructor(options: RoutedCallOptions<Request>) {
@@ -163,7 +161,7 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
     return false
   }
 
-  /** Start one attempt: its signal and its request; its span starts in `performAttempt`. */
+  /** Start one attempt: its signal, its request, its span, attached to the budget reservation. */
   startAttempt(target: RouteTarget, hedge: boolean): AttemptCall<Request> {
     const { parts } = this
     this.attemptNumber += 1
@@ -172,27 +170,8 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
     const control = attemptSignal({ callerSignal: this.callerSignal, deadlineAt: this.deadlineAt, attemptMs: this.route.timeouts.attemptMs, now: parts.now })
     const signal = control.signal
     const request = attemptRequest<Request>(this.baseRequest, target.model, signal)
-    return { target, provider, request, span: notStartedSpan, attempt: this.attemptNumber, hedge, startedAt: parts.now(), signal, control }
-  }
-
-  /**
-   * Call the provider for an attempt, then start its span, attached to the budget
-   * reservation: the request (sent synchronously when a connection is free) is on its
-   * way while the span is made, and the span keeps the time the attempt began.
-   */
-  performAttempt<T>(call: AttemptCall<Request>, perform: (call: AttemptCall<Request>, routed: this) => Promise<T>): Promise<T> {
-    const startTime = performance.now()
-    try {
-      return perform(call, this)
-    } finally {
-      this.#startSpan(call, startTime)
-    }
-  }
-
-  #startSpan(call: AttemptCall<Request>, startTime: number): void {
-    const { operation, reservation } = this
-    const { request, provider } = call
-    call.span = startModelCallSpan({
+    const { operation } = this
+    const span = startModelCallSpan({
       operation: operation.name,
       dimensions: operation.dimensions(request),
       scope: this.#scope,
@@ -202,16 +181,17 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
       request: operation.spanRequest(request),
       stream: this.stream,
       route: this.name,
-      attempt: call.attempt,
-      hedge: call.hedge,
+      attempt: this.attemptNumber,
+      hedge,
       budget: this.#budget,
       captureContent: this.#captureContent,
-      startTime,
     })
-    if (reservation !== undefined) {
-      const spanId = exportedSpanId(call.span.span)
-      if (spanId !== undefined) reservation.attachSpan(spanId)
+    const call: AttemptCall<Request> = { target, provider, request, span, attempt: this.attemptNumber, hedge, startedAt: parts.now(), signal, control }
+    if (this.reservation !== undefined) {
+      const spanId = exportedSpanId(span.span)
+      if (spanId !== undefined) this.reservation.attachSpan(spanId)
     }
+    return call
   }
 
   /** End a failed attempt before anything reached the caller: span, breaker, latency, record, spend. Returns the error to decide on. */
@@ -309,31 +289,13 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
       health.latency(call.target).recordLatency(durationMs)
     }
     const { cost } = end
+    call.span.end(end)
     this.attempts.push(this.stream
       ? { attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd }
       : { attempt: call.attempt, provider: call.target.provider, model: call.target.model, outcome: 'success', durationMs, costUsd: cost.costUsd, hedge: call.hedge })
+    endRouteSpan(this.routeSpan)
     this.spentUnits += cost.costUnits
-    if (!this.parts.endAfterAnswer) {
-      this.#endWinner(call, end)
-      return
-    }
-    // Both spans keep the time the request ended; only the recording moves after the answer.
-    this.#pendingEnd = { call, end: { ...end, endTime: performance.now() } }
-    this.parts.afterAnswer.add(RoutedCall.#endWinnerLater, this)
-  }
-
-  /** The winning attempt's span, the route span and the settled reservation: what the answer does not wait for. */
-  #endWinner(call: AttemptCall<unknown>, end: EndModelCallOptions): void {
-    call.span.end(end)
-    endRouteSpan(this.routeSpan, undefined, end.endTime)
     this.#settle()
-  }
-
-  /** #endWinner of a request whose answer was handed back (one function for every request: no closure per call). */
-  static #endWinnerLater<R extends AttemptRequestBase>(this: void, routed: RoutedCall<R>): void {
-    const pending = routed.#pendingEnd
-    routed.#pendingEnd = undefined
-    if (pending !== undefined) routed.#endWinner(pending.call, pending.end)
   }
 
   /** End a request that got no answer: its failed attempts are billed; a request that never called anyone releases its reservation. */
@@ -351,9 +313,6 @@ export class RoutedCall<Request extends AttemptRequestBase = ProviderRequest> {
     else reservation.settle(this.spentUnits)
   }
 }
-
-/** An attempt's span until performAttempt starts it (a provider that throws before that still gets one there). */
-const notStartedSpan: ModelCallSpan = { span: undefined, addEvent: () => {}, end: () => {} }
 
 /** The router's request as the adapters take it: without the routing fields. */
 function providerRequestOf<Base>(request: Base & RoutingFields): Base {

@@ -1,4 +1,3 @@
-import type { AfterAnswerQueue } from './after-answer-queue.js'
 import type { BudgetLedger } from '../budget/budget-ledger.js'
 import type { Provider } from '../providers/provider.js'
 import type { RoutePricing } from './route-pricing.js'
@@ -19,7 +18,4 @@ export interface RouterParts {
   readonly now: () => number
   readonly random: () => number
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
-  /** RouterDependencies.endAfterAnswer: a request's winning spans and settlement go to `afterAnswer`. */
-  readonly endAfterAnswer: boolean
-  readonly afterAnswer: AfterAnswerQueue
 }

@@ -37,11 +37,6 @@ export interface StartModelCallSpanOptions {
   budget?: BudgetDecisionRecord
   /** Record prompt and completion text: the router's or client's own `captureMessageContent`, off by default. */
   captureContent: boolean
-  /**
-   * When the call began (a `performance.now()` reading), for a span started after its
-   * request was sent; its events and end then take their times from the same clock.
-   */
-  startTime?: number
 }
 
 export interface EndModelCallOptions {
@@ -54,8 +49,6 @@ export interface EndModelCallOptions {
   errorType?: string
   cost?: CallCost
   ttftMs?: number
-  /** When the call ended (a `performance.now()` reading), for a span ended later than that; default: now. */
-  endTime?: number
 }
 
 /** One `chat {model}` (or `embeddings {model}`) CLIENT span, ended exactly once. */
@@ -81,15 +74,12 @@ export function exportedSpanId(span: Span | undefined): string | undefined {
  * never reach the caller: a call without a span is still a call.
  */
 export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCallSpan {
-  const started = options.startTime ?? performance.now()
-  // A span given its start time would stamp later times from Date.now() (milliseconds): they are given too.
-  const timed = options.startTime !== undefined
+  const started = performance.now()
   let span: Span | undefined
   try {
     span = tracer().startSpan(`${options.operation ?? 'chat'} ${options.request.model}`, {
       kind: SpanKind.CLIENT,
       attributes: tracerRecords() ? requestAttributes(options) : undefined,
-      startTime: options.startTime,
     }, parentContext(options.scope))
   } catch (error) {
     diag.warn(`switchyard: cannot start a model-call span: ${String(error)}`)
@@ -99,7 +89,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
     span,
     addEvent(name, attributes) {
       try {
-        span?.addEvent(name, attributes, timed ? performance.now() : undefined)
+        span?.addEvent(name, attributes)
       } catch (error) {
         diag.warn(`switchyard: cannot add span event ${name}: ${String(error)}`)
       }
@@ -117,7 +107,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
         if (options.captureContent && endOptions.result !== undefined) {
           span?.setAttribute(genAi.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: endOptions.result.text }] }]))
         }
-        span?.end(endOptions.endTime ?? (timed ? performance.now() : undefined))
+        span?.end()
         recordModelCallMetrics({
           operation: options.operation,
           providerName: options.providerName,
@@ -125,7 +115,7 @@ export function startModelCallSpan(options: StartModelCallSpanOptions): ModelCal
           responseModel: endOptions.result?.model ?? endOptions.responseModel,
           serverAddress: options.serverAddress,
           errorType: endOptions.error === undefined ? undefined : (endOptions.errorType ?? '_OTHER'),
-          durationSeconds: ((endOptions.endTime ?? performance.now()) - started) / 1000,
+          durationSeconds: (performance.now() - started) / 1000,
           usage,
           cost: endOptions.cost,
         })
