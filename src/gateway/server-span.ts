@@ -15,9 +15,10 @@ export class ServerSpan {
   readonly context: Context
 
   /**
-   * The span starts with its name alone: its attributes are read from the request now
-   * (the socket may be gone at the end) and set at `end`, after the answer was written,
-   * so the SDK's attribute checks are not on the answer's path. The span stored is the same.
+   * The span starts with what a sampler decides on (the HTTP conventions' sampling-relevant
+   * attributes: method, route, path, scheme); the rest is read from the request now (the
+   * socket may be gone at the end) and set at `end`, after the answer was written, so the
+   * SDK's attribute checks are off the answer's path. The span stored is the same.
    */
   constructor(options: { request: IncomingMessage; route: string; parent: Context; serverPort: number }) {
     const { request, route, parent } = options
@@ -35,7 +36,8 @@ export class ServerSpan {
     }
     let span: Span | undefined
     try {
-      span = tracer().startSpan(`${method} ${route}`, { kind: SpanKind.SERVER }, parent)
+      const attributes = { 'http.request.method': method, 'http.route': route, 'url.path': route, 'url.scheme': 'http' }
+      span = tracer().startSpan(`${method} ${route}`, { kind: SpanKind.SERVER, attributes }, parent)
     } catch {
       span = undefined
     }
