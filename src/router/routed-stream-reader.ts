@@ -86,6 +86,8 @@ export class RoutedStreamReader implements AsyncIterator<ChatStreamChunk> {
   return(): Promise<IteratorResult<ChatStreamChunk>> {
     if (this.#pending !== undefined) return this.#pending.then(() => this.return(), () => this.return())
     if (this.#completed || this.#streaming === undefined) {
+      // Before the first read nothing was called; the result must still settle for whoever awaits it.
+      if (!this.#completed) this.#owner.rejectResult(new Error('stream cancelled by the caller before the first read'))
       this.#started = true
       this.#completed = true
       return Promise.resolve(doneResult())
@@ -98,6 +100,7 @@ export class RoutedStreamReader implements AsyncIterator<ChatStreamChunk> {
   throw(error: unknown): Promise<IteratorResult<ChatStreamChunk>> {
     if (this.#pending !== undefined) return this.#pending.then(() => this.throw(error), () => this.throw(error))
     if (this.#completed || this.#streaming === undefined) {
+      if (!this.#completed) this.#owner.rejectResult(error)
       this.#started = true
       this.#completed = true
       return Promise.reject(error)
@@ -225,7 +228,11 @@ export class RoutedStreamReader implements AsyncIterator<ChatStreamChunk> {
 
   async #cancel(message: string): Promise<IteratorResult<ChatStreamChunk>> {
     const { routed, call, opened, progress } = this.#streaming!
-    await opened.iterator.return?.()
+    try {
+      await opened.iterator.return?.()
+    } catch {
+      // The provider's own clean-up failed: the call is cancelled and billed all the same.
+    }
     const error = new ProviderError({ code: 'aborted', message, provider: call.target.provider, model: call.target.model })
     routed.failStreamed(call, error, 'cancelled', progress.usage(undefined), opened.ttftMs)
     this.#owner.rejectResult(new Error('stream cancelled by the caller'))

@@ -92,5 +92,7 @@ describe('a routed stream read by hand', () => {
     expect(await iterator.return?.()).toEqual({ value: undefined, done: true })
     expect(await iterator.next()).toEqual({ value: undefined, done: true })
     expect(upstream.requests).toHaveLength(0)
+    // Whoever awaits the result hears that the stream ended unread, rather than waiting forever.
+    await expect(stream.result).rejects.toThrow(/cancelled by the caller before the first read/)
   })
 })
