@@ -40,6 +40,7 @@ export class SharedBudgetStore {
   #closed = false
   #droppedPending = 0
   #admittedFromGrant = 0
+  #syncFailed = false
   #serialChain: Promise<unknown> = Promise.resolve()
 
   constructor(options: SharedBudgetStoreOptions) {
@@ -98,7 +99,12 @@ export class SharedBudgetStore {
     this.#grants.close()
     clearTimeout(this.#timer)
     await this.#flushing
-    if (this.#available !== false) await this.flush()
+    // What this process holds goes back now, not at its leases' end: a sync that failed (a slow Redis) is tried twice more.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      this.#syncFailed = false
+      await this.flush()
+      if (!this.#syncFailed) break
+    }
     await this.#client.close()
   }
 
@@ -121,9 +127,7 @@ export class SharedBudgetStore {
   }
 
   /** Calls admitted from this process's headroom, without a script call. */
-  get admittedFromGrant(): number {
-    return this.#admittedFromGrant
-  }
+  get admittedFromGrant(): number { return this.#admittedFromGrant }
 
   /**
    * The atomic check-and-reserve of one call against its budgets: admitted in all of
@@ -258,11 +262,13 @@ export class SharedBudgetStore {
       return this.#flushing
     }
     this.#flushing = (async () => {
+      // Closing, the changes left (at most 48 deletes a sync) still go, up to 64 syncs; the rest end with their leases.
+      let closingRounds = 0
       do {
         this.#again = false
         await this.#sync().catch(() => undefined)
         await this.#serial(() => this.#sendGrants()).catch(() => undefined)
-      } while (this.#again && !this.#closed)
+      } while (this.#again && (!this.#closed || ++closingRounds < 64))
     })().finally(() => { this.#flushing = undefined })
     return this.#flushing
   }
@@ -302,6 +308,7 @@ export class SharedBudgetStore {
     } catch (error) {
       sync.failed()
       this.#full = true
+      this.#syncFailed = true
       throw error
     }
   }
@@ -366,21 +373,13 @@ export class SharedBudgetStore {
     return [op, String(this.#now()), String(leaseMs), String(this.#maxEntries), String(this.#options.seenRetentionMs ?? 120_000), String(Math.max(leaseMs, this.#options.seenRetentionMs ?? 120_000) * 2)]
   }
 
-  get #leaseMs(): number {
-    return this.#options.leaseMs ?? 60_000
-  }
+  get #leaseMs(): number { return this.#options.leaseMs ?? 60_000 }
 
-  get #maxEntries(): number {
-    return this.#options.maxEntriesPerBudget ?? 100_000
-  }
+  get #maxEntries(): number { return this.#options.maxEntriesPerBudget ?? 100_000 }
 
-  get #prefix(): string {
-    return this.#options.keyPrefix ?? 'switchyard:budget:'
-  }
+  get #prefix(): string { return this.#options.keyPrefix ?? 'switchyard:budget:' }
 
-  #entryId(id: number): string {
-    return `${this.#token}:${id}`
-  }
+  #entryId(id: number): string { return `${this.#token}:${id}` }
 
   /**
    * One sync for the changes of the next `flushDelayMs`. Every change a sync carries

@@ -164,12 +164,8 @@ export class SharedProcessEntries {
   seen(budget: string, entryId: string, seenAtMs: number): boolean {
     const entries = this.#budgets.get(budget)
     if (entries === undefined) return false
-    let nano = entries.finished.get(entryId)
-    if (nano !== undefined) {
-      entries.finished.delete(entryId)
-      entries.unconfirmedNano -= nano
-      entries.sumChanged = true
-    } else {
+    let nano = this.#takeFinished(entries, entryId)
+    if (nano === undefined) {
       const checked = entries.checked.get(entryId)
       if (checked === undefined) return false
       this.#dropChecked(entries, entryId, checked, true)
@@ -189,13 +185,7 @@ export class SharedProcessEntries {
   leave(budget: string, entryId: string): boolean {
     const entries = this.#budgets.get(budget)
     if (entries === undefined) return false
-    const nano = entries.finished.get(entryId)
-    if (nano !== undefined) {
-      entries.finished.delete(entryId)
-      entries.unconfirmedNano -= nano
-      entries.sumChanged = true
-      return true
-    }
+    if (this.#takeFinished(entries, entryId) !== undefined) return true
     const checked = entries.checked.get(entryId)
     if (checked === undefined) return false
     this.#dropChecked(entries, entryId, checked, true)
@@ -288,6 +278,16 @@ export class SharedProcessEntries {
       entries.sumChanged = true
     }
     return { args, undo, handOver: grantAfter === undefined ? undefined : { ...handOver, grantNano: grantAfter }, more: entries.dirty.size > 0 || entries.deletes.size > 0 }
+  }
+
+  /** A finished call's cost, taken out of the sum; undefined when the call is not waiting there. */
+  #takeFinished(entries: BudgetEntries, entryId: string): number | undefined {
+    const nano = entries.finished.get(entryId)
+    if (nano === undefined) return undefined
+    entries.finished.delete(entryId)
+    entries.unconfirmedNano -= nano
+    entries.sumChanged = true
+    return nano
   }
 
   #dropChecked(entries: BudgetEntries, entryId: string, entry: CheckedEntry, deleteInRedis: boolean): void {
