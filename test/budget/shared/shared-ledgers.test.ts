@@ -206,15 +206,8 @@ describeWithPart('redis-server', 'ledgers of several processes sharing reservati
   it('moves a finished call from reserved to unconfirmed, and out of Redis once a scan sees its span', async () => {
     run += 1
     const workflow = `handover-${run}`
-    const sharedStore = new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:` })
-    const ledger = createBudgetLedger({
-      budgets: parseBudgets([{ name: `${workflow}-hourly`, match: { workflow }, window: '1h', limitUsd: formatUsd(limitUnits) }]),
-      source: createSpendSource({ store }),
-      refreshIntervalMs: 50,
-      shared: sharedStore,
-    })
-    opened.push(ledger)
-    await ledger.start()
+    const ledger = await ledgerFor(workflow, {})
+    const sharedStore = sharedStores.get(ledger)!
     const reservation = await admit(ledger, workflow)
     expect((await sharedStore.figures())[0]).toMatchObject({ reservedUnits: worstCaseUnits, unconfirmedUnits: 0n })
     const id = spanId()
@@ -275,15 +268,8 @@ describeWithPart('redis-server', 'ledgers of several processes sharing reservati
   it('with onUnavailable "local", decides alone while Redis is down, marks the decision, and re-registers calls in flight', async () => {
     run += 1
     const workflow = `local-${run}`
-    const sharedStore = new SharedBudgetStore({ url: server.url, onUnavailable: 'local', keyPrefix: `run${run}:`, commandTimeoutMs: 500, renewIntervalMs: 200 })
-    const ledger = createBudgetLedger({
-      budgets: parseBudgets([{ name: `${workflow}-hourly`, match: { workflow }, window: '1h', limitUsd: formatUsd(limitUnits) }]),
-      source: createSpendSource({ store }),
-      refreshIntervalMs: 50,
-      shared: sharedStore,
-    })
-    opened.push(ledger)
-    await ledger.start()
+    const ledger = await ledgerFor(workflow, { commandTimeoutMs: 500, renewIntervalMs: 200 })
+    const sharedStore = sharedStores.get(ledger)!
     const before = await admit(ledger, workflow)
     await server.kill()
     let during: Reservation | undefined
