@@ -1,37 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { RedisScriptClient } from '../../../src/budget/shared/redis-script-client.js'
-import { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
+import { expect, it } from 'vitest'
+import type { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
 import { describeWithPart } from '../../helpers/external-parts.js'
-import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
+import { useSharedStores } from './shared-store-harness.js'
 
 const callUnits = 1_000_000n
 const roomUnits = 200n * callUnits
 
 describeWithPart('redis-server', 'headroom: room a process holds ahead of its calls', (part) => {
-  let server: RedisTestServer
+  const harness = useSharedStores(part)
   let run = 0
-  const opened: SharedBudgetStore[] = []
-
-  beforeAll(async () => {
-    server = await startRedisTestServer(part.executable)
-  })
-
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((store) => store.close()))
-  })
-
-  afterAll(async () => {
-    await server?.stop()
-  })
-
-  async function openStore(): Promise<SharedBudgetStore> {
-    const store = new SharedBudgetStore({ url: server.url, onUnavailable: 'block', keyPrefix: `headroom${run}:`, headroom: { minCallsPerSecond: 1, maxShareOfRoom: 0.5 } })
-    opened.push(store)
-    store.track({ budgets: ['b'], figureAtMs: () => 0 })
-    await store.start()
-    return store
-  }
+  const openStore = (): Promise<SharedBudgetStore> =>
+    harness.open({ keyPrefix: `headroom${run}:`, headroom: { minCallsPerSecond: 1, maxShareOfRoom: 0.5 } })
 
   /**
    * Calls that each cost their worst case, one after another, from the headroom when
@@ -77,13 +57,10 @@ describeWithPart('redis-server', 'headroom: room a process holds ahead of its ca
     await store.flush()
     const before = (await store.figures())[0]!
     expect(before).toMatchObject({ reservedUnits: 2n * callUnits, unconfirmedUnits: callUnits / 2n })
-    const admin = new RedisScriptClient({ url: server.url })
-    await admin.ready(5_000)
-    const connection = await admin.connect()
+    const connection = await harness.admin().connect()
     // As a restart without persistence: every key and the script gone, the connection kept.
     await connection.sendCommand(['FLUSHALL'])
     await connection.sendCommand(['SCRIPT', 'FLUSH'])
-    await admin.close()
     await store.figures()
     await store.flush()
     expect((await store.figures())[0]).toMatchObject({ reservedUnits: 2n * callUnits, unconfirmedUnits: callUnits / 2n })

@@ -1,32 +1,13 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { RedisScriptClient } from '../../../src/budget/shared/redis-script-client.js'
-import { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
+import { expect, it } from 'vitest'
 import { describeWithPart } from '../../helpers/external-parts.js'
-import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
+import { useSharedStores } from './shared-store-harness.js'
 
 describeWithPart('redis-server', 'the shared store batches the reserves of one turn of the event loop', (part) => {
-  let server: RedisTestServer
-  let admin: RedisScriptClient
-  const opened: SharedBudgetStore[] = []
-
-  beforeAll(async () => {
-    server = await startRedisTestServer(part.executable)
-    admin = new RedisScriptClient({ url: server.url, commandTimeoutMs: 5_000 })
-    await admin.ready(5_000)
-  })
-
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((store) => store.close()))
-  })
-
-  afterAll(async () => {
-    await admin?.close()
-    await server?.stop()
-  })
+  const harness = useSharedStores(part)
 
   /** Script calls Redis ran while `work` ran (INFO commandstats). */
   async function scriptCallsDuring(work: () => Promise<unknown>): Promise<number> {
-    const connection = await admin.connect()
+    const connection = await harness.admin().connect()
     await connection.sendCommand(['CONFIG', 'RESETSTAT'])
     await work()
     const info = await connection.sendCommand<string>(['INFO', 'commandstats'])
@@ -34,10 +15,7 @@ describeWithPart('redis-server', 'the shared store batches the reserves of one t
   }
 
   it('sends 32 calls made in one turn as one script call, each still admitted against the room the earlier ones left', async () => {
-    const store = new SharedBudgetStore({ url: server.url, onUnavailable: 'block', keyPrefix: 'burst:' })
-    opened.push(store)
-    store.track({ budgets: ['b'], figureAtMs: () => 0 })
-    await store.start()
+    const store = await harness.open({ keyPrefix: 'burst:' })
     // Room for 20 calls of 1,000 nano-USD.
     const budgets = [{ name: 'b', roomUnits: 20_000_000n, figureAtMs: 0 }]
     let answers: Array<{ admitted: boolean }> = []

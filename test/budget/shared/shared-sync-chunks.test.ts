@@ -1,42 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { RedisScriptClient } from '../../../src/budget/shared/redis-script-client.js'
+import { expect, it } from 'vitest'
 import { sharedBudgetKeys } from '../../../src/budget/shared/shared-budget-keys.js'
-import { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
+import type { SharedBudgetStore } from '../../../src/budget/shared/shared-budget-store.js'
 import { describeWithPart } from '../../helpers/external-parts.js'
-import { startRedisTestServer, type RedisTestServer } from './redis-test-server.js'
+import { useSharedStores } from './shared-store-harness.js'
 
 const calls = 200
 const worstCaseUnits = 5_000_000n
 const actualUnits = 2_000_000n
 
 describeWithPart('redis-server', 'the shared store sends finished calls in bounded syncs', (part) => {
-  let server: RedisTestServer
-  let admin: RedisScriptClient
-  const opened: SharedBudgetStore[] = []
-
-  beforeAll(async () => {
-    server = await startRedisTestServer(part.executable)
-    admin = new RedisScriptClient({ url: server.url, commandTimeoutMs: 5_000 })
-    await admin.ready(5_000)
-  })
-
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((store) => store.close()))
-  })
-
-  afterAll(async () => {
-    await admin?.close()
-    await server?.stop()
-  })
-
-  async function openStore(): Promise<SharedBudgetStore> {
-    const store = new SharedBudgetStore({ url: server.url, onUnavailable: 'block', keyPrefix: 'chunks:' })
-    opened.push(store)
-    store.track({ budgets: ['b'], figureAtMs: () => 0 })
-    await store.start()
-    return store
-  }
+  const harness = useSharedStores(part)
+  const openStore = (): Promise<SharedBudgetStore> => harness.open({ keyPrefix: 'chunks:' })
 
   it('hands over 200 calls finished at once as one sum, deleting their reservations in syncs of at most 48, and loses none', async () => {
     const owner = await openStore()
@@ -44,7 +19,7 @@ describeWithPart('redis-server', 'the shared store sends finished calls in bound
     const answers = await Promise.all(Array.from({ length: calls }, (_call, index) =>
       owner.reserve({ id: index + 1, units: worstCaseUnits, budgets: [{ name: 'b', roomUnits: undefined, figureAtMs: 0 }] })))
     expect(answers.every((answer) => answer.admitted)).toBe(true)
-    const connection = await admin.connect()
+    const connection = await harness.admin().connect()
     // Every admitted call has its own entry while in flight.
     expect(await connection.sendCommand(['HLEN', sharedBudgetKeys('chunks:', 'b')[0]!])).toBe(calls)
     await connection.sendCommand(['CONFIG', 'SET', 'slowlog-log-slower-than', '0'])
